@@ -1,0 +1,53 @@
+# Reelflow developer commands. Every target installs what it needs into .venv first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject.toml kit/pyproject.toml \
+           $(wildcard services/*/pyproject.toml)
+PYTEST_ARGS ?=
+
+.PHONY: help install test infra-up infra-down up down status lock clean
+
+help:
+	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
+	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
+	@echo "make infra-down  stop them"
+	@echo "make up          infra-up, then every service in the background (logs in var/log/)"
+	@echo "make status      health of every server and service"
+	@echo "make down        stop services and servers"
+
+install: $(STAMP)
+
+$(STAMP): $(SOURCES)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -r requirements/dev.txt
+	@touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+infra-up: $(STAMP)
+	$(PY) deploy/embedded/stack.py up
+
+infra-down: $(STAMP)
+	$(PY) deploy/embedded/stack.py down
+
+up: infra-up
+	$(PY) deploy/embedded/services.py up
+
+down: $(STAMP)
+	$(PY) deploy/embedded/services.py down
+	$(PY) deploy/embedded/stack.py down
+
+status: $(STAMP)
+	@$(PY) deploy/embedded/stack.py status; s=$$?; $(PY) deploy/embedded/services.py status; exit $$(( s | $$? ))
+
+lock: $(STAMP)
+	@{ head -n 2 requirements/constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > requirements/constraints.tmp
+	@mv requirements/constraints.tmp requirements/constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

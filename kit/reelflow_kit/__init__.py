@@ -1,0 +1,1 @@
+"""The runtime kit every Reelflow service is built on (not a service itself)."""

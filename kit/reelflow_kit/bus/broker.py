@@ -1,0 +1,83 @@
+"""FastStream KafkaBroker wiring with the settings that work on every broker we run on.
+
+Tansu (the embedded broker) rejects idempotent producers and transactions, and group joins
+are slow unless the session timeout is short; see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+
+from reelflow_contracts.envelope import Envelope, KafkaRecord, encode
+from reelflow_kit.settings import KitSettings
+
+log = logging.getLogger(__name__)
+
+TOPIC_EXISTS = TopicAlreadyExistsError.errno
+
+
+def make_broker(settings: KitSettings) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"reelflow-{settings.service_name}",
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        acks="all",
+        enable_idempotence=False,
+        linger_ms=0,
+        allow_auto_create_topics=True,
+        graceful_timeout=15.0,
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,
+    )
+
+
+def subscriber_options(settings: KitSettings) -> dict:
+    """Consumer options for at-least-once delivery: offsets are committed after handling."""
+    return {
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
+    }
+
+
+async def ensure_topics(settings: KitSettings, topics: Iterable[str]) -> None:
+    """Create the topics we use with our partition count; existing ones are left alone."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+    )
+    await admin.start()
+    try:
+        new = [NewTopic(t, num_partitions=settings.kafka_partitions, replication_factor=1) for t in set(topics)]
+        if not new:
+            return
+        response = await admin.create_topics(new)
+        for name, code, message in response.topic_errors:
+            if code not in (0, TOPIC_EXISTS):
+                raise RuntimeError(f"cannot create topic {name}: error {code} {message}")
+    finally:
+        await admin.close()
+
+
+async def publish_record(broker: KafkaBroker, record: KafkaRecord, *, wait: bool = True):
+    """Send one encoded record. With wait=False, returns the delivery future (order is kept per partition)."""
+    headers = record.header_dict()
+    return await broker.publish(
+        record.value,
+        record.topic,
+        key=record.key,
+        headers=headers,
+        correlation_id=headers.get("ce_correlationid"),
+        no_confirm=not wait,
+    )
+
+
+async def publish(broker: KafkaBroker, envelope: Envelope) -> None:
+    """Publish straight to Kafka (for commands from HTTP; handlers emit through the outbox)."""
+    await publish_record(broker, encode(envelope))

@@ -1,0 +1,126 @@
+"""Consuming with at-least-once delivery, idempotent handlers and a dead-letter topic.
+
+For every record: decode the CloudEvent; an undecodable one goes to `<group>.dlq` with the
+error in headers; a known message goes to its handler; the offset is committed only after
+that (FastStream's NACK_ON_ERROR policy seeks back if anything escapes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from typing import TYPE_CHECKING, Mapping
+
+from aiokafka.structs import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+
+from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
+from reelflow_contracts.messages.base import Message
+from reelflow_contracts.topics import dead_letter_topic
+from reelflow_kit.bus.broker import subscriber_options
+from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
+from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.logging import message_context
+from reelflow_kit.store.inbox import AlreadyApplied, was_applied
+
+if TYPE_CHECKING:
+    from reelflow_kit.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+
+async def _raw_body(msg) -> bytes:
+    # Keep FastStream from parsing JSON itself: garbage must reach us to be dead-lettered.
+    return msg.body
+
+
+class Consumer:
+    def __init__(self, runtime: "ServiceRuntime", group: str, topics: tuple[str, ...],
+                 handlers: Mapping[type[Message], Handler]) -> None:
+        self.runtime = runtime
+        self.group = group
+        self.topics = topics
+        self.handlers = dict(handlers)
+        self.dlq_topic = dead_letter_topic(group)
+        self.processed = 0
+        self.dead_lettered = 0
+
+    def subscribe(self) -> None:
+        settings = self.runtime.settings
+        subscriber = self.runtime.broker.subscriber(
+            *self.topics,
+            group_id=self.group,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_body,
+            **subscriber_options(settings),
+        )
+
+        async def on_message(body: bytes, msg: KafkaMessage) -> None:
+            await self.process(msg.raw_message)
+
+        subscriber(on_message)
+
+    async def process(self, record: ConsumerRecord) -> None:
+        headers = list(record.headers or ())
+        try:
+            envelope = decode(headers, record.value)
+        except UnknownMessageType as exc:
+            log.debug("ignoring unknown message type", extra={"ce_type": exc.ce_type, "topic": record.topic})
+            return
+        except MessageDecodeError as exc:
+            await self.dead_letter(record, f"undecodable: {exc}")
+            return
+        handler = self.handlers.get(type(envelope.data))
+        if handler is None:
+            return
+        with message_context(envelope.correlation_id, envelope.id):
+            await self._handle(record, envelope, handler)
+        self.processed += 1
+
+    async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+        settings = self.runtime.settings
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                if await was_applied(self.runtime.db, self.group, envelope.id):
+                    log.info("already applied, skipping", extra={"ce_id": envelope.id, "ce_type": envelope.type})
+                    return
+                await handler(HandlerContext(self.runtime, self.group, envelope))
+                return
+            except AlreadyApplied:
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if is_transient_transaction_error(exc) and attempt < 100:
+                    await asyncio.sleep(backoff_delay(min(attempt, 5), 0.01, 0.5))
+                    continue
+                if is_infrastructure_error(exc):
+                    delay = backoff_delay(attempt, settings.retry_backoff_s, settings.retry_backoff_max_s)
+                    log.warning("dependency unavailable, retrying", extra={"error": repr(exc), "attempt": attempt})
+                    await asyncio.sleep(delay)
+                    continue
+                if attempt >= settings.handler_max_attempts:
+                    log.exception("handler failed, dead-lettering", extra={"ce_type": envelope.type})
+                    await self.dead_letter(record, f"handler failed after {attempt} attempts: "
+                                                   + "".join(traceback.format_exception_only(exc)).strip())
+                    return
+                log.warning("handler failed, retrying", extra={"error": repr(exc), "attempt": attempt})
+                await asyncio.sleep(backoff_delay(attempt, settings.retry_backoff_s, settings.retry_backoff_max_s))
+
+    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        headers = {k: (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
+        headers.update({
+            "x-dlq-error": error[:4000],
+            "x-dlq-source-topic": record.topic,
+            "x-dlq-source-partition": str(record.partition),
+            "x-dlq-source-offset": str(record.offset),
+            "x-dlq-group": self.group,
+        })
+        await self.runtime.broker.publish(record.value or b"", self.dlq_topic, key=record.key, headers=headers)
+        self.dead_lettered += 1
+        log.error("message dead-lettered", extra={"dlq": self.dlq_topic, "error": error,
+                                                  "topic": record.topic, "offset": record.offset})

@@ -1,0 +1,73 @@
+"""Health checks (broker, MongoDB, S3 reachable) and a tiny ASGI app serving /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Awaitable, Callable
+
+if TYPE_CHECKING:
+    from reelflow_kit.runtime import ServiceRuntime
+
+CHECK_TIMEOUT_S = 3.0
+
+
+async def _check(probe: Callable[[], Awaitable[object]]) -> dict:
+    try:
+        await asyncio.wait_for(probe(), CHECK_TIMEOUT_S)
+        return {"ok": True}
+    except Exception as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+async def health_report(runtime: "ServiceRuntime") -> dict:
+    checks = dict(zip(
+        runtime.health_probes,
+        await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
+    ))
+    return {
+        "service": runtime.settings.service_name,
+        "instance": runtime.instance_id,
+        "status": "ok" if all(c["ok"] for c in checks.values()) else "unavailable",
+        "checks": checks,
+        "outbox": {"published": runtime.relay.published if runtime.relay else 0,
+                   "last_error": runtime.relay.last_error if runtime.relay else None},
+        "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered}
+                      for c in runtime.consumers},
+    }
+
+
+def health_app(runtime: "ServiceRuntime"):
+    """ASGI app: GET /healthz (200 healthy, 503 not), and lifespan starting/stopping the runtime."""
+
+    async def app(scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                event = await receive()
+                if event["type"] == "lifespan.startup":
+                    try:
+                        await runtime.start()
+                    except Exception as exc:
+                        await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                        return
+                    await send({"type": "lifespan.startup.complete"})
+                elif event["type"] == "lifespan.shutdown":
+                    await runtime.stop()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        if scope["path"] != "/healthz":
+            await _respond(send, 404, {"detail": f"no route {scope['path']}"})
+            return
+        report = await health_report(runtime)
+        await _respond(send, 200 if report["status"] == "ok" else 503, report)
+
+    return app
+
+
+async def _respond(send, status: int, body: dict) -> None:
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send({"type": "http.response.body", "body": payload})

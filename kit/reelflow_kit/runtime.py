@@ -1,0 +1,118 @@
+"""One service process: broker, database, object store, consumers, outbox relay and health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from typing import Awaitable, Callable, Iterable, Mapping
+
+from reelflow_contracts.envelope import Envelope
+from reelflow_contracts.messages.base import Message
+from reelflow_contracts.topics import ALL_TOPICS
+from reelflow_kit.bus.broker import ensure_topics, make_broker, publish, publish_record
+from reelflow_kit.bus.consumer import Consumer
+from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.store.inbox import INBOX
+from reelflow_kit.store.mongo import database, make_client, ping
+from reelflow_kit.store.outbox import OutboxRelay, ensure_outbox_indexes
+from reelflow_kit.store.s3 import ObjectStore
+from reelflow_kit.settings import KitSettings
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: KitSettings, *, uses_object_store: bool = True,
+                 topics: Iterable[str] = ALL_TOPICS) -> None:
+        self.settings = settings
+        self.instance_id = settings.instance_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.broker = make_broker(settings)
+        self.mongo = make_client(settings)
+        self.db = database(self.mongo, settings)
+        self.store = ObjectStore(settings) if uses_object_store else None
+        self.topics = set(topics)
+        self.consumers: list[Consumer] = []
+        self.after_commit_hooks: list[Callable[[HandlerContext], None]] = []
+        self._startup_hooks: list[StartupHook] = []
+        self.relay = OutboxRelay(
+            self.db,
+            send=lambda record: publish_record(self.broker, record, wait=False),
+            owner=self.instance_id,
+            poll_interval=settings.outbox_poll_interval_s,
+            orphan_after=settings.outbox_orphan_after_s,
+        )
+        self.health_probes: dict[str, Callable[[], Awaitable[object]]] = {
+            "kafka": self._ping_broker,
+            "mongodb": lambda: ping(self.mongo),
+        }
+        if self.store:
+            self.health_probes["s3"] = self.store.ping
+        self.started = False
+
+    def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler]) -> Consumer:
+        """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`."""
+        consumer = Consumer(self, group, tuple(topics), handlers)
+        consumer.subscribe()
+        self.consumers.append(consumer)
+        self.topics.update(consumer.topics)
+        self.topics.add(consumer.dlq_topic)
+        return consumer
+
+    def on_startup(self, hook: StartupHook) -> StartupHook:
+        self._startup_hooks.append(hook)
+        return hook
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""
+        await publish(self.broker, envelope)
+
+    async def start(self) -> None:
+        await ensure_topics(self.settings, self.topics)
+        await ensure_outbox_indexes(self.db)
+        await self.db[INBOX].create_index("applied_at")
+        if self.store:
+            await self.store.ensure_bucket()
+        for hook in self._startup_hooks:
+            await hook(self)
+        await self.broker.start()
+        self.relay.start()
+        self.started = True
+        log.info("service started", extra={"instance": self.instance_id, "topics": sorted(self.topics)})
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        self.started = False
+        try:
+            await self.relay.stop()
+        except Exception:
+            log.exception("outbox relay did not flush on stop; entries stay for the next start")
+        await self.broker.stop()
+        await self.mongo.close()
+        log.info("service stopped")
+
+    async def _ping_broker(self) -> None:
+        if not await self.broker.ping(timeout=2.0):
+            raise ConnectionError(f"Kafka at {self.settings.kafka_bootstrap} does not answer")
+
+
+def serve(runtime: ServiceRuntime, host: str | None = None, port: int | None = None) -> None:
+    """Run the service until SIGINT/SIGTERM: consumers, relay, and /healthz over HTTP."""
+    import uvicorn
+
+    from reelflow_kit.health import health_app
+
+    config = uvicorn.Config(
+        health_app(runtime),
+        host=host or runtime.settings.health_host,
+        port=port if port is not None else runtime.settings.health_port,
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+    )
+    asyncio.run(uvicorn.Server(config).serve())

@@ -1,0 +1,1 @@
+"""Reelflow scene service."""

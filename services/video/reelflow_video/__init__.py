@@ -1,0 +1,1 @@
+"""Reelflow video service."""
