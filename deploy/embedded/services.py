@@ -7,6 +7,8 @@ Logs go to var/log/<service>.log and pids to var/run/<service>.pid. `up` waits u
 service's /healthz answers 200 (broker, MongoDB and S3 reachable) and fails with the log tail
 otherwise. Ports: gateway REELFLOW_GATEWAY_PORT (8080); the others' health ports
 REELFLOW_<NAME>_HEALTH_PORT (script 8081, scene 8082, image 8083, video 8084).
+REELFLOW_KAFKA_BOOTSTRAP, REELFLOW_MONGO_URI, REELFLOW_S3_* in the environment win over the
+embedded stack's endpoints, so the same command runs the services against external servers.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ def health_url(name: str) -> str:
 
 
 def service_env(cfg: stack.StackConfig, name: str) -> dict[str, str]:
-    env = {**os.environ, **cfg.service_env(), "PYTHONUNBUFFERED": "1"}
+    """The embedded stack's endpoints, unless REELFLOW_* variables already name other servers."""
+    env = {**cfg.service_env(), **os.environ, "PYTHONUNBUFFERED": "1"}
     if name == "gateway":
         env["REELFLOW_HTTP_PORT"] = str(port_of(name))
     else:
