@@ -30,7 +30,7 @@ def toy_settings(infra, unique: str, **overrides) -> KitSettings:
 
 @pytest.fixture
 async def toy(infra, unique):
-    settings = toy_settings(infra, unique)
+    settings = toy_settings(infra, unique, handler_max_attempts=3, retry_backoff_s=0.01)
     runtime = build(settings, group=f"toy-{unique}")
     await runtime.start()
     yield runtime
@@ -161,3 +161,18 @@ async def test_a_message_read_from_kafka_parses_with_the_stock_cloudevents_sdk(i
     assert event.get_extension("causationid") == cause.id
     assert event.get_extension("correlationid") == cause.correlation_id
     assert event.get_data() == {"script_id": script_id, "amount": 9, "total": 9}
+
+
+async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retries(infra, unique, toy):
+    script_id = f"s-{unique}"
+    failing = new_envelope(Add(script_id=script_id, amount=-1), source="kittest")
+    await toy.publish(failing)
+    await toy.publish(new_envelope(Add(script_id=script_id, amount=6), source="kittest"))
+
+    events = await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
+                              until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+    assert [(e.amount, e.total) for e in added_for(events, script_id)] == [(6, 6)]
+    dlq = await read_topic(infra.kafka_bootstrap, f"toy-{unique}.dlq", until=lambda rs: len(rs) >= 1, timeout=10)
+    headers = headers_of(dlq[0])
+    assert headers["ce_id"] == failing.id
+    assert "after 3 attempts" in headers["x-dlq-error"] and "negative amounts" in headers["x-dlq-error"]

@@ -35,6 +35,8 @@ class Added(Event):
 
 
 async def handle_add(ctx: HandlerContext[Add]) -> None:
+    if ctx.message.amount < 0:
+        raise ValueError("negative amounts are a bug in the sender")  # a handler failure, not bad input
     async with ctx.transaction() as tx:
         counter = await tx.db.counters.find_one_and_update(
             {"_id": ctx.message.script_id},
