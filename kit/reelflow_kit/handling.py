@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Generic, T
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_contracts.envelope import Envelope, new_envelope
+from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
 from reelflow_kit.store.inbox import record_applied
 from reelflow_kit.store.outbox import add_to_outbox
@@ -35,19 +35,26 @@ def derived_id(cause_id: str, *parts: object) -> str:
 
 
 class Transaction:
-    """State changes and emitted events of one handler call; they commit together."""
+    """State changes and emitted events of one handler call; they commit together.
 
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession, cause: Envelope | None, source: str) -> None:
+    Emitted ids derive from `id_seed`, so re-running the same work emits the same ids.
+    """
+
+    def __init__(self, db: AsyncDatabase, session: AsyncClientSession, *, source: str, id_seed: str,
+                 correlation_id: str | None, causation_id: str | None) -> None:
         self.db = db
         self.session = session
-        self._cause = cause
-        self._source = source
+        self.source = source
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._id_seed = id_seed
         self.emitted: list[Envelope] = []
+        self.enqueued_kinds: set[str] = set()
 
     def emit(self, message: Message) -> Envelope:
-        position = len(self.emitted)
-        event_id = derived_id(self._cause.id, "emit", position) if self._cause else None
-        envelope = new_envelope(message, source=self._source, causation=self._cause, id=event_id)
+        event_id = derived_id(self._id_seed, "emit", len(self.emitted))
+        envelope = Envelope(data=message, source=self.source, correlation_id=self.correlation_id or event_id,
+                            causation_id=self.causation_id, id=event_id)
         self.emitted.append(envelope)
         return envelope
 
@@ -79,14 +86,15 @@ class HandlerContext(Generic[M]):
         async with self.runtime.mongo.start_session() as session:
             async with await session.start_transaction():
                 await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
-                tx = Transaction(self.db, session, self.envelope, self.runtime.settings.service_name)
+                tx = Transaction(self.db, session, source=self.runtime.settings.service_name,
+                                 id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
+                                 causation_id=self.envelope.id)
                 yield tx
                 await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
         self.committed = True
         for hook in self.runtime.after_commit_hooks:
             hook(self)
-        if tx.emitted:
-            self.runtime.relay.notify()
+        self.runtime.after_commit(tx)
 
 
 Handler = Callable[[HandlerContext], Awaitable[None]]

@@ -14,7 +14,8 @@ from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import ALL_TOPICS
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish, publish_record
 from reelflow_kit.bus.consumer import Consumer
-from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.handling import Handler, HandlerContext, Transaction
+from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
 from reelflow_kit.store.outbox import OutboxRelay, ensure_outbox_indexes
@@ -39,6 +40,7 @@ class ServiceRuntime:
         self.consumers: list[Consumer] = []
         self.after_commit_hooks: list[Callable[[HandlerContext], None]] = []
         self._startup_hooks: list[StartupHook] = []
+        self.job_pools: dict[str, JobPool] = {}
         self.relay = OutboxRelay(
             self.db,
             send=lambda record: publish_record(self.broker, record, wait=False),
@@ -67,6 +69,22 @@ class ServiceRuntime:
         self._startup_hooks.append(hook)
         return hook
 
+    def after_commit(self, tx: Transaction) -> None:
+        """Wake whoever has new work from a committed transaction: the relay, job workers."""
+        if tx.emitted:
+            self.relay.notify()
+        for kind in tx.enqueued_kinds:
+            if pool := self.job_pools.get(kind):
+                pool.notify()
+
+    def work(self, kind: str, handler: JobHandler, *, concurrency: int = 1, lease_s: float = 60.0,
+             max_attempts: int = 5, on_give_up: GiveUpHandler | None = None) -> JobPool:
+        """Run jobs of `kind` (enqueued with `enqueue_job`) with up to `concurrency` at once in this process."""
+        pool = JobPool(self, kind, handler, concurrency=concurrency, lease_s=lease_s,
+                       max_attempts=max_attempts, on_give_up=on_give_up)
+        self.job_pools[kind] = pool
+        return pool
+
     async def publish(self, envelope: Envelope) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""
         await publish(self.broker, envelope)
@@ -79,8 +97,12 @@ class ServiceRuntime:
             await self.store.ensure_bucket()
         for hook in self._startup_hooks:
             await hook(self)
+        if self.job_pools:
+            await ensure_job_indexes(self.db)
         await self.broker.start()
         self.relay.start()
+        for pool in self.job_pools.values():
+            pool.start()
         self.started = True
         log.info("service started", extra={"instance": self.instance_id, "topics": sorted(self.topics)})
 
@@ -88,6 +110,8 @@ class ServiceRuntime:
         if not self.started:
             return
         self.started = False
+        for pool in self.job_pools.values():
+            await pool.stop()
         try:
             await self.relay.stop()
         except Exception:

@@ -1,0 +1,104 @@
+"""The kit's durable job queue: concurrent, shared between instances, retried, crash-safe."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from reelflow_contracts.envelope import new_envelope
+from reelflow_kit.jobs import JOBS
+from reelflow_kit.settings import KitSettings
+from tests.support.kafka import headers_of, read_topic
+from tests.support.toy_jobs import JOB_EVENTS, KIND, StartWork, WorkDone, WorkFailed, build
+
+
+def settings_for(infra, database: str, instance: str) -> KitSettings:
+    return KitSettings(service_name="toyjobs", mongo_database=database, instance_id=instance,
+                       **infra.settings_kwargs())
+
+
+@pytest.fixture
+async def database(infra, unique):
+    name = f"kitjobs_{unique}"
+    yield name
+    async with AsyncMongoClient(infra.mongo_uri) as client:
+        await client.drop_database(name)
+
+
+async def events_for(infra, script_id: str, count: int, timeout: float = 30):
+    def mine(records):
+        return [r for r in records if r.key == script_id.encode()]
+
+    await read_topic(infra.kafka_bootstrap, JOB_EVENTS, until=lambda rs: len(mine(rs)) >= count, timeout=timeout)
+    return mine(await read_topic(infra.kafka_bootstrap, JOB_EVENTS, timeout=3, idle=1.0))
+
+
+def overlapping(runs) -> bool:
+    spans = sorted((r["started"], r["ended"]) for r in runs)
+    return any(b_start < a_end for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+
+
+async def test_jobs_run_concurrently_and_two_instances_share_them(infra, unique, database):
+    script_id = f"s-{unique}"
+    first = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", concurrency=3)
+    second = build(settings_for(infra, database, f"two-{unique}"), group=f"jobs-{unique}", concurrency=3)
+    await first.start()
+    await second.start()
+    try:
+        command = new_envelope(StartWork(script_id=script_id, count=12, seconds=0.3), source="test")
+        await first.publish(command)
+        await first.publish(command)  # redelivered command: still twelve jobs
+        events = await events_for(infra, script_id, 12)
+        runs = await first.db.runs.find({"script_id": script_id}).to_list()
+    finally:
+        await first.stop()
+        await second.stop()
+
+    assert sorted(WorkDone.model_validate_json(r.value).index for r in events) == list(range(12))
+    assert len(runs) == 12
+    assert {r["worker"] for r in runs} == {f"one-{unique}", f"two-{unique}"}
+    assert overlapping([r for r in runs if r["worker"] == f"one-{unique}"])
+    assert all(headers_of(r)["ce_correlationid"] == command.correlation_id for r in events)
+    assert all(headers_of(r)["ce_causationid"] == command.id for r in events)
+
+
+async def test_failing_jobs_are_retried_then_give_up_with_a_failure_event(infra, unique, database):
+    runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", max_attempts=3)
+    await runtime.start()
+    try:
+        await runtime.publish(new_envelope(StartWork(script_id=f"ok-{unique}", count=1, fail_first=2), source="t"))
+        await runtime.publish(new_envelope(StartWork(script_id=f"ko-{unique}", count=1, fail_first=9), source="t"))
+        recovered = await events_for(infra, f"ok-{unique}", 1)
+        failed = await events_for(infra, f"ko-{unique}", 1)
+        jobs = {j["payload"]["script_id"]: j for j in await runtime.db[JOBS].find().to_list()}
+    finally:
+        await runtime.stop()
+
+    assert WorkDone.model_validate_json(recovered[0].value).attempt == 3
+    failure = WorkFailed.model_validate_json(failed[0].value)
+    assert "provider busy (attempt 3)" in failure.error
+    assert jobs[f"ok-{unique}"]["status"] == "done"
+    assert jobs[f"ko-{unique}"]["status"] == "failed" and jobs[f"ko-{unique}"]["attempts"] == 3
+
+
+async def test_a_job_whose_worker_died_is_taken_over_after_its_lease(infra, unique, database):
+    script_id = f"s-{unique}"
+    async with AsyncMongoClient(infra.mongo_uri) as client:
+        expired = datetime.now(timezone.utc) - timedelta(seconds=1)
+        await client[database][JOBS].insert_one({
+            "_id": f"orphan-{unique}", "kind": KIND, "status": "running", "attempts": 1,
+            "lease_owner": "dead-instance/toy-work", "lease_until": expired, "not_before": expired,
+            "payload": {"script_id": script_id, "index": 0, "seconds": 0, "fail_first": 0},
+            "correlation_id": "corr", "causation_id": "cause",
+        })
+    runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}")
+    await runtime.start()
+    try:
+        events = await events_for(infra, script_id, 1)
+        job = await runtime.db[JOBS].find_one({"_id": f"orphan-{unique}"})
+    finally:
+        await runtime.stop()
+    assert len(events) == 1 and WorkDone.model_validate_json(events[0].value).attempt == 2
+    assert job["status"] == "done" and "lease_owner" not in job
