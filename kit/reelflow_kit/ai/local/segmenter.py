@@ -1,0 +1,105 @@
+"""Offline segmentation: sluglines, then headings, then paragraphs merged to a sensible length.
+
+Scenes are cut at character offsets of the original text, so joining them gives the script
+back exactly; text before the first slugline or heading (a title page, FADE IN:) belongs to
+the first scene. Very long paragraphs are cut at sentence ends (any script's punctuation),
+then at spaces, then anywhere, so even a 200 KB single line makes scenes of a readable size.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reelflow_kit.ai.segmentation import SceneText, Segmentation
+
+SLUGLINE = re.compile(r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$",
+                      re.MULTILINE | re.IGNORECASE)
+HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+\S.*|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
+    re.MULTILINE)
+BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+SENTENCE_END = re.compile(r"[.!?…。！？।؟][\"'”’)\]]*\s+|[。！？]")
+
+TARGET_CHARS = 600
+"""Paragraphs are merged until a scene has at least this many characters."""
+MAX_CHARS = 2400
+"""A paragraph-made scene is never longer than this (sluglined scenes keep their size)."""
+
+
+class LocalSegmenter:
+    async def segment(self, script: str) -> Segmentation:
+        return segment_text(script)
+
+
+def segment_text(script: str) -> Segmentation:
+    if not script.strip():
+        raise ValueError("the script is empty")
+    for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
+        starts = [m.start() for m in pattern.finditer(script)]
+        if starts:
+            return Segmentation(scenes=_scenes(script, _cut_points(script, starts), pattern), method=method)
+    return Segmentation(scenes=_scenes(script, _paragraph_cuts(script), None), method="paragraphs")
+
+
+def _cut_points(script: str, starts: list[int]) -> list[int]:
+    """Cut before each heading; text before the first one stays with the first scene."""
+    return [0] + starts[1:]
+
+
+def _scenes(script: str, cuts: list[int], heading: re.Pattern | None) -> list[SceneText]:
+    bounds = cuts + [len(script)]
+    pieces = [script[a:b] for a, b in zip(bounds, bounds[1:])]
+    pieces = _attach_blank_pieces(pieces)
+    scenes = []
+    for order, piece in enumerate(pieces, start=1):
+        match = heading.search(piece) if heading else None
+        scenes.append(SceneText(order=order, text=piece.strip(), heading=match.group(0).strip() if match else ""))
+    return scenes
+
+
+def _attach_blank_pieces(pieces: list[str]) -> list[str]:
+    out: list[str] = []
+    for piece in pieces:
+        if out and not piece.strip():
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
+def _paragraph_cuts(script: str) -> list[int]:
+    """Offsets where scenes start: paragraphs merged up to TARGET_CHARS, long ones split."""
+    paragraph_starts = [0] + [m.end() for m in BLANK_LINES.finditer(script) if m.end() < len(script)]
+    units: list[int] = []
+    bounds = paragraph_starts + [len(script)]
+    for a, b in zip(bounds, bounds[1:]):
+        units.extend(_split_long(script, a, b))
+    cuts = [0]
+    size = 0
+    for a, b in zip(units, units[1:] + [len(script)]):
+        length = len(script[a:b].strip())
+        if size and (size >= TARGET_CHARS or size + length > MAX_CHARS):
+            cuts.append(a)
+            size = 0
+        size += length
+    return cuts
+
+
+def _split_long(script: str, start: int, end: int) -> list[int]:
+    """Start offsets of pieces of script[start:end]: a paragraph over MAX_CHARS is cut into
+    pieces of about TARGET_CHARS, at a sentence end if there is one, else a space, else anywhere."""
+    starts = [start]
+    while end - starts[-1] > MAX_CHARS:
+        begin = starts[-1]
+        window = script[begin: begin + TARGET_CHARS]
+        cut = _last_break(window, SENTENCE_END) or _last_break(window, re.compile(r"\s+")) or TARGET_CHARS
+        starts.append(begin + cut)
+    return starts
+
+
+def _last_break(window: str, pattern: re.Pattern) -> int:
+    """The end of the last match in the second half of the window, or 0."""
+    best = 0
+    for m in pattern.finditer(window, len(window) // 2):
+        best = m.end()
+    return best if best < len(window) else 0
