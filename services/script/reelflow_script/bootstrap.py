@@ -1,15 +1,26 @@
-"""Composition root: wires the script service's handlers to the bus, database and storage."""
+"""Composition root: wires the script service's handlers to the bus, database and AI provider."""
 
-from reelflow_contracts.topics import SCRIPT_COMMANDS
+from reelflow_contracts.messages.script import ApproveScript, CreateScript, GenerateScript, UpdateScript
+from reelflow_contracts.topics import SCRIPT_COMMANDS, SCRIPT_EVENTS
+from reelflow_kit.ai import ScriptWriter, make_script_writer
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_script.handlers import approve_script, create_script, generate_script_with, update_script
 from reelflow_script.settings import Settings
 
 CONSUMER_GROUP = "script-service"
 
 
-def build(settings: Settings | None = None) -> ServiceRuntime:
+def build(settings: Settings | None = None, *, script_writer: ScriptWriter | None = None) -> ServiceRuntime:
+    """The script service: consumer group `script-service` on `script.commands`, events through the
+    outbox to `script.events`. `script_writer` overrides the provider chosen by the settings."""
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings)
-    runtime.consume(CONSUMER_GROUP, [SCRIPT_COMMANDS], handlers={})
+    writer = script_writer or make_script_writer(settings)
+    runtime = ServiceRuntime(settings, uses_object_store=False, topics=[SCRIPT_COMMANDS, SCRIPT_EVENTS])
+    runtime.consume(CONSUMER_GROUP, [SCRIPT_COMMANDS], handlers={
+        CreateScript: create_script,
+        UpdateScript: update_script,
+        ApproveScript: approve_script,
+        GenerateScript: generate_script_with(writer),
+    })
     return runtime

@@ -1,0 +1,27 @@
+"""The one exception every AI provider raises when it gives up."""
+
+from __future__ import annotations
+
+from reelflow_contracts.messages.base import Usage
+
+
+class AIProviderError(Exception):
+    """A provider could not deliver a result, after its retries and fallbacks.
+
+    `code` is machine-readable snake_case (`rate_limited`, `provider_unavailable`, `timeout`,
+    `unreachable`, `invalid_output`, `auth_failed`, `bad_request`, `model_not_found`);
+    `attempts` counts the requests made; `usage` is what those requests cost anyway.
+    """
+
+    def __init__(self, code: str, message: str, *, attempts: int = 1, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        self.usage = usage or Usage()
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"AIProviderError(code={self.code!r}, attempts={self.attempts}, message={self.message!r})"

@@ -1,0 +1,6 @@
+"""The `openai` provider: any OpenAI-compatible chat API (OpenAI, OpenRouter, Ollama, vLLM)."""
+
+from reelflow_kit.ai.openai_compat.script_writer import OpenAIScriptWriter
+from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat, StructuredResult
+
+__all__ = ["OpenAIScriptWriter", "StructuredChat", "StructuredResult"]

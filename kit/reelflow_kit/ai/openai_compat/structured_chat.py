@@ -1,0 +1,202 @@
+"""Chat completions that must answer with JSON matching a pydantic model.
+
+One `complete()` call tries the configured models in order, within a time budget
+(`openai_deadline_s`: no request starts and no wait is begun that would overrun it). For each model: requests failing
+with 429/5xx/timeouts/connection errors are retried with exponential backoff, honouring
+Retry-After (the client's own retries are off, so this loop is the only one); an answer that does
+not validate gets one repair round (the validation error is sent back with a request for
+corrected JSON); when the retries or the repair are used up, the next model takes over. An
+authentication failure stops at once. Whatever happens, the caller gets a validated model with
+the token usage of every request, or one AIProviderError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.errors import AIProviderError
+from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
+from reelflow_kit.ai.openai_compat.json_schema import response_format
+from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
+from reelflow_kit.ai.settings import AISettings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, Any]
+
+_FENCED = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class StructuredResult(Generic[T]):
+    value: T
+    usage: Usage
+    attempts: int
+
+
+@dataclass
+class _Tally:
+    deadline: float
+    """time.monotonic() past which nothing new is started."""
+    attempts: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model: str = ""
+    failures: list[tuple[str, CallFailure]] = field(default_factory=list)
+
+    def usage(self) -> Usage:
+        return Usage(provider="openai", model=self.model, input_tokens=self.input_tokens,
+                     output_tokens=self.output_tokens)
+
+
+class _ModelGaveUp(Exception):
+    def __init__(self, failure: CallFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class _InvalidOutput(Exception):
+    def __init__(self, problem: str, content: str = "") -> None:
+        super().__init__(problem)
+        self.content = content
+
+
+class StructuredChat:
+    def __init__(self, settings: AISettings) -> None:
+        self.base_url = settings.openai_base_url
+        self.models = settings.openai_models
+        self.temperature = settings.openai_temperature
+        self.policy = RetryPolicy(
+            max_retries=settings.openai_max_retries,
+            backoff_s=settings.openai_backoff_s,
+            backoff_max_s=settings.openai_backoff_max_s,
+            retry_after_max_s=settings.openai_retry_after_max_s,
+        )
+        self._api_key = settings.openai_api_key.get_secret_value() or "unused"
+        self._timeout = settings.openai_timeout_s
+        self._budget = settings.openai_deadline_s
+
+    async def complete(self, messages: list[Message], output: type[T], *, schema_name: str) -> StructuredResult[T]:
+        tally = _Tally(deadline=time.monotonic() + self._budget)
+        fmt = response_format(output, schema_name)
+        # A client per call: no connection outlives the call, so nothing needs closing later.
+        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
+                                      timeout=self._timeout, max_retries=0) as client:
+            for model in self.models:
+                tally.model = model
+                try:
+                    value = await self._with_model(client, model, list(messages), output, fmt, tally)
+                    return StructuredResult(value=value, usage=tally.usage(), attempts=tally.attempts)
+                except _ModelGaveUp as gave_up:
+                    tally.failures.append((model, gave_up.failure))
+                    if gave_up.failure.scope == "fatal":
+                        break
+                    log.warning("model gave up", extra={"model": model, "error": gave_up.failure.message})
+        raise self._error(tally)
+
+    async def _with_model(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message],
+                          output: type[T], fmt: dict, tally: _Tally) -> T:
+        completion = await self._request(client, model, conversation, fmt, tally)
+        try:
+            return _parsed(completion, output)
+        except _InvalidOutput as invalid:
+            log.info("invalid structured output, asking for a repair", extra={"model": model, "error": str(invalid)})
+            conversation = [*conversation, {"role": "assistant", "content": invalid.content},
+                            {"role": "user", "content": _repair_request(str(invalid))}]
+        completion = await self._request(client, model, conversation, fmt, tally)
+        try:
+            return _parsed(completion, output)
+        except _InvalidOutput as still_invalid:
+            raise _ModelGaveUp(CallFailure("invalid_output", f"invalid output after one repair: {still_invalid}",
+                                           "next_model")) from None
+
+    async def _request(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message], fmt: dict,
+                       tally: _Tally):
+        retry = 0
+        while True:
+            remaining = tally.deadline - time.monotonic()
+            if remaining <= 0:
+                raise _ModelGaveUp(CallFailure("deadline_exceeded", f"the {self._budget:g}s time budget is used up",
+                                               "fatal"))
+            tally.attempts += 1
+            try:
+                completion = await client.chat.completions.create(
+                    model=model, messages=conversation, response_format=fmt, temperature=self.temperature,
+                    timeout=min(self._timeout, remaining))
+            except openai.OpenAIError as exc:
+                failure = classify(exc)
+            else:
+                if completion.usage is not None:
+                    tally.input_tokens += completion.usage.prompt_tokens or 0
+                    tally.output_tokens += completion.usage.completion_tokens or 0
+                return completion
+            if failure.scope != "retry" or retry >= self.policy.max_retries:
+                raise _ModelGaveUp(failure)
+            if self.policy.waits_too_long(failure.retry_after):
+                raise _ModelGaveUp(failure.with_note(
+                    f"Retry-After {failure.retry_after:g}s is over the {self.policy.retry_after_max_s:g}s limit"))
+            retry += 1
+            delay = self.policy.delay(retry, failure.retry_after)
+            if time.monotonic() + delay > tally.deadline:
+                raise _ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
+                                                 f"{self._budget:g}s time budget"))
+            log.warning("provider request failed, retrying",
+                        extra={"model": model, "error": failure.message, "retry": retry, "delay_s": round(delay, 3)})
+            await asyncio.sleep(delay)
+
+    def _error(self, tally: _Tally) -> AIProviderError:
+        last = tally.failures[-1][1]
+        per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
+        message = (f"OpenAI-compatible API at {self.base_url} failed after {tally.attempts} "
+                   f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
+        return AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage())
+
+
+def _parsed(completion, output: type[T]) -> T:
+    content = _content_of(completion)
+    try:
+        return output.model_validate_json(_unfenced(content))
+    except ValidationError as exc:
+        raise _InvalidOutput(_describe(exc), content) from None
+
+
+def _content_of(completion) -> str:
+    if not completion.choices:
+        raise _InvalidOutput("the response has no choices")
+    choice = completion.choices[0]
+    if getattr(choice.message, "refusal", None):
+        raise _InvalidOutput(f"the model refused: {choice.message.refusal}")
+    if choice.finish_reason == "length":
+        raise _InvalidOutput("the answer was cut off at the token limit; answer more briefly",
+                             choice.message.content or "")
+    if not choice.message.content:
+        raise _InvalidOutput("the answer is empty")
+    return choice.message.content
+
+
+def _unfenced(content: str) -> str:
+    match = _FENCED.match(content)
+    return match.group(1) if match else content
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False)[:10]:
+        where = ".".join(str(p) for p in err["loc"]) or "the JSON"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def _repair_request(problem: str) -> str:
+    return (f"That reply is not valid: {problem}. Reply again with only the corrected JSON object, "
+            "matching the schema exactly, and nothing else.")
