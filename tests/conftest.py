@@ -1,8 +1,20 @@
+import signal
 import uuid
 
 import pytest
 
 from tests.support.infra import Infra, provide_infra
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config):
+    # `make test` must stop what it started even when it is stopped itself: turn SIGTERM and
+    # SIGHUP into an interrupt, so pytest tears the session fixtures (servers, services) down.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ import socket
 import uuid
 from typing import Awaitable, Callable, Iterable, Mapping
 
-from reelflow_contracts.envelope import Envelope
+from reelflow_contracts.envelope import Envelope, encode
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import ALL_TOPICS
-from reelflow_kit.bus.broker import ensure_topics, make_broker, publish, publish_record
+from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
 from reelflow_kit.bus.consumer import Consumer
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes
@@ -36,14 +36,14 @@ class ServiceRuntime:
         self.mongo = make_client(settings)
         self.db = database(self.mongo, settings)
         self.store = ObjectStore(settings) if uses_object_store else None
-        self.topics = set(topics)
+        self.topics = {settings.topic(t) for t in topics}
         self.consumers: list[Consumer] = []
         self.after_commit_hooks: list[Callable[[HandlerContext], None]] = []
         self._startup_hooks: list[StartupHook] = []
         self.job_pools: dict[str, JobPool] = {}
         self.relay = OutboxRelay(
             self.db,
-            send=lambda record: publish_record(self.broker, record, wait=False),
+            send=lambda record: publish_record(self.broker, record, wait=False, topic=settings.topic(record.topic)),
             owner=self.instance_id,
             poll_interval=settings.outbox_poll_interval_s,
             orphan_after=settings.outbox_orphan_after_s,
@@ -58,7 +58,8 @@ class ServiceRuntime:
 
     def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler]) -> Consumer:
         """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`."""
-        consumer = Consumer(self, group, tuple(topics), handlers)
+        consumer = Consumer(self, self.settings.consumer_group(group),
+                            tuple(self.settings.topic(t) for t in topics), handlers)
         consumer.subscribe()
         self.consumers.append(consumer)
         self.topics.update(consumer.topics)
@@ -87,7 +88,8 @@ class ServiceRuntime:
 
     async def publish(self, envelope: Envelope) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""
-        await publish(self.broker, envelope)
+        record = encode(envelope)
+        await publish_record(self.broker, record, topic=self.settings.topic(record.topic))
 
     async def start(self) -> None:
         await ensure_topics(self.settings, self.topics)

@@ -16,6 +16,10 @@ class KitSettings(BaseSettings):
     log_level: str = "INFO"
 
     kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_namespace: str = Field(
+        default="", pattern=r"^([a-z0-9][a-z0-9_-]*)?$",
+        description="prefixes every topic and consumer group (`<ns>.script.events`, `<ns>.script-service`), "
+                    "so independent deployments can share one Kafka cluster")
     kafka_partitions: int = Field(default=4, ge=1, description="partitions of topics we create")
     kafka_session_timeout_ms: int = 2000
     kafka_heartbeat_interval_ms: int = 300
@@ -40,6 +44,14 @@ class KitSettings(BaseSettings):
 
     health_host: str = "127.0.0.1"
     health_port: int = 0
+
+    def topic(self, name: str) -> str:
+        """The Kafka topic behind a contract topic name, in this deployment's namespace."""
+        return f"{self.kafka_namespace}.{name}" if self.kafka_namespace else name
+
+    def consumer_group(self, name: str) -> str:
+        """The Kafka group id a consumer called `name` joins."""
+        return self.topic(name)
 
     @property
     def database_name(self) -> str:

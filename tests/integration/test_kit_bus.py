@@ -181,3 +181,24 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retri
     dlq = await read_topic(infra.kafka_bootstrap, f"toy-{unique}.dlq", until=failed_here, timeout=10)
     [headers] = failed_here(dlq)
     assert "after 3 attempts" in headers["x-dlq-error"] and "negative amounts" in headers["x-dlq-error"]
+
+
+async def test_a_namespace_keeps_a_deployment_on_topics_and_groups_of_its_own(infra, unique):
+    namespace = f"ns{unique}"
+    settings = toy_settings(infra, unique, kafka_namespace=namespace)
+    runtime = build(settings, group="toy")
+    await runtime.start()
+    try:
+        script_id = f"s-{unique}"
+        await runtime.publish(new_envelope(Add(script_id=script_id, amount=2), source="kittest"))
+        inside = await read_topic(infra.kafka_bootstrap, f"{namespace}.{TOY_EVENTS}",
+                                  until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+        outside = await read_topic(infra.kafka_bootstrap, TOY_EVENTS, timeout=3, idle=1.0)
+        assert runtime.consumers[0].group == f"{namespace}.toy"
+        assert runtime.consumers[0].dlq_topic == f"{namespace}.toy.dlq"
+    finally:
+        await runtime.stop()
+        async with AsyncMongoClient(infra.mongo_uri) as client:
+            await client.drop_database(settings.database_name)
+    assert [(e.amount, e.total) for e in added_for(inside, script_id)] == [(2, 2)]
+    assert added_for(outside, script_id) == []

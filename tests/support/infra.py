@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -79,6 +80,7 @@ def embedded_infra() -> Iterator[Infra]:
     shutil.rmtree(var_dir, ignore_errors=True)
     cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory")
     stack.start(cfg)
+    atexit.register(stack.stop, cfg)  # last resort if the session dies without tearing down
     try:
         yield Infra(
             kind="embedded",

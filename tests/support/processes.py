@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -21,6 +22,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_running: set["ServiceProcess"] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Last resort: no service process outlives the test session, however it ended."""
+    for process in list(_running):
+        process.kill()
+
+
 class ServiceProcess:
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path, health_url: str | None = None) -> None:
         self.args = args
@@ -37,6 +48,7 @@ class ServiceProcess:
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         log.close()
+        _running.add(self)
         return self
 
     def wait_healthy(self, timeout: float = 30.0) -> dict:
@@ -67,6 +79,7 @@ class ServiceProcess:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
             self.proc.wait(15)
+        _running.discard(self)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -75,6 +88,7 @@ class ServiceProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        _running.discard(self)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

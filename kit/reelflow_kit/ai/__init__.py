@@ -9,28 +9,47 @@
         ...
     script.title, script.content, script.usage      # usage goes on the emitted event
 
+    segmentation = await make_segmenter(settings).segment(script_text)     # scenes, method, fell_back, note, usage
+    context = describe_script(title=..., owner_id=..., content=script_text, aspect="16:9")
+    plan = await make_shot_planner(settings).plan_shots(segmentation.scenes[0], context=context)
+
 Providers (`REELFLOW_AI_PROVIDER`): `local` (default; offline, deterministic) and `openai`
-(any OpenAI-compatible API; see AISettings). Capabilities: script writing now; segmentation,
-shot planning, image generation and narration follow as sibling interfaces and factories.
+(any OpenAI-compatible API; see AISettings). Capabilities: script writing, segmentation, shot
+planning; image generation and narration follow as sibling interfaces and factories.
 """
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.errors import AIProviderError
-from reelflow_kit.ai.factory import make_script_writer
+from reelflow_kit.ai.factory import make_script_writer, make_segmenter, make_shot_planner
 from reelflow_kit.ai.screenplay import Beat, Scene, Screenplay, render_screenplay
 from reelflow_kit.ai.script_writing import ScriptWriter, WrittenScript
+from reelflow_kit.ai.segmentation import EmptyScript, SceneText, Segmentation, Segmenter, covers, heading_of
 from reelflow_kit.ai.settings import AIProviderName, AISettings
+from reelflow_kit.ai.shot_planning import PlannedShot, ScriptContext, ShotPlan, ShotPlanner, describe_script
 
 __all__ = [
     "AIProviderError",
     "AIProviderName",
     "AISettings",
     "Beat",
+    "EmptyScript",
+    "PlannedShot",
     "Scene",
+    "SceneText",
     "Screenplay",
+    "ScriptContext",
     "ScriptWriter",
+    "Segmentation",
+    "Segmenter",
+    "ShotPlan",
+    "ShotPlanner",
     "Usage",
     "WrittenScript",
+    "covers",
+    "describe_script",
+    "heading_of",
     "make_script_writer",
+    "make_segmenter",
+    "make_shot_planner",
     "render_screenplay",
 ]

@@ -1,13 +1,15 @@
 """Choosing the provider of each capability from AISettings (`REELFLOW_AI_PROVIDER`).
 
-One `make_<capability>` function per capability; segmentation, shot planning, image generation
-and narration get theirs next to `make_script_writer`, with a local and an openai implementation.
+One `make_<capability>` function per capability, each with a local and an openai
+implementation; image generation and narration get theirs here next.
 """
 
 from __future__ import annotations
 
 from reelflow_kit.ai.script_writing import ScriptWriter
+from reelflow_kit.ai.segmentation import Segmenter
 from reelflow_kit.ai.settings import AISettings
+from reelflow_kit.ai.shot_planning import ShotPlanner
 
 
 def make_script_writer(settings: AISettings | None = None) -> ScriptWriter:
@@ -19,3 +21,25 @@ def make_script_writer(settings: AISettings | None = None) -> ScriptWriter:
     from reelflow_kit.ai.local import LocalScriptWriter
 
     return LocalScriptWriter()
+
+
+def make_segmenter(settings: AISettings | None = None) -> Segmenter:
+    settings = settings or AISettings()
+    if settings.ai_provider == "openai":
+        from reelflow_kit.ai.openai_compat import OpenAISegmenter, StructuredChat
+
+        return OpenAISegmenter(StructuredChat(settings))
+    from reelflow_kit.ai.local import LocalSegmenter
+
+    return LocalSegmenter()
+
+
+def make_shot_planner(settings: AISettings | None = None) -> ShotPlanner:
+    settings = settings or AISettings()
+    if settings.ai_provider == "openai":
+        from reelflow_kit.ai.openai_compat import OpenAIShotPlanner, StructuredChat
+
+        return OpenAIShotPlanner(StructuredChat(settings))
+    from reelflow_kit.ai.local import LocalShotPlanner
+
+    return LocalShotPlanner()

@@ -65,12 +65,13 @@ async def ensure_topics(settings: KitSettings, topics: Iterable[str]) -> None:
         await admin.close()
 
 
-async def publish_record(broker: KafkaBroker, record: KafkaRecord, *, wait: bool = True):
-    """Send one encoded record. With wait=False, returns the delivery future (order is kept per partition)."""
+async def publish_record(broker: KafkaBroker, record: KafkaRecord, *, wait: bool = True, topic: str | None = None):
+    """Send one encoded record (to `topic` if given, e.g. a namespaced one). With wait=False,
+    returns the delivery future (order is kept per partition)."""
     headers = record.header_dict()
     return await broker.publish(
         record.value,
-        record.topic,
+        topic or record.topic,
         key=record.key,
         headers=headers,
         correlation_id=headers.get("ce_correlationid"),

@@ -81,7 +81,7 @@ class Consumer:
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         settings = self.runtime.settings
-        attempt = 0
+        attempt = transient = 0
         while True:
             attempt += 1
             try:
@@ -95,13 +95,16 @@ class Consumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if is_transient_transaction_error(exc) and attempt < 100:
-                    await asyncio.sleep(backoff_delay(min(attempt, 5), 0.01, 0.5))
-                    continue
-                if is_infrastructure_error(exc):
-                    delay = backoff_delay(attempt, settings.retry_backoff_s, settings.retry_backoff_max_s)
-                    log.warning("dependency unavailable, retrying", extra={"error": repr(exc), "attempt": attempt})
+                # Never dead-letter a good message for the state of our dependencies: a write
+                # conflict (e.g. with a transaction a killed instance left open, until the server
+                # expires it) or an unreachable server is retried for as long as it takes.
+                if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
+                    transient += 1
+                    delay = backoff_delay(min(transient, 4), settings.retry_backoff_s, settings.retry_backoff_max_s)
+                    if transient in (1, 10) or transient % 50 == 0:
+                        log.warning("transient failure, retrying", extra={"error": repr(exc), "retries": transient})
                     await asyncio.sleep(delay)
+                    attempt -= 1  # not the message's fault: does not count towards dead-lettering
                     continue
                 if attempt >= settings.handler_max_attempts:
                     log.exception("handler failed, dead-lettering", extra={"ce_type": envelope.type})

@@ -1,14 +1,50 @@
-"""Composition root: the gateway's runtime (bus, database) and its FastAPI app."""
+"""Composition root: the gateway's runtime (bus, database), read-model consumer and shared state."""
+
+from __future__ import annotations
 
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.auth.secret import resolve_jwt_secret
+from reelflow_gateway.auth.tokens import TokenCodec
+from reelflow_gateway.auth.users import UserStore
+from reelflow_gateway.commands import CommandSender, ensure_command_indexes
+from reelflow_gateway.readmodel import projector
+from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
+from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
 from reelflow_gateway.settings import Settings
+from reelflow_gateway.state import AppState
 
 READ_MODEL_GROUP = "gateway-read-model"
+"""The default read-model consumer group (settings.read_model_group)."""
 
 
 def build_runtime(settings: Settings) -> ServiceRuntime:
+    return build(settings).runtime
+
+
+def build(settings: Settings) -> AppState:
     runtime = ServiceRuntime(settings, uses_object_store=False)
-    runtime.consume(READ_MODEL_GROUP, EVENT_TOPICS, handlers={})
-    return runtime
+    waiters = OutcomeWaiters()
+    read_model = runtime.consume(settings.read_model_group, EVENT_TOPICS, handlers=projector.handlers(waiters))
+    state = AppState(
+        settings=settings,
+        runtime=runtime,
+        waiters=waiters,
+        users=UserStore(runtime.db),
+        scripts=ScriptsView(runtime.db),
+        commands=CommandSender(runtime, waiters, read_model_group=read_model.group,
+                               timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
+    )
+
+    @runtime.on_startup
+    async def prepare(rt: ServiceRuntime) -> None:
+        # Before the consumers start: indexes exist and tokens can be verified.
+        await state.users.ensure_indexes()
+        await ensure_script_indexes(rt.db)
+        await ensure_outcome_indexes(rt.db)
+        await ensure_command_indexes(rt.db)
+        secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)
+        state.tokens = TokenCodec(secret=secret, ttl_s=settings.access_token_ttl_s)
+
+    return state

@@ -1,10 +1,49 @@
-from pydantic import Field
+"""Gateway settings, read from REELFLOW_* environment variables (see KitSettings for the shared ones)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from reelflow_kit.settings import KitSettings
 
 
 class Settings(KitSettings):
     service_name: str = "gateway"
+
     http_host: str = "127.0.0.1"
     http_port: int = 8080
-    cors_origins: list[str] = Field(default_factory=list, description="browser origins allowed to call the API")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API: a JSON list or comma-separated",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024,
+        description="larger request bodies get 413; leaves room for a 200 KB script JSON-escaped as \\uXXXX",
+    )
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 key; unset: generated once and kept in the gateway database",
+    )
+    access_token_ttl_s: int = Field(default=86_400, ge=60, description="lifetime of an access token")
+
+    command_timeout_s: float = Field(default=3.0, gt=0, description="how long a write waits for its outcome")
+    command_poll_interval_s: float = Field(
+        default=0.05, gt=0, description="fallback poll of the outcome in MongoDB while a write waits",
+    )
+    read_model_group: str = Field(default="gateway-read-model", min_length=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return []
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value

@@ -1,15 +1,39 @@
-"""Composition root: wires the scene service's handlers to the bus, database and storage."""
+"""Composition root: wires the scene service's handlers and shot-planning jobs to the bus,
+database and AI provider."""
 
-from reelflow_contracts.topics import SCENE_COMMANDS, SCRIPT_EVENTS
+from reelflow_contracts.messages.scene import ApproveScene, UpdateScene
+from reelflow_contracts.messages.script import ScriptApproved
+from reelflow_contracts.topics import SCENE_COMMANDS, SCENE_EVENTS, SCRIPT_EVENTS
+from reelflow_kit.ai import Segmenter, ShotPlanner, make_segmenter, make_shot_planner
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_scene.adapters import ensure_indexes
+from reelflow_scene.handlers import (
+    PLAN_SHOTS, approve_scene, give_up_planning, plan_shots_with, segment_script_with, update_scene,
+)
 from reelflow_scene.settings import Settings
 
 CONSUMER_GROUP = "scene-service"
 
 
-def build(settings: Settings | None = None) -> ServiceRuntime:
+def build(settings: Settings | None = None, *, segmenter: Segmenter | None = None,
+          shot_planner: ShotPlanner | None = None) -> ServiceRuntime:
+    """The scene service: consumer group `scene-service` on `script.events` and `scene.commands`,
+    shot planning as `plan-shots` jobs, events through the outbox to `scene.events`.
+    `segmenter` and `shot_planner` override the providers chosen by the settings."""
     settings = settings or Settings()
-    runtime = ServiceRuntime(settings)
-    runtime.consume(CONSUMER_GROUP, [SCENE_COMMANDS, SCRIPT_EVENTS], handlers={})
+    runtime = ServiceRuntime(settings, uses_object_store=False, topics=[SCRIPT_EVENTS, SCENE_COMMANDS, SCENE_EVENTS])
+
+    async def create_indexes(rt: ServiceRuntime) -> None:
+        await ensure_indexes(rt.db)
+
+    runtime.on_startup(create_indexes)
+    runtime.consume(CONSUMER_GROUP, [SCRIPT_EVENTS, SCENE_COMMANDS], handlers={
+        ScriptApproved: segment_script_with(segmenter or make_segmenter(settings)),
+        UpdateScene: update_scene,
+        ApproveScene: approve_scene,
+    })
+    runtime.work(PLAN_SHOTS, plan_shots_with(shot_planner or make_shot_planner(settings)),
+                 concurrency=settings.shot_planning_concurrency, lease_s=settings.shot_planning_lease_s,
+                 max_attempts=settings.shot_planning_max_attempts, on_give_up=give_up_planning)
     return runtime

@@ -8,9 +8,11 @@ then at spaces, then anywhere, so even a 200 KB single line makes scenes of a re
 
 from __future__ import annotations
 
+import asyncio
 import re
 
-from reelflow_kit.ai.segmentation import SceneText, Segmentation
+from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.segmentation import EmptyScript, Segmentation, scenes_from_cuts
 
 SLUGLINE = re.compile(r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$",
                       re.MULTILINE | re.IGNORECASE)
@@ -26,45 +28,33 @@ MAX_CHARS = 2400
 """A paragraph-made scene is never longer than this (sluglined scenes keep their size)."""
 
 
+LOCAL_USAGE = Usage(provider="local", model="local-segmenter-v1")
+
+
 class LocalSegmenter:
+    """Segmenter without network or key. Runs in a worker thread: a 200 KB script must not hold
+    up the event loop (the Kafka consumer's heartbeats run on it)."""
+
     async def segment(self, script: str) -> Segmentation:
-        return segment_text(script)
+        return await asyncio.to_thread(segment_text, script)
 
 
 def segment_text(script: str) -> Segmentation:
+    """Scenes by sluglines, else headings, else paragraphs. Raises EmptyScript when there is no text."""
     if not script.strip():
-        raise ValueError("the script is empty")
+        raise EmptyScript("the script is empty: there is no text to cut into scenes")
     for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
         starts = [m.start() for m in pattern.finditer(script)]
         if starts:
-            return Segmentation(scenes=_scenes(script, _cut_points(script, starts), pattern), method=method)
-    return Segmentation(scenes=_scenes(script, _paragraph_cuts(script), None), method="paragraphs")
+            return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method,
+                                usage=LOCAL_USAGE)
+    return Segmentation(scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs",
+                        usage=LOCAL_USAGE)
 
 
-def _cut_points(script: str, starts: list[int]) -> list[int]:
+def _cut_points(starts: list[int]) -> list[int]:
     """Cut before each heading; text before the first one stays with the first scene."""
     return [0] + starts[1:]
-
-
-def _scenes(script: str, cuts: list[int], heading: re.Pattern | None) -> list[SceneText]:
-    bounds = cuts + [len(script)]
-    pieces = [script[a:b] for a, b in zip(bounds, bounds[1:])]
-    pieces = _attach_blank_pieces(pieces)
-    scenes = []
-    for order, piece in enumerate(pieces, start=1):
-        match = heading.search(piece) if heading else None
-        scenes.append(SceneText(order=order, text=piece.strip(), heading=match.group(0).strip() if match else ""))
-    return scenes
-
-
-def _attach_blank_pieces(pieces: list[str]) -> list[str]:
-    out: list[str] = []
-    for piece in pieces:
-        if out and not piece.strip():
-            out[-1] += piece
-        else:
-            out.append(piece)
-    return out
 
 
 def _paragraph_cuts(script: str) -> list[int]:

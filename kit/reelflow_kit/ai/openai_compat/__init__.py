@@ -1,6 +1,8 @@
 """The `openai` provider: any OpenAI-compatible chat API (OpenAI, OpenRouter, Ollama, vLLM)."""
 
 from reelflow_kit.ai.openai_compat.script_writer import OpenAIScriptWriter
+from reelflow_kit.ai.openai_compat.segmenter import OpenAISegmenter
+from reelflow_kit.ai.openai_compat.shot_planner import OpenAIShotPlanner
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat, StructuredResult
 
-__all__ = ["OpenAIScriptWriter", "StructuredChat", "StructuredResult"]
+__all__ = ["OpenAIScriptWriter", "OpenAISegmenter", "OpenAIShotPlanner", "StructuredChat", "StructuredResult"]

@@ -1,0 +1,117 @@
+"""Offline shot planning: a scene's beats grouped into 1 to 6 shots, each with a prompt.
+
+The scene is read into beats (`scene_reading`); the number of shots is one per beat, at most
+six, and few enough that each lasts at least MIN_SHOT_S; beats are grouped in order so the
+shots cover about the same number of words; the scene's reading time is shared among them by
+words. Each prompt says what is seen (the beats' action, names in title case, no dialogue
+text), where (from the slugline), when (time of day and its light), who (the script's
+characters named in the beats, and speakers), the mood of the scene, the frame shape, and ends
+with the script's style suffix. Deterministic; runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.characters import in_display_case
+from reelflow_kit.ai.local.visuals import COMPOSITION, framing_for, light_for, mood_of
+from reelflow_kit.ai.scene_reading import Beat, SceneReading, read_scene
+from reelflow_kit.ai.segmentation import SceneText
+from reelflow_kit.ai.shot_planning import (
+    MAX_DESCRIPTION_CHARS, MAX_PROMPT_CHARS, PlannedShot, ScriptContext, ShotPlan, one_line,
+)
+from reelflow_kit.ai.timing import reading_seconds, share_duration, shot_count
+
+LOCAL_USAGE = Usage(provider="local", model="local-shot-planner-v1")
+MAX_VISUAL_CHARS = 1200
+MAX_SUMMARY_CHARS = 160
+
+
+class LocalShotPlanner:
+    """ShotPlanner without network or key. Usage is zero (`provider="local"`)."""
+
+    async def plan_shots(self, scene: SceneText, *, context: ScriptContext) -> ShotPlan:
+        return await asyncio.to_thread(plan_scene, scene, context)
+
+
+def plan_scene(scene: SceneText, context: ScriptContext) -> ShotPlan:
+    reading = read_scene(scene.text, context.characters)
+    total_s = reading_seconds(reading.spoken_text)
+    groups = group_beats(list(reading.beats), shot_count(len(reading.beats), total_s)) if reading.beats else [[]]
+    durations = share_duration(total_s, [sum(beat.words for beat in group) for group in groups])
+    mood = mood_of(scene.text)
+    shots = [_shot(order, len(groups), group, duration, reading, mood, scene, context)
+             for order, (group, duration) in enumerate(zip(groups, durations), start=1)]
+    return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=LOCAL_USAGE)
+
+
+def group_beats(beats: list[Beat], count: int) -> list[list[Beat]]:
+    """`beats` in order, in `count` non-empty groups of about equal words (each beat goes to the
+    group its middle word falls in; the last beats get groups of their own if needed)."""
+    count = max(1, min(count, len(beats)))
+    weights = [max(beat.words, 0.5) for beat in beats]
+    total = sum(weights)
+    groups: list[list[Beat]] = [[]]
+    done = 0.0
+    for index, (beat, weight) in enumerate(zip(beats, weights)):
+        beats_left, groups_to_open = len(beats) - index, count - len(groups)
+        past_boundary = done + weight / 2 > total * len(groups) / count
+        if groups[-1] and groups_to_open > 0 and (past_boundary or beats_left <= groups_to_open):
+            groups.append([])
+        groups[-1].append(beat)
+        done += weight
+    return groups
+
+
+def _shot(order: int, count: int, beats: list[Beat], duration_s: float, reading: SceneReading, mood: str,
+          scene: SceneText, context: ScriptContext) -> PlannedShot:
+    characters = tuple(dict.fromkeys(name for beat in beats for name in beat.characters))
+    speaking = any(beat.speaker for beat in beats)
+    framing = framing_for(order, count, characters, speaking)
+    names = tuple(dict.fromkeys((*context.characters, *characters)))
+    visual = in_display_case(" ".join(beat.visual for beat in beats), names) if beats else \
+        _establishing(reading, scene, context)
+    return PlannedShot(
+        order=order,
+        description=one_line(f"{framing}: {_summary(beats, visual, names)}", MAX_DESCRIPTION_CHARS),
+        image_prompt=compose_prompt(framing, visual, reading.setting, reading.time_of_day, characters, mood,
+                                    context),
+        duration_s=duration_s,
+        narration=" ".join(beat.narration for beat in beats),
+        characters=characters,
+    )
+
+
+def compose_prompt(framing: str, visual: str, setting: str, time_of_day: str, characters: tuple[str, ...],
+                   mood: str, context: ScriptContext) -> str:
+    parts = [f"{framing}.", _sentence(one_line(visual, MAX_VISUAL_CHARS))]
+    if setting:
+        parts.append(f"Setting: {setting}.")
+    if time_of_day:
+        parts.append(f"Time of day: {light_for(time_of_day)}.")
+    if characters:
+        parts.append(f"Characters: {one_line(', '.join(characters), 400)}.")
+    parts.append(f"Mood: {mood}.")
+    parts.append(f"{COMPOSITION.get(context.aspect, context.aspect).capitalize()}, no text or lettering.")
+    if context.style_suffix:
+        parts.append(context.style_suffix)
+    return one_line(" ".join(parts), MAX_PROMPT_CHARS)
+
+
+def _summary(beats: list[Beat], visual: str, names: tuple[str, ...]) -> str:
+    """The shot in a few words: its first action sentence, or who says what."""
+    if beats and beats[0].speaker and beats[0].visual.endswith(" speaks"):
+        return f"{beats[0].speaker} says “{one_line(beats[0].narration, 100)}”"
+    first = in_display_case(beats[0].visual, names) if beats else visual
+    return one_line(first, MAX_SUMMARY_CHARS)
+
+
+def _establishing(reading: SceneReading, scene: SceneText, context: ScriptContext) -> str:
+    """What a scene with nothing to read aloud shows: its place, else its heading, else the title."""
+    where = reading.setting or scene.heading.lstrip("# ") or context.title or "an empty set"
+    return f"An establishing view of {where}"
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?", "…", "。", "！", "？")) else f"{text}."

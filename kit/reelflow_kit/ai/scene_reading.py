@@ -1,0 +1,172 @@
+"""Reading one scene for shot planning: where and when it happens, and its visual beats.
+
+A beat is an action sentence, or a line of dialogue; dialogue joins the beat of its speaker
+(the action sentence naming them just before, or their previous line), so a shot shows who
+speaks. Sluglines, headings, transitions, cues and parentheticals are not read aloud: the
+beats' narration, joined, is the scene's spoken text. Beats over MAX_BEAT_WORDS are cut at
+spaces, so no shot has to cover more than a couple of minutes of narration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from reelflow_kit.ai.characters import display_name, named_in
+from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
+from reelflow_kit.ai.local.segmenter import SENTENCE_END
+from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
+from reelflow_kit.ai.timing import word_count
+
+MAX_BEAT_WORDS = 100
+MAX_SETTING_CHARS = 300
+MAX_TIME_OF_DAY_CHARS = 50
+
+_SLUGLINE_PARTS = re.compile(r"^\s*(INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)\s+(.*)$",
+                             re.IGNORECASE)
+_INSIDE = {"INT.": "interior", "EXT.": "exterior", "EST.": "exterior"}
+TIMES_OF_DAY = {
+    "day": "day", "daytime": "day", "night": "night", "nighttime": "night", "midnight": "night",
+    "late night": "night", "moonlight": "night", "dawn": "dawn", "sunrise": "dawn", "daybreak": "dawn",
+    "first light": "dawn", "early morning": "morning", "morning": "morning", "noon": "midday",
+    "midday": "midday", "afternoon": "afternoon", "dusk": "dusk", "sunset": "dusk", "twilight": "dusk",
+    "evening": "evening", "magic hour": "dusk", "sun sets": "dusk", "setting sun": "dusk", "sun rises": "dawn",
+    "rising sun": "dawn",
+}
+CONTINUITY = frozenset({"continuous", "later", "moments later", "same", "same time", "simultaneous", ""})
+_TIME_WORDS = re.compile(r"(?<![^\W_])(" + "|".join(sorted(map(re.escape, TIMES_OF_DAY), key=len, reverse=True))
+                         + r")(?![^\W_])", re.IGNORECASE)
+_PLACE_PHRASE = re.compile(
+    r"(?<![^\W_])(?:in|at|on|inside|outside|into|near|across|through|by|along|above|below|under|toward|towards)"
+    r"\s+(?:(?:a|an|the|her|his|their|its|our|my|your|this|that)\s+)?"
+    r"((?:[^\W\d_][^\W\d_'’-]*\s+){0,2}[^\W\d_][^\W\d_'’-]*)",
+    re.IGNORECASE)
+PLACE_NOUNS = frozenset(PLACES) | frozenset("""
+platform room hall corridor balcony hill porch yard stairs staircase terrace pier gate kitchen
+shop cafe café chapel deck cockpit hallway lobby lounge tunnel meadow cliffs rooftops shoreline
+""".split())
+
+
+@dataclass(frozen=True)
+class Beat:
+    visual: str
+    """What is seen: the action sentence, or `Nora speaks` for a line of dialogue of its own."""
+    narration: str
+    """What is read aloud for it."""
+    characters: tuple[str, ...] = ()
+    speaker: str = ""
+
+    @property
+    def words(self) -> float:
+        return word_count(self.narration)
+
+
+@dataclass(frozen=True)
+class SceneReading:
+    setting: str
+    """`harbor cafe (interior)` from the slugline, or a place phrase from the text (`walled garden`), or ""."""
+    time_of_day: str
+    """`night`, `dawn`, ... from the slugline or the text; the slugline's own word when unknown; or ""."""
+    beats: tuple[Beat, ...]
+    heading: str = ""
+
+    @property
+    def spoken_text(self) -> str:
+        return " ".join(beat.narration for beat in self.beats)
+
+
+def read_scene(text: str, characters: tuple[str, ...] = ()) -> SceneReading:
+    blocks = read_blocks(text)
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    slugline = next((h for h in headings if is_slugline(h)), "")
+    beats = _beats(blocks, characters)
+    body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
+    setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
+    return SceneReading(setting=setting[:MAX_SETTING_CHARS], time_of_day=_time_of_day(slug_time, body),
+                        beats=beats, heading=slugline or (headings[0] if headings else ""))
+
+
+def spoken_text(text: str) -> str:
+    """What of a scene is read aloud: its action and dialogue, without sluglines, cues and the like."""
+    return read_scene(text).spoken_text
+
+
+def _beats(blocks: list[Block], characters: tuple[str, ...]) -> tuple[Beat, ...]:
+    beats: list[Beat] = []
+    for block in blocks:
+        if block.kind == "action":
+            for sentence in _sentences(block.text):
+                beats.append(Beat(visual=sentence, narration=sentence, characters=named_in(sentence, characters)))
+        elif block.kind == "dialogue":
+            speaker = _known_as(block.speaker, characters)
+            last = beats[-1] if beats else None
+            if last and (last.speaker == speaker or (not last.speaker and speaker in last.characters)):
+                beats[-1] = replace(last, narration=f"{last.narration} {block.text}", speaker=speaker,
+                                    characters=last.characters if speaker in last.characters
+                                    else (*last.characters, speaker))
+            else:
+                beats.append(Beat(visual=f"{speaker} speaks", narration=block.text, characters=(speaker,),
+                                  speaker=speaker))
+    return tuple(piece for beat in beats for piece in _cut_long(beat))
+
+
+def _known_as(cue: str, characters: tuple[str, ...]) -> str:
+    name = display_name(cue)
+    return next((c for c in characters if c.lower() == name.lower()), name)
+
+
+def _sentences(paragraph: str) -> list[str]:
+    out, start = [], 0
+    for match in SENTENCE_END.finditer(paragraph):
+        out.append(paragraph[start: match.end()].strip())
+        start = match.end()
+    out.append(paragraph[start:].strip())
+    return [s for s in out if s]
+
+
+def _cut_long(beat: Beat) -> list[Beat]:
+    words = beat.narration.split()
+    if beat.words <= MAX_BEAT_WORDS or len(words) < 2:
+        return [beat]
+    chunks = [" ".join(words[i: i + MAX_BEAT_WORDS]) for i in range(0, len(words), MAX_BEAT_WORDS)]
+    visuals = [beat.visual if beat.visual != beat.narration else chunk for chunk in chunks]
+    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals)]
+
+
+def _slugline_setting(slugline: str) -> tuple[str, str]:
+    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT`."""
+    match = _SLUGLINE_PARTS.match(slugline)
+    if not match:
+        return "", ""
+    prefix, rest = match.group(1).upper(), match.group(2)
+    parts = [p.strip() for p in re.split(r"\s+[-–—]\s+", rest) if p.strip()]
+    time = parts.pop() if len(parts) > 1 else ""
+    place = ", ".join(parts).lower()
+    inside = _INSIDE.get(prefix, "interior and exterior")
+    return f"{place} ({inside})", time
+
+
+def _place_in(text: str) -> str:
+    """The first place phrase of the text (`walled garden` in "kneels in a walled garden"), else the
+    first place word (`lighthouse`), else ""."""
+    for match in _PLACE_PHRASE.finditer(text):
+        words = []
+        for word in match.group(1).split():
+            if word.lower() in STOPWORDS:
+                break
+            words.append(word)
+        last_place = max((i for i, w in enumerate(words) if w.lower() in PLACE_NOUNS), default=-1)
+        if last_place >= 0:
+            return " ".join(words[: last_place + 1]).lower()
+    return next((word.lower() for word in re.findall(r"[^\W\d_]+", text) if word.lower() in PLACES), "")
+
+
+def _time_of_day(slugline_time: str, text: str) -> str:
+    said = " ".join(slugline_time.lower().split())
+    if said in TIMES_OF_DAY:
+        return TIMES_OF_DAY[said]
+    if said not in CONTINUITY:
+        found = _TIME_WORDS.search(said)
+        return TIMES_OF_DAY[found.group(1).lower()] if found else said[:MAX_TIME_OF_DAY_CHARS]
+    found = _TIME_WORDS.search(text)
+    return TIMES_OF_DAY[" ".join(found.group(1).lower().split())] if found else ""

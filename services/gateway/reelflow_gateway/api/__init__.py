@@ -1,0 +1,11 @@
+"""HTTP routes, one module per resource."""
+
+from fastapi import APIRouter
+
+from reelflow_gateway.api import auth, health, scripts
+
+api_router = APIRouter(prefix="/api")
+api_router.include_router(auth.router)
+api_router.include_router(scripts.router)
+
+__all__ = ["api_router", "health"]

@@ -1,0 +1,34 @@
+"""GET /healthz: Kafka and MongoDB reachable (200) or not (503), plus read-model progress."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reelflow_kit.health import health_report
+
+from reelflow_gateway.deps import State
+from reelflow_gateway.errors import json_response
+from reelflow_gateway.state import AppState
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Health of the gateway and the servers it depends on",
+            responses={200: {"description": "healthy"}, 503: {"description": "a dependency is unavailable"}})
+async def healthz(state: State):
+    report = await health_report(state.runtime)
+    report["read_model"] = {
+        "group": state.settings.read_model_group,
+        "assigned_partitions": assigned_partitions(state),
+        "waiting_requests": len(state.waiters),
+    }
+    return json_response(report, 200 if report["status"] == "ok" else 503)
+
+
+def assigned_partitions(state: AppState) -> int:
+    """How many event-topic partitions this instance's read-model consumer currently owns."""
+    for subscriber in state.runtime.broker.subscribers:
+        if getattr(subscriber, "group_id", None) == state.settings.read_model_group:
+            consumer = getattr(subscriber, "consumer", None)
+            return len(consumer.assignment()) if consumer is not None else 0
+    return 0

@@ -1,0 +1,141 @@
+"""Every error is JSON: {"detail": "<what went wrong>", "code": "<snake_case>"} (+ "errors" on 400/422).
+
+Bad input of any kind (malformed JSON, wrong types, unknown ids, oversized bodies) answers 4xx;
+a dependency that is down answers 503; anything else is a bug and answers 500 without details.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS
+
+from reelflow_gateway.schemas import ErrorOut
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    502: "upstream_failed",
+    503: "unavailable",
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. a body that is not JSON)",
+    401: "Missing, invalid or expired bearer token (or wrong credentials)",
+    404: "No such resource for this user",
+    409: "Conflict: the request was refused in the resource's current state",
+    413: "Request body too large",
+    422: "A field is missing or invalid; `errors` lists each one",
+    502: "The AI provider failed to write the script",
+    503: "A server the gateway depends on (Kafka, MongoDB) is unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code or _STATUS_CODES.get(status, "error")
+        self.headers = headers
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), status_code=status,
+                    media_type="application/json", headers=headers)
+
+
+def error_response(status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None,
+                   errors: list[dict] | None = None) -> Response:
+    body: dict[str, Any] = {"detail": detail, "code": code or _STATUS_CODES.get(status, "error")}
+    if errors is not None:
+        body["errors"] = errors
+    return json_response(body, status, headers)
+
+
+def responses(*statuses: int, described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries with the error model for a route's errors (`described` overrides texts)."""
+    texts = {**{s: _DESCRIPTIONS[s] for s in statuses}, **(described or {})}
+    return {status: {"model": ErrorOut, "description": text} for status, text in sorted(texts.items())}
+
+
+def _where(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "request"
+    if parts[0] == "body":
+        return ".".join(parts[1:]) or "body"
+    if parts[0] in ("query", "path", "header", "cookie") and len(parts) > 1:
+        return f"{parts[0]} parameter {'.'.join(parts[1:])}"
+    return ".".join(parts)
+
+
+def _message(error: dict) -> str:
+    msg = str(error.get("msg", "invalid"))
+    if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+        return "a JSON body is required"
+    return msg.removeprefix("Value error, ")
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": _message(e), "type": str(e.get("type", "invalid"))}
+        for e in exc.errors()
+    ]
+    if any(e["type"] == "json_invalid" for e in errors):
+        where = next(e for e in errors if e["type"] == "json_invalid")
+        ctx = next((e.get("ctx", {}) for e in exc.errors() if e.get("type") == "json_invalid"), {})
+        reason = ctx.get("error", "not valid JSON")
+        return error_response(400, f"malformed JSON body: {reason} (at position {where['loc'][-1]})",
+                              "malformed_json", errors=errors)
+    summary = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
+    return error_response(422, summary, "validation_error", errors=errors)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = exc.detail
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no such path: {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"method {request.method} not allowed on {request.url.path}"
+    return error_response(exc.status_code, str(detail), headers=getattr(exc, "headers", None))
+
+
+async def _api_error(request: Request, exc: ApiError) -> Response:
+    return error_response(exc.status, exc.detail, exc.code, exc.headers)
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.url.path})
+    return error_response(503, f"service unavailable: {type(exc).__name__}", "unavailable",
+                          headers={"Retry-After": "1"})
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+    return error_response(500, "internal error", "internal_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ApiError, _api_error)
+    for error_type in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(error_type, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)

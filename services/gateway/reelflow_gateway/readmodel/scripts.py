@@ -1,0 +1,124 @@
+"""The scripts view (`views.scripts`) and failed generations (`views.script_failures`).
+
+Each projection is a pure function of one event: it touches only fields the event carries and
+never reads the clock, so a replay writes the same documents. It returns the script's new state
+(as `ScriptsView.get` would read it), which the projector hands to the waiting write request.
+"""
+
+from __future__ import annotations
+
+from pymongo import DESCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from reelflow_contracts import ScriptApproved, ScriptCreated, ScriptGenerationFailed, ScriptUpdated
+from reelflow_contracts.envelope import Envelope
+
+SCRIPTS = "views.scripts"
+SCRIPT_FAILURES = "views.script_failures"
+
+PUBLIC_FIELDS = ("title", "content", "status", "origin", "aspect", "premise",
+                 "created_at", "updated_at", "approved_at", "version")
+_PROJECTION = {name: 1 for name in ("owner_id", *PUBLIC_FIELDS)}
+
+
+async def ensure_script_indexes(db: AsyncDatabase) -> None:
+    await db[SCRIPTS].create_index([("owner_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                                   name="owner_newest_first")
+    await db[SCRIPT_FAILURES].create_index("owner_id")
+
+
+# -- projections (called inside the projector's transaction) ---------------------------------
+
+
+async def apply_created(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptCreated]) -> dict | None:
+    m = env.data
+    doc = await db[SCRIPTS].find_one_and_update(
+        {"_id": m.script_id},
+        {"$set": {
+            "owner_id": m.owner_id,
+            "title": m.title,
+            "content": m.content,
+            "status": "draft",
+            "origin": m.origin,
+            "aspect": m.aspect,
+            "premise": m.premise,
+            "created_at": m.created_at,
+            "updated_at": m.created_at,
+            "approved_at": None,
+            "version": 1,
+            "last_event_id": env.id,
+        }},
+        upsert=True,
+        projection=_PROJECTION,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    if m.origin == "ai":
+        # A generation that failed before and succeeded on a retry is no longer a failure.
+        await db[SCRIPT_FAILURES].delete_one({"_id": m.script_id}, session=session)
+    return doc
+
+
+async def apply_updated(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptUpdated]) -> dict | None:
+    m = env.data
+    return await db[SCRIPTS].find_one_and_update(
+        {"_id": m.script_id},
+        {"$set": {"title": m.title, "content": m.content, "aspect": m.aspect,
+                  "updated_at": m.updated_at, "last_event_id": env.id},
+         "$inc": {"version": 1}},
+        projection=_PROJECTION,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+
+
+async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptApproved]) -> dict | None:
+    m = env.data
+    return await db[SCRIPTS].find_one_and_update(
+        {"_id": m.script_id},
+        {"$set": {"title": m.title, "content": m.content, "aspect": m.aspect, "status": "approved",
+                  "approved_at": m.approved_at, "updated_at": m.approved_at, "last_event_id": env.id},
+         "$inc": {"version": 1}},
+        projection=_PROJECTION,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+
+
+async def apply_generation_failed(db: AsyncDatabase, session: AsyncClientSession,
+                                  env: Envelope[ScriptGenerationFailed]) -> None:
+    m = env.data
+    if not m.final:
+        return None  # the script service is still retrying
+    await db[SCRIPT_FAILURES].update_one(
+        {"_id": m.script_id},
+        {"$set": {"owner_id": m.owner_id, "premise": m.premise, "title": m.title, "stage": m.stage,
+                  "code": m.code, "error": m.error, "attempts": m.attempts, "failed_at": env.time,
+                  "last_event_id": env.id}},
+        upsert=True,
+        session=session,
+    )
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+
+class ScriptsView:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._scripts = db[SCRIPTS]
+        self._failures = db[SCRIPT_FAILURES]
+
+    async def get(self, owner_id: str, script_id: str) -> dict | None:
+        """One indexed lookup; another owner's script is simply not found."""
+        return await self._scripts.find_one({"_id": script_id, "owner_id": owner_id}, _PROJECTION)
+
+    async def page(self, owner_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+        cursor = (self._scripts.find({"owner_id": owner_id}, _PROJECTION)
+                  .sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(offset).limit(limit))
+        items = await cursor.to_list()
+        total = await self._scripts.count_documents({"owner_id": owner_id})
+        return items, total
+
+    async def failure(self, owner_id: str, script_id: str) -> dict | None:
+        return await self._failures.find_one({"_id": script_id, "owner_id": owner_id})

@@ -1,0 +1,26 @@
+"""What the routes share: settings, runtime, stores, the command sender. One per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reelflow_kit.runtime import ServiceRuntime
+
+from reelflow_gateway.auth.tokens import TokenCodec
+from reelflow_gateway.auth.users import UserStore
+from reelflow_gateway.commands import CommandSender
+from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
+from reelflow_gateway.readmodel.scripts import ScriptsView
+from reelflow_gateway.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    runtime: ServiceRuntime
+    waiters: OutcomeWaiters
+    users: UserStore
+    scripts: ScriptsView
+    commands: CommandSender
+    tokens: TokenCodec | None = field(default=None)
+    """Set on startup, once the signing key is known."""

@@ -1,0 +1,94 @@
+"""ScriptApproved -> the script's scenes, all `pending`, in one transaction.
+
+The segmenter runs first, outside the transaction (it may call an AI provider; the local one
+runs in a worker thread). Then, in one transaction: the script's facts are kept (for shot
+planning), every scene is stored with an id derived from the event and its order, and one
+SceneCreated per scene plus one ScriptSegmented (ids in order) are emitted. A redelivered or
+replayed ScriptApproved is stopped by the inbox; one with a new id for a script that already
+has scenes emits nothing. A provider that gives up, an empty script or an absurd number of
+scenes becomes SegmentationFailed instead (raising would dead-letter the event).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field, replace
+
+from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.scene import SceneCreated, ScriptSegmented, SegmentationFailed
+from reelflow_contracts.messages.script import ScriptApproved
+from reelflow_kit.ai import AIProviderError, EmptyScript, Segmentation, Segmenter, describe_script
+from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_scene.adapters.scenes import MongoSceneRepository
+from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
+from reelflow_scene.domain import Scene, ScriptFacts
+from reelflow_scene.handlers.common import now
+
+log = logging.getLogger(__name__)
+
+MAX_SCENES = 1000
+"""More scenes than this is not a film but a malformed script (e.g. a slugline on every line)."""
+
+
+@dataclass(frozen=True)
+class SegmentationProblem:
+    code: str
+    error: str
+    attempts: int = 1
+    usage: Usage = field(default_factory=Usage)
+
+
+def segment_script_with(segmenter: Segmenter) -> Handler:
+    async def on_script_approved(ctx: HandlerContext[ScriptApproved]) -> None:
+        event = ctx.message
+        if await MongoSceneRepository(ctx.db).any_for_script(event.script_id):  # no slow work for a replay
+            async with ctx.transaction():
+                log.info("script already segmented; nothing to do", extra={"script_id": event.script_id})
+            return
+        outcome = await segment(segmenter, event.content)
+        context = await asyncio.to_thread(describe_script, title=event.title, owner_id=event.owner_id,
+                                          content=event.content, aspect=event.aspect)
+        facts = ScriptFacts(id=event.script_id, owner_id=event.owner_id, title=event.title, aspect=event.aspect,
+                            characters=context.characters, style_suffix=context.style_suffix,
+                            approved_at=event.approved_at, segmented=False)
+        async with ctx.transaction() as tx:
+            scenes = MongoSceneRepository(tx.db, tx.session)
+            scripts = MongoScriptFactsRepository(tx.db, tx.session)
+            if await scenes.any_for_script(event.script_id):
+                log.info("script already segmented; nothing to do", extra={"script_id": event.script_id})
+                return
+            if isinstance(outcome, SegmentationProblem):
+                await scripts.save(replace(facts, error=outcome.error))
+                tx.emit(SegmentationFailed(script_id=event.script_id, code=outcome.code, error=outcome.error,
+                                           final=True, attempts=max(1, outcome.attempts), usage=outcome.usage))
+                return
+            at = now()
+            found = [Scene.found(ctx.derived_id("scene", s.order), event.script_id, s.order, s.heading, s.text, at)
+                     for s in outcome.scenes]
+            await scenes.add_all(found)
+            await scripts.save(replace(facts, segmented=True, scene_count=len(found), method=outcome.method,
+                                       fell_back=outcome.fell_back, note=outcome.note))
+            for scene in found:
+                tx.emit(SceneCreated(script_id=scene.script_id, scene_id=scene.id, order=scene.order,
+                                     heading=scene.heading, text=scene.text, created_at=scene.created_at))
+            tx.emit(ScriptSegmented(script_id=event.script_id, scene_ids=tuple(s.id for s in found),
+                                    method=outcome.method, fell_back=outcome.fell_back, note=outcome.note,
+                                    usage=outcome.usage))
+
+    return on_script_approved
+
+
+async def segment(segmenter: Segmenter, content: str) -> Segmentation | SegmentationProblem:
+    try:
+        result = await segmenter.segment(content)
+    except EmptyScript as empty:
+        return SegmentationProblem("empty_script", str(empty))
+    except AIProviderError as failure:
+        log.warning("segmentation failed", extra={"code": failure.code, "error": failure.message})
+        return SegmentationProblem(failure.code, failure.message, failure.attempts, failure.usage)
+    if len(result.scenes) > MAX_SCENES:
+        return SegmentationProblem("too_many_scenes", f"the script cuts into {len(result.scenes)} scenes "
+                                   f"by {result.method}; at most {MAX_SCENES} are allowed", usage=result.usage)
+    return result
+

@@ -1,0 +1,161 @@
+"""End-to-end fixtures: the script service and the gateway as real processes, over real HTTP.
+
+One pair per test session, against the `infra` fixture's Kafka, MongoDB and S3, on free ports,
+with databases unique to the session. Tests that stop a service start it again before they end.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, User, bearer, register
+from tests.support.infra import Infra
+from tests.support.processes import ServiceProcess, free_port
+
+# Services started here live in a Kafka namespace of their own (topics `e2e.script.commands`, ...,
+# groups `e2e.script-service`, ...), so the in-process services of the integration tests on the
+# same broker never see their messages, nor they theirs.
+E2E_NAMESPACE = {"REELFLOW_KAFKA_NAMESPACE": "e2e"}
+
+
+@dataclass
+class Reelflow:
+    infra: Infra
+    suffix: str
+    log_dir: Path
+    gateway_port: int = field(default_factory=free_port)
+    script_port: int = field(default_factory=free_port)
+    gateway: ServiceProcess | None = None
+    script: ServiceProcess | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def gateway_db(self) -> str:
+        return f"e2e_{self.suffix}_gateway"
+
+    @property
+    def script_db(self) -> str:
+        return f"e2e_{self.suffix}_script"
+
+    def gateway_env(self) -> dict[str, str]:
+        return {
+            **self.infra.env(),
+            **E2E_NAMESPACE,
+            "REELFLOW_MONGO_DATABASE": self.gateway_db,
+            "REELFLOW_HTTP_PORT": str(self.gateway_port),
+            "REELFLOW_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
+            "REELFLOW_CORS_ORIGINS": f"{CORS_ORIGIN},http://localhost:5173",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def script_env(self) -> dict[str, str]:
+        return {
+            **self.infra.env(),
+            **E2E_NAMESPACE,
+            "REELFLOW_MONGO_DATABASE": self.script_db,
+            "REELFLOW_HEALTH_PORT": str(self.script_port),
+            "REELFLOW_AI_PROVIDER": "local",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    # -- processes
+
+    def start_script(self) -> None:
+        self.script = ServiceProcess(["-m", "reelflow_script"], self.script_env(), self.log_dir / "script.log",
+                                     f"http://127.0.0.1:{self.script_port}/healthz").start()
+        self.script.wait_healthy(60)
+
+    def kill_script(self) -> None:
+        assert self.script
+        self.script.kill(signal.SIGKILL)
+
+    def start_gateway(self) -> None:
+        self.gateway = ServiceProcess(["-m", "reelflow_gateway"], self.gateway_env(), self.log_dir / "gateway.log",
+                                      f"{self.base_url}/healthz").start()
+        self.gateway.wait_healthy(60)
+
+    def kill_gateway(self) -> None:
+        assert self.gateway
+        self.gateway.kill(signal.SIGKILL)
+
+    def wait_writes_flow(self, timeout: float = 90.0) -> None:
+        """Until a write is answered 201: both consumer groups have joined and the path is warm."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            token = register(client)[1]
+            deadline = time.monotonic() + timeout
+            while True:
+                response = client.post("/api/scripts", headers=bearer(token),
+                                       json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."})
+                if response.status_code == 201:
+                    return
+                assert response.status_code == 202, response.text
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no write applied within {timeout}s\n{self.logs()}")
+                time.sleep(0.5)
+
+    def logs(self) -> str:
+        parts = []
+        for name, proc in (("gateway", self.gateway), ("script", self.script)):
+            if proc:
+                parts.append(f"--- {name} log tail\n{proc.log_tail()}")
+        return "\n".join(parts)
+
+    def stop(self) -> None:
+        for proc in (self.gateway, self.script):
+            if proc:
+                proc.stop()
+
+
+@pytest.fixture(scope="session")
+def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reelflow]:
+    """The script service and the gateway, running and accepting writes (logs in pytest's tmp dir)."""
+    suffix = uuid.uuid4().hex[:10]
+    log_dir = tmp_path_factory.mktemp("e2e-logs")
+    app = Reelflow(infra=infra, suffix=suffix, log_dir=log_dir)
+    try:
+        app.start_script()
+        app.start_gateway()
+        app.wait_writes_flow()
+        yield app
+    finally:
+        app.stop()
+        with MongoClient(infra.mongo_uri, serverSelectionTimeoutMS=5000) as mongo:
+            mongo.drop_database(app.gateway_db)
+            mongo.drop_database(app.script_db)
+
+
+@pytest.fixture
+def http(reelflow: Reelflow) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=reelflow.base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def alice(http: httpx.Client) -> User:
+    email, token = register(http)
+    return User(email, token, http)
+
+
+@pytest.fixture
+def bob(http: httpx.Client) -> User:
+    email, token = register(http)
+    return User(email, token, http)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)

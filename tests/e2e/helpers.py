@@ -1,0 +1,81 @@
+"""Helpers for the end-to-end tests (HTTP clients, users, error checks)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+PASSWORD = "correct horse battery"
+COMMAND_TIMEOUT_S = 3.0
+"""How long the e2e gateway waits for a command's outcome before answering 202."""
+CORS_ORIGIN = "http://ui.example"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def register(client: httpx.Client, email: str | None = None, password: str = PASSWORD) -> tuple[str, str]:
+    """Register a user and log in: (email, access token)."""
+    email = email or new_email()
+    response = client.post("/api/auth/register", json={"email": email, "password": password})
+    assert response.status_code == 201, response.text
+    response = client.post("/api/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    return email, response.json()["access_token"]
+
+
+@dataclass
+class User:
+    email: str
+    token: str
+    client: httpx.Client
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.get(path, headers=self.headers, **kwargs)
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.post(path, headers=self.headers, **kwargs)
+
+    def put(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.put(path, headers=self.headers, **kwargs)
+
+    def create(self, content: str, title: str = "") -> dict:
+        response = self.post("/api/scripts", json={"title": title, "content": content})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+def assert_error(response: httpx.Response, status: int | None = None) -> dict:
+    """A JSON error body with a `detail` text (and the expected status, or any 4xx)."""
+    if status is None:
+        assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    else:
+        assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert isinstance(body.get("detail"), str) and body["detail"], body
+    assert isinstance(body.get("code"), str) and body["code"], body
+    return body
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)

@@ -1,0 +1,67 @@
+"""Health, OpenAPI, CORS."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e.helpers import CORS_ORIGIN
+
+
+def test_healthz(http: httpx.Client) -> None:
+    response = http.get("/healthz")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok" and report["checks"]["kafka"]["ok"] and report["checks"]["mongodb"]["ok"]
+    assert report["read_model"]["group"] == "gateway-read-model"
+
+
+def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None:
+    spec = http.get("/openapi.json").json()
+    paths = spec["paths"]
+    expected = {
+        ("/api/auth/register", "post"): {"201", "409", "422"},
+        ("/api/auth/token", "post"): {"200", "401", "422"},
+        ("/api/scripts", "post"): {"201", "202", "401", "409", "413", "422", "502"},
+        ("/api/scripts", "get"): {"200", "401", "422"},
+        ("/api/scripts/{script_id}", "get"): {"200", "401", "404"},
+        ("/api/scripts/{script_id}", "put"): {"200", "202", "401", "404", "409", "422"},
+        ("/api/scripts/{script_id}/approve", "post"): {"200", "202", "401", "404", "409"},
+        ("/healthz", "get"): {"200", "503"},
+    }
+    for (path, method), statuses in expected.items():
+        operation = paths[path][method]
+        assert statuses <= set(operation["responses"]), (path, method, sorted(operation["responses"]))
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")) and path != "/healthz":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
+    assert "requestBody" in paths["/api/scripts"]["post"]
+    assert "requestBody" in paths["/api/scripts/{script_id}"]["put"]
+    assert "application/x-www-form-urlencoded" in paths["/api/auth/token"]["post"]["requestBody"]["content"]
+    schemas = spec["components"]["schemas"]
+    assert {"ScriptOut", "ScriptPage", "ScriptCreateIn", "ScriptUpdateIn", "ErrorOut", "PendingOut"} <= set(schemas)
+    assert {"id", "title", "content", "status", "origin", "created_at", "updated_at"} <= set(
+        schemas["ScriptOut"]["required"])
+    assert spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == \
+        "/api/auth/token"
+
+    docs = http.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_cors_allows_the_configured_origin_only(http: httpx.Client) -> None:
+    preflight = http.options("/api/scripts", headers={
+        "Origin": CORS_ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == CORS_ORIGIN
+    assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+
+    response = http.get("/api/scripts", headers={"Origin": CORS_ORIGIN})
+    assert response.headers["access-control-allow-origin"] == CORS_ORIGIN
+    assert "location" in response.headers["access-control-expose-headers"].lower()
+
+    other = http.options("/api/scripts", headers={"Origin": "http://evil.example",
+                                                  "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+    assert other.status_code == 400 and other.json()["code"] == "cors_refused"

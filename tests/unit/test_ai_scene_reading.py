@@ -1,0 +1,117 @@
+"""Reading scripts and scenes for shot planning: blocks, characters, setting, time of day, beats."""
+
+from __future__ import annotations
+
+from reelflow_kit.ai.characters import find_characters, named_in
+from reelflow_kit.ai.scene_reading import read_scene, spoken_text
+from reelflow_kit.ai.script_blocks import clean_text, read_blocks
+from reelflow_kit.ai.shot_planning import describe_script
+from reelflow_kit.ai.looks import LOOKS
+from tests.samples import load
+
+SCENE = """INT. LIGHTHOUSE - NIGHT
+
+MARA (60s) climbs the stairs. A STRANGER waits at the top.
+
+                      MARA
+                (quietly)
+          Who's there?
+
+STRANGER (V.O.)
+Only me.
+
+CUT TO:
+"""
+
+
+def test_screenplay_blocks_are_headings_action_dialogue_and_transitions():
+    blocks = read_blocks("THE LAST FERRY\n\nFADE IN:\n\n" + SCENE)
+    assert [(b.kind, b.text, b.speaker) for b in blocks] == [
+        ("heading", "THE LAST FERRY", ""),
+        ("transition", "FADE IN:", ""),
+        ("heading", "INT. LIGHTHOUSE - NIGHT", ""),
+        ("action", "MARA (60s) climbs the stairs. A STRANGER waits at the top.", ""),
+        ("dialogue", "Who's there?", "MARA"),
+        ("dialogue", "Only me.", "STRANGER"),
+        ("transition", "CUT TO:", ""),
+    ]
+
+
+def test_colon_dialogue_and_long_scene_number_lines_are_read_as_such():
+    blocks = read_blocks("Scene 1: ADA checks the map again while rain taps the glass.\n\nADA: We go now.")
+    assert [(b.kind, b.speaker) for b in blocks] == [("action", ""), ("dialogue", "ADA")]
+
+
+def test_control_characters_and_terminal_escapes_are_dropped():
+    assert clean_text("Fans hum.\x00 Lights\x07 blink.\x1b[31m red\x1b[0m.\r\nA car\x0b starts.") == \
+        "Fans hum.  Lights  blink. red.\nA car  starts."
+
+
+def test_characters_are_cues_capitalised_introductions_and_recurring_names_in_order():
+    script = SCENE + "\nINT. CAFE - DAY\n\nLater, Mara meets Tomas. Tomas laughs, and Monday passes. Mara pays.\n"
+    assert find_characters(script) == ("Mara", "Stranger", "Tomas")
+    assert find_characters(load("screenplay.txt")) == ("Nora", "Eli")
+    assert find_characters(load("markdown.md")) == ()
+
+
+def test_names_are_found_as_whole_words_in_any_case():
+    assert named_in("NORA waves at Eli.", ("Nora", "Eli", "Ada")) == ("Nora", "Eli")
+    assert named_in("Adam and Elijah.", ("Ada", "Eli")) == ()
+
+
+def test_the_slugline_gives_the_setting_and_time_of_day():
+    reading = read_scene(SCENE, ("Mara", "Stranger"))
+    assert (reading.setting, reading.time_of_day, reading.heading) == (
+        "lighthouse (interior)", "night", "INT. LIGHTHOUSE - NIGHT")
+
+
+def test_a_continuity_slugline_takes_the_time_of_day_from_the_text():
+    reading = read_scene("EXT. PIER - CONTINUOUS\n\nThe sun sets behind the cranes. Gulls.")
+    assert (reading.setting, reading.time_of_day) == ("pier (exterior)", "dusk")
+
+
+def test_without_a_slugline_the_setting_and_time_come_from_the_words():
+    reading = read_scene("# The Journey\n\nShe stands on a train platform at dusk with a small suitcase.")
+    assert (reading.setting, reading.time_of_day, reading.heading) == ("train platform", "dusk", "# The Journey")
+
+
+def test_a_time_of_day_in_another_language_is_kept_as_written():
+    reading = read_scene("EXT. ПЛОЩАДЬ - ДЕНЬ\n\nТолпа собирается у фонтана.")
+    assert (reading.setting, reading.time_of_day) == ("площадь (exterior)", "день")
+
+
+def test_beats_are_action_sentences_and_lines_of_dialogue_in_order():
+    reading = read_scene(SCENE, ("Mara", "Stranger"))
+    assert [(b.visual, b.narration, b.speaker, b.characters) for b in reading.beats] == [
+        ("MARA (60s) climbs the stairs.", "MARA (60s) climbs the stairs.", "", ("Mara",)),
+        ("A STRANGER waits at the top.", "A STRANGER waits at the top.", "", ("Stranger",)),
+        ("Mara speaks", "Who's there?", "Mara", ("Mara",)),
+        ("Stranger speaks", "Only me.", "Stranger", ("Stranger",)),
+    ]
+
+
+def test_dialogue_joins_the_beat_just_before_it_when_that_beat_shows_the_speaker():
+    scene = "EXT. HARBOR - DAWN\n\nFog. NORA coils a rope.\n\n    NORA\nHe said he'd come.\n\n    NORA\nHe lied."
+    reading = read_scene(scene, ("Nora",))
+    assert [(b.visual, b.narration, b.speaker) for b in reading.beats] == [
+        ("Fog.", "Fog.", ""),
+        ("NORA coils a rope.", "NORA coils a rope. He said he'd come. He lied.", "Nora"),
+    ]
+
+
+def test_a_very_long_sentence_is_cut_into_beats_of_at_most_a_hundred_words():
+    reading = read_scene(" ".join(["word"] * 250))
+    assert [len(b.narration.split()) for b in reading.beats] == [100, 100, 50]
+
+
+def test_the_spoken_text_leaves_out_sluglines_cues_parentheticals_and_transitions():
+    assert spoken_text(SCENE) == "MARA (60s) climbs the stairs. A STRANGER waits at the top. Who's there? Only me."
+
+
+def test_a_script_keeps_one_look_chosen_from_its_owner_and_title():
+    context = describe_script(title="The Last Ferry", owner_id="user-1", content=load("screenplay.txt"), aspect="9:16")
+    again = describe_script(title="The Last Ferry", owner_id="user-1", content="EXT. SEA - DAY\n\nWaves.")
+    assert context.style_suffix in LOOKS and context.style_suffix == again.style_suffix
+    assert (context.title, context.characters, context.aspect) == ("The Last Ferry", ("Nora", "Eli"), "9:16")
+    looks = {describe_script(title=f"Story {n}", owner_id="user-1", content="x").style_suffix for n in range(40)}
+    assert len(looks) > 3
