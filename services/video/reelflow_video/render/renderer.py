@@ -1,0 +1,147 @@
+"""Render a video: plan the timeline, encode the pieces not already cached (in parallel), join
+them without re-encoding, and mux narration and subtitles into a faststart MP4."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import ffmpeg
+
+from reelflow_video.render.cache import PieceCache
+from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
+from reelflow_video.render.graph import piece_command
+from reelflow_video.render.motion import Motion
+from reelflow_video.render.soundtrack import Cue, narration_track, srt
+from reelflow_video.render.timeline import Body, Cross, Piece, ShotSpec, Timeline, plan_timeline
+
+RENDERER_VERSION = "1"
+"""Part of every cache key: bump it when the pixels a piece produces change."""
+
+
+@dataclass(frozen=True)
+class Shot:
+    spec: ShotSpec
+    image: Path
+    narration_wav: bytes | None = None
+    cues: tuple[Cue, ...] = ()
+    """Subtitle cues, timed from the start of the shot's narration."""
+
+
+@dataclass(frozen=True)
+class Look:
+    width: int
+    height: int
+    fps: int = 30
+    transition: str = "fade"
+    transition_s: float = 0.5
+    motion: bool = True
+    narration: bool = True
+    subtitles: bool = True
+    preset: str = "veryfast"
+    crf: int = 23
+
+
+@dataclass
+class RenderReport:
+    path: Path
+    frames: int
+    duration_s: float
+    width: int
+    height: int
+    size_bytes: int
+    pieces: int
+    pieces_encoded: int
+    seconds: float
+    piece_seconds: list[float] = field(default_factory=list)
+
+
+NARRATION_LEAD_S = 0.2
+"""A shot's narration starts this long after the shot appears."""
+
+
+class Renderer:
+    def __init__(self, cache: PieceCache, workdir: Path, parallel: int | None = None) -> None:
+        self._cache = cache
+        self._workdir = workdir
+        self._parallel = parallel or max(1, os.cpu_count() or 1)
+
+    async def render(self, shots: list[Shot], look: Look, out: Path) -> RenderReport:
+        started = time.perf_counter()
+        self._workdir.mkdir(parents=True, exist_ok=True)
+        transition_s = look.transition_s if look.transition != "none" else 0.0
+        timeline = plan_timeline([s.spec for s in shots], fps=look.fps, transition_s=transition_s)
+        enc = Encoding(look.width, look.height, look.fps, look.preset, look.crf)
+        motions = [Motion.for_shot(s.spec.shot_id) if look.motion else None for s in shots]
+        keys = [piece_key(p, timeline, shots, motions, enc, look.transition) for p in timeline.pieces]
+        paths = [self._workdir / f"{key}.mp4" for key in keys]
+        gate = asyncio.Semaphore(self._parallel)
+        encoded: list[float] = []
+
+        async def produce(piece: Piece, key: str, path: Path) -> None:
+            if path.exists() or await self._cache.fetch(key, path):
+                return
+            async with gate:
+                t = time.perf_counter()
+                partial = path.with_suffix(".partial.mp4")
+                await run_ffmpeg(piece_command(piece, timeline, [s.image for s in shots], motions, enc,
+                                               look.transition, partial))
+                partial.rename(path)
+                encoded.append(time.perf_counter() - t)
+            await self._cache.store(key, path)
+
+        await asyncio.gather(*(produce(p, k, path) for p, k, path in zip(timeline.pieces, keys, paths)))
+        await self._join(timeline, shots, look, paths, out)
+        return RenderReport(path=out, frames=timeline.total_frames, duration_s=timeline.duration_s,
+                            width=look.width, height=look.height, size_bytes=out.stat().st_size,
+                            pieces=len(keys), pieces_encoded=len(encoded),
+                            seconds=time.perf_counter() - started, piece_seconds=encoded)
+
+    async def _join(self, timeline: Timeline, shots: list[Shot], look: Look, pieces: list[Path], out: Path) -> None:
+        listing = self._workdir / f"{out.stem}.concat.txt"
+        lines = []
+        for piece, path in zip(timeline.pieces, pieces):
+            lines += [f"file '{path}'", f"duration {piece.frames / look.fps:.6f}"]
+        listing.write_text("\n".join(lines) + "\n")
+        streams = [ffmpeg.input(str(listing), f="concat", safe=0)["v"]]
+        args: dict = {"c:v": "copy", "movflags": "+faststart", "t": f"{timeline.duration_s:.6f}"}
+        clips = [(timeline.start_s(i) + NARRATION_LEAD_S, s.narration_wav)
+                 for i, s in enumerate(shots) if s.narration_wav]
+        if look.narration and clips:
+            wav = self._workdir / f"{out.stem}.narration.wav"
+            wav.write_bytes(narration_track(clips, timeline.duration_s))
+            streams.append(ffmpeg.input(str(wav))["a"])
+            args.update({"c:a": "aac", "b:a": "128k"})
+        cues = [Cue(timeline.start_s(i) + NARRATION_LEAD_S + c.start_s,
+                    timeline.start_s(i) + NARRATION_LEAD_S + c.end_s, c.text)
+                for i, s in enumerate(shots) for c in s.cues]
+        if look.subtitles and cues:
+            subs = self._workdir / f"{out.stem}.srt"
+            subs.write_text(srt(cues), encoding="utf-8")
+            streams.append(ffmpeg.input(str(subs))["s"])
+            args.update({"c:s": "mov_text", "metadata:s:s:0": "language=und"})
+        command = (ffmpeg.output(*streams, str(out), **args)
+                   .global_args("-hide_banner", "-loglevel", "error", "-nostdin")
+                   .overwrite_output().compile(cmd=ffmpeg_binary()))
+        await run_ffmpeg(command)
+
+
+def piece_key(piece: Piece, timeline: Timeline, shots: list[Shot], motions: list[Motion | None],
+              enc: Encoding, transition: str) -> str:
+    """Hash of everything that decides a piece's pixels."""
+    def shot_part(i: int) -> dict:
+        return {"image": shots[i].spec.image_digest, "frames": timeline.shot_frames[i],
+                "motion": asdict(motions[i]) if motions[i] else None}
+
+    if isinstance(piece, Body):
+        what = {"kind": "body", "shot": shot_part(piece.shot), "first": piece.first, "frames": piece.frames}
+    else:
+        what = {"kind": "cross", "left": shot_part(piece.left), "right": shot_part(piece.right),
+                "left_first": piece.left_first, "frames": piece.frames, "transition": transition}
+    what.update({"v": RENDERER_VERSION, "enc": enc.key()})
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:40]
