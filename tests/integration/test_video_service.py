@@ -1,0 +1,138 @@
+"""The video service against real Kafka, MongoDB and S3; the MP4 checked with a real decoder."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+import pytest
+from PIL import Image
+from pymongo import AsyncMongoClient
+
+from reelflow_contracts.envelope import decode, new_envelope
+from reelflow_contracts.messages.common import StyleHints, VideoOptions
+from reelflow_contracts.messages.image import ImageApproved
+from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
+from reelflow_contracts.messages.video import CreateVideo, VideoCommandRejected, VideoRendered, VideoRequested
+from reelflow_contracts.topics import VIDEO_EVENTS
+from reelflow_kit.ai.image_generation import ImageRequest
+from reelflow_kit.ai.local.storyboard import paint
+from reelflow_kit.store.s3 import ObjectStore
+from reelflow_video.bootstrap import build
+from reelflow_video.settings import Settings
+from tests.support.kafka import read_topic
+from tests.support.video_probe import closest, frame_at, probe
+
+PROMPTS = ["EXT. HARBOR - DAWN. Nora on the pier", "INT. KITCHEN - NIGHT. Maya pours coffee",
+           "EXT. CITY STREET - DUSK. Tom runs", "EXT. FOREST ROAD - DAY. A car drives"]
+OPTIONS = VideoOptions(resolution="720p", fps=24, transition="fade", transition_s=0.5, narration=False)
+
+
+@pytest.fixture
+async def video_service(infra, unique, tmp_path):
+    settings = Settings(mongo_database=f"video_{unique}", s3_bucket=f"video-{unique}",
+                        image_bucket=f"images-{unique}", workdir=tmp_path / "work", ai_provider="local",
+                        **infra.settings_kwargs())
+    images = ObjectStore(settings, bucket=settings.image_bucket)
+    await images.ensure_bucket()
+    runtime = build(settings)
+    await runtime.start()
+    yield runtime, images
+    await runtime.stop()
+    async with AsyncMongoClient(infra.mongo_uri) as client:
+        await client.drop_database(settings.database_name)
+
+
+def picture(prompt: str, attempt: int = 1) -> bytes:
+    return paint(ImageRequest(prompt=prompt, caption=prompt, width=1280, height=720, attempt=attempt))
+
+
+async def storyboard(runtime, images, script_id: str, shots: int, approve: int) -> list[str]:
+    """Publish what the scene and image services would: one scene of `shots` shots, `approve` images approved."""
+    scene_id = f"{script_id}-scene"
+    await runtime.publish(new_envelope(ScriptSegmented(script_id=script_id, scene_ids=(scene_id,), method="sluglines"),
+                                       source="scene"))
+    shot_ids = [f"{script_id}-shot-{n}" for n in range(1, shots + 1)]
+    for order, shot_id in enumerate(shot_ids, start=1):
+        await runtime.publish(new_envelope(ShotPlanned(
+            script_id=script_id, scene_id=scene_id, shot_id=shot_id, scene_order=1, order=order, shot_count=shots,
+            description=PROMPTS[order - 1], image_prompt=PROMPTS[order - 1], duration_s=2.0,
+            narration=f"Line {order}.", style=StyleHints()), source="scene"))
+    for order, shot_id in enumerate(shot_ids[:approve], start=1):
+        await approve_image(runtime, images, script_id, scene_id, shot_id, PROMPTS[order - 1], attempt=1)
+    return shot_ids
+
+
+async def approve_image(runtime, images, script_id, scene_id, shot_id, prompt, attempt):
+    image_id = f"{shot_id}-img-{attempt}"
+    key = f"images/scene_{scene_id}/image_{image_id}.png"
+    await images.put(key, picture(prompt, attempt), "image/png")
+    await runtime.publish(new_envelope(ImageApproved(
+        script_id=script_id, image_id=image_id, shot_id=shot_id, scene_id=scene_id, attempt=attempt,
+        width=1280, height=720, prompt=prompt, media_key=key, approved_at=datetime.now(timezone.utc)),
+        source="image"))
+    return key
+
+
+async def outcome(infra, script_id: str, video_id: str, types: tuple):
+    def found(records):
+        return [e for e in (decode(r.headers, r.value) for r in records if r.key == script_id.encode())
+                if isinstance(e.data, types) and getattr(e.data, "video_id", e.data.__dict__.get("target_id")) == video_id]
+
+    records = await read_topic(infra.kafka_bootstrap, VIDEO_EVENTS, until=lambda rs: bool(found(rs)), timeout=120)
+    return found(records)[0].data
+
+
+async def create(runtime, script_id, video_id, options=OPTIONS):
+    await runtime.publish(new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=options),
+                                       source="gateway"))
+
+
+async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all_are_approved(
+        infra, unique, video_service, tmp_path):
+    runtime, images = video_service
+    script_id = f"s-{unique}"
+    shot_ids = await storyboard(runtime, images, script_id, shots=3, approve=2)
+
+    await create(runtime, script_id, f"v1-{unique}")
+    refused = await outcome(infra, script_id, f"v1-{unique}", (VideoCommandRejected,))
+    assert refused.code == "images_missing"
+    assert [m.shot_id for m in refused.missing_shots] == [shot_ids[2]]
+
+    await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[2], PROMPTS[2], attempt=1)
+    await create(runtime, script_id, f"v2-{unique}")
+    rendered = await outcome(infra, script_id, f"v2-{unique}", (VideoRendered,))
+
+    path = tmp_path / "video.mp4"
+    path.write_bytes(await runtime.store.get(rendered.media_key))
+    seen = probe(path)
+    fps = OPTIONS.fps
+    expected_frames = 3 * 2 * fps - 2 * round(0.5 * fps)  # three 2 s shots, two 0.5 s crossfades
+    assert seen.frames == expected_frames
+    assert abs(seen.duration_s - expected_frames / fps) <= 1 / fps
+    assert abs(rendered.duration_s - expected_frames / fps) <= 1 / fps
+    assert (seen.width, seen.height, seen.video_codec) == (1280, 720, "h264") == (rendered.width, rendered.height, "h264")
+    assert seen.audio_codec is None  # narration off
+    sources = [Image.open(io.BytesIO(picture(p))) for p in PROMPTS]
+    for shot, middle in enumerate((1.0, 2.75, 4.5)):  # the middle of each shot on the timeline
+        assert closest(frame_at(path, middle), sources) == shot
+    assert rendered.media_key == f"videos/video_v2-{unique}.mp4"
+
+
+async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique, video_service, tmp_path):
+    runtime, images = video_service
+    script_id = f"s-{unique}"
+    shot_ids = await storyboard(runtime, images, script_id, shots=4, approve=4)
+    await create(runtime, script_id, f"v1-{unique}")
+    first = await outcome(infra, script_id, f"v1-{unique}", (VideoRendered,))
+    assert first.reused_segments == 0
+
+    await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[3], PROMPTS[0], attempt=2)
+    await create(runtime, script_id, f"v2-{unique}")
+    second = await outcome(infra, script_id, f"v2-{unique}", (VideoRendered,))
+    # 4 bodies + 3 crossfades; the last shot's body and the crossfade before it are new
+    assert second.reused_segments == 7 - 2
+    path = tmp_path / "v2.mp4"
+    path.write_bytes(await runtime.store.get(second.media_key))
+    sources = [Image.open(io.BytesIO(picture(p))) for p in PROMPTS]
+    assert closest(frame_at(path, second.duration_s - 0.8), sources) == 0
