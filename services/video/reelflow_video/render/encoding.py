@@ -20,12 +20,15 @@ class Encoding:
     fps: int
     preset: str = "veryfast"
     crf: int = 23
+    threads: int = 0
+    """x264 threads per piece; 0 lets x264 choose (pieces already run in parallel, one per core)."""
 
     def video_args(self) -> dict:
         return {
             "c:v": "libx264", "preset": self.preset, "crf": self.crf, "pix_fmt": "yuv420p",
             "profile:v": "high", "r": self.fps, "g": 2 * self.fps, "bf": 2,
             "video_track_timescale": self.fps * 512, "an": None,
+            **({"threads": self.threads} if self.threads else {}),
         }
 
     def key(self) -> str:

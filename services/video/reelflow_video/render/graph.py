@@ -19,16 +19,18 @@ def _shot_stream(image: Path, enc: Encoding, motion: Motion | None, first: int, 
         .filter("scale", enc.width, enc.height, force_original_aspect_ratio="increase", flags="bicubic")
         .filter("crop", enc.width, enc.height)
         .filter("setsar", 1)
+        .filter("format", "yuv420p")  # once per piece: every later filter works on 1.5 bytes a pixel
         .filter("loop", loop=frames - 1, size=1, start=0)
         .filter("setpts", f"N/{enc.fps}/TB")
     )
     if motion is not None:
         stream = (
             stream.filter("scale", w=motion.scale_width_expr(enc.width, first, shot_frames), h=-2,
-                          eval="frame", flags="bicubic")
-            .filter("crop", enc.width, enc.height, motion.crop_x_expr(), motion.crop_y_expr())
+                          eval="frame", flags="bilinear")
+            # exact: odd offsets too, so the picture moves a pixel at a time, not two
+            .filter("crop", enc.width, enc.height, motion.crop_x_expr(), motion.crop_y_expr(), exact=1)
         )
-    return stream.filter("format", "yuv420p").filter("setsar", 1)
+    return stream.filter("setsar", 1)
 
 
 def piece_command(piece: Body | Cross, timeline: Timeline, images: list[Path], motions: list[Motion | None],

@@ -20,7 +20,7 @@ from reelflow_video.render.motion import Motion
 from reelflow_video.render.soundtrack import Cue, narration_track, srt
 from reelflow_video.render.timeline import Body, Cross, Piece, ShotSpec, Timeline, plan_timeline
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 """Part of every cache key: bump it when the pixels a piece produces change."""
 
 
@@ -76,7 +76,9 @@ class Renderer:
         self._workdir.mkdir(parents=True, exist_ok=True)
         transition_s = look.transition_s if look.transition != "none" else 0.0
         timeline = plan_timeline([s.spec for s in shots], fps=look.fps, transition_s=transition_s)
-        enc = Encoding(look.width, look.height, look.fps, look.preset, look.crf)
+        cores = os.cpu_count() or 1
+        enc = Encoding(look.width, look.height, look.fps, look.preset, look.crf,
+                       threads=max(1, cores // self._parallel) if self._parallel > 1 else 0)
         motions = [Motion.for_shot(s.spec.shot_id) if look.motion else None for s in shots]
         keys = [piece_key(p, timeline, shots, motions, enc, look.transition) for p in timeline.pieces]
         paths = [self._workdir / f"{key}.mp4" for key in keys]
