@@ -38,24 +38,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import multiprocessing as mp
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "deploy"))
+from _support import (
+    HttpConnection,
+    Service,
+    api,
+    build_request,
+    embedded_stack,
+    first_write,
+    free_port,
+    percentile,
+    register,
+    running,
+)
 
 TARGETS = {
     "read_rps": 1000.0,     # GET /api/scripts/{id}: at least this many requests/s
@@ -63,111 +64,6 @@ TARGETS = {
     "write_p99_ms": 100.0,  # POST /api/scripts (read-your-writes): p99 at most this
     "errors": 0,            # in either phase
 }
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Service:
-    """A service as a real process (`python -m <module>`), in its own process group."""
-
-    def __init__(self, name: str, module: str, env: dict[str, str], health_url: str, log_path: Path) -> None:
-        self.name, self.module, self.env, self.health_url, self.log_path = name, module, env, health_url, log_path
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT,
-                                         env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(self.health_url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (OSError, urllib.error.HTTPError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} not healthy after {timeout:.0f}s:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return "(no log)"
-
-
-# --------------------------------------------------------------------------- HTTP client
-
-
-class HttpConnection:
-    """A minimal HTTP/1.1 keep-alive client on asyncio streams (cheap enough not to be the bottleneck)."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    async def close(self) -> None:
-        if self.writer:
-            self.writer.close()
-            try:
-                await self.writer.wait_closed()
-            except OSError:
-                pass
-        self.reader = self.writer = None
-
-    async def request(self, raw: bytes) -> tuple[int, bytes]:
-        if self.writer is None:
-            await self.open()
-        assert self.reader and self.writer
-        self.writer.write(raw)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        close = False
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            name = name.strip().lower()
-            if name == b"content-length":
-                length = int(value)
-            elif name == b"connection" and value.strip().lower() == b"close":
-                close = True
-        body = await self.reader.readexactly(length) if length else b""
-        if close:
-            await self.close()
-        return status, body
-
-
-def build_request(method: str, path: str, host: str, token: str, body: bytes | None = None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Authorization: Bearer {token}", "Accept: application/json"]
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
 
 
 # --------------------------------------------------------------------------- load generator (child process)
@@ -301,53 +197,13 @@ def run_phase(cfg: dict, kind: str, total_conns: int, procs: int) -> dict:
     }
 
 
-def percentile(sorted_values: list[float], pct: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    rank = math.ceil(pct / 100 * len(sorted_values))  # nearest-rank percentile
-    return sorted_values[min(len(sorted_values), max(1, rank)) - 1]
-
-
 # --------------------------------------------------------------------------- setup through the API
 
 
-def api(base: str, method: str, path: str, *, token: str | None = None, json_body: dict | None = None,
-        form: dict | None = None) -> tuple[int, dict]:
-    headers = {"Accept": "application/json"}
-    data = None
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    if json_body is not None:
-        data = json.dumps(json_body).encode()
-        headers["Content-Type"] = "application/json"
-    if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
 def prepare(base: str, scripts: int) -> tuple[str, list[str]]:
-    email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
-    status, body = api(base, "POST", "/api/auth/register", json_body={"email": email, "password": "bench-password"})
-    assert status == 201, (status, body)
-    status, body = api(base, "POST", "/api/auth/token", form={"username": email, "password": "bench-password"})
-    assert status == 200, (status, body)
-    token = body["access_token"]
+    token = register(base)
     # The first write also waits for both consumer groups to join; retry until one is applied in time.
-    deadline = time.monotonic() + 90
-    while True:
-        status, body = api(base, "POST", "/api/scripts", token=token,
-                           json_body={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."})
-        if status == 201:
-            break
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no write applied within 90 s: {status} {body}")
-        time.sleep(1)
+    body = first_write(base, token)
     ids = [body["id"]]
     for n in range(scripts - 1):
         status, body = api(base, "POST", "/api/scripts", token=token,
@@ -403,15 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep var/bench-<pid>/ (logs) afterwards")
     args = parser.parse_args(argv)
 
-    from embedded import stack
-
-    var_dir = ROOT / "var" / f"bench-{os.getpid()}"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory")
-    print(f"[bench] starting the embedded stack under {var_dir}")
-    stack.start(cfg)
-    services: list[Service] = []
-    try:
+    with embedded_stack(keep=args.keep) as cfg:
         http_port, script_port = free_port(), free_port()
         base_env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING"}
         script = Service("script", args.script_module,
@@ -420,31 +268,20 @@ def main(argv: list[str] | None = None) -> int:
         gateway = Service("gateway", "reelflow_gateway",
                           {**base_env, "REELFLOW_MONGO_DATABASE": "bench_gateway", "REELFLOW_HTTP_PORT": str(http_port)},
                           f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log")
-        for service in (script, gateway):
-            print(f"[bench] starting {service.name} (python -m {service.module})")
-            service.start()
-            services.append(service)
-        base = f"http://127.0.0.1:{http_port}"
-        print(f"[bench] creating {args.scripts} scripts through {base}")
-        token, ids = prepare(base, args.scripts)
-        load = {"port": http_port, "host": f"127.0.0.1:{http_port}", "token": token, "script_ids": ids,
-                "duration": args.duration, "warmup": args.warmup}
-        print(f"[bench] reads: {args.read_conns} connections in {args.procs} processes, "
-              f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
-        reads = run_phase(load, "read", args.read_conns, args.procs)
-        print(f"[bench] writes: {args.write_conns} connections in {args.procs} processes, "
-              f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
-        writes = run_phase(load, "write", args.write_conns, args.procs)
-        print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-        return 0 if report(reads, writes) else 1
-    finally:
-        for service in reversed(services):
-            service.stop()
-        stack.stop(cfg)
-        if args.keep:
-            print(f"[bench] logs kept in {cfg.log_dir}")
-        else:
-            shutil.rmtree(var_dir, ignore_errors=True)
+        with running([script, gateway]):
+            base = f"http://127.0.0.1:{http_port}"
+            print(f"[bench] creating {args.scripts} scripts through {base}")
+            token, ids = prepare(base, args.scripts)
+            load = {"port": http_port, "host": f"127.0.0.1:{http_port}", "token": token, "script_ids": ids,
+                    "duration": args.duration, "warmup": args.warmup}
+            print(f"[bench] reads: {args.read_conns} connections in {args.procs} processes, "
+                  f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
+            reads = run_phase(load, "read", args.read_conns, args.procs)
+            print(f"[bench] writes: {args.write_conns} connections in {args.procs} processes, "
+                  f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
+            writes = run_phase(load, "write", args.write_conns, args.procs)
+            print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+            return 0 if report(reads, writes) else 1
 
 
 if __name__ == "__main__":

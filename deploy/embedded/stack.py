@@ -694,6 +694,31 @@ def stop(cfg: StackConfig, timeout: float = 10.0) -> None:
     _stop_servers(cfg, ["s3"], timeout)
 
 
+def start_s3(cfg: StackConfig, timeout: float = 30.0) -> None:
+    """Start only the S3 server (SeaweedFS) of ``cfg`` and return once it answers; a running one is
+    left alone. For tests that need an object store of their own, e.g. to stop it mid-test
+    (``StackConfig.with_free_ports`` gives it free ports); its data survives ``stop_s3``."""
+    for d in (cfg.data_dir, cfg.log_dir, cfg.run_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    pid = _running_pid(cfg, "s3")
+    if pid is not None:
+        _wait_answering(cfg, "s3", pid, deadline, _log_size(cfg.log_file("s3")))
+        return
+    _discard_pid_file(cfg, "s3")
+    proc, offset = _spawn(cfg, "s3")
+    try:
+        _wait_answering(cfg, "s3", proc.pid, deadline, offset)
+    except BaseException:
+        _stop_servers(cfg, ["s3"], timeout=10.0)
+        raise
+
+
+def stop_s3(cfg: StackConfig, timeout: float = 10.0) -> None:
+    """Stop only the S3 server of ``cfg`` (SIGTERM, SIGKILL after ``timeout``); safe when it is not running."""
+    _stop_servers(cfg, ["s3"], timeout)
+
+
 def status(cfg: StackConfig) -> dict[str, dict]:
     """Per server: pid, running, answering, endpoint (+ log path; kafka also storage)."""
 

@@ -1,6 +1,7 @@
-"""End-to-end fixtures: the script service and the gateway as real processes, over real HTTP.
+"""End-to-end fixtures: the script service, the scene service and the gateway as real
+processes, over real HTTP.
 
-One pair per test session, against the `infra` fixture's Kafka, MongoDB and S3, on free ports,
+One set per test session, against the `infra` fixture's Kafka, MongoDB and S3, on free ports,
 with databases unique to the session. Tests that stop a service start it again before they end.
 """
 
@@ -34,8 +35,10 @@ class Reelflow:
     log_dir: Path
     gateway_port: int = field(default_factory=free_port)
     script_port: int = field(default_factory=free_port)
+    scene_port: int = field(default_factory=free_port)
     gateway: ServiceProcess | None = None
     script: ServiceProcess | None = None
+    scene: ServiceProcess | None = None
 
     @property
     def base_url(self) -> str:
@@ -48,6 +51,14 @@ class Reelflow:
     @property
     def script_db(self) -> str:
         return f"e2e_{self.suffix}_script"
+
+    @property
+    def scene_db(self) -> str:
+        return f"e2e_{self.suffix}_scene"
+
+    @property
+    def databases(self) -> tuple[str, ...]:
+        return self.gateway_db, self.script_db, self.scene_db
 
     def gateway_env(self) -> dict[str, str]:
         return {
@@ -70,6 +81,16 @@ class Reelflow:
             "PYTHONUNBUFFERED": "1",
         }
 
+    def scene_env(self) -> dict[str, str]:
+        return {
+            **self.infra.env(),
+            **E2E_NAMESPACE,
+            "REELFLOW_MONGO_DATABASE": self.scene_db,
+            "REELFLOW_HEALTH_PORT": str(self.scene_port),
+            "REELFLOW_AI_PROVIDER": "local",
+            "PYTHONUNBUFFERED": "1",
+        }
+
     # -- processes
 
     def start_script(self) -> None:
@@ -80,6 +101,11 @@ class Reelflow:
     def kill_script(self) -> None:
         assert self.script
         self.script.kill(signal.SIGKILL)
+
+    def start_scene(self) -> None:
+        self.scene = ServiceProcess(["-m", "reelflow_scene"], self.scene_env(), self.log_dir / "scene.log",
+                                    f"http://127.0.0.1:{self.scene_port}/healthz").start()
+        self.scene.wait_healthy(60)
 
     def start_gateway(self) -> None:
         self.gateway = ServiceProcess(["-m", "reelflow_gateway"], self.gateway_env(), self.log_dir / "gateway.log",
@@ -105,35 +131,53 @@ class Reelflow:
                     raise AssertionError(f"no write applied within {timeout}s\n{self.logs()}")
                 time.sleep(0.5)
 
+    def wait_scenes_flow(self, timeout: float = 90.0) -> None:
+        """Until an approved script's scenes are visible: the scene service's group has joined too."""
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            token = register(client)[1]
+            response = client.post("/api/scripts", headers=bearer(token),
+                                   json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."})
+            assert response.status_code == 201, response.text
+            script_id = response.json()["id"]
+            response = client.post(f"/api/scripts/{script_id}/approve", headers=bearer(token))
+            assert response.status_code == 200, response.text
+            deadline = time.monotonic() + timeout
+            while client.get(f"/api/scripts/{script_id}/scenes", headers=bearer(token)).json()["total"] < 1:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"no scene made within {timeout}s\n{self.logs()}")
+                time.sleep(0.2)
+
     def logs(self) -> str:
         parts = []
-        for name, proc in (("gateway", self.gateway), ("script", self.script)):
+        for name, proc in (("gateway", self.gateway), ("script", self.script), ("scene", self.scene)):
             if proc:
                 parts.append(f"--- {name} log tail\n{proc.log_tail()}")
         return "\n".join(parts)
 
     def stop(self) -> None:
-        for proc in (self.gateway, self.script):
+        for proc in (self.gateway, self.scene, self.script):
             if proc:
                 proc.stop()
 
 
 @pytest.fixture(scope="session")
 def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reelflow]:
-    """The script service and the gateway, running and accepting writes (logs in pytest's tmp dir)."""
+    """The script and scene services and the gateway, running and accepting writes (logs in pytest's tmp dir)."""
     suffix = uuid.uuid4().hex[:10]
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     app = Reelflow(infra=infra, suffix=suffix, log_dir=log_dir)
     try:
         app.start_script()
+        app.start_scene()
         app.start_gateway()
         app.wait_writes_flow()
+        app.wait_scenes_flow()
         yield app
     finally:
         app.stop()
         with MongoClient(infra.mongo_uri, serverSelectionTimeoutMS=5000) as mongo:
-            mongo.drop_database(app.gateway_db)
-            mongo.drop_database(app.script_db)
+            for name in app.databases:
+                mongo.drop_database(name)
 
 
 @pytest.fixture

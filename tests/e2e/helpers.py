@@ -79,3 +79,42 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2, what: str 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
+
+
+def squeezed(text: str) -> str:
+    """The text without any whitespace (segmentation keeps the text, whitespace aside)."""
+    return "".join(text.split())
+
+
+def wait_segmented(user: User, script_id: str, timeout: float = 60.0) -> dict:
+    """The script once its segmentation is over (done or failed)."""
+    def over() -> dict | None:
+        script = user.get(f"/api/scripts/{script_id}").json()
+        return script if script["segmentation"]["state"] in ("done", "failed") else None
+
+    return wait_for(over, timeout=timeout, interval=0.05, what=f"segmentation of script {script_id}")
+
+
+def scenes_of(user: User, script_id: str, **params) -> list[dict]:
+    response = user.get(f"/api/scripts/{script_id}/scenes", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def approved_with_scenes(user: User, content: str, title: str = "") -> tuple[dict, list[dict]]:
+    """A script created, approved and segmented: (the script, its scenes in order)."""
+    script = user.create(content, title)
+    response = user.post(f"/api/scripts/{script['id']}/approve")
+    assert response.status_code == 200, response.text
+    script = wait_segmented(user, script["id"])
+    assert script["segmentation"]["state"] == "done", script["segmentation"]
+    return script, scenes_of(user, script["id"], limit=1000)
+
+
+def wait_shots(user: User, scene_id: str, timeout: float = 60.0) -> list[dict]:
+    """Every shot of an approved scene, once all are planned."""
+    def planned() -> list[dict] | None:
+        shots = user.get(f"/api/scenes/{scene_id}/shots").json()["items"]
+        return shots if shots and len(shots) == shots[0]["shot_count"] else None
+
+    return wait_for(planned, timeout=timeout, interval=0.05, what=f"shots of scene {scene_id}")

@@ -26,6 +26,11 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
         ("/api/scripts/{script_id}", "get"): {"200", "401", "404"},
         ("/api/scripts/{script_id}", "put"): {"200", "202", "401", "404", "409", "422"},
         ("/api/scripts/{script_id}/approve", "post"): {"200", "202", "401", "404", "409"},
+        ("/api/scripts/{script_id}/scenes", "get"): {"200", "401", "404", "422"},
+        ("/api/scenes/{scene_id}", "get"): {"200", "401", "404"},
+        ("/api/scenes/{scene_id}", "put"): {"200", "202", "401", "404", "409", "413", "422"},
+        ("/api/scenes/{scene_id}/approve", "post"): {"200", "202", "401", "404", "409"},
+        ("/api/scenes/{scene_id}/shots", "get"): {"200", "401", "404", "422"},
         ("/healthz", "get"): {"200", "503"},
     }
     for (path, method), statuses in expected.items():
@@ -37,11 +42,22 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
                 assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
     assert "requestBody" in paths["/api/scripts"]["post"]
     assert "requestBody" in paths["/api/scripts/{script_id}"]["put"]
+    assert "requestBody" in paths["/api/scenes/{scene_id}"]["put"]
+    for path, method in (("/api/scripts", "post"), ("/api/scenes/{scene_id}", "put"),
+                         ("/api/scenes/{scene_id}/approve", "post")):
+        assert "location" in {h.lower() for h in paths[path][method]["responses"]["202"]["headers"]}
     assert "application/x-www-form-urlencoded" in paths["/api/auth/token"]["post"]["requestBody"]["content"]
     schemas = spec["components"]["schemas"]
-    assert {"ScriptOut", "ScriptPage", "ScriptCreateIn", "ScriptUpdateIn", "ErrorOut", "PendingOut"} <= set(schemas)
-    assert {"id", "title", "content", "status", "origin", "created_at", "updated_at"} <= set(
+    assert {"ScriptOut", "ScriptPage", "ScriptCreateIn", "ScriptUpdateIn", "ErrorOut", "PendingOut",
+            "SceneOut", "ScenePage", "SceneUpdateIn", "ShotOut", "ShotPage"} <= set(schemas)
+    assert {"id", "title", "content", "status", "origin", "created_at", "updated_at", "segmentation"} <= set(
         schemas["ScriptOut"]["required"])
+    assert {"scene_count", "approved_scene_count"} <= set(schemas["ScriptOut"]["properties"])
+    assert {"id", "script_id", "order", "text", "status", "shot_planning"} <= set(schemas["SceneOut"]["required"])
+    assert {"id", "scene_id", "order", "description", "image_prompt", "duration_s"} <= set(
+        schemas["ShotOut"]["required"])
+    for name in ("ScriptPage", "ScenePage", "ShotPage"):
+        assert set(schemas[name]["properties"]) == {"items", "total", "limit", "offset"}
     assert spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == \
         "/api/auth/token"
 

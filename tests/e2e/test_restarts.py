@@ -1,5 +1,5 @@
 """Restarts: the read model outlives the gateway; commands outlive the script service; the read
-model is rebuilt exactly by replaying the events.
+model (scripts, scenes, shots, outcomes) is rebuilt exactly by replaying the events.
 
 Each test starts again what it stopped, so the session's services are up for the next test.
 """
@@ -10,13 +10,23 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from pymongo import MongoClient
 
 from tests.e2e.conftest import Reelflow
-from tests.e2e.helpers import COMMAND_TIMEOUT_S, User, assert_error, bearer, wait_for
+from tests.e2e.helpers import (
+    COMMAND_TIMEOUT_S,
+    User,
+    assert_error,
+    bearer,
+    scenes_of,
+    wait_for,
+    wait_segmented,
+    wait_shots,
+)
 from tests.support.infra import ROOT
 
 SCRIPT = "EXT. HARBOUR - DAWN\n\nGulls. A ferry horn.\n"
@@ -141,14 +151,40 @@ def _views(reelflow: Reelflow) -> dict[str, dict[str, dict]]:
                 for name in sorted(db.list_collection_names()) if name.startswith("views.")}
 
 
+def _settled_views(reelflow: Reelflow) -> dict[str, dict[str, dict]]:
+    """The views once no event has changed them for a second (earlier tests' reactions included)."""
+    last = _views(reelflow)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = _views(reelflow)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the read model kept changing for 60 s")
+
+
+TWO_SCENES = "INT. BAKERY - NIGHT\n\nFlour in the air.\n\nEXT. STREET - DAWN\n\nThe first customer knocks.\n"
+
+
 def test_read_model_rebuilds_exactly_from_the_events(reelflow: Reelflow, alice: User) -> None:
-    approved = alice.create(SCRIPT, "to approve")
-    alice.put(f"/api/scripts/{approved['id']}", json={"content": SCRIPT + "\nRevised.\n"})
+    approved = alice.create(TWO_SCENES, "to approve")
+    alice.put(f"/api/scripts/{approved['id']}", json={"content": TWO_SCENES + "\nRevised.\n"})
     approved = alice.post(f"/api/scripts/{approved['id']}/approve").json()
     assert_error(alice.post(f"/api/scripts/{approved['id']}/approve"), 409)  # a rejection outcome too
     generated = alice.post("/api/scripts", json={"premise": "Two rival bakers share one oven."}).json()
-    before = _views(reelflow)
+    wait_segmented(alice, approved["id"])
+    first, second = scenes_of(alice, approved["id"])
+    assert alice.put(f"/api/scenes/{second['id']}", json={"text": "EXT. STREET - DAY\n\nNoon.\n"}).status_code == 200
+    assert alice.post(f"/api/scenes/{first['id']}/approve").status_code == 200
+    assert_error(alice.post(f"/api/scenes/{first['id']}/approve"), 409)
+    shots = wait_shots(alice, first["id"])
+    approved = alice.get(f"/api/scripts/{approved['id']}").json()
+    assert (approved["scene_count"], approved["approved_scene_count"]) == (2, 1)
+    scenes = scenes_of(alice, approved["id"])
+    before = _settled_views(reelflow)
     assert approved["id"] in before["views.scripts"] and generated["id"] in before["views.scripts"]
+    assert first["id"] in before["views.scenes"] and shots[0]["id"] in before["views.shots"]
     assert before["views.command_outcomes"]
 
     reelflow.kill_gateway()
@@ -169,4 +205,6 @@ def test_read_model_rebuilds_exactly_from_the_events(reelflow: Reelflow, alice: 
     wait_for(rebuilt, timeout=90, interval=0.5, what="the replay to rebuild every view document")
     assert alice.get(f"/api/scripts/{approved['id']}").json() == approved
     assert alice.get(f"/api/scripts/{generated['id']}").json() == generated
+    assert scenes_of(alice, approved["id"]) == scenes
+    assert alice.get(f"/api/scenes/{first['id']}/shots").json()["items"] == shots
     reelflow.wait_writes_flow()

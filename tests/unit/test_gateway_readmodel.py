@@ -17,7 +17,7 @@ from reelflow_contracts.messages.common import CommandRejected
 
 from reelflow_gateway.commands import answer_topic
 from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters
-from reelflow_gateway.readmodel.projector import applied, generation_failed, handlers, rejected, rejection_types
+from reelflow_gateway.readmodel.projector import applied, generation_failed, projections, rejected, rejection_types
 
 NOW = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
 
@@ -75,8 +75,8 @@ def test_every_services_rejection_is_projected() -> None:
     types = rejection_types()
     assert {t.__name__ for t in types} >= {"ScriptCommandRejected", "SceneCommandRejected",
                                            "ImageCommandRejected", "VideoCommandRejected"}
-    table = handlers(OutcomeWaiters())
-    assert all(t in table for t in types)
+    table = projections()
+    assert all(table[t] == (None, rejected) for t in types)
     assert ScriptCreated in table and ScriptGenerationFailed in table
 
 

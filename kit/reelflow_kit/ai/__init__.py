@@ -13,14 +13,19 @@
     context = describe_script(title=..., owner_id=..., content=script_text, aspect="16:9")
     plan = await make_shot_planner(settings).plan_shots(segmentation.scenes[0], context=context)
 
+    image = await make_image_generator(settings).generate(ImageRequest(prompt=..., caption=..., width=1920,
+                                                                       height=1080, attempt=1, feedback=""))
+    image.png, image.width, image.height, image.usage   # a PNG of exactly the requested size
+
 Providers (`REELFLOW_AI_PROVIDER`): `local` (default; offline, deterministic) and `openai`
 (any OpenAI-compatible API; see AISettings). Capabilities: script writing, segmentation, shot
-planning; image generation and narration follow as sibling interfaces and factories.
+planning, image generation; narration follows as a sibling interface and factory.
 """
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.errors import AIProviderError
-from reelflow_kit.ai.factory import make_script_writer, make_segmenter, make_shot_planner
+from reelflow_kit.ai.factory import make_image_generator, make_script_writer, make_segmenter, make_shot_planner
+from reelflow_kit.ai.image_generation import GeneratedImage, ImageGenerator, ImageRequest, compose_prompt
 from reelflow_kit.ai.screenplay import Beat, Scene, Screenplay, render_screenplay
 from reelflow_kit.ai.script_writing import ScriptWriter, WrittenScript
 from reelflow_kit.ai.segmentation import EmptyScript, SceneText, Segmentation, Segmenter, covers, heading_of
@@ -33,6 +38,9 @@ __all__ = [
     "AISettings",
     "Beat",
     "EmptyScript",
+    "GeneratedImage",
+    "ImageGenerator",
+    "ImageRequest",
     "PlannedShot",
     "Scene",
     "SceneText",
@@ -45,9 +53,11 @@ __all__ = [
     "ShotPlanner",
     "Usage",
     "WrittenScript",
+    "compose_prompt",
     "covers",
     "describe_script",
     "heading_of",
+    "make_image_generator",
     "make_script_writer",
     "make_segmenter",
     "make_shot_planner",

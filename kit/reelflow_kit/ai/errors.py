@@ -11,14 +11,19 @@ class AIProviderError(Exception):
     `code` is machine-readable snake_case (`rate_limited`, `provider_unavailable`, `timeout`,
     `unreachable`, `invalid_output`, `auth_failed`, `bad_request`, `model_not_found`);
     `attempts` counts the requests made; `usage` is what those requests cost anyway.
+    `retry_after` is the wait (seconds) the server last asked for, when it asked for one longer
+    than the provider was willing to wait itself: a caller with a durable retry (a job) can
+    come back after that long.
     """
 
-    def __init__(self, code: str, message: str, *, attempts: int = 1, usage: Usage | None = None) -> None:
+    def __init__(self, code: str, message: str, *, attempts: int = 1, usage: Usage | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.attempts = attempts
         self.usage = usage or Usage()
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return self.message

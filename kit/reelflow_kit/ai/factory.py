@@ -1,11 +1,12 @@
 """Choosing the provider of each capability from AISettings (`REELFLOW_AI_PROVIDER`).
 
 One `make_<capability>` function per capability, each with a local and an openai
-implementation; image generation and narration get theirs here next.
+implementation; narration gets its own here next.
 """
 
 from __future__ import annotations
 
+from reelflow_kit.ai.image_generation import ImageGenerator
 from reelflow_kit.ai.script_writing import ScriptWriter
 from reelflow_kit.ai.segmentation import Segmenter
 from reelflow_kit.ai.settings import AISettings
@@ -43,3 +44,14 @@ def make_shot_planner(settings: AISettings | None = None) -> ShotPlanner:
     from reelflow_kit.ai.local import LocalShotPlanner
 
     return LocalShotPlanner()
+
+
+def make_image_generator(settings: AISettings | None = None) -> ImageGenerator:
+    settings = settings or AISettings()
+    if settings.ai_provider == "openai":
+        from reelflow_kit.ai.openai_compat import OpenAIImageGenerator
+
+        return OpenAIImageGenerator(settings)
+    from reelflow_kit.ai.local import LocalImageGenerator
+
+    return LocalImageGenerator()

@@ -37,7 +37,16 @@ class AISettings(BaseSettings):
         default=60.0, ge=0, description="a longer Retry-After gives up on that model instead of waiting")
     openai_temperature: float = Field(default=0.8, ge=0, le=2)
 
-    @field_validator("openai_fallback_models", mode="before")
+    openai_image_model: str = Field(
+        default="gpt-image-1.5", description="first image model tried (`gpt-image-1.5`, `gpt-image-2`, "
+                                             "`dall-e-3` on servers that still have it, or any compatible model)")
+    openai_image_fallback_models: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="comma-separated; tried in order once the previous image model gave up")
+    openai_image_quality: str = Field(
+        default="", max_length=20, description="sent as `quality` when set (e.g. `low`, `medium`, `high`); "
+                                               "empty: the model's default")
+
+    @field_validator("openai_fallback_models", "openai_image_fallback_models", mode="before")
     @classmethod
     def _split_comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -48,3 +57,8 @@ class AISettings(BaseSettings):
     def openai_models(self) -> tuple[str, ...]:
         """The primary model, then the fallbacks, without repeats."""
         return tuple(dict.fromkeys((self.openai_model, *self.openai_fallback_models)))
+
+    @property
+    def openai_image_models(self) -> tuple[str, ...]:
+        """The primary image model, then its fallbacks, without repeats."""
+        return tuple(dict.fromkeys((self.openai_image_model, *self.openai_image_fallback_models)))

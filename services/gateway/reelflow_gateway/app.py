@@ -16,9 +16,11 @@ from reelflow_gateway.settings import Settings
 
 DESCRIPTION = """\
 AI-assisted video production. Register, get a bearer token from `/api/auth/token`
-(the Authorize button here does it for you), then write or generate scripts.
+(the Authorize button here does it for you), then write or generate scripts. Approving a
+script has the AI cut it into scenes (`GET /api/scripts/{id}/scenes`); edit and approve each
+scene, and the AI plans its shots with image prompts (`GET /api/scenes/{id}/shots`).
 
-Writes are commands on the event bus: the answer is the new state (201/200) once the script
+Writes are commands on the event bus: the answer is the new state (201/200) once the owning
 service applied it, 409 if it refused (`code` says why), or 202 with a `Location` to poll when
 it takes longer than a few seconds. Every error is JSON `{"detail", "code"}`.
 """
@@ -31,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await state.runtime.start()
+        await state.read_model.start()
         # Startup objects live as long as the process: keep them out of the cyclic GC's scans,
         # which makes full collections (and so latency spikes) much smaller.
         gc.collect()
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await state.read_model.stop()
             await state.runtime.stop()
 
     app = FastAPI(title="Reelflow API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)

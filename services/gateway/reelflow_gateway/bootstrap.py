@@ -1,4 +1,8 @@
-"""Composition root: the gateway's runtime (bus, database), read-model consumer and shared state."""
+"""Composition root: the gateway's runtime (bus, database), read-model consumer and shared state.
+
+Start order (app.py): the runtime (topics, indexes, the JWT key, the producer), then the read
+model's consumer, which may dead-letter through the runtime's producer.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.readmodel import projector
+from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
+from reelflow_gateway.readmodel.scenes import ScenesView, ensure_scene_indexes
 from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.state import AppState
@@ -26,14 +32,17 @@ def build_runtime(settings: Settings) -> ServiceRuntime:
 def build(settings: Settings) -> AppState:
     runtime = ServiceRuntime(settings, uses_object_store=False)
     waiters = OutcomeWaiters()
-    read_model = runtime.consume(settings.read_model_group, EVENT_TOPICS, handlers=projector.handlers(waiters))
+    read_model = ReadModelConsumer(runtime, settings.read_model_group, EVENT_TOPICS, projector.projections(), waiters,
+                                   batched=projector.batch_projections())
     state = AppState(
         settings=settings,
         runtime=runtime,
         waiters=waiters,
         users=UserStore(runtime.db),
         scripts=ScriptsView(runtime.db),
-        commands=CommandSender(runtime, waiters, read_model_group=read_model.group,
+        scenes=ScenesView(runtime.db),
+        read_model=read_model,
+        commands=CommandSender(runtime, waiters, read_model=read_model,
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
     )
 
@@ -42,6 +51,7 @@ def build(settings: Settings) -> AppState:
         # Before the consumers start: indexes exist and tokens can be verified.
         await state.users.ensure_indexes()
         await ensure_script_indexes(rt.db)
+        await ensure_scene_indexes(rt.db)
         await ensure_outcome_indexes(rt.db)
         await ensure_command_indexes(rt.db)
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)

@@ -22,20 +22,18 @@ import contextlib
 import time
 from datetime import datetime, timezone
 
-from aiokafka.partitioner import DefaultPartitioner
-from aiokafka.structs import TopicPartition
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Command
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters, find_outcome
 
 COMMANDS = "commands"
 COMMAND_LOG_RETENTION_S = 7 * 24 * 3600
 OWNED_POLL_INTERVAL_S = 0.5
-_partitioner = DefaultPartitioner()
 
 
 async def ensure_command_indexes(db: AsyncDatabase) -> None:
@@ -49,12 +47,12 @@ def answer_topic(command_topic: str) -> str:
 
 
 class CommandSender:
-    def __init__(self, runtime: ServiceRuntime, waiters: OutcomeWaiters, *, read_model_group: str,
+    def __init__(self, runtime: ServiceRuntime, waiters: OutcomeWaiters, *, read_model: ReadModelConsumer,
                  timeout: float, poll_interval: float) -> None:
         self._runtime = runtime
         self._db = runtime.db
         self._waiters = waiters
-        self._group = read_model_group
+        self._read_model = read_model
         self.timeout = timeout
         self.poll_interval = poll_interval
 
@@ -100,18 +98,7 @@ class CommandSender:
 
     def owns_partition(self, topic: str, key: str) -> bool:
         """Whether this instance's read-model consumer is assigned the partition `key` lands on."""
-        for subscriber in self._runtime.broker.subscribers:
-            if getattr(subscriber, "group_id", None) != self._group:
-                continue
-            consumer = getattr(subscriber, "consumer", None)
-            if consumer is None:
-                return False
-            partitions = consumer.partitions_for_topic(topic)
-            if not partitions:
-                return False
-            partition = _partitioner(key.encode(), sorted(partitions), None)
-            return TopicPartition(topic, partition) in consumer.assignment()
-        return False
+        return self._read_model.owns(topic, key)
 
     async def pending_for(self, owner_id: str, subject: str) -> dict | None:
         """The newest command this owner sent about `subject`, if any (for telling pending from unknown)."""

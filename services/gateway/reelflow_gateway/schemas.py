@@ -81,6 +81,21 @@ class ScriptUpdateIn(_In):
         return self
 
 
+class SegmentationOut(BaseModel):
+    """How cutting the approved script into scenes went."""
+
+    state: Literal["none", "pending", "done", "failed"] = Field(
+        description="`none`: a draft; `pending`: approved, scenes being made; `done`: every scene exists; "
+                    "`failed`: see `code` and `error` (nothing is stuck silently)")
+    method: Literal["sluglines", "headings", "paragraphs", "ai"] | None = Field(
+        default=None, description="how the text was cut, once done")
+    fell_back: bool = Field(default=False,
+                            description="the AI's scenes did not cover the script; local rules were used")
+    note: str = Field(default="", description="why it fell back, if it did")
+    code: str | None = Field(default=None, description="when failed: machine-readable cause, e.g. empty_script")
+    error: str | None = Field(default=None, description="when failed: what went wrong")
+
+
 class ScriptOut(BaseModel):
     id: str
     title: str
@@ -93,6 +108,9 @@ class ScriptOut(BaseModel):
     updated_at: datetime
     approved_at: datetime | None = None
     version: int = Field(description="number of changes applied; grows with every edit and the approval")
+    scene_count: int = Field(default=0, description="scenes made from the approved script so far")
+    approved_scene_count: int = Field(default=0, description="how many of them are approved")
+    segmentation: SegmentationOut
 
 
 class ScriptPage(BaseModel):
@@ -102,8 +120,85 @@ class ScriptPage(BaseModel):
     offset: int
 
 
+# -- scenes and shots ----------------------------------------------------------------------------
+
+
+class SceneUpdateIn(_In):
+    """The scene's new text (only a pending scene can be edited)."""
+
+    text: ScriptText = Field(description="at most 200 000 bytes of UTF-8; the heading is read again from it")
+
+    @model_validator(mode="after")
+    def _not_blank(self) -> "SceneUpdateIn":
+        if not self.text.strip():
+            raise ValueError("text must not be blank")
+        return self
+
+
+class ShotPlanningOut(BaseModel):
+    """Where planning the shots of a scene stands."""
+
+    state: Literal["none", "planning", "planned", "failed"] = Field(
+        description="`none`: the scene is pending; `planning`: approved, shots being planned; "
+                    "`planned`: every shot exists; `failed`: see `code` and `error`")
+    shot_count: int = Field(description="shots of the scene known so far (all of them once planned)")
+    code: str | None = Field(default=None, description="when failed: machine-readable cause")
+    error: str | None = Field(default=None, description="when failed: what went wrong")
+
+
+class SceneOut(BaseModel):
+    id: str
+    script_id: str
+    order: int = Field(description="position in the script, from 1")
+    heading: str = Field(description="the scene's slugline or heading, empty if it has none")
+    text: str
+    status: Literal["pending", "approved"] = Field(description="`pending` (editable) until approved")
+    created_at: datetime
+    updated_at: datetime
+    approved_at: datetime | None = None
+    version: int = Field(description="number of changes applied: 1 when made, +1 per edit and for the approval")
+    shot_planning: ShotPlanningOut
+
+
+class ScenePage(BaseModel):
+    items: list[SceneOut] = Field(description="in script order (`order` from 1)")
+    total: int = Field(description="how many scenes the script has so far")
+    limit: int
+    offset: int
+
+
+class ShotStyleOut(BaseModel):
+    aspect: Aspect
+    style_suffix: str = Field(description="appended to every prompt of the script")
+    setting: str = Field(description="from the scene's slugline or heading")
+    time_of_day: str
+    characters: list[str]
+
+
+class ShotOut(BaseModel):
+    id: str
+    scene_id: str
+    script_id: str
+    scene_order: int = Field(description="the scene's `order` in its script")
+    order: int = Field(description="position in the scene, from 1")
+    shot_count: int = Field(description="how many shots the scene has")
+    description: str = Field(description="one line saying what the shot shows")
+    image_prompt: str = Field(description="the prompt its image is drawn from")
+    duration_s: float = Field(description="seconds on screen, from the text it covers")
+    narration: str = Field(description="the scene text this shot covers, to be spoken")
+    style: ShotStyleOut
+    planned_at: datetime
+
+
+class ShotPage(BaseModel):
+    items: list[ShotOut] = Field(description="in order (`order` from 1)")
+    total: int
+    limit: int
+    offset: int
+
+
 class PendingOut(BaseModel):
-    id: str = Field(description="the script id; GET its Location until it answers 200")
+    id: str = Field(description="the id of the script or scene written; GET its Location until it answers 200")
     status: Literal["pending"] = "pending"
     detail: str
     command_id: str = Field(description="ce_id of the command on the bus")

@@ -9,7 +9,9 @@ from reelflow_kit.runtime import ServiceRuntime
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender
+from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
+from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.scripts import ScriptsView
 from reelflow_gateway.settings import Settings
 
@@ -21,6 +23,8 @@ class AppState:
     waiters: OutcomeWaiters
     users: UserStore
     scripts: ScriptsView
+    scenes: ScenesView
+    read_model: ReadModelConsumer
     commands: CommandSender
     tokens: TokenCodec | None = field(default=None)
     """Set on startup, once the signing key is known."""

@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from reelflow_kit.ai.local.script_writer import LocalScriptWriter
     from reelflow_kit.ai.local.segmenter import LocalSegmenter
     from reelflow_kit.ai.local.shot_planner import LocalShotPlanner
+    from reelflow_kit.ai.local.storyboard import LocalImageGenerator
 
 _PROVIDERS = {
+    "LocalImageGenerator": "reelflow_kit.ai.local.storyboard",
     "LocalScriptWriter": "reelflow_kit.ai.local.script_writer",
     "LocalSegmenter": "reelflow_kit.ai.local.segmenter",
     "LocalShotPlanner": "reelflow_kit.ai.local.shot_planner",

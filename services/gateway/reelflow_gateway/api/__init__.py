@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from reelflow_gateway.api import auth, health, scripts
+from reelflow_gateway.api import auth, health, scenes, scripts
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
 api_router.include_router(scripts.router)
+api_router.include_router(scenes.router)
 
 __all__ = ["api_router", "health"]

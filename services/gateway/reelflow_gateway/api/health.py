@@ -27,8 +27,4 @@ async def healthz(state: State):
 
 def assigned_partitions(state: AppState) -> int:
     """How many event-topic partitions this instance's read-model consumer currently owns."""
-    for subscriber in state.runtime.broker.subscribers:
-        if getattr(subscriber, "group_id", None) == state.settings.read_model_group:
-            consumer = getattr(subscriber, "consumer", None)
-            return len(consumer.assignment()) if consumer is not None else 0
-    return 0
+    return state.read_model.assigned_partitions()

@@ -1,11 +1,12 @@
-"""Projection handlers: event -> view change + command outcome, in one transaction.
+"""Projections: event -> view change + the command outcome it records.
 
-After the commit, the outcome wakes the write request waiting for it in this process (if any).
+`consumer.ReadModelConsumer` applies them, a batch of events per MongoDB transaction; after the
+commit, each outcome wakes the write request waiting for it in this process (if any).
 """
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Mapping
+from typing import Awaitable, Callable
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -13,17 +14,23 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import (
     CATALOG,
     CommandRejected,
+    SceneApproved,
+    SceneCreated,
+    SceneUpdated,
     ScriptApproved,
     ScriptCreated,
     ScriptGenerationFailed,
+    ScriptSegmented,
     ScriptUpdated,
+    SegmentationFailed,
+    ShotPlanned,
+    ShotPlanningFailed,
 )
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
-from reelflow_kit.handling import Handler, HandlerContext
 
-from reelflow_gateway.readmodel import scripts
-from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters, store_outcome
+from reelflow_gateway.readmodel import scenes, scripts
+from reelflow_gateway.readmodel.outcomes import Outcome
 
 Apply = Callable[[AsyncDatabase, AsyncClientSession, Envelope], Awaitable["dict | None"]]
 """Writes an event's view change; returns the new view document when there is one."""
@@ -35,6 +42,13 @@ def applied(env: Envelope) -> Outcome | None:
         return None
     return Outcome(command_id=env.causation_id, status="applied", subject=env.subject,
                    event_type=env.type, at=env.time)
+
+
+def answers_nothing(env: Envelope) -> None:
+    """For events that react to another event (SceneCreated to ScriptApproved, ...), or to a
+    command whose outcome an earlier event already answered (ShotPlanned after SceneApproved):
+    no request waits for them, so no outcome is written."""
+    return None
 
 
 def generation_failed(env: Envelope[ScriptGenerationFailed]) -> Outcome | None:
@@ -51,33 +65,36 @@ def rejected(env: Envelope[CommandRejected]) -> Outcome:
                    at=env.time, code=m.code, reason=m.reason)
 
 
-def projection(apply: Apply | None, outcome_of: Callable[[Envelope], Outcome | None],
-               waiters: OutcomeWaiters) -> Handler:
-    async def handle(ctx: HandlerContext) -> None:
-        outcome = outcome_of(ctx.envelope)
-        view = None
-        async with ctx.transaction() as tx:
-            if apply is not None:
-                view = await apply(tx.db, tx.session, ctx.envelope)
-            if outcome is not None:
-                await store_outcome(tx.db, tx.session, outcome)
-        waiters.resolve(outcome, view)  # committed: wake the request waiting for it here, if any
-
-    return handle
-
-
 def rejection_types() -> list[type[CommandRejected]]:
     """Every service's CommandRejected subclass in the catalog."""
     return [cls for cls in CATALOG.values() if issubclass(cls, CommandRejected)]
 
 
-def handlers(waiters: OutcomeWaiters) -> Mapping[type[Message], Handler]:
-    table: dict[type[Message], Handler] = {
-        ScriptCreated: projection(scripts.apply_created, applied, waiters),
-        ScriptUpdated: projection(scripts.apply_updated, applied, waiters),
-        ScriptApproved: projection(scripts.apply_approved, applied, waiters),
-        ScriptGenerationFailed: projection(scripts.apply_generation_failed, generation_failed, waiters),
+OutcomeOf = Callable[[Envelope], "Outcome | None"]
+ApplyMany = Callable[[AsyncDatabase, AsyncClientSession, list[Envelope]], Awaitable[None]]
+"""Writes the view changes of consecutive events of one type at once (same result as one by one)."""
+
+
+def batch_projections() -> dict[type[Message], ApplyMany]:
+    """Event types whose events come in numbers (a script's scenes, a scene's shots), applied together."""
+    return {SceneCreated: scenes.apply_scenes_created, ShotPlanned: scenes.apply_shots_planned}
+
+
+def projections() -> dict[type[Message], tuple[Apply | None, OutcomeOf]]:
+    """Event type -> (its view change, the command outcome it records)."""
+    table: dict[type[Message], tuple[Apply | None, OutcomeOf]] = {
+        ScriptCreated: (scripts.apply_created, applied),
+        ScriptUpdated: (scripts.apply_updated, applied),
+        ScriptApproved: (scripts.apply_approved, applied),
+        ScriptGenerationFailed: (scripts.apply_generation_failed, generation_failed),
+        SceneCreated: (scenes.apply_scene_created, answers_nothing),
+        ScriptSegmented: (scenes.apply_script_segmented, answers_nothing),
+        SegmentationFailed: (scenes.apply_segmentation_failed, answers_nothing),
+        SceneUpdated: (scenes.apply_scene_updated, applied),
+        SceneApproved: (scenes.apply_scene_approved, applied),
+        ShotPlanned: (scenes.apply_shot_planned, answers_nothing),
+        ShotPlanningFailed: (scenes.apply_shot_planning_failed, answers_nothing),
     }
     for cls in rejection_types():
-        table[cls] = projection(None, rejected, waiters)
+        table[cls] = (None, rejected)
     return table

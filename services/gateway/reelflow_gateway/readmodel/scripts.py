@@ -1,5 +1,9 @@
 """The scripts view (`views.scripts`) and failed generations (`views.script_failures`).
 
+Scene events add `scene_count`, `approved_scene_count` and `segmentation` to the script
+documents (see scenes.py); no projection here touches those fields, so the order in which
+script and scene events are projected does not matter.
+
 Each projection is a pure function of one event: it touches only fields the event carries and
 never reads the clock, so a replay writes the same documents. It returns the script's new state
 (as `ScriptsView.get` would read it), which the projector hands to the waiting write request.
@@ -14,12 +18,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import ScriptApproved, ScriptCreated, ScriptGenerationFailed, ScriptUpdated
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.readmodel.public import SCRIPT_FIELDS
+
 SCRIPTS = "views.scripts"
 SCRIPT_FAILURES = "views.script_failures"
 
-PUBLIC_FIELDS = ("title", "content", "status", "origin", "aspect", "premise",
-                 "created_at", "updated_at", "approved_at", "version")
-_PROJECTION = {name: 1 for name in ("owner_id", *PUBLIC_FIELDS)}
+_PROJECTION = {name: 1 for name in ("owner_id", *SCRIPT_FIELDS, "scene_count", "approved_scene_count", "segmentation")}
 
 
 async def ensure_script_indexes(db: AsyncDatabase) -> None:
@@ -75,8 +79,8 @@ async def apply_updated(db: AsyncDatabase, session: AsyncClientSession, env: Env
 
 async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptApproved]) -> dict | None:
     m = env.data
-    return await db[SCRIPTS].find_one_and_update(
-        {"_id": m.script_id},
+    doc = await db[SCRIPTS].find_one_and_update(
+        {"_id": m.script_id, "status": {"$ne": "approved"}},
         {"$set": {"title": m.title, "content": m.content, "aspect": m.aspect, "status": "approved",
                   "approved_at": m.approved_at, "updated_at": m.approved_at, "last_event_id": env.id},
          "$inc": {"version": 1}},
@@ -84,6 +88,10 @@ async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: En
         return_document=ReturnDocument.AFTER,
         session=session,
     )
+    if doc is None:
+        # Approved already: the same fact published again under another id changes nothing.
+        doc = await db[SCRIPTS].find_one({"_id": m.script_id}, _PROJECTION, session=session)
+    return doc
 
 
 async def apply_generation_failed(db: AsyncDatabase, session: AsyncClientSession,
@@ -112,6 +120,9 @@ class ScriptsView:
     async def get(self, owner_id: str, script_id: str) -> dict | None:
         """One indexed lookup; another owner's script is simply not found."""
         return await self._scripts.find_one({"_id": script_id, "owner_id": owner_id}, _PROJECTION)
+
+    async def owns(self, owner_id: str, script_id: str) -> bool:
+        return await self._scripts.find_one({"_id": script_id, "owner_id": owner_id}, {"_id": 1}) is not None
 
     async def page(self, owner_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
         cursor = (self._scripts.find({"owner_id": owner_id}, _PROJECTION)

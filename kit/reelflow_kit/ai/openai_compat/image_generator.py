@@ -1,0 +1,203 @@
+"""Image generation through an OpenAI-compatible images API (`client.images.generate`).
+
+One `generate()` call tries the configured image models in order (`openai_image_model`, then
+`openai_image_fallback_models`) within the time budget (`openai_deadline_s`). For each model:
+the size asked for is the supported one closest in shape to the frame (`image_sizes`), and
+`response_format=b64_json` is sent only to the models that take it (DALL-E; GPT image models
+always answer in base64 and refuse the parameter). 429, 5xx, 408/409, timeouts and connection
+errors are retried with exponential backoff, honouring `retry-after-ms` / `Retry-After` (the
+client's own retries are off, so this loop is the only one); a Retry-After longer than
+`openai_retry_after_max_s` moves on to the next model at once, and is reported on the final
+AIProviderError (`retry_after`, as is the last one that was honoured) so a durable job can
+come back after it. An answer without a
+readable image is `invalid_output` and the next model takes over; 404 (`model_not_found`) and
+400 (`bad_request`, e.g. a refused prompt or a size the model does not draw) likewise; 401/403
+stop at once. The answer (base64, or a URL to download) is scaled to cover the requested frame,
+centre-cropped and encoded as PNG, so the result is always exactly width x height.
+
+The reviewer's feedback is folded into the prompt (`compose_prompt`). Usage: one image, the
+model that answered, and the tokens GPT image models report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import openai
+
+from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.errors import AIProviderError
+from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest, compose_prompt
+from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
+from reelflow_kit.ai.openai_compat.image_sizes import api_size, fit_png, size_text, spec_for
+from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
+from reelflow_kit.ai.settings import AISettings
+
+log = logging.getLogger(__name__)
+
+MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class _Tally:
+    deadline: float
+    attempts: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    images: int = 0
+    """Images the server answered with (an unreadable one was drawn, and billed, too)."""
+    model: str = ""
+    failures: list[tuple[str, CallFailure]] = field(default_factory=list)
+
+    def usage(self) -> Usage:
+        return Usage(provider="openai", model=self.model, input_tokens=self.input_tokens,
+                     output_tokens=self.output_tokens, images=self.images)
+
+
+class _ModelGaveUp(Exception):
+    def __init__(self, failure: CallFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class OpenAIImageGenerator:
+    def __init__(self, settings: AISettings) -> None:
+        self.base_url = settings.openai_base_url
+        self.models = settings.openai_image_models
+        self.quality = settings.openai_image_quality
+        self.policy = RetryPolicy(
+            max_retries=settings.openai_max_retries,
+            backoff_s=settings.openai_backoff_s,
+            backoff_max_s=settings.openai_backoff_max_s,
+            retry_after_max_s=settings.openai_retry_after_max_s,
+        )
+        self._api_key = settings.openai_api_key.get_secret_value() or "unused"
+        self._timeout = settings.openai_timeout_s
+        self._budget = settings.openai_deadline_s
+
+    async def generate(self, request: ImageRequest) -> GeneratedImage:
+        tally = _Tally(deadline=time.monotonic() + self._budget)
+        prompt = compose_prompt(request.prompt, request.feedback)
+        # A client per call: no connection outlives the call, so nothing needs closing later.
+        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
+                                      timeout=self._timeout, max_retries=0) as client:
+            for model in self.models:
+                tally.model = model
+                try:
+                    return await self._with_model(client, model, prompt, request, tally)
+                except _ModelGaveUp as gave_up:
+                    tally.failures.append((model, gave_up.failure))
+                    if gave_up.failure.scope == "fatal":
+                        break
+                    log.warning("image model gave up", extra={"model": model, "error": gave_up.failure.message})
+        raise self._error(tally)
+
+    async def _with_model(self, client: openai.AsyncOpenAI, model: str, prompt: str, request: ImageRequest,
+                          tally: _Tally) -> GeneratedImage:
+        spec = spec_for(model)
+        size = api_size(spec, request.width, request.height)
+        arguments: dict = {"model": model, "prompt": _shortened(prompt, spec.prompt_limit), "n": 1,
+                           "size": size_text(size)}
+        if spec.sends_response_format:
+            arguments["response_format"] = "b64_json"
+        if self.quality:
+            arguments["quality"] = self.quality
+        response = await self._request(client, arguments, tally)
+        data = await self._image_bytes(response, tally)
+        try:
+            png = await asyncio.to_thread(fit_png, data, request.width, request.height)
+        except ValueError as exc:
+            raise _ModelGaveUp(CallFailure("invalid_output", str(exc), "next_model")) from None
+        item = response.data[0]
+        return GeneratedImage(png=png, width=request.width, height=request.height, usage=tally.usage(),
+                              revised_prompt=item.revised_prompt or "")
+
+    async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: _Tally):
+        retry = 0
+        while True:
+            remaining = tally.deadline - time.monotonic()
+            if remaining <= 0:
+                raise _ModelGaveUp(CallFailure("deadline_exceeded", f"the {self._budget:g}s time budget is used up",
+                                               "fatal"))
+            tally.attempts += 1
+            try:
+                response = await client.images.generate(**arguments, timeout=min(self._timeout, remaining))
+            except openai.OpenAIError as exc:
+                failure = classify(exc)
+            else:
+                tally.images += len(response.data or [])
+                usage = getattr(response, "usage", None)
+                if usage is not None:
+                    tally.input_tokens += getattr(usage, "input_tokens", 0) or 0
+                    tally.output_tokens += getattr(usage, "output_tokens", 0) or 0
+                return response
+            if failure.scope != "retry" or retry >= self.policy.max_retries:
+                raise _ModelGaveUp(failure)
+            if self.policy.waits_too_long(failure.retry_after):
+                raise _ModelGaveUp(failure.with_note(
+                    f"Retry-After {failure.retry_after:g}s is over the {self.policy.retry_after_max_s:g}s limit"))
+            retry += 1
+            delay = self.policy.delay(retry, failure.retry_after)
+            if time.monotonic() + delay > tally.deadline:
+                raise _ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
+                                                 f"{self._budget:g}s time budget"))
+            log.warning("image request failed, retrying", extra={"model": arguments["model"],
+                                                                 "error": failure.message, "retry": retry,
+                                                                 "delay_s": round(delay, 3)})
+            await asyncio.sleep(delay)
+
+    async def _image_bytes(self, response, tally: _Tally) -> bytes:
+        items = response.data or []
+        if not items:
+            raise _ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))
+        item = items[0]
+        if item.b64_json:
+            try:
+                return base64.b64decode(item.b64_json, validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise _ModelGaveUp(CallFailure("invalid_output", f"b64_json is not base64: {exc}",
+                                               "next_model")) from None
+        if item.url:
+            return await self._download(item.url, tally)
+        raise _ModelGaveUp(CallFailure("invalid_output", "the image has neither b64_json nor url", "next_model"))
+
+    async def _download(self, url: str, tally: _Tally) -> bytes:
+        """An image answered by URL (servers that ignore `response_format`)."""
+        remaining = max(1.0, tally.deadline - time.monotonic())
+        try:
+            async with httpx.AsyncClient(timeout=min(self._timeout, remaining), follow_redirects=True) as http:
+                async with http.stream("GET", url) as answer:
+                    answer.raise_for_status()
+                    chunks, size = [], 0
+                    async for chunk in answer.aiter_bytes():
+                        size += len(chunk)
+                        if size > MAX_DOWNLOAD_BYTES:
+                            raise _ModelGaveUp(CallFailure(
+                                "invalid_output", f"the image at its URL is over {MAX_DOWNLOAD_BYTES} bytes",
+                                "next_model"))
+                        chunks.append(chunk)
+                    return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise _ModelGaveUp(CallFailure("provider_unavailable", f"cannot download the image: "
+                                           f"{type(exc).__name__}: {exc}", "next_model")) from None
+
+    def _error(self, tally: _Tally) -> AIProviderError:
+        last = tally.failures[-1][1]
+        per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
+        message = (f"OpenAI-compatible images API at {self.base_url} failed after {tally.attempts} "
+                   f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
+        return AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage(),
+                               retry_after=last.retry_after)
+
+
+def _shortened(prompt: str, limit: int) -> str:
+    if len(prompt) <= limit:
+        return prompt
+    head = prompt[: limit - 1]
+    return (head[: head.rindex(" ")] if " " in head[limit // 2:] else head) + "…"
