@@ -233,8 +233,13 @@ class JobPool:
                     return
                 except LeaseLost:
                     return
-                except Exception:
-                    log.exception("give-up handler failed", extra={"job": job.id})
+                except Exception as give_up_error:
+                    # The failure event must get out: put the job back and give up again later,
+                    # rather than leave the aggregate waiting for an event that never comes.
+                    log.warning("give-up handler failed, retrying",
+                                extra={"job": job.id, "error": repr(give_up_error)})
+                    await self._requeue(job, error, delay_s=1.0, count_attempt=False)
+                    return
             await self._mark(job, FAILED, error)
             return
         delay = exc.delay_s if isinstance(exc, RetryLater) and exc.delay_s is not None else \

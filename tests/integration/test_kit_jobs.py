@@ -102,3 +102,17 @@ async def test_a_job_whose_worker_died_is_taken_over_after_its_lease(infra, uniq
         await runtime.stop()
     assert len(events) == 1 and WorkDone.model_validate_json(events[0].value).attempt == 2
     assert job["status"] == "done" and "lease_owner" not in job
+
+
+async def test_a_give_up_that_fails_is_retried_so_the_failure_event_still_gets_out(infra, unique, database):
+    runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", max_attempts=2)
+    await runtime.start()
+    try:
+        await runtime.publish(new_envelope(StartWork(script_id=f"ko-{unique}", count=1, fail_first=9,
+                                                     flaky_give_up=True), source="t"))
+        failed = await events_for(infra, f"ko-{unique}", 1)
+        job = await runtime.db[JOBS].find_one({"payload.script_id": f"ko-{unique}"})
+    finally:
+        await runtime.stop()
+    assert len(failed) == 1 and WorkFailed.model_validate_json(failed[0].value).index == 0
+    assert job["status"] == "failed"

@@ -13,7 +13,8 @@ import imageio_ffmpeg
 import pytest
 
 from reelflow_kit.ai import AIProviderError, AISettings
-from reelflow_kit.ai.narration import NarrationSettings, Speech, make_narrator, speakable_text, split_sentences
+from reelflow_kit.ai.factory import make_narrator
+from reelflow_kit.ai.narration import NarrationSettings, Speech, speakable_text, split_sentences
 from reelflow_kit.ai.openai_compat.speech import MAX_INPUT_CHARS
 from tests.support.fake_openai import SPEECH, FakeOpenAI, error, speech_result, wav
 

@@ -136,3 +136,23 @@ async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique
     path.write_bytes(await runtime.store.get(second.media_key))
     sources = [Image.open(io.BytesIO(picture(p))) for p in PROMPTS]
     assert closest(frame_at(path, second.duration_s - 0.8), sources) == 0
+
+
+async def test_narration_lengthens_shots_to_fit_and_brings_audio_and_subtitles(infra, unique, video_service, tmp_path):
+    runtime, images = video_service
+    script_id = f"s-{unique}"
+    await storyboard(runtime, images, script_id, shots=2, approve=2)
+    spoken = VideoOptions(resolution="720p", fps=24, transition="fade", transition_s=0.5, narration=True,
+                          subtitles=True, aspect="9:16")
+    await create(runtime, script_id, f"v-{unique}", spoken)
+    rendered = await outcome(infra, script_id, f"v-{unique}", (VideoRendered,))
+
+    path = tmp_path / "spoken.mp4"
+    path.write_bytes(await runtime.store.get(rendered.media_key))
+    seen = probe(path)
+    assert (seen.width, seen.height) == (720, 1280)
+    assert seen.audio_codec == "aac" and rendered.has_audio
+    assert seen.has_subtitles
+    assert rendered.usage.provider == "local" and rendered.usage.audio_seconds > 0
+    assert abs(seen.frames / 24 - rendered.duration_s) <= 1 / 24
+    assert rendered.duration_s >= 2 * 2.0 - 0.5

@@ -26,6 +26,7 @@ class StartWork(Command):
     count: int
     seconds: float = 0.0
     fail_first: int = 0
+    flaky_give_up: bool = False
 
 
 @message("reelflow.kitjobs.work_done.v1", topic=JOB_EVENTS)
@@ -43,8 +44,8 @@ class WorkFailed(Event):
 async def start_work(ctx: HandlerContext[StartWork]) -> None:
     async with ctx.transaction() as tx:
         for index in range(ctx.message.count):
-            payload = {"script_id": ctx.message.script_id, "index": index,
-                       "seconds": ctx.message.seconds, "fail_first": ctx.message.fail_first}
+            payload = {"script_id": ctx.message.script_id, "index": index, "seconds": ctx.message.seconds,
+                       "fail_first": ctx.message.fail_first, "flaky_give_up": ctx.message.flaky_give_up}
             await enqueue_job(tx, KIND, ctx.derived_id("work", index), payload)
 
 
@@ -63,6 +64,9 @@ async def do_work(ctx: JobContext) -> None:
 
 async def give_up(ctx: JobContext, error: str) -> None:
     p = ctx.job.payload
+    if p.get("flaky_give_up") and not await ctx.db.give_up_hiccups.find_one({"_id": ctx.job.id}):
+        await ctx.db.give_up_hiccups.insert_one({"_id": ctx.job.id})
+        raise ConnectionError("the database went away while giving up")
     async with ctx.transaction(status="failed", error=error) as tx:
         tx.emit(WorkFailed(script_id=p["script_id"], index=p["index"], error=error))
 

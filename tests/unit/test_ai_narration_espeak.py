@@ -16,7 +16,8 @@ import pytest
 
 from reelflow_kit.ai import AIProviderError, AISettings
 from reelflow_kit.ai.local.espeak import EspeakNarrator
-from reelflow_kit.ai.narration import Speech, make_narrator
+from reelflow_kit.ai.factory import make_narrator
+from reelflow_kit.ai.narration import Speech
 
 STORY = ("The keeper climbed the stairs again. The storm had reached the harbor, and the lamp was out! "
          "Who would warn the fishing boats now?")

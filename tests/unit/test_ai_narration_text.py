@@ -8,8 +8,9 @@ import pytest
 
 from reelflow_kit.ai import AISettings
 from reelflow_kit.ai.local.espeak import EspeakNarrator
+from reelflow_kit.ai.factory import make_narrator
 from reelflow_kit.ai.narration import (MAX_SENTENCE_CHARS, NarrationSettings, Narrator, SpokenSentence,
-                                       guess_language, make_narrator, speakable_text, split_sentences,
+                                       guess_language, speakable_text, split_sentences,
                                        timed_sentences)
 from reelflow_kit.ai.openai_compat.speech import MAX_INPUT_CHARS, OpenAINarrator, request_groups
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from reelflow_kit.ai.image_generation import ImageGenerator
 from reelflow_kit.ai.script_writing import ScriptWriter
 from reelflow_kit.ai.segmentation import Segmenter
+from reelflow_kit.ai.narration import NarrationSettings, Narrator
 from reelflow_kit.ai.settings import AISettings
 from reelflow_kit.ai.shot_planning import ShotPlanner
 
@@ -55,3 +56,18 @@ def make_image_generator(settings: AISettings | None = None) -> ImageGenerator:
     from reelflow_kit.ai.local import LocalImageGenerator
 
     return LocalImageGenerator()
+
+
+def make_narrator(settings: AISettings | None = None, narration: NarrationSettings | None = None) -> Narrator:
+    """The narrator of `settings.ai_provider`. Narration settings come from `narration`, else from
+    `settings` when it mixes NarrationSettings in, else from the environment."""
+    settings = settings or AISettings()
+    if narration is None:
+        narration = settings if isinstance(settings, NarrationSettings) else NarrationSettings()
+    if settings.ai_provider == "openai":
+        from reelflow_kit.ai.openai_compat.speech import OpenAINarrator
+
+        return OpenAINarrator(settings, narration)
+    from reelflow_kit.ai.local.espeak import EspeakNarrator
+
+    return EspeakNarrator(voice=narration.local_tts_voice, rate_wpm=narration.local_tts_rate_wpm)

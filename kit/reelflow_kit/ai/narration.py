@@ -1,6 +1,6 @@
 """Capability: speak a narration, with the time of every sentence so subtitles can follow it.
 
-    narrator = make_narrator(settings)       # AISettings (+ NarrationSettings), or a service Settings
+    narrator = make_narrator(settings)       # reelflow_kit.ai.factory; AISettings (+ NarrationSettings)
     speech = await narrator.speak(text, voice="", language="")   # raises AIProviderError
     speech.wav              # WAV, 24 000 Hz, mono, signed 16-bit PCM, whatever the provider
     speech.duration_s       # exact: samples / 24 000
@@ -103,21 +103,6 @@ class NarrationSettings(BaseSettings):
     def openai_tts_models(self) -> tuple[str, ...]:
         """The primary speech model, then its fallbacks, without repeats."""
         return tuple(dict.fromkeys((self.openai_tts_model, *self.openai_tts_fallback_models)))
-
-
-def make_narrator(settings: AISettings | None = None, narration: NarrationSettings | None = None) -> Narrator:
-    """The narrator of `settings.ai_provider`. Narration settings come from `narration`, else from
-    `settings` when it mixes NarrationSettings in, else from the environment."""
-    settings = settings or AISettings()
-    if narration is None:
-        narration = settings if isinstance(settings, NarrationSettings) else NarrationSettings()
-    if settings.ai_provider == "openai":
-        from reelflow_kit.ai.openai_compat.speech import OpenAINarrator
-
-        return OpenAINarrator(settings, narration)
-    from reelflow_kit.ai.local.espeak import EspeakNarrator
-
-    return EspeakNarrator(voice=narration.local_tts_voice, rate_wpm=narration.local_tts_rate_wpm)
 
 
 def silence(usage: Usage) -> Speech:

@@ -6,6 +6,7 @@ from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.video import CreateVideo
 from reelflow_contracts.topics import IMAGE_EVENTS, SCENE_EVENTS, VIDEO_COMMANDS, VIDEO_EVENTS
+from reelflow_kit.ai import Narrator, make_narrator
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.s3 import ObjectStore
 
@@ -19,8 +20,10 @@ CONSUMER_GROUP = "video-service"
 STORYBOARD_GROUP = "video-storyboard"
 
 
-def build(settings: Settings | None = None, *, narrator=None) -> ServiceRuntime:
+def build(settings: Settings | None = None, *, narrator: Narrator | None = None) -> ServiceRuntime:
+    """`narrator` overrides the provider chosen by the settings."""
     settings = settings or Settings()
+    narrator = narrator or make_narrator(settings)
     runtime = ServiceRuntime(settings, topics=[SCENE_EVENTS, IMAGE_EVENTS, VIDEO_COMMANDS, VIDEO_EVENTS])
     images = ObjectStore(settings, bucket=settings.image_bucket)
 

@@ -2,11 +2,11 @@ from pathlib import Path
 
 from pydantic import Field
 
-from reelflow_kit.ai import AISettings
+from reelflow_kit.ai import AISettings, NarrationSettings
 from reelflow_kit.settings import KitSettings
 
 
-class Settings(KitSettings, AISettings):
+class Settings(KitSettings, AISettings, NarrationSettings):
     service_name: str = "video"
     health_port: int = 8084
     image_bucket: str = Field(default="reelflow-image", description="where the image service keeps approved images")

@@ -9,11 +9,11 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import VideoOptions
 from reelflow_contracts.messages.video import VideoFailed, VideoRendered
+from reelflow_kit.ai import Narrator
 from reelflow_kit.jobs import JobContext, JobHandler
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_video.adapters.media import ImageFetcher, upload_video
@@ -28,10 +28,6 @@ from reelflow_video.render.timeline import ShotSpec
 log = logging.getLogger(__name__)
 
 __all__ = ["RENDER", "give_up_render", "render_with"]
-
-
-class Narrator(Protocol):
-    async def speak(self, text: str, *, voice: str = "", language: str = ""): ...
 
 
 def now() -> datetime:
