@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from typing import Awaitable, Callable, Iterable, Mapping
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
 from reelflow_contracts.envelope import Envelope, encode
 from reelflow_contracts.messages.base import Message
@@ -18,7 +19,7 @@ from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
-from reelflow_kit.store.outbox import OutboxRelay, ensure_outbox_indexes
+from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_kit.settings import KitSettings
 
@@ -85,6 +86,18 @@ class ServiceRuntime:
                        max_attempts=max_attempts, on_give_up=on_give_up)
         self.job_pools[kind] = pool
         return pool
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, correlation_id: str | None = None) -> AsyncIterator[Transaction]:
+        """A transaction outside any message handler (e.g. an HTTP request): state changes and
+        emitted messages (commands or events) commit together; the outbox relays the messages."""
+        async with self.mongo.start_session() as session:
+            async with await session.start_transaction():
+                tx = Transaction(self.db, session, source=self.settings.service_name,
+                                 id_seed=str(uuid.uuid4()), correlation_id=correlation_id, causation_id=None)
+                yield tx
+                await add_to_outbox(self.db, session, tx.emitted, self.instance_id)
+        self.after_commit(tx)
 
     async def publish(self, envelope: Envelope) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""

@@ -16,16 +16,24 @@ SECRETS = "secrets"
 JWT_SECRET_ID = "jwt_hs256"
 
 
+WEBHOOK_SECRET_ID = "webhook_hmac_sha256"
+
+
 async def resolve_jwt_secret(db: AsyncDatabase, configured: str | None) -> str:
+    return await resolve_secret(db, JWT_SECRET_ID, configured)
+
+
+async def resolve_secret(db: AsyncDatabase, secret_id: str, configured: str | None) -> str:
+    """`configured` if given, else the key stored under `secret_id`, generated on first use."""
     if configured:
         return configured
     col = db[SECRETS]
-    doc = await col.find_one({"_id": JWT_SECRET_ID})
+    doc = await col.find_one({"_id": secret_id})
     if doc is None:
         try:
-            await col.insert_one({"_id": JWT_SECRET_ID, "value": secrets.token_urlsafe(64),
+            await col.insert_one({"_id": secret_id, "value": secrets.token_urlsafe(64),
                                   "created_at": datetime.now(timezone.utc)})
         except DuplicateKeyError:
             pass  # another instance generated it first: use theirs
-        doc = await col.find_one({"_id": JWT_SECRET_ID})
+        doc = await col.find_one({"_id": secret_id})
     return doc["value"]

@@ -1,0 +1,185 @@
+"""Operations: one call from a premise or a script to a finished video, with live progress.
+
+The operation drives the chain by commands and events only (see operations/domain.py): it
+creates or generates the script, approves it, approves each scene as it appears and each shot's
+first image, asks for the video when every shot has an approved image, and completes when the
+video is rendered. With `auto_approve: false` it pauses at each human gate and resumes when the
+user approves through the normal endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import uuid
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from reelflow_contracts.messages.common import MAX_SCRIPT_BYTES, VideoOptions
+from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
+from reelflow_contracts.messages.script import CreateScript, GenerateScript
+from reelflow_gateway.deps import CurrentUser, State
+from reelflow_gateway.errors import ApiError, json_response, responses
+from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
+from reelflow_gateway.operations.events import stage_seconds, usage_totals
+from reelflow_gateway.operations.handlers import OPERATIONS, now
+
+router = APIRouter(tags=["operations"], responses=responses(401, 503))
+SSE_POLL_S = 0.25
+
+
+class OperationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    premise: str | None = Field(default=None, min_length=1, max_length=4000, description="AI writes the script")
+    content: str | None = Field(default=None, min_length=1, description="your script (up to 200 KB of UTF-8)")
+    title: str = Field(default="", max_length=200)
+    options: VideoOptions = Field(default_factory=VideoOptions, description="as for create-video")
+    auto_approve: bool = Field(default=True, description="false: pause at every human gate")
+    webhook_url: str | None = Field(default=None, max_length=2000,
+                                    description="POSTed a signed JSON summary when the operation ends")
+
+    @field_validator("content")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode()) > MAX_SCRIPT_BYTES:
+            raise ValueError(f"is {len(value.encode())} bytes of UTF-8, at most {MAX_SCRIPT_BYTES} allowed")
+        return value
+
+    @model_validator(mode="after")
+    def _one_input(self) -> "OperationIn":
+        if (self.premise is None) == (self.content is None):
+            raise ValueError("give exactly one of `premise` or `content`")
+        return self
+
+
+class OperationAccepted(BaseModel):
+    id: str
+    status: str
+
+
+def body(op: Operation, doc: dict) -> dict:
+    result = None
+    if op.result:
+        result = {**{k: v for k, v in op.result.items() if k != "media_key"},
+                  "content_url": f"/api/videos/{op.result['video_id']}/content"}
+    return {
+        "id": op.id, "status": op.status, "stage": op.stage, "waiting_for": op.waiting_for,
+        "script_id": op.script_id, "video_id": op.video_id, "auto_approve": op.auto_approve,
+        "options": op.options, "progress": op.progress(),
+        "scenes": [{"scene_id": s.scene_id, "order": s.order, "status": s.status, "shot_count": s.shot_count,
+                    "shots_planned": len(s.shots), "images_generated": len(s.generated),
+                    "images_approved": len(s.approved)} for s in op.scenes],
+        "errors": op.errors, "result": result, "usage": usage_totals(op).model_dump(),
+        "stage_seconds": stage_seconds(op).model_dump(), "webhook": doc.get("webhook"),
+        "created_at": op.created_at, "updated_at": op.updated_at,
+    }
+
+
+async def owned(state, user: str, operation_id: str) -> dict:
+    doc = await state.runtime.db[OPERATIONS].find_one({"_id": operation_id})
+    if doc is None or doc["owner_id"] != user:
+        raise ApiError(404, f"operation {operation_id!r} not found")
+    return doc
+
+
+async def check_webhook(url: str, gateway_port: int) -> None:
+    """http(s) only, and never the gateway itself (that would let a caller make it call its own API)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(422, "webhook_url must be an http or https URL", "invalid_webhook_url")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = await asyncio.to_thread(socket.getaddrinfo, parts.hostname, port)
+    except socket.gaierror:
+        raise ApiError(422, f"webhook_url host {parts.hostname!r} does not resolve", "invalid_webhook_url") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if port == gateway_port and (address.is_loopback or address.is_unspecified or _is_local(address)):
+            raise ApiError(422, "webhook_url must not point at this gateway", "invalid_webhook_url")
+
+
+def _is_local(address) -> bool:
+    try:
+        return str(address) in {i[4][0] for i in socket.getaddrinfo(socket.gethostname(), None)}
+    except socket.gaierror:
+        return False
+
+
+@router.post("/operations", status_code=202, response_model=OperationAccepted,
+             summary="Run the whole chain from a premise or a script to a video", responses=responses(422))
+async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State):
+    if payload.webhook_url:
+        await check_webhook(payload.webhook_url, state.settings.http_port)
+    op = Operation(id=str(uuid.uuid4()), owner_id=user, script_id=str(uuid.uuid4()),
+                   input="premise" if payload.premise else "content", auto_approve=payload.auto_approve,
+                   options=payload.options.model_dump(), created_at=now(), title=payload.title)
+    op.updated_at = op.created_at
+    if payload.premise:
+        first = GenerateScript(script_id=op.script_id, owner_id=user, premise=payload.premise, title=payload.title,
+                               aspect=payload.options.aspect, requested_by=op.requester)
+    else:
+        first = CreateScript(script_id=op.script_id, owner_id=user, title=payload.title, content=payload.content,
+                             aspect=payload.options.aspect, requested_by=op.requester)
+    async with state.runtime.transaction(correlation_id=op.id) as tx:
+        await tx.db[OPERATIONS].insert_one(to_document(op) | ({"webhook_url": payload.webhook_url}
+                                                              if payload.webhook_url else {}), session=tx.session)
+        tx.emit(OperationStarted(script_id=op.script_id, operation_id=op.id, owner_id=user, input=op.input,
+                                 title=payload.title, premise=payload.premise, auto_approve=op.auto_approve,
+                                 options=payload.options, webhook=bool(payload.webhook_url), started_at=op.created_at))
+        tx.emit(first)
+    return json_response({"id": op.id, "status": op.status}, 202, headers={"Location": f"/api/operations/{op.id}"})
+
+
+@router.get("/operations/{operation_id}", summary="An operation's status, stage, progress, errors and result",
+            responses=responses(404))
+async def get_operation(operation_id: str, user: CurrentUser, state: State):
+    doc = await owned(state, user, operation_id)
+    return json_response(body(from_document(doc), doc))
+
+
+@router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
+            responses=responses(404), response_class=StreamingResponse)
+async def operation_events(operation_id: str, user: CurrentUser, state: State):
+    """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends."""
+    await owned(state, user, operation_id)
+
+    async def stream():
+        seen = None
+        while True:
+            doc = await state.runtime.db[OPERATIONS].find_one({"_id": operation_id})
+            op = from_document(doc)
+            snapshot = json.dumps(body(op, doc), default=str)
+            if snapshot != seen:
+                seen = snapshot
+                yield f"event: progress\ndata: {snapshot}\n\n"
+            if op.status in (*TERMINAL, "failed"):  # a failed one may resume later: GET it then
+                yield f"event: end\ndata: {json.dumps({'status': op.status})}\n\n"
+                return
+            await asyncio.sleep(SSE_POLL_S)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.post("/operations/{operation_id}/cancel", summary="Stop issuing commands for an operation",
+             responses=responses(404, 409))
+async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
+    await owned(state, user, operation_id)
+    async with state.runtime.transaction(correlation_id=operation_id) as tx:
+        doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
+        op = from_document(doc)
+        if op.status in TERMINAL:
+            raise ApiError(409, f"operation {operation_id} is already {op.status}", "already_ended")
+        op.cancel(now())
+        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | {k: doc[k] for k in ("webhook_url",)
+                                                                                if k in doc}, session=tx.session)
+        tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
+                                   usage=usage_totals(op), cancelled_at=op.updated_at))
+    return json_response(body(op, doc))

@@ -1,0 +1,1 @@
+"""Operations: the process manager that drives one script from premise or text to a video."""

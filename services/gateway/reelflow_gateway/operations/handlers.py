@@ -1,0 +1,99 @@
+"""The process manager: every event of an operation's script moves it on, by commands only."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from datetime import datetime, timezone
+
+import httpx
+
+from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
+from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
+from reelflow_gateway.operations.events import state_event
+
+log = logging.getLogger(__name__)
+
+OPERATIONS = "operations"
+DELIVER_WEBHOOK = "deliver-webhook"
+SIGNATURE_HEADER = "X-Reelflow-Signature"
+TIMESTAMP_HEADER = "X-Reelflow-Timestamp"
+
+
+def now() -> datetime:
+    t = datetime.now(timezone.utc)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
+
+
+async def on_script_event(ctx: HandlerContext) -> None:
+    event = ctx.message
+    if await ctx.db[OPERATIONS].find_one({"script_id": event.script_id, "status": {"$nin": list(TERMINAL)}},
+                                         projection={"_id": 1}) is None:
+        return  # not driven by an operation (or already finished)
+    async with ctx.transaction() as tx:
+        doc = await tx.db[OPERATIONS].find_one({"script_id": event.script_id}, session=tx.session)
+        op = from_document(doc)
+        before = (op.status, op.stage, op.waiting_for, json.dumps(op.progress()))
+        at = now()
+        for command in op.apply(event, at):
+            tx.emit(command)
+        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | _private(doc), session=tx.session)
+        if (op.status, op.stage, op.waiting_for, json.dumps(op.progress())) != before:
+            tx.emit(state_event(op, at))
+        if op.status in ("completed", "failed") and doc.get("webhook_url"):
+            await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
+                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc)})
+
+
+def _private(doc: dict) -> dict:
+    """Fields the domain does not know but the document keeps (the webhook URL)."""
+    return {k: doc[k] for k in ("webhook_url", "webhook") if k in doc}
+
+
+def summary(op, doc: dict) -> dict:
+    return {"id": op.id, "status": op.status, "stage": op.stage, "script_id": op.script_id,
+            "result": op.result, "errors": op.errors, "usage": op.usage, "progress": op.progress()}
+
+
+def operation_handlers() -> dict[type, Handler]:
+    return {event_type: on_script_event for event_type in HANDLED_EVENTS}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the webhook secret."""
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def deliver_webhook_with(secret_of) -> callable:
+    async def deliver(ctx: JobContext) -> None:
+        payload = ctx.job.payload
+        body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
+                          default=str).encode()
+        timestamp = str(int(time.time()))
+        headers = {"content-type": "application/json", TIMESTAMP_HEADER: timestamp,
+                   SIGNATURE_HEADER: sign(await secret_of(), timestamp, body)}
+        try:
+            async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
+                response = await client.post(payload["url"], content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise RetryLater(f"webhook unreachable: {exc!r}") from exc
+        if response.status_code >= 300:
+            raise RetryLater(f"webhook answered {response.status_code}",
+                             delay_s=float(response.headers["retry-after"]) if
+                             response.headers.get("retry-after", "").isdigit() else None)
+        async with ctx.transaction() as tx:
+            await tx.db[OPERATIONS].update_one({"_id": payload["operation_id"]}, {"$set": {
+                "webhook": {"status": "delivered", "attempts": ctx.job.attempt, "at": now()}}}, session=tx.session)
+
+    return deliver
+
+
+async def give_up_webhook(ctx: JobContext, error: str) -> None:
+    async with ctx.transaction(status="failed", error=error) as tx:
+        await tx.db[OPERATIONS].update_one({"_id": ctx.job.payload["operation_id"]}, {"$set": {
+            "webhook": {"status": "failed", "attempts": ctx.job.attempt, "error": error, "at": now()}}},
+            session=tx.session)
