@@ -56,7 +56,8 @@ class ApproveImage(Command):
 
 @message("reelflow.image.reject_image.v1", topic=IMAGE_COMMANDS, subject="image_id")
 class RejectImage(Command):
-    """Gateway -> image service: reject a pending (or failed) image; its shot gets a new attempt."""
+    """Gateway -> image service: reject a pending, failed or approved image; its shot gets a new
+    attempt (an approved image stays the shot's image until the new attempt is approved)."""
 
     image_id: Id
     feedback: Feedback = Field(default="", description="what to change; the next prompt takes it into account")
