@@ -18,6 +18,12 @@ class RetryPolicy:
     retry_after_max_s: float
     """A server asking for a longer wait than this is given up on rather than waited for."""
 
+    @classmethod
+    def from_settings(cls, settings) -> "RetryPolicy":
+        """The policy every OpenAI-compatible call uses, from AISettings."""
+        return cls(max_retries=settings.openai_max_retries, backoff_s=settings.openai_backoff_s,
+                   backoff_max_s=settings.openai_backoff_max_s, retry_after_max_s=settings.openai_retry_after_max_s)
+
     def delay(self, retry: int, retry_after: float | None, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number `retry` (from 1): the server's Retry-After when it
         sent one, else exponential backoff (`backoff_s`, doubling, capped) with jitter in its upper half."""

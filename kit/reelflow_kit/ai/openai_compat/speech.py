@@ -98,12 +98,7 @@ class OpenAINarrator:
         self.models = narration.openai_tts_models
         self.voice = narration.openai_tts_voice
         self.concurrency = narration.openai_tts_concurrency
-        self.policy = RetryPolicy(
-            max_retries=settings.openai_max_retries,
-            backoff_s=settings.openai_backoff_s,
-            backoff_max_s=settings.openai_backoff_max_s,
-            retry_after_max_s=settings.openai_retry_after_max_s,
-        )
+        self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
         self._timeout = settings.openai_timeout_s
         self._budget = settings.openai_deadline_s
