@@ -1,4 +1,4 @@
-"""End-to-end fixtures: the script service, the scene service and the gateway as real
+"""End-to-end fixtures: the script, scene, image and video services and the gateway as real
 processes, over real HTTP.
 
 One set per test session, against the `infra` fixture's Kafka, MongoDB and S3, on free ports,
@@ -14,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import boto3
 import httpx
 import pytest
+from botocore.client import Config
+from botocore.exceptions import ClientError
 from pymongo import MongoClient
 
 from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, User, bearer, register
@@ -26,6 +29,8 @@ from tests.support.processes import ServiceProcess, free_port
 # groups `e2e.script-service`, ...), so the in-process services of the integration tests on the
 # same broker never see their messages, nor they theirs.
 E2E_NAMESPACE = {"REELFLOW_KAFKA_NAMESPACE": "e2e"}
+IMAGE_MAX_ATTEMPTS = 3
+"""The e2e image service's cap on attempts per shot (small, so a test reaches it quickly)."""
 
 
 @dataclass
@@ -36,9 +41,13 @@ class Reelflow:
     gateway_port: int = field(default_factory=free_port)
     script_port: int = field(default_factory=free_port)
     scene_port: int = field(default_factory=free_port)
+    image_port: int = field(default_factory=free_port)
+    video_port: int = field(default_factory=free_port)
     gateway: ServiceProcess | None = None
     script: ServiceProcess | None = None
     scene: ServiceProcess | None = None
+    image: ServiceProcess | None = None
+    video: ServiceProcess | None = None
 
     @property
     def base_url(self) -> str:
@@ -57,8 +66,28 @@ class Reelflow:
         return f"e2e_{self.suffix}_scene"
 
     @property
+    def image_db(self) -> str:
+        return f"e2e_{self.suffix}_image"
+
+    @property
+    def video_db(self) -> str:
+        return f"e2e_{self.suffix}_video"
+
+    @property
     def databases(self) -> tuple[str, ...]:
-        return self.gateway_db, self.script_db, self.scene_db
+        return self.gateway_db, self.script_db, self.scene_db, self.image_db, self.video_db
+
+    @property
+    def image_bucket(self) -> str:
+        return f"e2e-{self.suffix}-image"
+
+    @property
+    def video_bucket(self) -> str:
+        return f"e2e-{self.suffix}-video"
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        return self.image_bucket, self.video_bucket
 
     def gateway_env(self) -> dict[str, str]:
         return {
@@ -68,6 +97,8 @@ class Reelflow:
             "REELFLOW_HTTP_PORT": str(self.gateway_port),
             "REELFLOW_COMMAND_TIMEOUT_S": str(COMMAND_TIMEOUT_S),
             "REELFLOW_CORS_ORIGINS": f"{CORS_ORIGIN},http://localhost:5173",
+            "REELFLOW_IMAGE_BUCKET": self.image_bucket,
+            "REELFLOW_VIDEO_BUCKET": self.video_bucket,
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -91,6 +122,31 @@ class Reelflow:
             "PYTHONUNBUFFERED": "1",
         }
 
+    def image_env(self) -> dict[str, str]:
+        return {
+            **self.infra.env(),
+            **E2E_NAMESPACE,
+            "REELFLOW_MONGO_DATABASE": self.image_db,
+            "REELFLOW_S3_BUCKET": self.image_bucket,
+            "REELFLOW_HEALTH_PORT": str(self.image_port),
+            "REELFLOW_AI_PROVIDER": "local",
+            "REELFLOW_IMAGE_MAX_ATTEMPTS": str(IMAGE_MAX_ATTEMPTS),
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def video_env(self) -> dict[str, str]:
+        return {
+            **self.infra.env(),
+            **E2E_NAMESPACE,
+            "REELFLOW_MONGO_DATABASE": self.video_db,
+            "REELFLOW_S3_BUCKET": self.video_bucket,
+            "REELFLOW_IMAGE_BUCKET": self.image_bucket,
+            "REELFLOW_HEALTH_PORT": str(self.video_port),
+            "REELFLOW_AI_PROVIDER": "local",
+            "REELFLOW_WORKDIR": str(self.log_dir / "video-work"),
+            "PYTHONUNBUFFERED": "1",
+        }
+
     # -- processes
 
     def start_script(self) -> None:
@@ -106,6 +162,16 @@ class Reelflow:
         self.scene = ServiceProcess(["-m", "reelflow_scene"], self.scene_env(), self.log_dir / "scene.log",
                                     f"http://127.0.0.1:{self.scene_port}/healthz").start()
         self.scene.wait_healthy(60)
+
+    def start_image(self) -> None:
+        self.image = ServiceProcess(["-m", "reelflow_image"], self.image_env(), self.log_dir / "image.log",
+                                    f"http://127.0.0.1:{self.image_port}/healthz").start()
+        self.image.wait_healthy(60)
+
+    def start_video(self) -> None:
+        self.video = ServiceProcess(["-m", "reelflow_video"], self.video_env(), self.log_dir / "video.log",
+                                    f"http://127.0.0.1:{self.video_port}/healthz").start()
+        self.video.wait_healthy(60)
 
     def start_gateway(self) -> None:
         self.gateway = ServiceProcess(["-m", "reelflow_gateway"], self.gateway_env(), self.log_dir / "gateway.log",
@@ -149,13 +215,14 @@ class Reelflow:
 
     def logs(self) -> str:
         parts = []
-        for name, proc in (("gateway", self.gateway), ("script", self.script), ("scene", self.scene)):
+        for name, proc in (("gateway", self.gateway), ("script", self.script), ("scene", self.scene),
+                           ("image", self.image), ("video", self.video)):
             if proc:
                 parts.append(f"--- {name} log tail\n{proc.log_tail()}")
         return "\n".join(parts)
 
     def stop(self) -> None:
-        for proc in (self.gateway, self.scene, self.script):
+        for proc in (self.gateway, self.video, self.image, self.scene, self.script):
             if proc:
                 proc.stop()
 
@@ -169,6 +236,8 @@ def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     try:
         app.start_script()
         app.start_scene()
+        app.start_image()
+        app.start_video()
         app.start_gateway()
         app.wait_writes_flow()
         app.wait_scenes_flow()
@@ -178,6 +247,23 @@ def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         with MongoClient(infra.mongo_uri, serverSelectionTimeoutMS=5000) as mongo:
             for name in app.databases:
                 mongo.drop_database(name)
+        empty_buckets(infra, app.buckets)
+
+
+def empty_buckets(infra: Infra, buckets: tuple[str, ...]) -> None:
+    """Delete the session's buckets and what is in them."""
+    s3 = boto3.client("s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
+                      aws_secret_access_key=infra.s3_secret_key, region_name=infra.s3_region,
+                      config=Config(s3={"addressing_style": "path"}))
+    for bucket in buckets:
+        try:
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                for item in page.get("Contents", []):
+                    s3.delete_object(Bucket=bucket, Key=item["Key"])
+            s3.delete_bucket(Bucket=bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("NoSuchBucket", "404"):
+                raise
 
 
 @pytest.fixture

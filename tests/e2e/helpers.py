@@ -42,14 +42,14 @@ class User:
     def headers(self) -> dict[str, str]:
         return bearer(self.token)
 
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return self.client.get(path, headers=self.headers, **kwargs)
+    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs) -> httpx.Response:
+        return self.client.get(path, headers={**self.headers, **(headers or {})}, **kwargs)
 
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        return self.client.post(path, headers=self.headers, **kwargs)
+    def post(self, path: str, headers: dict[str, str] | None = None, **kwargs) -> httpx.Response:
+        return self.client.post(path, headers={**self.headers, **(headers or {})}, **kwargs)
 
-    def put(self, path: str, **kwargs) -> httpx.Response:
-        return self.client.put(path, headers=self.headers, **kwargs)
+    def put(self, path: str, headers: dict[str, str] | None = None, **kwargs) -> httpx.Response:
+        return self.client.put(path, headers={**self.headers, **(headers or {})}, **kwargs)
 
     def create(self, content: str, title: str = "") -> dict:
         response = self.post("/api/scripts", json={"title": title, "content": content})
@@ -60,9 +60,9 @@ class User:
 def assert_error(response: httpx.Response, status: int | None = None) -> dict:
     """A JSON error body with a `detail` text (and the expected status, or any 4xx)."""
     if status is None:
-        assert 400 <= response.status_code < 500, (response.status_code, response.text)
+        assert 400 <= response.status_code < 500, (response.status_code, response.text[:2000])
     else:
-        assert response.status_code == status, (response.status_code, response.text)
+        assert response.status_code == status, (response.status_code, response.text[:2000])
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
     assert isinstance(body.get("detail"), str) and body["detail"], body
@@ -118,3 +118,71 @@ def wait_shots(user: User, scene_id: str, timeout: float = 60.0) -> list[dict]:
         return shots if shots and len(shots) == shots[0]["shot_count"] else None
 
     return wait_for(planned, timeout=timeout, interval=0.05, what=f"shots of scene {scene_id}")
+
+
+# -- images and videos ---------------------------------------------------------------------------
+
+KITCHEN = ("INT. KITCHEN - NIGHT\n\nMaya pours coffee into a chipped mug. Rain streaks the window.\n\n"
+           "She reads the letter and drops it on the table.\n")
+"""A scene the local shot planner cuts into 3 short shots."""
+HARBOR = ("EXT. HARBOR - DAWN\n\nNora walks along the pier. Gulls circle over the boats.\n\n"
+          "A ferry horn sounds across the water.\n")
+"""A scene the local shot planner cuts into 2 short shots."""
+
+
+def create_script(user: User, content: str, title: str = "", aspect: str = "16:9") -> dict:
+    response = user.post("/api/scripts", json={"title": title, "content": content, "aspect": aspect})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def approve_script(user: User, script_id: str) -> list[dict]:
+    """The script approved and segmented: its scenes in order."""
+    response = user.post(f"/api/scripts/{script_id}/approve")
+    assert response.status_code == 200, response.text
+    script = wait_segmented(user, script_id)
+    assert script["segmentation"]["state"] == "done", script["segmentation"]
+    return scenes_of(user, script_id, limit=1000)
+
+
+def approve_scene(user: User, scene_id: str) -> list[dict]:
+    """The scene approved: its shots once all are planned."""
+    response = user.post(f"/api/scenes/{scene_id}/approve")
+    assert response.status_code == 200, response.text
+    return wait_shots(user, scene_id)
+
+
+def images_of(user: User, scene_id: str, **params) -> list[dict]:
+    response = user.get(f"/api/scenes/{scene_id}/images", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def wait_images(user: User, scene_id: str, until, timeout: float = 120.0, what: str = "images") -> list[dict]:
+    """The scene's images once `until(images)` holds."""
+    def ready() -> list[dict] | None:
+        images = images_of(user, scene_id)
+        return images if until(images) else None
+
+    return wait_for(ready, timeout=timeout, interval=0.1, what=f"{what} of scene {scene_id}")
+
+
+def first_images(user: User, scene_id: str, shots: list[dict], timeout: float = 120.0) -> list[dict]:
+    """Attempt 1 of every shot of the scene, once each is drawn, in shot order."""
+    wanted = {shot["id"] for shot in shots}
+    images = wait_images(user, scene_id, lambda images: wanted <= {i["shot_id"] for i in images if i["attempt"] == 1},
+                         timeout, "the first image of every shot")
+    return [i for i in images if i["attempt"] == 1]
+
+
+def attempt_of(images: list[dict], shot_id: str, attempt: int) -> dict | None:
+    return next((i for i in images if i["shot_id"] == shot_id and i["attempt"] == attempt), None)
+
+
+def wait_attempt(user: User, scene_id: str, shot_id: str, attempt: int, timeout: float = 120.0) -> dict:
+    """Attempt `attempt` of a shot once it is drawn (or has failed)."""
+    def drawn(images: list[dict]) -> bool:  # an image is listed once drawn (ImageGenerated) or failed
+        return attempt_of(images, shot_id, attempt) is not None
+
+    return attempt_of(wait_images(user, scene_id, drawn, timeout, f"attempt {attempt} of shot {shot_id}"),
+                      shot_id, attempt)

@@ -31,15 +31,36 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
         ("/api/scenes/{scene_id}", "put"): {"200", "202", "401", "404", "409", "413", "422"},
         ("/api/scenes/{scene_id}/approve", "post"): {"200", "202", "401", "404", "409"},
         ("/api/scenes/{scene_id}/shots", "get"): {"200", "401", "404", "422"},
+        ("/api/scenes/{scene_id}/images", "get"): {"200", "401", "404", "422"},
+        ("/api/images/{image_id}", "get"): {"200", "401", "404"},
+        ("/api/images/{image_id}/content", "get"): {"200", "304", "401", "404"},
+        ("/api/images/{image_id}/approve", "post"): {"200", "202", "401", "404", "409"},
+        ("/api/images/{image_id}/reject", "post"): {"200", "202", "401", "404", "409", "422"},
+        ("/api/scripts/{script_id}/create-video", "post"): {"202", "401", "404", "409", "422"},
+        ("/api/scripts/{script_id}/video", "get"): {"200", "401", "404"},
+        ("/api/videos/{video_id}", "get"): {"200", "401", "404"},
+        ("/api/videos/{video_id}/content", "get"): {"200", "206", "304", "401", "404", "416"},
         ("/healthz", "get"): {"200", "503"},
     }
+    special_errors = {("/api/scripts/{script_id}/create-video", "post", "409"): "VideoRefusedOut"}
     for (path, method), statuses in expected.items():
         operation = paths[path][method]
         assert statuses <= set(operation["responses"]), (path, method, sorted(operation["responses"]))
         for status, response in operation["responses"].items():
             if status.startswith(("4", "5")) and path != "/healthz":
                 schema = response["content"]["application/json"]["schema"]
-                assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
+                model = special_errors.get((path, method, status), "ErrorOut")
+                assert schema == {"$ref": f"#/components/schemas/{model}"}, (path, method, status)
+    for path, media_type in (("/api/images/{image_id}/content", "image/png"),
+                             ("/api/videos/{video_id}/content", "video/mp4")):
+        for status in ("200", "206") if "video" in path else ("200",):
+            content = paths[path]["get"]["responses"][status]["content"]
+            assert list(content) == [media_type], (path, status)
+            assert content[media_type]["schema"] == {"type": "string", "format": "binary"}
+    assert "location" in {h.lower() for h in
+                          paths["/api/scripts/{script_id}/create-video"]["post"]["responses"]["202"]["headers"]}
+    assert "requestBody" in paths["/api/images/{image_id}/reject"]["post"]
+    assert "requestBody" in paths["/api/scripts/{script_id}/create-video"]["post"]
     assert "requestBody" in paths["/api/scripts"]["post"]
     assert "requestBody" in paths["/api/scripts/{script_id}"]["put"]
     assert "requestBody" in paths["/api/scenes/{scene_id}"]["put"]
@@ -56,7 +77,17 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
     assert {"id", "script_id", "order", "text", "status", "shot_planning"} <= set(schemas["SceneOut"]["required"])
     assert {"id", "scene_id", "order", "description", "image_prompt", "duration_s"} <= set(
         schemas["ShotOut"]["required"])
-    for name in ("ScriptPage", "ScenePage", "ShotPage"):
+    assert {"ImageOut", "ImagePage", "ImageRejectIn", "VideoCreateIn", "VideoOut", "VideoAcceptedOut",
+            "VideoRefusedOut"} <= set(schemas)
+    assert {"id", "shot_id", "scene_id", "status", "attempt", "selected"} <= set(schemas["ImageOut"]["required"])
+    assert {"width", "height", "prompt", "content_url", "feedback", "error"} <= set(schemas["ImageOut"]["properties"])
+    assert {"id", "script_id", "status", "options", "requested_at"} <= set(schemas["VideoOut"]["required"])
+    assert {"duration_s", "width", "height", "error", "content_url", "size_bytes", "has_audio", "render_s",
+            "reused_segments"} <= set(schemas["VideoOut"]["properties"])
+    assert set(schemas["VideoCreateIn"]["properties"]) == {"aspect", "resolution", "transition", "transition_s",
+                                                          "motion", "narration", "subtitles", "fps"}
+    assert {"missing_shots", "unplanned_scene_ids", "detail", "code"} <= set(schemas["VideoRefusedOut"]["properties"])
+    for name in ("ScriptPage", "ScenePage", "ShotPage", "ImagePage"):
         assert set(schemas[name]["properties"]) == {"items", "total", "limit", "offset"}
     assert spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == \
         "/api/auth/token"

@@ -18,7 +18,9 @@ DESCRIPTION = """\
 AI-assisted video production. Register, get a bearer token from `/api/auth/token`
 (the Authorize button here does it for you), then write or generate scripts. Approving a
 script has the AI cut it into scenes (`GET /api/scripts/{id}/scenes`); edit and approve each
-scene, and the AI plans its shots with image prompts (`GET /api/scenes/{id}/shots`).
+scene, and the AI plans its shots with image prompts (`GET /api/scenes/{id}/shots`) and draws
+an image for each (`GET /api/scenes/{id}/images`): approve or reject (with feedback) each one.
+When every shot has an approved image, `POST /api/scripts/{id}/create-video` renders the video.
 
 Writes are commands on the event bus: the answer is the new state (201/200) once the owning
 service applied it, 409 if it refused (`code` says why), or 202 with a `Location` to poll when
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location", "Retry-After", "X-Request-ID"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID", "ETag", "Content-Range", "Accept-Ranges"],
             allow_credentials="*" not in settings.cors_origins,
         )
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

@@ -16,8 +16,11 @@ from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
+from reelflow_gateway.media import MediaStore, media_executor
+from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.scenes import ScenesView, ensure_scene_indexes
 from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
+from reelflow_gateway.readmodel.videos import VideosView, ensure_video_indexes
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.state import AppState
 
@@ -34,6 +37,9 @@ def build(settings: Settings) -> AppState:
     waiters = OutcomeWaiters()
     read_model = ReadModelConsumer(runtime, settings.read_model_group, EVENT_TOPICS, projector.projections(), waiters,
                                    batched=projector.batch_projections())
+    images = ImagesView(runtime.db)
+    executor = media_executor(settings.media_threads)
+    media = dict(executor=executor, chunk_bytes=settings.media_chunk_bytes, connections=settings.media_threads)
     state = AppState(
         settings=settings,
         runtime=runtime,
@@ -41,9 +47,13 @@ def build(settings: Settings) -> AppState:
         users=UserStore(runtime.db),
         scripts=ScriptsView(runtime.db),
         scenes=ScenesView(runtime.db),
+        images=images,
+        videos=VideosView(runtime.db, images),
         read_model=read_model,
         commands=CommandSender(runtime, waiters, read_model=read_model,
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
+        image_media=MediaStore(settings, settings.image_bucket, **media),
+        video_media=MediaStore(settings, settings.video_bucket, **media),
     )
 
     @runtime.on_startup
@@ -52,6 +62,8 @@ def build(settings: Settings) -> AppState:
         await state.users.ensure_indexes()
         await ensure_script_indexes(rt.db)
         await ensure_scene_indexes(rt.db)
+        await ensure_image_indexes(rt.db)
+        await ensure_video_indexes(rt.db)
         await ensure_outcome_indexes(rt.db)
         await ensure_command_indexes(rt.db)
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)

@@ -30,6 +30,7 @@ _STATUS_CODES = {
     409: "conflict",
     413: "body_too_large",
     415: "unsupported_media_type",
+    416: "range_not_satisfiable",
     422: "validation_error",
     502: "upstream_failed",
     503: "unavailable",
@@ -41,19 +42,23 @@ _DESCRIPTIONS = {
     404: "No such resource for this user",
     409: "Conflict: the request was refused in the resource's current state",
     413: "Request body too large",
+    416: "The byte range asked for lies past the end of the content (`Content-Range: bytes */<size>` gives the size)",
     422: "A field is missing or invalid; `errors` lists each one",
     502: "The AI provider failed to write the script",
-    503: "A server the gateway depends on (Kafka, MongoDB) is unavailable",
+    503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable",
 }
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.code = code or _STATUS_CODES.get(status, "error")
         self.headers = headers
+        self.extra = extra
+        """More fields of the error body (e.g. `missing_shots` of a refused video)."""
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -62,8 +67,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None,
-                   errors: list[dict] | None = None) -> Response:
+                   errors: list[dict] | None = None, extra: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {"detail": detail, "code": code or _STATUS_CODES.get(status, "error")}
+    for name, value in (extra or {}).items():
+        body.setdefault(name, value)
     if errors is not None:
         body["errors"] = errors
     return json_response(body, status, headers)
@@ -118,7 +125,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
-    return error_response(exc.status, exc.detail, exc.code, exc.headers)
+    return error_response(exc.status, exc.detail, exc.code, exc.headers, extra=exc.extra)
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:

@@ -7,7 +7,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from reelflow_contracts.messages.common import Aspect, Origin, Premise, ScriptText, Title
+from reelflow_contracts.messages.common import (
+    MAX_FEEDBACK_CHARS,
+    Aspect,
+    Feedback,
+    Origin,
+    Premise,
+    Resolution,
+    ScriptText,
+    Title,
+    Transition,
+    VideoOptions,
+)
 
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 1024  # argon2 hashes any length; the cap only bounds the work per request
@@ -197,6 +208,123 @@ class ShotPage(BaseModel):
     offset: int
 
 
+# -- images --------------------------------------------------------------------------------------
+
+
+class ImageOut(BaseModel):
+    """One attempt at a shot's image."""
+
+    id: str
+    shot_id: str
+    scene_id: str
+    script_id: str
+    shot_order: int | None = Field(default=None, description="the shot's `order` in its scene")
+    status: Literal["pending", "approved", "rejected", "failed"] = Field(
+        description="`pending`: drawn, waiting for review; `approved`: the shot's image; `rejected` (a new attempt "
+                    "follows); `failed`: could not be drawn (reject it to try again) or, with `code` "
+                    "`max_attempts`, the shot has used all its attempts")
+    attempt: int = Field(description="1 for the shot's first image, +1 per rejection")
+    width: int | None = Field(default=None, description="pixels; null for a failed attempt without a picture")
+    height: int | None = None
+    prompt: str | None = Field(default=None, description="what the image was drawn from (with the reviewer's notes)")
+    content_url: str | None = Field(default=None, description="the PNG (`GET`); null when there is no picture")
+    size_bytes: int | None = None
+    selected: bool = Field(description="the shot's image in videos: the latest approved one, which stays so "
+                                       "(even when rejected afterwards) until another attempt is approved")
+    replaced_by: str | None = Field(default=None, description="the image approved after this one for its shot")
+    previous_image_id: str | None = Field(default=None, description="the rejected attempt this one follows")
+    feedback: str | None = Field(default=None, description="what the reviewer said when rejecting it")
+    code: str | None = Field(default=None, description="when failed: machine-readable cause, e.g. max_attempts")
+    error: str | None = Field(default=None, description="when failed: what went wrong")
+    generated_at: datetime | None = None
+    approved_at: datetime | None = None
+    rejected_at: datetime | None = None
+    failed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ImagePage(BaseModel):
+    items: list[ImageOut] = Field(description="in shot order, then attempt")
+    total: int
+    limit: int
+    offset: int
+
+
+class ImageRejectIn(_In):
+    feedback: Feedback = Field(default="", description=f"what to change (at most {MAX_FEEDBACK_CHARS} characters); "
+                                                       "the next attempt's prompt takes it into account")
+
+
+# -- videos --------------------------------------------------------------------------------------
+
+
+class VideoCreateIn(_In):
+    """How to render; every field is optional (`{}` or no body at all is fine)."""
+
+    aspect: Aspect | None = Field(default=None, description="default: the script's aspect")
+    resolution: Resolution | None = Field(default=None, description="default 1080p")
+    transition: Transition | None = Field(default=None, description="an FFmpeg xfade name or `none`; default fade")
+    transition_s: float | None = Field(default=None, ge=0, le=5, description="seconds per transition; default 0.5")
+    motion: bool | None = Field(default=None, description="slow zoom/pan on each image; default true")
+    narration: bool | None = Field(default=None, description="spoken narration of the scene text; default true")
+    subtitles: bool | None = Field(default=None, description="subtitles timed to the narration; default true")
+    fps: int | None = Field(default=None, ge=12, le=60, description="frames per second; default 30")
+
+    def options(self, script_aspect: str) -> VideoOptions:
+        given = self.model_dump(exclude_none=True)
+        given.setdefault("aspect", script_aspect)
+        return VideoOptions(**given)
+
+
+class VideoOptionsOut(BaseModel):
+    aspect: Aspect
+    resolution: Resolution
+    transition: Transition
+    transition_s: float
+    motion: bool
+    narration: bool
+    subtitles: bool
+    fps: int
+
+
+class VideoAcceptedOut(BaseModel):
+    id: str = Field(description="the video's id: GET its Location until `status` is `approved` or `rejected`")
+    status: Literal["pending"] = "pending"
+
+
+class VideoOut(BaseModel):
+    id: str
+    script_id: str
+    status: Literal["pending", "approved", "rejected"] = Field(
+        description="`pending`: accepted, rendering; `approved`: the MP4 is ready (`content_url`); "
+                    "`rejected`: rendering failed (`code`, `error`)")
+    duration_s: float | None = Field(default=None, description="once rendered")
+    width: int | None = None
+    height: int | None = None
+    fps: int | None = None
+    size_bytes: int | None = None
+    has_audio: bool | None = Field(default=None, description="whether the MP4 has a narration track")
+    render_s: float | None = Field(default=None, description="seconds spent rendering")
+    reused_segments: int | None = Field(default=None, description="pieces taken from the render cache "
+                                                                  "(an incremental re-render reuses most)")
+    content_url: str | None = Field(default=None, description="the MP4 (`GET`, byte ranges supported), once rendered")
+    code: str | None = None
+    error: str | None = None
+    options: VideoOptionsOut
+    image_ids: list[str] = Field(description="the approved images rendered, in video order")
+    requested_at: datetime
+    rendered_at: datetime | None = None
+    failed_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class MissingShotOut(BaseModel):
+    shot_id: str
+    scene_id: str
+    scene_order: int
+    order: int
+
+
 class PendingOut(BaseModel):
     id: str = Field(description="the id of the script or scene written; GET its Location until it answers 200")
     status: Literal["pending"] = "pending"
@@ -217,3 +345,12 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="what went wrong, naming the field or resource")
     code: str = Field(description="machine-readable snake_case cause, e.g. not_found, not_draft, validation_error")
     errors: list[FieldError] | None = Field(default=None, description="every invalid field (400/422 only)")
+
+
+class VideoRefusedOut(ErrorOut):
+    """409 of create-video: `code` `images_missing` (the lists say what), `not_segmented`, ..."""
+
+    missing_shots: list[MissingShotOut] = Field(default_factory=list,
+                                                description="shots without an approved image, in video order")
+    unplanned_scene_ids: list[str] = Field(default_factory=list,
+                                           description="scenes whose shots are not all planned (approve them first)")

@@ -36,6 +36,14 @@ class Settings(KitSettings):
     )
     read_model_group: str = Field(default="gateway-read-model", min_length=1)
 
+    image_bucket: str = Field(default="reelflow-image", min_length=3,
+                              description="the image service's bucket: image content is read from it")
+    video_bucket: str = Field(default="reelflow-video", min_length=3,
+                              description="the video service's bucket: video content is read from it")
+    media_threads: int = Field(default=16, ge=1, le=256,
+                               description="threads (and S3 connections) serving image and video content")
+    media_chunk_bytes: int = Field(default=262_144, ge=4096, description="bytes read from S3 per streamed chunk")
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

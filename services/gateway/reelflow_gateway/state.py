@@ -9,10 +9,13 @@ from reelflow_kit.runtime import ServiceRuntime
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender
+from reelflow_gateway.media import MediaStore
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
+from reelflow_gateway.readmodel.images import ImagesView
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
 from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.scripts import ScriptsView
+from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.settings import Settings
 
 
@@ -24,7 +27,13 @@ class AppState:
     users: UserStore
     scripts: ScriptsView
     scenes: ScenesView
+    images: ImagesView
+    videos: VideosView
     read_model: ReadModelConsumer
     commands: CommandSender
+    image_media: MediaStore
+    """The image service's bucket (PNGs)."""
+    video_media: MediaStore
+    """The video service's bucket (MP4s)."""
     tokens: TokenCodec | None = field(default=None)
     """Set on startup, once the signing key is known."""

@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
-from reelflow_gateway.api import auth, health, scenes, scripts
+from reelflow_gateway.api import auth, health, images, scenes, scripts, videos
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
 api_router.include_router(scripts.router)
 api_router.include_router(scenes.router)
+api_router.include_router(images.router)
+api_router.include_router(videos.router)
 
 __all__ = ["api_router", "health"]

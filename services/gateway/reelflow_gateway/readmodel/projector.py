@@ -14,6 +14,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import (
     CATALOG,
     CommandRejected,
+    ImageApproved,
+    ImageGenerated,
+    ImageGenerationFailed,
+    ImageRejected,
     SceneApproved,
     SceneCreated,
     SceneUpdated,
@@ -25,11 +29,14 @@ from reelflow_contracts import (
     SegmentationFailed,
     ShotPlanned,
     ShotPlanningFailed,
+    VideoFailed,
+    VideoRendered,
+    VideoRequested,
 )
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
 
-from reelflow_gateway.readmodel import scenes, scripts
+from reelflow_gateway.readmodel import images, scenes, scripts, videos
 from reelflow_gateway.readmodel.outcomes import Outcome
 
 Apply = Callable[[AsyncDatabase, AsyncClientSession, Envelope], Awaitable["dict | None"]]
@@ -59,10 +66,16 @@ def generation_failed(env: Envelope[ScriptGenerationFailed]) -> Outcome | None:
                    at=env.time, code=m.code, reason=m.error)
 
 
+_REJECTION_FIELDS = frozenset(CommandRejected.model_fields)
+
+
 def rejected(env: Envelope[CommandRejected]) -> Outcome:
+    """The refusal, with whatever its service's rejection type says beyond code and reason
+    (VideoCommandRejected: `missing_shots`, `unplanned_scene_ids`) as `details`."""
     m = env.data
+    details = m.model_dump(mode="json", exclude=set(_REJECTION_FIELDS)) or None
     return Outcome(command_id=m.command_id, status="rejected", subject=m.target_id, event_type=env.type,
-                   at=env.time, code=m.code, reason=m.reason)
+                   at=env.time, code=m.code, reason=m.reason, details=details)
 
 
 def rejection_types() -> list[type[CommandRejected]]:
@@ -94,6 +107,16 @@ def projections() -> dict[type[Message], tuple[Apply | None, OutcomeOf]]:
         SceneApproved: (scenes.apply_scene_approved, applied),
         ShotPlanned: (scenes.apply_shot_planned, answers_nothing),
         ShotPlanningFailed: (scenes.apply_shot_planning_failed, answers_nothing),
+        # ImageGenerated and ImageGenerationFailed come from generation jobs, whose events carry
+        # the causation of what queued them (ShotPlanned, or the RejectImage that ImageRejected
+        # already answered); VideoRendered and VideoFailed likewise follow VideoRequested.
+        ImageGenerated: (images.apply_image_generated, answers_nothing),
+        ImageApproved: (images.apply_image_approved, applied),
+        ImageRejected: (images.apply_image_rejected, applied),
+        ImageGenerationFailed: (images.apply_image_generation_failed, answers_nothing),
+        VideoRequested: (videos.apply_video_requested, applied),
+        VideoRendered: (videos.apply_video_rendered, answers_nothing),
+        VideoFailed: (videos.apply_video_failed, answers_nothing),
     }
     for cls in rejection_types():
         table[cls] = (None, rejected)

@@ -74,3 +74,102 @@ def shot_body(doc: dict) -> dict:
 def page(items: list[dict], total: int, limit: int, offset: int) -> dict:
     """The one list shape of the API."""
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+# -- images and videos ---------------------------------------------------------------------------
+
+MAX_ATTEMPTS_CODE = "max_attempts"
+
+
+def image_status(doc: dict) -> str:
+    """`pending`, `approved`, `rejected` or `failed`, from which events were seen (in any order).
+
+    `failed`: the attempt could not be drawn or stored (rejecting it asks for the next attempt),
+    or the shot has used all its attempts (`code` `max_attempts`: the last attempt was rejected
+    and no further image will be drawn; this one is final, even though it was rejected).
+    """
+    failure = doc.get("failure")
+    if failure and failure.get("code") == MAX_ATTEMPTS_CODE:
+        return "failed"
+    if doc.get("rejected_at"):
+        return "rejected"
+    if doc.get("approved_at"):
+        return "approved"
+    if failure:
+        return "failed"
+    return "pending"
+
+
+def image_content_url(image_id: str) -> str:
+    return f"/api/images/{image_id}/content"
+
+
+def image_body(doc: dict) -> dict:
+    failure = doc.get("failure") or {}
+    status = image_status(doc)
+    return {
+        "id": doc["_id"],
+        "shot_id": doc.get("shot_id"),
+        "scene_id": doc.get("scene_id"),
+        "script_id": doc.get("script_id"),
+        "shot_order": doc.get("shot_order"),
+        "status": status,
+        "attempt": doc.get("attempt"),
+        "width": doc.get("width"),
+        "height": doc.get("height"),
+        "prompt": doc.get("prompt"),
+        "content_url": image_content_url(doc["_id"]) if doc.get("media_key") else None,
+        "size_bytes": doc.get("size_bytes"),
+        "selected": bool(doc.get("approved_at")) and not doc.get("replaced_by"),
+        "replaced_by": doc.get("replaced_by"),
+        "previous_image_id": doc.get("previous_image_id"),
+        "feedback": doc.get("feedback") if doc.get("rejected_at") else None,
+        "code": failure.get("code"),
+        "error": failure.get("error"),
+        "generated_at": doc.get("generated_at"),
+        "approved_at": doc.get("approved_at"),
+        "rejected_at": doc.get("rejected_at"),
+        "failed_at": failure.get("at"),
+        "updated_at": doc.get("updated_at"),
+    }
+
+
+def video_status(doc: dict) -> str:
+    """`pending` (accepted, rendering), `approved` (the MP4 exists) or `rejected` (rendering failed)."""
+    if doc.get("rendered"):
+        return "approved"
+    if doc.get("failure"):
+        return "rejected"
+    return "pending"
+
+
+def video_content_url(video_id: str) -> str:
+    return f"/api/videos/{video_id}/content"
+
+
+def video_body(doc: dict) -> dict:
+    rendered = doc.get("rendered") or {}
+    failure = doc.get("failure") or {}
+    options = doc.get("options") or {}
+    return {
+        "id": doc["_id"],
+        "script_id": doc.get("script_id"),
+        "status": video_status(doc),
+        "duration_s": rendered.get("duration_s"),
+        "width": rendered.get("width"),
+        "height": rendered.get("height"),
+        "fps": rendered.get("fps", options.get("fps")),
+        "size_bytes": rendered.get("size_bytes"),
+        "has_audio": rendered.get("has_audio"),
+        "render_s": rendered.get("render_s"),
+        "reused_segments": rendered.get("reused_segments"),
+        "content_url": video_content_url(doc["_id"]) if rendered else None,
+        "code": failure.get("code"),
+        "error": failure.get("error"),
+        "options": options,
+        "image_ids": doc.get("image_ids") or [],
+        "requested_at": doc.get("requested_at"),
+        "rendered_at": rendered.get("at"),
+        "failed_at": failure.get("at"),
+        "updated_at": doc.get("updated_at"),
+    }

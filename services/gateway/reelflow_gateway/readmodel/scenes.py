@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -48,6 +48,7 @@ from reelflow_contracts import (
 )
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.readmodel.images import IMAGES
 from reelflow_gateway.readmodel.scripts import SCRIPTS
 
 SCENES = "views.scenes"
@@ -57,6 +58,7 @@ SHOTS = "views.shots"
 async def ensure_scene_indexes(db: AsyncDatabase) -> None:
     await db[SCENES].create_index([("script_id", ASCENDING), ("order", ASCENDING)], name="script_order")
     await db[SHOTS].create_index([("scene_id", ASCENDING), ("order", ASCENDING)], name="scene_order")
+    await db[SHOTS].create_index("script_id", name="script")
 
 
 # -- projections (called inside the projector's transaction) ---------------------------------
@@ -181,6 +183,9 @@ async def apply_shots_planned(db: AsyncDatabase, session: AsyncClientSession,
         change["$inc"]["shots_planned"] += 1 if position in new else 0
     await db[SCENES].bulk_write([UpdateOne({"_id": scene_id}, change, upsert=True)
                                  for scene_id, change in scenes.items()], ordered=True, session=session)
+    # Images projected before their shot learn its order now (images.py copies it the other way round).
+    await db[IMAGES].bulk_write([UpdateMany({"shot_id": env.data.shot_id}, {"$set": {"shot_order": env.data.order}})
+                                 for env in envs], ordered=False, session=session)
 
 
 async def apply_shot_planned(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ShotPlanned]) -> None:
