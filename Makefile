@@ -8,9 +8,10 @@ SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject
            $(wildcard services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: help install test infra-up infra-down up down status lock clean
+.PHONY: help install demo test infra-up infra-down up down status lock clean
 
 help:
+	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "make infra-down  stop them"
@@ -25,6 +26,9 @@ $(STAMP): $(SOURCES)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -r requirements/dev.txt
 	@touch $(STAMP)
+
+demo: up
+	$(PY) deploy/demo/run.py
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,7 @@ from botocore.client import Config
 from botocore.exceptions import ClientError
 from pymongo import MongoClient
 
-from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, User, bearer, register
+from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, WEBHOOK_SECRET, User, bearer, register
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, free_port
 
@@ -99,6 +99,7 @@ class Reelflow:
             "REELFLOW_CORS_ORIGINS": f"{CORS_ORIGIN},http://localhost:5173",
             "REELFLOW_IMAGE_BUCKET": self.image_bucket,
             "REELFLOW_VIDEO_BUCKET": self.video_bucket,
+            "REELFLOW_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "PYTHONUNBUFFERED": "1",
         }
 

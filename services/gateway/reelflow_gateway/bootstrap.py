@@ -9,11 +9,15 @@ from __future__ import annotations
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
 
-from reelflow_gateway.auth.secret import resolve_jwt_secret
+from reelflow_gateway.auth.secret import WEBHOOK_SECRET_ID, resolve_jwt_secret, resolve_secret
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.readmodel import projector
+from reelflow_gateway.operations.handlers import (
+    DELIVER_WEBHOOK, OPERATIONS_GROUP, deliver_webhook_with, ensure_operation_indexes, give_up_webhook,
+    operation_handlers,
+)
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
 from reelflow_gateway.media import MediaStore, media_executor
@@ -56,6 +60,16 @@ def build(settings: Settings) -> AppState:
         video_media=MediaStore(settings, settings.video_bucket, **media),
     )
 
+    # The operations process manager: its own group, so it never waits on the read model.
+    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers())
+    webhook_secret: list[str] = []
+
+    async def secret_of() -> str:
+        return webhook_secret[0]
+
+    runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(secret_of), concurrency=4, lease_s=30.0,
+                 max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook)
+
     @runtime.on_startup
     async def prepare(rt: ServiceRuntime) -> None:
         # Before the consumers start: indexes exist and tokens can be verified.
@@ -66,6 +80,9 @@ def build(settings: Settings) -> AppState:
         await ensure_video_indexes(rt.db)
         await ensure_outcome_indexes(rt.db)
         await ensure_command_indexes(rt.db)
+        await ensure_operation_indexes(rt.db)
+        webhook_secret.append(await resolve_secret(
+            rt.db, WEBHOOK_SECRET_ID, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None))
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)
         state.tokens = TokenCodec(secret=secret, ttl_s=settings.access_token_ttl_s)
 

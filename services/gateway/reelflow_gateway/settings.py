@@ -25,6 +25,9 @@ class Settings(KitSettings):
         description="larger request bodies get 413; leaves room for a 200 KB script JSON-escaped as \\uXXXX",
     )
 
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 key signing operation webhooks; generated and kept in the database when unset")
+    webhook_max_attempts: int = Field(default=8, ge=1, description="deliveries tried before a webhook is given up")
     jwt_secret: SecretStr | None = Field(
         default=None, description="HS256 key; unset: generated once and kept in the gateway database",
     )

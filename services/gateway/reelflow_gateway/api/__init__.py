@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from reelflow_gateway.api import auth, health, images, scenes, scripts, videos
+from reelflow_gateway.api import auth, health, images, operations, scenes, scripts, videos
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
@@ -10,5 +10,6 @@ api_router.include_router(scripts.router)
 api_router.include_router(scenes.router)
 api_router.include_router(images.router)
 api_router.include_router(videos.router)
+api_router.include_router(operations.router)
 
 __all__ = ["api_router", "health"]

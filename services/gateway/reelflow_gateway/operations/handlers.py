@@ -19,6 +19,7 @@ from reelflow_gateway.operations.events import state_event
 log = logging.getLogger(__name__)
 
 OPERATIONS = "operations"
+OPERATIONS_GROUP = "gateway-operations"
 DELIVER_WEBHOOK = "deliver-webhook"
 SIGNATURE_HEADER = "X-Reelflow-Signature"
 TIMESTAMP_HEADER = "X-Reelflow-Timestamp"
@@ -57,6 +58,11 @@ def _private(doc: dict) -> dict:
 def summary(op, doc: dict) -> dict:
     return {"id": op.id, "status": op.status, "stage": op.stage, "script_id": op.script_id,
             "result": op.result, "errors": op.errors, "usage": op.usage, "progress": op.progress()}
+
+
+async def ensure_operation_indexes(db) -> None:
+    await db[OPERATIONS].create_index("script_id")
+    await db[OPERATIONS].create_index([("owner_id", 1), ("created_at", -1)])
 
 
 def operation_handlers() -> dict[type, Handler]:

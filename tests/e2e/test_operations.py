@@ -1,0 +1,159 @@
+"""Operations over HTTP with every service as a real process: one call from a script or a premise
+to a finished video, live progress, human gates, cancel, signed webhooks, owner scoping."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.conftest import Reelflow
+from tests.e2e.helpers import HARBOR, KITCHEN, WEBHOOK_SECRET, User, assert_error, wait_for
+from tests.support.processes import free_port
+from tests.support.video_probe import probe
+
+FAST = {"resolution": "720p", "fps": 24, "motion": False, "narration": False, "subtitles": False}
+SCRIPT = KITCHEN + "\n" + HARBOR
+
+
+def operation(user: User, operation_id: str) -> dict:
+    response = user.get(f"/api/operations/{operation_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_status(user: User, operation_id: str, *statuses: str, timeout: float = 240) -> dict:
+    def reached():
+        op = operation(user, operation_id)
+        return op if op["status"] in statuses else None
+
+    return wait_for(reached, timeout=timeout, interval=0.5, what=f"operation {operation_id} {statuses}")
+
+
+def start(user: User, **body) -> str:
+    response = user.post("/api/operations", json={"options": FAST, **body})
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "running"
+    assert response.headers["location"] == f"/api/operations/{response.json()['id']}"
+    return response.json()["id"]
+
+
+def test_a_script_becomes_a_video_in_one_call(reelflow: Reelflow, alice: User, bob: User, tmp_path: Path):
+    operation_id = start(alice, content=SCRIPT, title="Two mornings")
+    done = wait_status(alice, operation_id, "completed", "failed")
+    assert done["status"] == "completed", done["errors"]
+    progress = done["progress"]
+    assert progress["scenes_segmented"] == progress["scenes_approved"] == 2
+    assert progress["images_approved"] == progress["shots_planned"] > 0 and progress["render"] == "done"
+    assert done["stage_seconds"]["render"] >= 0 and done["result"]["script_id"] == done["script_id"]
+
+    video = alice.get(done["result"]["content_url"])
+    assert video.status_code == 200
+    path = tmp_path / "op.mp4"
+    path.write_bytes(video.content)
+    seen = probe(path)
+    shots = [shot for scene in alice.get(f"/api/scripts/{done['script_id']}/scenes").json()["items"]
+             for shot in alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"]]
+    assert len(shots) == progress["shots_planned"]
+    expected = sum(round(s["duration_s"] * 24) for s in shots) - (len(shots) - 1) * round(0.5 * 24)
+    assert abs(seen.frames - expected) <= 1 and (seen.width, seen.height) == (1280, 720)
+    scenes = alice.get(f"/api/scripts/{done['script_id']}/scenes").json()
+    assert scenes["total"] == 2  # no duplicate scenes
+    assert bob.get(f"/api/operations/{operation_id}").status_code == 404
+
+
+def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow: Reelflow, alice: User):
+    operation_id = start(alice, premise="Two friends race paper boats down a rainy street")
+    stages, end = [], None
+    with httpx.Client(base_url=reelflow.base_url, timeout=300) as client:
+        with client.stream("GET", f"/api/operations/{operation_id}/events", headers=alice.headers) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            event = None
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "progress":
+                    stages.append(json.loads(line[6:])["stage"])
+                elif line.startswith("data: ") and event == "end":
+                    end = json.loads(line[6:])
+                    break
+    assert end == {"status": "completed"}
+    assert stages[0] in ("script", "segmentation") and stages[-1] == "render" and len(set(stages)) >= 3
+    assert operation(alice, operation_id)["result"]["duration_s"] > 0
+
+
+def test_without_auto_approve_it_pauses_and_approving_over_http_resumes_it(reelflow: Reelflow, alice: User):
+    operation_id = start(alice, content=HARBOR, auto_approve=False)
+    op = wait_status(alice, operation_id, "paused")
+    assert op["waiting_for"] == "script_approval"
+    assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
+    op = wait_for(lambda: (o := operation(alice, operation_id))["waiting_for"] == "scene_approval" and o,
+                  timeout=60, what="the scene gate")
+    for scene in alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]:
+        assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    op = wait_for(lambda: (o := operation(alice, operation_id))["waiting_for"] == "image_approval"
+                  and o["progress"]["images_generated"] == o["progress"]["shots_planned"] > 0 and o,
+                  timeout=120, what="the image gate")
+    for scene in alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]:
+        for image in alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]:
+            assert alice.post(f"/api/images/{image['id']}/approve").status_code in (200, 202)
+    assert wait_status(alice, operation_id, "completed", "failed")["status"] == "completed"
+
+
+def test_cancel_stops_issuing_commands(reelflow: Reelflow, alice: User):
+    operation_id = start(alice, content=HARBOR, auto_approve=False)
+    op = wait_status(alice, operation_id, "paused")
+    cancelled = alice.post(f"/api/operations/{operation_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert_error(alice.post(f"/api/operations/{operation_id}/cancel"), 409)
+    alice.post(f"/api/scripts/{op['script_id']}/approve")
+    wait_for(lambda: alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["total"] > 0, timeout=60,
+             what="segmentation after the manual approval")
+    scenes = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
+    assert all(s["status"] == "pending" for s in scenes)  # the cancelled operation approved nothing
+    assert operation(alice, operation_id)["status"] == "cancelled"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["content-length"]))
+        _Receiver.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_webhook_is_called_with_a_valid_signature(reelflow: Reelflow, alice: User):
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        operation_id = start(alice, content=HARBOR, webhook_url=f"http://127.0.0.1:{port}/hook")
+        assert wait_status(alice, operation_id, "completed", "failed")["status"] == "completed"
+        wait_for(lambda: _Receiver.received, timeout=30, what="the webhook call")
+    finally:
+        server.shutdown()
+    headers, body = _Receiver.received[-1]
+    expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), headers["X-Reelflow-Timestamp"].encode() + b"." + body,
+                                    hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Reelflow-Signature"], expected)
+    payload = json.loads(body)
+    assert payload["event"] == "operation.completed" and payload["operation"]["id"] == operation_id
+    assert wait_for(lambda: operation(alice, operation_id)["webhook"], timeout=10)["status"] == "delivered"
+
+
+def test_bad_operation_requests_get_clear_errors(reelflow: Reelflow, alice: User):
+    assert "exactly one" in assert_error(alice.post("/api/operations", json={"content": "x", "premise": "y"}), 422)["detail"]
+    assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": "ftp://example.com/x"}), 422)
+    gateway_itself = f"{reelflow.base_url}/api/scripts"
+    assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": gateway_itself}), 422)
+    assert_error(alice.get("/api/operations/not-there"), 404)
