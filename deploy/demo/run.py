@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 API = os.environ.get("REELFLOW_DEMO_API", f"http://127.0.0.1:{os.environ.get('REELFLOW_GATEWAY_PORT', '8080')}")
-EMAIL, PASSWORD = "demo@reelflow.local", "reelflow-demo-password"
+EMAIL, PASSWORD = "demo@reelflow.example.com", "reelflow-demo-password"
 PREMISE = "A retired lighthouse keeper finds a message in a bottle written by her younger self"
 OPTIONS = {"resolution": "720p", "fps": 24, "transition": "fade", "narration": True, "subtitles": True}
 BAR = 24
@@ -45,7 +45,9 @@ def call(method: str, path: str, body: dict | None = None, token: str | None = N
 
 
 def login() -> str:
-    call("POST", "/api/auth/register", {"email": EMAIL, "password": PASSWORD})  # 409 when it exists: fine
+    status, answer = call("POST", "/api/auth/register", {"email": EMAIL, "password": PASSWORD})
+    if status not in (201, 409):  # 409: the demo user exists from an earlier run
+        sys.exit(f"cannot register the demo user: {status} {answer}")
     status, answer = call("POST", "/api/auth/token", {"username": EMAIL, "password": PASSWORD}, form=True)
     if status != 200:
         sys.exit(f"cannot log in the demo user: {status} {answer}")
