@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Pipeline benchmark: how long the hops of the pipeline take end to end, against the bus itself.
 
-    .venv/bin/python bench/pipeline.py [--scripts 20] [--scenes 5] [--poll-ms 5] [--bare 200]
+    .venv/bin/python bench/pipeline.py [--scripts 20] [--scenes 5] [--poll-ms 5] [--bare 200] [--images 36]
 
 What it does, all by itself:
 1. starts a throwaway embedded stack (Kafka/Tansu, MongoDB/SecantusDB, S3/SeaweedFS) on free
@@ -19,7 +19,10 @@ What it does, all by itself:
    from an aiokafka producer to an aiokafka consumer in a group, with the kit's settings
    (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms): hop "bare produce -> consume";
 7. prints p50/p99 of each hop, the ratio of each of our p50s to the bare p50 (target: within 3x),
-   and where the time went, from the events' own times (see `breakdown`).
+   and where the time went, from the events' own times (see `breakdown`);
+8. then (unless `--images 0`) runs bench/images.py: images per second through the image service
+   with the local provider at 1920x1080, with 1 and 2 instances, and the share of time spent
+   outside drawing, printed as ratios.
 
 The HTTP driver runs in this process (raw asyncio HTTP/1.1 keep-alive, one request in flight),
 separate from every service. A hop ends when the answer to the first poll that shows the whole
@@ -335,7 +338,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--poll-ms", type=float, default=5.0, help="interval between polls of a hop's result")
     parser.add_argument("--bare", type=int, default=200, help="messages for the bare bus hop")
     parser.add_argument("--keep", action="store_true", help="keep var/bench-<pid>/ (logs) afterwards")
+    parser.add_argument("--images", type=int, default=36,
+                        help="then images through the image service with 1 and 2 instances (bench/images.py); 0 skips")
     args = parser.parse_args(argv)
+    hops_ok = measure_hops(args)
+    if not args.images:
+        return 0 if hops_ok else 1
+    import images
+
+    print("\n[bench] images: the image service with the local provider at 1920x1080, 1 and 2 instances")
+    return max(0 if hops_ok else 1, images.main(["--images", str(args.images)]))
+
+
+def measure_hops(args) -> bool:
     try:
         import uvloop
         run = uvloop.run
@@ -376,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             records = run(read_events(cfg.kafka_bootstrap, ["scene.events"]))
             rows = breakdown(records, segmenting, planning)
             print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-            return 0 if report([segmenting, planning], bare, rows, args.poll_ms, shots) else 1
+            return report([segmenting, planning], bare, rows, args.poll_ms, shots)
 
 
 if __name__ == "__main__":
