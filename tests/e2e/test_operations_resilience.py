@@ -1,0 +1,63 @@
+"""Operations under load and under failure: several at once from two users, and a service killed
+with SIGKILL in the middle of one (then started again), with nothing duplicated."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.e2e.conftest import Reelflow
+from tests.e2e.helpers import HARBOR, KITCHEN, User, wait_for
+from tests.e2e.test_operations import FAST, operation, start, wait_status
+
+# A service killed inside a MongoDB transaction leaves it open until the server expires it (60 s).
+RECOVERY_S = 300
+
+
+def test_five_operations_from_two_users_at_once_all_complete_and_stay_private(reelflow: Reelflow, alice: User,
+                                                                              bob: User):
+    mine = [start(alice, content=KITCHEN, title=f"alice {n}") for n in range(3)]
+    theirs = [start(bob, content=HARBOR, title=f"bob {n}") for n in range(2)]
+    for user, ids in ((alice, mine), (bob, theirs)):
+        for operation_id in ids:
+            done = wait_status(user, operation_id, "completed", "failed", timeout=RECOVERY_S)
+            assert done["status"] == "completed", done["errors"]
+    for operation_id in theirs:
+        assert alice.get(f"/api/operations/{operation_id}").status_code == 404
+    for operation_id in mine:
+        assert bob.get(f"/api/operations/{operation_id}").status_code == 404
+        script_id = operation(alice, operation_id)["script_id"]
+        assert bob.get(f"/api/scripts/{script_id}").status_code == 404
+    listed = {s["id"] for s in bob.get("/api/scripts", params={"limit": 100}).json()["items"]}
+    assert not listed & {operation(alice, o)["script_id"] for o in mine}
+
+
+# When to pull the plug on a service: while its own part of the work is under way. (The script
+# service's kill mid-stream is covered in test_restarts.py.)
+MOMENT = {
+    "scene": lambda op: op["progress"]["scenes_segmented"] > 0,
+}
+
+
+@pytest.mark.parametrize("service", list(MOMENT))
+def test_an_operation_survives_any_service_killed_midway(reelflow: Reelflow, alice: User, service: str):
+    operation_id = start(alice, content=KITCHEN + "\n" + HARBOR, options={**FAST, "motion": True})
+    wait_for(lambda: MOMENT[service](operation(alice, operation_id)), timeout=RECOVERY_S, interval=0.05,
+             what=f"the moment to kill {service}")
+    getattr(reelflow, service).kill(signal.SIGKILL)
+    getattr(reelflow, f"start_{service}")()
+
+    done = wait_status(alice, operation_id, "completed", "failed", timeout=RECOVERY_S)
+    assert done["status"] == "completed", done["errors"]
+    script_id = done["script_id"]
+    scenes = alice.get(f"/api/scripts/{script_id}/scenes").json()["items"]
+    assert len(scenes) == 2 == done["progress"]["scenes_segmented"]  # no duplicate scenes
+    for scene in scenes:
+        shots = alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"]
+        assert len(shots) == shots[0]["shot_count"] == len({s["id"] for s in shots})  # no duplicate shots
+        images = alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]
+        assert sorted(i["shot_id"] for i in images) == sorted(s["id"] for s in shots)  # one image per shot
+        assert all(i["attempt"] == 1 for i in images)
+    video = alice.get(f"/api/scripts/{script_id}/video").json()
+    assert video["id"] == done["video_id"] and video["status"] == "approved"  # one video, the operation's
