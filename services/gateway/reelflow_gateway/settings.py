@@ -22,7 +22,7 @@ class Settings(KitSettings):
     )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024,
-        description="larger request bodies get 413; leaves room for a 200 KB script JSON-escaped as \\uXXXX",
+        description="larger request bodies get 413; leaves room for a 200 KB script sent with every character JSON-escaped",
     )
 
     webhook_secret: SecretStr | None = Field(
