@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 
 import pytest
 from faststream import AckPolicy
@@ -13,7 +12,6 @@ from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import new_envelope
-from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.broker import make_broker, publish
 from reelflow_kit.settings import KitSettings
 from tests.support.kafka import headers_of, read_topic

@@ -11,7 +11,6 @@ from pymongo import AsyncMongoClient
 from reelflow_contracts.envelope import decode
 from reelflow_contracts.messages.video import VideoRendered
 from reelflow_contracts.topics import VIDEO_EVENTS
-from reelflow_kit.bus.broker import make_broker
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.s3 import ObjectStore

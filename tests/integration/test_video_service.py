@@ -13,7 +13,7 @@ from reelflow_contracts.envelope import decode, new_envelope
 from reelflow_contracts.messages.common import StyleHints, VideoOptions
 from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
-from reelflow_contracts.messages.video import CreateVideo, VideoCommandRejected, VideoRendered, VideoRequested
+from reelflow_contracts.messages.video import CreateVideo, VideoCommandRejected, VideoRendered
 from reelflow_contracts.topics import VIDEO_EVENTS
 from reelflow_kit.ai.image_generation import ImageRequest
 from reelflow_kit.ai.local.storyboard import paint

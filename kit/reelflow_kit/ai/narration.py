@@ -37,7 +37,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.audio_format import SAMPLE_RATE, encode_wav
-from reelflow_kit.ai.settings import AISettings
 
 MAX_SENTENCE_CHARS = 300
 """A longer sentence is cut (at a clause mark, else a space) into pieces of at most this many characters."""

@@ -10,7 +10,6 @@ that gave up as ScriptGenerationFailed instead of raising (raising would dead-le
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 
 from reelflow_contracts.messages.common import CommandRejected
 from reelflow_contracts.messages.script import (
@@ -21,14 +20,9 @@ from reelflow_kit.ai import AIProviderError, ScriptWriter, WrittenScript
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_script.adapters.mongo_repository import MongoScriptRepository
 from reelflow_script.domain import Script, ScriptRuleBroken
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
-
-
-def now() -> datetime:
-    """UTC now at MongoDB's millisecond precision, so stored and emitted times agree."""
-    t = datetime.now(timezone.utc)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def reject(ctx: HandlerContext, tx: Transaction, code: str, reason: str) -> None:

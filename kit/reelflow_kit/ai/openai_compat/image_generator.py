@@ -26,38 +26,21 @@ import base64
 import binascii
 import logging
 import time
-from dataclasses import dataclass, field
 
 import httpx
 import openai
 
-from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.errors import AIProviderError
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest, compose_prompt
 from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
 from reelflow_kit.ai.openai_compat.image_sizes import api_size, fit_png, size_text, spec_for
+from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
 from reelflow_kit.ai.settings import AISettings
 
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
-
-
-@dataclass
-class _Tally:
-    deadline: float
-    attempts: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    images: int = 0
-    """Images the server answered with (an unreadable one was drawn, and billed, too)."""
-    model: str = ""
-    failures: list[tuple[str, CallFailure]] = field(default_factory=list)
-
-    def usage(self) -> Usage:
-        return Usage(provider="openai", model=self.model, input_tokens=self.input_tokens,
-                     output_tokens=self.output_tokens, images=self.images)
 
 
 class _ModelGaveUp(Exception):
@@ -77,7 +60,7 @@ class OpenAIImageGenerator:
         self._budget = settings.openai_deadline_s
 
     async def generate(self, request: ImageRequest) -> GeneratedImage:
-        tally = _Tally(deadline=time.monotonic() + self._budget)
+        tally = CallTally(deadline=time.monotonic() + self._budget)
         prompt = compose_prompt(request.prompt, request.feedback)
         # A client per call: no connection outlives the call, so nothing needs closing later.
         async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
@@ -94,7 +77,7 @@ class OpenAIImageGenerator:
         raise self._error(tally)
 
     async def _with_model(self, client: openai.AsyncOpenAI, model: str, prompt: str, request: ImageRequest,
-                          tally: _Tally) -> GeneratedImage:
+                          tally: CallTally) -> GeneratedImage:
         spec = spec_for(model)
         size = api_size(spec, request.width, request.height)
         arguments: dict = {"model": model, "prompt": _shortened(prompt, spec.prompt_limit), "n": 1,
@@ -113,7 +96,7 @@ class OpenAIImageGenerator:
         return GeneratedImage(png=png, width=request.width, height=request.height, usage=tally.usage(),
                               revised_prompt=item.revised_prompt or "")
 
-    async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: _Tally):
+    async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: CallTally):
         retry = 0
         while True:
             remaining = tally.deadline - time.monotonic()
@@ -147,7 +130,7 @@ class OpenAIImageGenerator:
                                                                  "delay_s": round(delay, 3)})
             await asyncio.sleep(delay)
 
-    async def _image_bytes(self, response, tally: _Tally) -> bytes:
+    async def _image_bytes(self, response, tally: CallTally) -> bytes:
         items = response.data or []
         if not items:
             raise _ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))
@@ -162,7 +145,7 @@ class OpenAIImageGenerator:
             return await self._download(item.url, tally)
         raise _ModelGaveUp(CallFailure("invalid_output", "the image has neither b64_json nor url", "next_model"))
 
-    async def _download(self, url: str, tally: _Tally) -> bytes:
+    async def _download(self, url: str, tally: CallTally) -> bytes:
         """An image answered by URL (servers that ignore `response_format`)."""
         remaining = max(1.0, tally.deadline - time.monotonic())
         try:
@@ -182,7 +165,7 @@ class OpenAIImageGenerator:
             raise _ModelGaveUp(CallFailure("provider_unavailable", f"cannot download the image: "
                                            f"{type(exc).__name__}: {exc}", "next_model")) from None
 
-    def _error(self, tally: _Tally) -> AIProviderError:
+    def _error(self, tally: CallTally) -> AIProviderError:
         last = tally.failures[-1][1]
         per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
         message = (f"OpenAI-compatible images API at {self.base_url} failed after {tally.attempts} "

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import openai
@@ -26,6 +26,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.errors import AIProviderError
 from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
 from reelflow_kit.ai.openai_compat.json_schema import response_format
+from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
 from reelflow_kit.ai.settings import AISettings
 
@@ -42,21 +43,6 @@ class StructuredResult(Generic[T]):
     value: T
     usage: Usage
     attempts: int
-
-
-@dataclass
-class _Tally:
-    deadline: float
-    """time.monotonic() past which nothing new is started."""
-    attempts: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    model: str = ""
-    failures: list[tuple[str, CallFailure]] = field(default_factory=list)
-
-    def usage(self) -> Usage:
-        return Usage(provider="openai", model=self.model, input_tokens=self.input_tokens,
-                     output_tokens=self.output_tokens)
 
 
 class _ModelGaveUp(Exception):
@@ -82,7 +68,7 @@ class StructuredChat:
         self._budget = settings.openai_deadline_s
 
     async def complete(self, messages: list[Message], output: type[T], *, schema_name: str) -> StructuredResult[T]:
-        tally = _Tally(deadline=time.monotonic() + self._budget)
+        tally = CallTally(deadline=time.monotonic() + self._budget)
         fmt = response_format(output, schema_name)
         # A client per call: no connection outlives the call, so nothing needs closing later.
         async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
@@ -100,7 +86,7 @@ class StructuredChat:
         raise self._error(tally)
 
     async def _with_model(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message],
-                          output: type[T], fmt: dict, tally: _Tally) -> T:
+                          output: type[T], fmt: dict, tally: CallTally) -> T:
         completion = await self._request(client, model, conversation, fmt, tally)
         try:
             return _parsed(completion, output)
@@ -116,7 +102,7 @@ class StructuredChat:
                                            "next_model")) from None
 
     async def _request(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message], fmt: dict,
-                       tally: _Tally):
+                       tally: CallTally):
         retry = 0
         while True:
             remaining = tally.deadline - time.monotonic()
@@ -149,7 +135,7 @@ class StructuredChat:
                         extra={"model": model, "error": failure.message, "retry": retry, "delay_s": round(delay, 3)})
             await asyncio.sleep(delay)
 
-    def _error(self, tally: _Tally) -> AIProviderError:
+    def _error(self, tally: CallTally) -> AIProviderError:
         last = tally.failures[-1][1]
         per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
         message = (f"OpenAI-compatible API at {self.base_url} failed after {tally.attempts} "

@@ -14,7 +14,6 @@ import ipaddress
 import json
 import socket
 import uuid
-from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -28,7 +27,8 @@ from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
-from reelflow_gateway.operations.handlers import OPERATIONS, now
+from reelflow_kit.clock import now
+from reelflow_gateway.operations.handlers import OPERATIONS
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25

@@ -7,7 +7,6 @@ import hmac
 import json
 import logging
 import time
-from datetime import datetime, timezone
 
 import httpx
 
@@ -15,6 +14,7 @@ from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
 from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
 from reelflow_gateway.operations.events import state_event
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,6 @@ OPERATIONS_GROUP = "gateway-operations"
 DELIVER_WEBHOOK = "deliver-webhook"
 SIGNATURE_HEADER = "X-Reelflow-Signature"
 TIMESTAMP_HEADER = "X-Reelflow-Timestamp"
-
-
-def now() -> datetime:
-    t = datetime.now(timezone.utc)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 async def on_script_event(ctx: HandlerContext) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
 
 from reelflow_contracts.messages.common import CommandRejected
 from reelflow_kit.handling import HandlerContext, Transaction, derived_id
@@ -15,12 +14,6 @@ log = logging.getLogger(__name__)
 GENERATE_IMAGE = "generate-image"
 GAVE_UP_CODE = "generation_failed"
 _CODED = re.compile(r"^\[([a-z][a-z0-9_]*)\] (.*)$", re.DOTALL)
-
-
-def now() -> datetime:
-    """UTC now at MongoDB's millisecond precision, so stored and emitted times agree."""
-    t = datetime.now(timezone.utc)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def image_id_of(shot_id: str, attempt: int) -> str:

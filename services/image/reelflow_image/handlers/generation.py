@@ -34,7 +34,8 @@ from reelflow_image.adapters.images import MongoImageRepository
 from reelflow_image.adapters.media import ImageMedia, StorageFailure
 from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Image, Shot
-from reelflow_image.handlers.common import coded, decoded, now
+from reelflow_kit.clock import now
+from reelflow_image.handlers.common import coded, decoded
 
 log = logging.getLogger(__name__)
 

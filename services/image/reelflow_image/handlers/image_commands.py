@@ -19,7 +19,8 @@ from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_image.adapters.images import MongoImageRepository
 from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Image, ImageRuleBroken, approve, reject
-from reelflow_image.handlers.common import now, reject_command
+from reelflow_kit.clock import now
+from reelflow_image.handlers.common import reject_command
 from reelflow_image.handlers.shots import queue_attempt
 
 MAX_ATTEMPTS_CODE = "max_attempts"

@@ -16,7 +16,8 @@ from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import enqueue_job
 from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Shot
-from reelflow_image.handlers.common import GENERATE_IMAGE, image_id_of, job_id_of, now
+from reelflow_kit.clock import now
+from reelflow_image.handlers.common import GENERATE_IMAGE, image_id_of, job_id_of
 
 log = logging.getLogger(__name__)
 RESOLUTION = "1080p"

@@ -15,7 +15,8 @@ from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import enqueue_job
 from reelflow_scene.adapters.scenes import MongoSceneRepository
 from reelflow_scene.domain import Scene, SceneRuleBroken
-from reelflow_scene.handlers.common import now, reject
+from reelflow_kit.clock import now
+from reelflow_scene.handlers.common import reject
 from reelflow_scene.handlers.shot_planning import PLAN_SHOTS, planning_job
 
 

@@ -23,7 +23,7 @@ from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_scene.adapters.scenes import MongoSceneRepository
 from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
 from reelflow_scene.domain import Scene, ScriptFacts
-from reelflow_scene.handlers.common import now
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
 

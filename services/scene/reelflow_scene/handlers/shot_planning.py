@@ -25,7 +25,7 @@ from reelflow_scene.adapters.scenes import MongoSceneRepository
 from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
 from reelflow_scene.adapters.shots import MongoShotRepository
 from reelflow_scene.domain import Scene, ScriptFacts, Shot, ShotPlanning
-from reelflow_scene.handlers.common import now
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
 
 from reelflow_contracts.messages.video import CreateVideo, MissingShot, VideoCommandRejected, VideoRequested
 from reelflow_kit.handling import HandlerContext
@@ -13,14 +12,10 @@ from reelflow_kit.jobs import enqueue_job
 from reelflow_video.adapters.storyboards import Storyboards
 from reelflow_video.adapters.videos import Videos
 from reelflow_video.domain import Video, VideoRuleBroken
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
 RENDER = "render-video"
-
-
-def now() -> datetime:
-    t = datetime.now(timezone.utc)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def create_video_with(grace_s: float):

@@ -7,7 +7,6 @@ import asyncio
 import logging
 import shutil
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 from reelflow_contracts.messages.base import Usage
@@ -18,21 +17,17 @@ from reelflow_kit.jobs import JobContext, JobHandler
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_video.adapters.media import ImageFetcher, upload_video
 from reelflow_video.adapters.videos import Videos
-from reelflow_video.domain import PlannedShot, Video
+from reelflow_video.domain import PlannedShot
 from reelflow_video.handlers.create_video import RENDER
 from reelflow_video.render.cache import ObjectStoreCache
 from reelflow_video.render.renderer import Look, Renderer, Shot
 from reelflow_video.render.soundtrack import Cue
 from reelflow_video.render.timeline import ShotSpec
+from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
 
 __all__ = ["RENDER", "give_up_render", "render_with"]
-
-
-def now() -> datetime:
-    t = datetime.now(timezone.utc)
-    return t.replace(microsecond=t.microsecond // 1000 * 1000)
 
 
 def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, parallel: int) -> JobHandler:

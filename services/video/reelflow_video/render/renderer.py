@@ -18,7 +18,7 @@ from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
 from reelflow_video.render.graph import piece_command
 from reelflow_video.render.motion import Motion
 from reelflow_video.render.soundtrack import Cue, narration_track, srt
-from reelflow_video.render.timeline import Body, Cross, Piece, ShotSpec, Timeline, plan_timeline
+from reelflow_video.render.timeline import Body, Piece, ShotSpec, Timeline, plan_timeline
 
 RENDERER_VERSION = "2"
 """Part of every cache key: bump it when the pixels a piece produces change."""

@@ -1,0 +1,11 @@
+"""The time services stamp on what they store and emit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def now() -> datetime:
+    """UTC now at MongoDB's millisecond precision, so stored and emitted times agree."""
+    t = datetime.now(timezone.utc)
+    return t.replace(microsecond=t.microsecond // 1000 * 1000)
