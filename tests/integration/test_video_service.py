@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timezone
 
@@ -83,9 +84,9 @@ async def outcome(infra, script_id: str, video_id: str, types: tuple):
     return found(records)[0].data
 
 
-async def create(runtime, script_id, video_id, options=OPTIONS):
-    await runtime.publish(new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=options),
-                                       source="gateway"))
+async def create(runtime, script_id, video_id, options=OPTIONS, image_ids=()):
+    await runtime.publish(new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=options,
+                                                   image_ids=image_ids), source="gateway"))
 
 
 async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all_are_approved(
@@ -127,8 +128,12 @@ async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique
     first = await outcome(infra, script_id, f"v1-{unique}", (VideoRendered,))
     assert first.reused_segments == 0
 
+    # The command names the images its sender saw approved (as the gateway does) and arrives
+    # before the video service's storyboard has seen the newest one: it waits for it.
+    seen = [f"{shot_id}-img-1" for shot_id in shot_ids[:3]] + [f"{shot_ids[3]}-img-2"]
+    await create(runtime, script_id, f"v2-{unique}", image_ids=seen)
+    await asyncio.sleep(0.3)
     await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[3], PROMPTS[0], attempt=2)
-    await create(runtime, script_id, f"v2-{unique}")
     second = await outcome(infra, script_id, f"v2-{unique}", (VideoRendered,))
     # 4 bodies + 3 crossfades; the last shot's body and the crossfade before it are new
     assert second.reused_segments == 7 - 2

@@ -56,6 +56,7 @@ def test_auto_approve_drives_the_chain_to_a_video():
     assert op.apply(approved("a", 1), AT) == []
     [video] = op.apply(approved("b", 1), AT)
     assert isinstance(video, CreateVideo) and op.stage == "render" and op.progress()["images_approved"] == 2
+    assert video.image_ids == ("a-1-i1", "b-1-i1")  # so the video service waits for the newest approvals
     op.apply(VideoRendered(script_id=S, video_id=video.video_id, duration_s=4.0, width=1920, height=1080,
                            size_bytes=10, media_key="videos/v.mp4", rendered_at=AT), AT)
     assert op.status == "completed" and op.result["video_id"] == video.video_id

@@ -59,6 +59,11 @@ class CreateVideo(Command):
 
     video_id: Id = Field(description="chosen by the gateway, so it can answer 202 with it at once")
     options: VideoOptions = Field(default_factory=VideoOptions)
+    image_ids: tuple[Id, ...] = Field(
+        default=(), max_length=10_000,
+        description="the approved image of every shot as the sender saw it; the video service waits a moment "
+                    "for its own copy of the storyboard to hold them all, so an image approved just before "
+                    "this command is the one rendered")
 
 
 # -- events -----------------------------------------------------------------------------------

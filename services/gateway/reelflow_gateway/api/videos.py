@@ -93,7 +93,8 @@ async def create_video(script_id: str, user: CurrentUser, state: State, request:
 
     video_id = str(uuid.uuid4())
     rid = request_id_of(request)
-    command = CreateVideo(script_id=script_id, video_id=video_id, options=options, requested_by=user)
+    command = CreateVideo(script_id=script_id, video_id=video_id, options=options, requested_by=user,
+                          image_ids=await state.images.approved_image_ids(script_id))
     _, outcome, _ = await state.commands.send(command, owner_id=user, request_id=rid)
     if outcome is not None and outcome.status == "rejected":
         extra = {"missing_shots": [], "unplanned_scene_ids": [], **(outcome.details or {})}

@@ -209,7 +209,8 @@ class Operation:
         self.video_id = str(uuid.uuid5(OPERATION_NAMESPACE, f"{self.id}/video/{self.version}"))
         self.version += 1
         return [CreateVideo(script_id=self.script_id, video_id=self.video_id,
-                            options=VideoOptions.model_validate(self.options), requested_by=self.requester)]
+                            options=VideoOptions.model_validate(self.options), requested_by=self.requester,
+                            image_ids=tuple(image for s in self.scenes for image in s.approved.values()))]
 
     def _video_rendered(self, e: VideoRendered, at) -> list[Command]:
         if e.video_id != self.video_id:

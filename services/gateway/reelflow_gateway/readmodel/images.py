@@ -125,3 +125,9 @@ class ImagesView:
         of that image does not take it away: the video keeps it until another is approved)."""
         cursor = self._images.find({"script_id": script_id, "approved_at": {"$exists": True}}, {"shot_id": 1})
         return {doc["shot_id"] async for doc in cursor}
+
+    async def approved_image_ids(self, script_id: str) -> tuple[str, ...]:
+        """The image a video of the script would show for each shot: the one approved last."""
+        cursor = self._images.find({"script_id": script_id, "approved_at": {"$exists": True}},
+                                   {"shot_id": 1, "approved_at": 1}).sort("approved_at", 1)
+        return tuple({doc["shot_id"]: doc["_id"] async for doc in cursor}.values())

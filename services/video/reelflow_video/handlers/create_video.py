@@ -28,13 +28,17 @@ def create_video_with(grace_s: float):
 
 async def _storyboard_caught_up(ctx: HandlerContext[CreateVideo], grace_s: float) -> None:
     """The storyboard is fed from other topics by its own consumer, so an image approved just
-    before this command may not be in it yet: give it a moment before refusing."""
+    before this command may not be in it yet: give it a moment before refusing, or before
+    rendering an older image than the one the sender saw approved."""
+    expected = set(ctx.message.image_ids)
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
         board = await Storyboards(ctx.db).load(ctx.message.script_id)
-        if board.scene_ids and not board.missing():
+        if board.scene_ids and not board.missing() and expected <= {s.image_id for s in board.shots}:
             return
         await asyncio.sleep(0.1)
+    log.info("storyboard still behind the command after the grace period; going on with what it holds",
+             extra={"script_id": ctx.message.script_id})
 
 
 async def _create(ctx: HandlerContext[CreateVideo]) -> None:
