@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
-from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
@@ -31,6 +30,7 @@ from reelflow_kit.ai.image_generation import REVISION_LEAD
 from reelflow_kit.jobs import JOBS
 from reelflow_kit.runtime import ServiceRuntime
 from tests.support.fake_openai import IMAGES, FakeOpenAI, error, image_result, png
+from tests.support.in_process import service_starter
 from tests.support.kafka import read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,21 +42,8 @@ PROMPT = ("Medium close-up on Nora. Nora coils a rope on the empty pier. Setting
 @pytest.fixture
 async def start_service(infra, unique):
     """Starts image service instances (consumer group `image-service`) on a database of this test's own."""
-    started: list[ServiceRuntime] = []
-
-    async def start(**overrides) -> ServiceRuntime:
-        settings = Settings(**{"mongo_database": f"image_{unique}", "ai_provider": "local",
-                               "outbox_orphan_after_s": 1.0, **infra.settings_kwargs(), **overrides})
-        runtime = build(settings)
-        await runtime.start()
-        started.append(runtime)
-        return runtime
-
-    yield start
-    for runtime in started:
-        await runtime.stop()
-    async with AsyncMongoClient(infra.mongo_uri) as client:
-        await client.drop_database(f"image_{unique}")
+    async with service_starter(infra, Settings, build, f"image_{unique}") as start:
+        yield start
 
 
 @pytest.fixture

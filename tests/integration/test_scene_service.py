@@ -8,7 +8,6 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
@@ -27,6 +26,7 @@ from reelflow_scene.bootstrap import build
 from reelflow_scene.settings import Settings
 from tests.samples import load
 from tests.support.fake_openai import CHAT, FakeOpenAI, completion, error
+from tests.support.in_process import service_starter
 from tests.support.kafka import read_topic
 
 SCREENPLAY = load("screenplay.txt")
@@ -36,21 +36,8 @@ HEADINGS = ["EXT. HARBOR - DAWN", "INT. FERRY CABIN - CONTINUOUS", "EXT. OPEN SE
 @pytest.fixture
 async def start_service(infra, unique):
     """Starts the scene service (consumer group `scene-service`) on a database of this test's own."""
-    started: list[ServiceRuntime] = []
-
-    async def start(**overrides) -> ServiceRuntime:
-        settings = Settings(**{"mongo_database": f"scene_{unique}", "ai_provider": "local",
-                               "outbox_orphan_after_s": 1.0, **infra.settings_kwargs(), **overrides})
-        runtime = build(settings)
-        await runtime.start()
-        started.append(runtime)
-        return runtime
-
-    yield start
-    for runtime in started:
-        await runtime.stop()
-    async with AsyncMongoClient(infra.mongo_uri) as client:
-        await client.drop_database(f"scene_{unique}")
+    async with service_starter(infra, Settings, build, f"scene_{unique}") as start:
+        yield start
 
 
 @pytest.fixture

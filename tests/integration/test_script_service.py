@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
@@ -19,6 +18,7 @@ from reelflow_kit.runtime import ServiceRuntime
 from reelflow_script.bootstrap import build
 from reelflow_script.settings import Settings
 from tests.support.fake_openai import CHAT, FakeOpenAI, completion, error
+from tests.support.in_process import service_starter
 from tests.support.kafka import read_topic
 
 CONTENT = "INT. LIGHTHOUSE - NIGHT\n\nMARA climbs the stairs.\n\n                      MARA\n          Who's there?\n"
@@ -29,21 +29,8 @@ SLUGLINE = re.compile(r"^(INT|EXT)\. .+ - [A-Z]+$", re.MULTILINE)
 @pytest.fixture
 async def start_service(infra, unique):
     """Starts the script service (consumer group `script-service`) on a database of this test's own."""
-    started: list[ServiceRuntime] = []
-
-    async def start(**overrides) -> ServiceRuntime:
-        settings = Settings(**{"mongo_database": f"script_{unique}", "ai_provider": "local",
-                               "outbox_orphan_after_s": 1.0, **infra.settings_kwargs(), **overrides})
-        runtime = build(settings)
-        await runtime.start()
-        started.append(runtime)
-        return runtime
-
-    yield start
-    for runtime in started:
-        await runtime.stop()
-    async with AsyncMongoClient(infra.mongo_uri) as client:
-        await client.drop_database(f"script_{unique}")
+    async with service_starter(infra, Settings, build, f"script_{unique}") as start:
+        yield start
 
 
 @pytest.fixture
