@@ -200,6 +200,7 @@ class JobPool:
         )
         if doc is None:
             return None
+        log.info("job claimed", extra={"job": doc["_id"], "kind": self.kind, "attempt": doc["attempts"]})
         return Job(id=doc["_id"], kind=doc["kind"], payload=doc["payload"], attempt=doc["attempts"],
                    correlation_id=doc.get("correlation_id"), causation_id=doc.get("causation_id"))
 
@@ -209,6 +210,7 @@ class JobPool:
         try:
             await self.handler(JobContext(self.runtime, self, job))
             self.completed += 1
+            log.info("job finished", extra={"job": job.id, "kind": self.kind, "attempt": job.attempt})
         except asyncio.CancelledError:
             raise
         except LeaseLost:

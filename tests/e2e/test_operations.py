@@ -151,6 +151,46 @@ def test_the_webhook_is_called_with_a_valid_signature(reelflow: Reelflow, alice:
     assert wait_for(lambda: operation(alice, operation_id)["webhook"], timeout=10)["status"] == "delivered"
 
 
+class _FlakyReceiver(BaseHTTPRequestHandler):
+    """Answers 503 (Retry-After: 1) to the first two tries, then 204."""
+    received: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["content-length"]))
+        _FlakyReceiver.received.append((dict(self.headers), body))
+        if len(_FlakyReceiver.received) <= 2:
+            self.send_response(503)
+            self.send_header("Retry-After", "1")
+        else:
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_webhook_refused_at_first_is_retried_until_delivered(reelflow: Reelflow, alice: User):
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), _FlakyReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        operation_id = start(alice, content=HARBOR, webhook_url=f"http://127.0.0.1:{port}/hook")
+        assert wait_status(alice, operation_id, "completed", "failed")["status"] == "completed"
+        webhook = wait_for(lambda: operation(alice, operation_id)["webhook"], timeout=60, what="the delivery")
+    finally:
+        server.shutdown()
+    assert webhook["status"] == "delivered" and webhook["attempts"] == 3
+    tries = _FlakyReceiver.received
+    assert len(tries) == 3
+    assert len({headers["X-Reelflow-Delivery"] for headers, _ in tries}) == 1  # one delivery, tried three times
+    for headers, body in tries:
+        expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(),
+                                        headers["X-Reelflow-Timestamp"].encode() + b"." + body,
+                                        hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(headers["X-Reelflow-Signature"], expected)
+        assert json.loads(body)["operation"]["id"] == operation_id
+
+
 def test_bad_operation_requests_get_clear_errors(reelflow: Reelflow, alice: User):
     assert "exactly one" in assert_error(alice.post("/api/operations", json={"content": "x", "premise": "y"}), 422)["detail"]
     assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": "ftp://example.com/x"}), 422)

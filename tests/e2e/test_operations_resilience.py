@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 
 import pytest
+from pymongo import MongoClient
 
 from tests.e2e.conftest import Reelflow
 from tests.e2e.helpers import HARBOR, KITCHEN, User, wait_for
@@ -33,17 +34,28 @@ def test_five_operations_from_two_users_at_once_all_complete_and_stay_private(re
     assert not listed & {operation(alice, o)["script_id"] for o in mine}
 
 
-# When to pull the plug on a service: while its own part of the work is under way. (The script
-# service's kill mid-stream is covered in test_restarts.py.)
+def rendering(reelflow: Reelflow) -> bool:
+    """The video service holds a render job: FFmpeg is at work."""
+    with MongoClient(reelflow.infra.mongo_uri) as mongo:
+        return mongo[reelflow.video_db]["jobs"].count_documents({"kind": "render-video", "status": "running"}) > 0
+
+
+# When to pull the plug on each service: while its own part of the work is under way (for the
+# script service, whose part takes milliseconds, as soon as the operation is accepted; its kill in
+# the middle of a stream of commands is covered in test_restarts.py).
 MOMENT = {
-    "scene": lambda op: op["progress"]["scenes_segmented"] > 0,
+    "script": lambda reelflow, op: True,
+    "scene": lambda reelflow, op: op["progress"]["scenes_segmented"] > 0,
+    "image": lambda reelflow, op: op["progress"]["images_generated"] > 0,
+    "video": lambda reelflow, op: rendering(reelflow),
+    "gateway": lambda reelflow, op: op["progress"]["images_generated"] > 0,
 }
 
 
 @pytest.mark.parametrize("service", list(MOMENT))
 def test_an_operation_survives_any_service_killed_midway(reelflow: Reelflow, alice: User, service: str):
     operation_id = start(alice, content=KITCHEN + "\n" + HARBOR, options={**FAST, "motion": True})
-    wait_for(lambda: MOMENT[service](operation(alice, operation_id)), timeout=RECOVERY_S, interval=0.05,
+    wait_for(lambda: MOMENT[service](reelflow, operation(alice, operation_id)), timeout=RECOVERY_S, interval=0.05,
              what=f"the moment to kill {service}")
     getattr(reelflow, service).kill(signal.SIGKILL)
     getattr(reelflow, f"start_{service}")()

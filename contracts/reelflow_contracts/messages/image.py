@@ -81,6 +81,7 @@ class ImageGenerated(Event):
     size_bytes: int = Field(default=0, ge=0)
     previous_image_id: Id | None = Field(default=None, description="the rejected image this attempt replaces")
     generated_at: AwareDatetime
+    generation_s: float = Field(default=0.0, ge=0, description="wall time the AI provider took to draw it")
     usage: Usage = Field(default_factory=Usage)
 
 

@@ -91,7 +91,8 @@ class VideoRendered(Event):
     size_bytes: int = Field(ge=1)
     media_key: MediaKey
     has_audio: bool = False
-    render_s: float = Field(default=0.0, ge=0, description="wall time spent rendering")
+    render_s: float = Field(default=0.0, ge=0, description="wall time spent rendering (FFmpeg)")
+    narration_s: float = Field(default=0.0, ge=0, description="wall time spent synthesizing narration, before rendering")
     reused_segments: int = Field(default=0, ge=0, description="segments taken from the render cache")
     rendered_at: AwareDatetime
     usage: Usage = Field(default_factory=Usage, description="narration (speech) usage")

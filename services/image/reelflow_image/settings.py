@@ -16,4 +16,4 @@ class Settings(KitSettings, AISettings):
     image_generation_tries: int = Field(
         default=5, ge=1, description="tries of one attempt (provider or storage errors) before ImageGenerationFailed")
     image_generation_lease_s: float = Field(
-        default=60.0, gt=0, description="a generation whose instance went silent this long is taken over")
+        default=20.0, gt=0, description="a generation whose instance went silent this long is taken over")

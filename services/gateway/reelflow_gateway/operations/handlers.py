@@ -23,6 +23,8 @@ OPERATIONS_GROUP = "gateway-operations"
 DELIVER_WEBHOOK = "deliver-webhook"
 SIGNATURE_HEADER = "X-Reelflow-Signature"
 TIMESTAMP_HEADER = "X-Reelflow-Timestamp"
+DELIVERY_HEADER = "X-Reelflow-Delivery"
+"""The same on every try of one delivery: receivers drop repeats by it (delivery is at least once)."""
 
 
 async def on_script_event(ctx: HandlerContext) -> None:
@@ -75,7 +77,7 @@ def deliver_webhook_with(secret_of) -> callable:
         body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
                           default=str).encode()
         timestamp = str(int(time.time()))
-        headers = {"content-type": "application/json", TIMESTAMP_HEADER: timestamp,
+        headers = {"content-type": "application/json", TIMESTAMP_HEADER: timestamp, DELIVERY_HEADER: ctx.job.id,
                    SIGNATURE_HEADER: sign(await secret_of(), timestamp, body)}
         try:
             async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:

@@ -115,7 +115,8 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
                                    scene_id=image.scene_id, attempt=image.attempt, width=image.width,
                                    height=image.height, prompt=image.prompt, media_key=image.media_key,
                                    size_bytes=image.size_bytes, previous_image_id=image.previous_image_id,
-                                   generated_at=image.created_at, usage=image.usage))
+                                   generated_at=image.created_at, generation_s=round(draft.draw_s, 4),
+                                   usage=image.usage))
 
     return generate_image
 

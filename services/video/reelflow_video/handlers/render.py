@@ -7,6 +7,7 @@ import asyncio
 import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from reelflow_contracts.messages.base import Usage
@@ -39,7 +40,7 @@ def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, p
             async with ctx.transaction():
                 return
         options = VideoOptions.model_validate(video.options)
-        shots, usage = await _prepare(video.plan, options, fetcher, narrator)
+        shots, usage, narration_s = await _prepare(video.plan, options, fetcher, narrator)
         scratch = Path(tempfile.mkdtemp(prefix=f"render-{video.id}-", dir=workdir))
         try:
             renderer = Renderer(ObjectStoreCache(ctx.runtime.store), scratch / "pieces", parallel=parallel)
@@ -58,7 +59,7 @@ def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, p
                 script_id=video.script_id, video_id=video.id, duration_s=report.duration_s, width=report.width,
                 height=report.height, fps=options.fps, size_bytes=report.size_bytes, media_key=key,
                 has_audio=options.narration and any(s.narration_wav for s in shots),
-                render_s=round(report.seconds, 3), reused_segments=report.pieces - report.pieces_encoded,
+                render_s=round(report.seconds, 3), narration_s=round(narration_s, 3), reused_segments=report.pieces - report.pieces_encoded,
                 rendered_at=now(), usage=usage))
         log.info("video rendered", extra={"video": video.id, "seconds": round(report.seconds, 2),
                                           "pieces": report.pieces, "encoded": report.pieces_encoded})
@@ -86,18 +87,21 @@ def _look(options: VideoOptions) -> Look:
 
 
 async def _prepare(plan: tuple[PlannedShot, ...], options: VideoOptions, fetcher: ImageFetcher,
-                   narrator: Narrator | None) -> tuple[list[Shot], Usage]:
+                   narrator: Narrator | None) -> tuple[list[Shot], Usage, float]:
+    """The shots' images fetched and narration spoken; also the seconds narration took."""
     images = await asyncio.gather(*(fetcher.fetch(shot.image_key) for shot in plan))
     speak = options.narration and narrator is not None
+    began = time.perf_counter()
     speeches = await asyncio.gather(*(narrator.speak(shot.narration) if speak and shot.narration.strip()
                                       else _silent() for shot in plan))
+    narration_s = time.perf_counter() - began
     shots = []
     for shot, (path, digest), speech in zip(plan, images, speeches):
         cues = tuple(Cue(s.start_s, s.end_s, s.text) for s in speech.sentences) if speech else ()
         shots.append(Shot(
             spec=ShotSpec(shot.shot_id, digest, shot.duration_s, speech.duration_s if speech else 0.0),
             image=path, narration_wav=speech.wav if speech else None, cues=cues))
-    return shots, _sum_usage([s.usage for s in speeches if s])
+    return shots, _sum_usage([s.usage for s in speeches if s]), narration_s
 
 
 async def _silent():
