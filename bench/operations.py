@@ -26,6 +26,23 @@ What it does, all by itself:
    operations per minute one at a time and `--concurrent` at once, and their ratio.
 
 Exit status 0 when the overhead of the single operation is under the target, 1 otherwise.
+
+Measured on the 2-core machine (every server, service and the driver on it), defaults: 10 scenes,
+40 shots, 124.7 s of 720p video with motion, narration and subtitles:
+
+    run                      wall s  drawing   speech   render  any work  overhead  share  ops/min
+    one at a time             50.10     5.62     0.40    42.73     48.76      1.34   2.7%     1.20
+    4 at once                248.05    33.37     1.79   234.33    245.96      2.09   0.8%     0.97
+
+    the operation's own stages: script 0.00 s, segmentation 0.07 s, shot planning 0.88 s,
+    image generation 4.84 s, render 44.11 s
+
+The target is MET: 1.3 s of a 50 s operation (2.7%) is the system itself. Rendering is 85% of
+an operation and CPU-bound (FFmpeg already runs one piece per core), so on two cores four
+operations at once cannot finish sooner than four in a row; they finish 20% later (0.81x the
+operations per minute), the drawing of the others competing with each render for the same
+cores. More throughput needs more cores or more video-service instances on other machines
+(render jobs are shared through leases like images).
 """
 
 from __future__ import annotations

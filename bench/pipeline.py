@@ -22,7 +22,10 @@ What it does, all by itself:
    and where the time went, from the events' own times (see `breakdown`);
 8. then (unless `--images 0`) runs bench/images.py: images per second through the image service
    with the local provider at 1920x1080, with 1 and 2 instances, and the share of time spent
-   outside drawing, printed as ratios.
+   outside drawing, printed as ratios;
+9. then (unless `--operation-scenes 0`) runs bench/operations.py: whole operations from
+   `POST /api/operations` to the MP4, their time split between AI/drawing/rendering and the
+   system's own overhead (target: under 10%), and operations per minute 1 and 4 at once.
 
 The HTTP driver runs in this process (raw asyncio HTTP/1.1 keep-alive, one request in flight),
 separate from every service. A hop ends when the answer to the first poll that shows the whole
@@ -340,14 +343,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep var/bench-<pid>/ (logs) afterwards")
     parser.add_argument("--images", type=int, default=36,
                         help="then images through the image service with 1 and 2 instances (bench/images.py); 0 skips")
+    parser.add_argument("--operation-scenes", type=int, default=10,
+                        help="then whole operations of this many scenes, 1 and 4 at once (bench/operations.py); 0 skips")
     args = parser.parse_args(argv)
-    hops_ok = measure_hops(args)
-    if not args.images:
-        return 0 if hops_ok else 1
-    import images
+    status = 0 if measure_hops(args) else 1
+    if args.images:
+        import images
 
-    print("\n[bench] images: the image service with the local provider at 1920x1080, 1 and 2 instances")
-    return max(0 if hops_ok else 1, images.main(["--images", str(args.images)]))
+        print("\n[bench] images: the image service with the local provider at 1920x1080, 1 and 2 instances")
+        status = max(status, images.main(["--images", str(args.images)]))
+    if args.operation_scenes:
+        import operations
+
+        print(f"\n[bench] operations: {args.operation_scenes} scenes from POST /api/operations to the MP4")
+        status = max(status, operations.main(["--scenes", str(args.operation_scenes)]))
+    return status
 
 
 def measure_hops(args) -> bool:

@@ -230,6 +230,33 @@ def test_video_content_supports_byte_ranges(story: Story) -> None:
     assert cached.status_code == 304 and cached.content == b""
 
 
+def test_a_content_ticket_lets_a_browser_fetch_the_video_without_headers(story: Story, bob: User) -> None:
+    video = story.video
+    ticket = story.user.get(f"/api/videos/{video['id']}/content-ticket")
+    assert ticket.status_code == 200, ticket.text
+    url = ticket.json()["url"]
+    assert url.startswith(f"{video['content_url']}?ticket=") and ticket.json()["expires_at"]
+    anonymous = story.user.client  # the same server, no Authorization header: as `<video src>` fetches
+    whole = anonymous.get(url)
+    assert whole.status_code == 200 and len(whole.content) == video["size_bytes"]
+    part = anonymous.get(url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and part.content == whole.content[:100]
+
+    assert_error(anonymous.get(video["content_url"]), 401)  # no ticket, no token
+    token = url.split("ticket=")[1]
+    assert assert_error(anonymous.get(f"{video['content_url']}?ticket={token}x"), 401)["code"] == "invalid_ticket"
+    other = story.images[story.shots[0]["id"]]  # a ticket is good for its own resource only
+    assert assert_error(anonymous.get(f"{other['content_url']}?ticket={token}"), 401)["code"] == "invalid_ticket"
+    assert_error(anonymous.get(video["content_url"], headers={"Authorization": f"Bearer {token}"}), 401)
+    assert_error(anonymous.get(f"{video['content_url']}?ticket={story.user.token}"), 401)  # nor a token a ticket
+    assert_error(bob.get(f"/api/videos/{video['id']}/content-ticket"), 404)
+
+    image_ticket = story.user.get(f"/api/images/{other['id']}/content-ticket")
+    assert image_ticket.status_code == 200
+    png = anonymous.get(image_ticket.json()["url"])
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+
+
 def test_another_users_videos_are_invisible(story: Story, bob: User) -> None:
     script_id, video = story.script["id"], story.video
     assert_error(create_video(bob, script_id), 404)

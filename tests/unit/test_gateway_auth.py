@@ -120,3 +120,29 @@ def test_token_cache_is_bounded() -> None:
 
 def test_email_uniqueness_key_ignores_case() -> None:
     assert normalize_email("Mara@Example.COM") == normalize_email("mara@example.com") == "mara@example.com"
+
+
+def test_a_media_ticket_is_good_for_its_resource_until_it_expires() -> None:
+    codec = TokenCodec(secret=SECRET, ttl_s=3600)
+    ticket, expires = codec.issue_ticket("user-1", "video:v1", ttl_s=60, now=1_000_000)
+    assert expires == 1_000_060
+    assert codec.verify_ticket(ticket, "video:v1", now=1_000_059) == "user-1"
+    with pytest.raises(TokenError, match="expired"):
+        codec.verify_ticket(ticket, "video:v1", now=1_000_060)
+    with pytest.raises(TokenError, match="not for video:v2"):
+        codec.verify_ticket(ticket, "video:v2", now=1_000_001)
+    with pytest.raises(TokenError, match="not for image:v1"):
+        codec.verify_ticket(ticket, "image:v1", now=1_000_001)
+
+
+def test_tickets_and_access_tokens_are_not_interchangeable() -> None:
+    codec = TokenCodec(secret=SECRET, ttl_s=3600)
+    ticket, _ = codec.issue_ticket("user-1", "video:v1", ttl_s=60)
+    with pytest.raises(TokenError):
+        codec.verify(ticket)
+    with pytest.raises(TokenError):
+        codec.verify_ticket(codec.issue("user-1"), "video:v1")
+    forged = jwt.encode({"sub": "user-1", "aud": "media:video:v1", "exp": time.time() + 60}, "other" * 13,
+                        algorithm="HS256")
+    with pytest.raises(TokenError):
+        codec.verify_ticket(forged, "video:v1")

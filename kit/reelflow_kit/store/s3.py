@@ -26,6 +26,7 @@ class ObjectStore:
                 s3={"addressing_style": "path"},
                 connect_timeout=5,
                 read_timeout=30,
+                max_pool_connections=32,  # renders fetch and cache many objects at once
                 retries={"max_attempts": 3, "mode": "standard"},
             ),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from reelflow_gateway.auth.tokens import TokenError
@@ -36,3 +36,26 @@ async def current_user_id(request: Request, token: Annotated[str | None, Depends
 
 
 CurrentUser = Annotated[str, Depends(current_user_id)]
+
+
+def media_viewer(kind: str):
+    """The user allowed to fetch the content of the `kind` (`video`, `image`) in the path: by bearer
+    token, or by a media ticket for that very resource in `?ticket=` (for `<video src>`, `<img src>`)."""
+
+    async def viewer(request: Request, token: Annotated[str | None, Depends(_bearer)],
+                     ticket: Annotated[str | None, Query(
+                         description="a media ticket for this resource (`GET .../content-ticket`), "
+                                     "instead of the Authorization header")] = None) -> str:
+        if token or not ticket:
+            return await current_user_id(request, token)
+        resource = f"{kind}:{request.path_params[f'{kind}_id']}"
+        try:
+            return request.app.state.gateway.tokens.verify_ticket(ticket, resource)
+        except TokenError as exc:
+            raise ApiError(401, str(exc), "invalid_ticket") from None
+
+    return viewer
+
+
+VideoViewer = Annotated[str, Depends(media_viewer("video"))]
+ImageViewer = Annotated[str, Depends(media_viewer("image"))]

@@ -341,6 +341,13 @@ class FieldError(BaseModel):
     type: str
 
 
+class ContentTicketOut(BaseModel):
+    """A URL of one resource's content that works without the Authorization header, for a while."""
+
+    url: str = Field(description="the content URL with `?ticket=`: for `<video src>`, `<img src>`, downloads")
+    expires_at: datetime = Field(description="after this, ask for a new ticket (401 `invalid_ticket`)")
+
+
 class ErrorOut(BaseModel):
     detail: str = Field(description="what went wrong, naming the field or resource")
     code: str = Field(description="machine-readable snake_case cause, e.g. not_found, not_draft, validation_error")

@@ -32,6 +32,8 @@ class Settings(KitSettings):
         default=None, description="HS256 key; unset: generated once and kept in the gateway database",
     )
     access_token_ttl_s: int = Field(default=86_400, ge=60, description="lifetime of an access token")
+    media_ticket_ttl_s: int = Field(default=3_600, ge=10, le=86_400,
+                                    description="lifetime of a media ticket (a content URL usable without headers)")
 
     command_timeout_s: float = Field(default=3.0, gt=0, description="how long a write waits for its outcome")
     command_poll_interval_s: float = Field(

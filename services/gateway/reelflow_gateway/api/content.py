@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from fastapi import Request
 from starlette.responses import Response, StreamingResponse
@@ -74,6 +75,13 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     if start >= size:
         raise RangeNotSatisfiable(f"bytes={start}- of {size} bytes")
     return ByteRange(start, min(int(last) if last else size - 1, size - 1))
+
+
+def content_ticket(state, user: str, kind: str, resource_id: str) -> dict:
+    """The body of `GET /api/{kind}s/{id}/content-ticket`; the caller has checked ownership."""
+    ticket, expires = state.tokens.issue_ticket(user, f"{kind}:{resource_id}", state.settings.media_ticket_ttl_s)
+    return {"url": f"/api/{kind}s/{resource_id}/content?ticket={ticket}",
+            "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()}
 
 
 def entity_tag(kind: str, resource_id: str) -> str:

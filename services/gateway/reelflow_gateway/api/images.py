@@ -15,13 +15,13 @@ from starlette.responses import Response
 from reelflow_contracts import ApproveImage, RejectImage
 from reelflow_contracts.messages.base import Command
 
-from reelflow_gateway.api.content import entity_tag, matches, not_modified, stream_whole
+from reelflow_gateway.api.content import content_ticket, entity_tag, matches, not_modified, stream_whole
 from reelflow_gateway.api.scenes import owned_scene
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
-from reelflow_gateway.deps import CurrentUser, State
+from reelflow_gateway.deps import CurrentUser, ImageViewer, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.public import MAX_ATTEMPTS_CODE, image_body, page
-from reelflow_gateway.schemas import ImageOut, ImagePage, ImageRejectIn
+from reelflow_gateway.schemas import ContentTicketOut, ImageOut, ImagePage, ImageRejectIn
 from reelflow_gateway.state import AppState
 
 router = APIRouter(tags=["images"], responses=responses(401, 503))
@@ -69,6 +69,15 @@ async def get_image(image_id: str, user: CurrentUser, state: State):
     return json_response(image_body(await owned_image(state, user, image_id)))
 
 
+@router.get("/images/{image_id}/content-ticket", response_model=ContentTicketOut,
+            summary="A URL of the image's PNG that works without the Authorization header (`<img src>`)",
+            responses=responses(404))
+async def image_content_ticket(image_id: str, user: CurrentUser, state: State):
+    """Good for this image only, for `REELFLOW_MEDIA_TICKET_TTL_S` seconds (an hour by default)."""
+    await owned_image(state, user, image_id)
+    return json_response(content_ticket(state, user, "image", image_id))
+
+
 @router.get("/images/{image_id}/content", summary="The image's PNG",
             response_class=Response,
             responses={
@@ -81,7 +90,7 @@ async def get_image(image_id: str, user: CurrentUser, state: State):
                 **responses(404, described={404: "No such image for this user, or it has no picture "
                                                  "(`code` `no_content`: its generation failed)"}),
             })
-async def image_content(image_id: str, user: CurrentUser, state: State, request: Request):
+async def image_content(image_id: str, user: ImageViewer, state: State, request: Request):
     image = await owned_image(state, user, image_id)
     if not image.get("media_key"):
         raise ApiError(404, f"image {image_id} has no picture: its generation failed", "no_content")

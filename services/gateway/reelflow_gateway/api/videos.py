@@ -20,14 +20,21 @@ from starlette.responses import Response
 
 from reelflow_contracts import CreateVideo
 
-from reelflow_gateway.api.content import entity_tag, matches, not_modified, stream_ranged
+from reelflow_gateway.api.content import content_ticket, entity_tag, matches, not_modified, stream_ranged
 from reelflow_gateway.api.scripts import owned_script
 from reelflow_gateway.api.writes import request_id_of, valid_id
-from reelflow_gateway.deps import CurrentUser, State
+from reelflow_gateway.deps import CurrentUser, State, VideoViewer
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.outcomes import find_outcome
 from reelflow_gateway.readmodel.public import video_body
-from reelflow_gateway.schemas import ErrorOut, VideoAcceptedOut, VideoCreateIn, VideoOut, VideoRefusedOut
+from reelflow_gateway.schemas import (
+    ContentTicketOut,
+    ErrorOut,
+    VideoAcceptedOut,
+    VideoCreateIn,
+    VideoOut,
+    VideoRefusedOut,
+)
 from reelflow_gateway.state import AppState
 
 router = APIRouter(tags=["videos"], responses=responses(401, 503))
@@ -121,6 +128,15 @@ async def get_video(video_id: str, user: CurrentUser, state: State):
     return json_response(video_body(await owned_video(state, user, video_id)))
 
 
+@router.get("/videos/{video_id}/content-ticket", response_model=ContentTicketOut,
+            summary="A URL of the video's MP4 that works without the Authorization header (`<video src>`)",
+            responses=responses(404))
+async def video_content_ticket(video_id: str, user: CurrentUser, state: State):
+    """Good for this video only, for `REELFLOW_MEDIA_TICKET_TTL_S` seconds (an hour by default)."""
+    await owned_video(state, user, video_id)
+    return json_response(content_ticket(state, user, "video", video_id))
+
+
 @router.get("/videos/{video_id}/content", summary="The video's MP4 (byte ranges supported)",
             response_class=Response,
             responses={
@@ -138,7 +154,7 @@ async def get_video(video_id: str, user: CurrentUser, state: State):
                                                         "(`code` `not_rendered`: still pending, or rendering failed)"},
                 **responses(416),
             })
-async def video_content(video_id: str, user: CurrentUser, state: State, request: Request):
+async def video_content(video_id: str, user: VideoViewer, state: State, request: Request):
     video = await owned_video(state, user, video_id)
     rendered = video.get("rendered")
     if not rendered:
