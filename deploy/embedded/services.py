@@ -46,6 +46,10 @@ def health_url(name: str) -> str:
 def service_env(cfg: stack.StackConfig, name: str) -> dict[str, str]:
     """The embedded stack's endpoints, unless REELFLOW_* variables already name other servers."""
     env = {**cfg.service_env(), **os.environ, "PYTHONUNBUFFERED": "1"}
+    if env.get("OPENAI_API_KEY") and not env.get("REELFLOW_AI_PROVIDER"):
+        # the usual variable of OpenAI's own tools is enough to leave the offline provider
+        env["REELFLOW_AI_PROVIDER"] = "openai"
+        env.setdefault("REELFLOW_OPENAI_API_KEY", env["OPENAI_API_KEY"])
     if name == "gateway":
         env["REELFLOW_HTTP_PORT"] = str(port_of(name))
     else:

@@ -83,7 +83,7 @@ class HandlerContext(Generic[M]):
         if self._opened:
             raise RuntimeError("a handler commits once: open ctx.transaction() a single time")
         self._opened = True
-        async with self.runtime.mongo.start_session() as session:
+        async with self.runtime.sessions.session() as session:
             async with await session.start_transaction():
                 await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
                 tx = Transaction(self.db, session, source=self.runtime.settings.service_name,

@@ -106,7 +106,7 @@ class JobContext:
         if self._opened:
             raise RuntimeError("a job commits its outcome once")
         self._opened = True
-        async with self.runtime.mongo.start_session() as session:
+        async with self.runtime.sessions.session() as session:
             async with await session.start_transaction():
                 finished = await self.db[JOBS].update_one(
                     {"_id": self.job.id, "status": RUNNING, "lease_owner": self._pool.worker_id},

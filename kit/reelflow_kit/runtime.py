@@ -21,6 +21,7 @@ from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
 from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes
 from reelflow_kit.store.s3 import ObjectStore
+from reelflow_kit.store.sessions import SessionRegistry
 from reelflow_kit.settings import KitSettings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class ServiceRuntime:
         self.broker = make_broker(settings)
         self.mongo = make_client(settings)
         self.db = database(self.mongo, settings)
+        self.sessions = SessionRegistry(self.mongo, self.db, self.instance_id)
         self.store = ObjectStore(settings) if uses_object_store else None
         self.topics = {settings.topic(t) for t in topics}
         self.consumers: list[Consumer] = []
@@ -91,7 +93,7 @@ class ServiceRuntime:
     async def transaction(self, *, correlation_id: str | None = None) -> AsyncIterator[Transaction]:
         """A transaction outside any message handler (e.g. an HTTP request): state changes and
         emitted messages (commands or events) commit together; the outbox relays the messages."""
-        async with self.mongo.start_session() as session:
+        async with self.sessions.session() as session:
             async with await session.start_transaction():
                 tx = Transaction(self.db, session, source=self.settings.service_name,
                                  id_seed=str(uuid.uuid4()), correlation_id=correlation_id, causation_id=None)
@@ -114,6 +116,8 @@ class ServiceRuntime:
             await hook(self)
         if self.job_pools:
             await ensure_job_indexes(self.db)
+        await self.sessions.reap()  # before anything writes: free what a dead predecessor locked
+        self.sessions.start()
         await self.broker.start()
         self.relay.start()
         for pool in self.job_pools.values():
@@ -132,6 +136,7 @@ class ServiceRuntime:
         except Exception:
             log.exception("outbox relay did not flush on stop; entries stay for the next start")
         await self.broker.stop()
+        await self.sessions.stop()
         await self.mongo.close()
         log.info("service stopped")
 

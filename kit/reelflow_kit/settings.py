@@ -11,39 +11,42 @@ class KitSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REELFLOW_", env_file=None, extra="ignore")
 
-    service_name: str = "reelflow"
+    service_name: str = Field(default="reelflow", description="names the service in logs, events (`source`), database and bucket")
     instance_id: str = Field(default="", description="unique per process; defaults to host:pid")
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR; JSON lines on stderr")
 
-    kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated")
     kafka_namespace: str = Field(
         default="", pattern=r"^([a-z0-9][a-z0-9_-]*)?$",
         description="prefixes every topic and consumer group (`<ns>.script.events`, `<ns>.script-service`), "
                     "so independent deployments can share one Kafka cluster")
     kafka_partitions: int = Field(default=4, ge=1, description="partitions of topics we create")
-    kafka_session_timeout_ms: int = 2000
-    kafka_heartbeat_interval_ms: int = 300
-    kafka_fetch_max_wait_ms: int = 15
-    kafka_request_timeout_ms: int = 10_000
+    kafka_session_timeout_ms: int = Field(default=2000, description="a consumer silent this long leaves its group (short: fast takeover)")
+    kafka_heartbeat_interval_ms: int = Field(default=300, description="consumer heartbeats; well under the session timeout")
+    kafka_fetch_max_wait_ms: int = Field(default=15, description="how long the broker holds a fetch open when there is nothing new")
+    kafka_request_timeout_ms: int = Field(default=10_000, description="Kafka requests (produce, metadata) give up after this")
 
-    mongo_uri: str = "mongodb://127.0.0.1:27117/?directConnection=true"
+    mongo_uri: str = Field(default="mongodb://127.0.0.1:27117/?directConnection=true",
+                           description="MongoDB; must be a replica set (transactions)")
     mongo_database: str = Field(default="", description="defaults to reelflow_<service_name>")
-    mongo_timeout_ms: int = 5000
+    mongo_timeout_ms: int = Field(default=5000, description="server selection and connect timeout")
 
-    s3_endpoint: str = "http://127.0.0.1:18333"
-    s3_access_key: str = "reelflow"
-    s3_secret_key: SecretStr = SecretStr("reelflow-secret")
-    s3_region: str = "us-east-1"
+    s3_endpoint: str = Field(default="http://127.0.0.1:18333", description="S3 API endpoint (MinIO, SeaweedFS, AWS)")
+    s3_access_key: str = Field(default="reelflow", description="S3 access key id")
+    s3_secret_key: SecretStr = Field(default=SecretStr("reelflow-secret"), description="S3 secret key")
+    s3_region: str = Field(default="us-east-1", description="S3 region (signing)")
     s3_bucket: str = Field(default="", description="defaults to reelflow-<service_name>")
 
-    outbox_poll_interval_s: float = 0.5
-    outbox_orphan_after_s: float = 5.0
+    outbox_poll_interval_s: float = Field(default=0.5, description="how often the outbox relay looks for events "
+                                                                  "no committed handler has published yet")
+    outbox_orphan_after_s: float = Field(default=5.0, description="an outbox entry unpublished this long is sent "
+                                                                 "by any instance (its writer may have died)")
     handler_max_attempts: int = Field(default=5, ge=1, description="tries before a failing message goes to the DLQ")
-    retry_backoff_s: float = 0.2
-    retry_backoff_max_s: float = 10.0
+    retry_backoff_s: float = Field(default=0.2, description="first wait before a failed message is tried again")
+    retry_backoff_max_s: float = Field(default=10.0, description="longest wait between tries of a message")
 
-    health_host: str = "127.0.0.1"
-    health_port: int = 0
+    health_host: str = Field(default="127.0.0.1", description="where `/healthz` listens")
+    health_port: int = Field(default=0, description="`/healthz` port; 0: none")
 
     def topic(self, name: str) -> str:
         """The Kafka topic behind a contract topic name, in this deployment's namespace."""

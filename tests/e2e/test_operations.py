@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import Reelflow
-from tests.e2e.helpers import HARBOR, KITCHEN, WEBHOOK_SECRET, User, assert_error, wait_for
+from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow
+from tests.e2e.helpers import HARBOR, KITCHEN, WEBHOOK_SECRET, User, assert_error, wait_attempt, wait_for
 from tests.support.processes import free_port
 from tests.support.video_probe import probe
 
@@ -52,22 +52,29 @@ def test_a_script_becomes_a_video_in_one_call(reelflow: Reelflow, alice: User, b
     assert progress["images_approved"] == progress["shots_planned"] > 0 and progress["render"] == "done"
     assert done["stage_seconds"]["render"] >= 0 and done["result"]["script_id"] == done["script_id"]
 
-    video = alice.get(done["result"]["content_url"])
-    assert video.status_code == 200
-    path = tmp_path / "op.mp4"
-    path.write_bytes(video.content)
-    seen = probe(path)
-    shots = [shot for scene in alice.get(f"/api/scripts/{done['script_id']}/scenes").json()["items"]
-             for shot in alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"]]
-    assert len(shots) == progress["shots_planned"]
-    expected = sum(round(s["duration_s"] * 24) for s in shots) - (len(shots) - 1) * round(0.5 * 24)
-    assert abs(seen.frames - expected) <= 1 and (seen.width, seen.height) == (1280, 720)
+    assert_video_shows_every_shot(alice, done, tmp_path)
     scenes = alice.get(f"/api/scripts/{done['script_id']}/scenes").json()
     assert scenes["total"] == 2  # no duplicate scenes
     assert bob.get(f"/api/operations/{operation_id}").status_code == 404
 
 
-def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow: Reelflow, alice: User):
+def assert_video_shows_every_shot(user: User, done: dict, tmp_path: Path) -> None:
+    """The operation's MP4 decodes and lasts exactly its shots, less the crossfades between them."""
+    video = user.get(done["result"]["content_url"])
+    assert video.status_code == 200
+    path = tmp_path / "op.mp4"
+    path.write_bytes(video.content)
+    seen = probe(path)
+    shots = [shot for scene in user.get(f"/api/scripts/{done['script_id']}/scenes").json()["items"]
+             for shot in user.get(f"/api/scenes/{scene['id']}/shots").json()["items"]]
+    assert len(shots) == done["progress"]["shots_planned"] > 0
+    expected = sum(round(s["duration_s"] * 24) for s in shots) - (len(shots) - 1) * round(0.5 * 24)
+    assert abs(seen.frames - expected) <= 1 and (seen.width, seen.height) == (1280, 720)
+    assert abs(seen.duration_s - done["result"]["duration_s"]) <= 1 / 24
+
+
+def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow: Reelflow, alice: User,
+                                                                        tmp_path: Path):
     operation_id = start(alice, premise="Two friends race paper boats down a rainy street")
     stages, end = [], None
     with httpx.Client(base_url=reelflow.base_url, timeout=300) as client:
@@ -84,7 +91,35 @@ def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow
                     break
     assert end == {"status": "completed"}
     assert stages[0] in ("script", "segmentation") and stages[-1] == "render" and len(set(stages)) >= 3
-    assert operation(alice, operation_id)["result"]["duration_s"] > 0
+    done = operation(alice, operation_id)
+    script = alice.get(f"/api/scripts/{done['script_id']}").json()
+    assert script["origin"] == "ai" and script["content"].strip()
+    assert_video_shows_every_shot(alice, done, tmp_path)
+
+
+def test_a_final_failure_fails_the_operation_visibly(reelflow: Reelflow, alice: User):
+    """Rejecting one shot's image past the attempts cap ends in ImageGenerationFailed: the operation
+    says `failed`, in which stage and why, instead of waiting for an image that will never come."""
+    operation_id = start(alice, content=HARBOR, auto_approve=False)
+    op = wait_status(alice, operation_id, "paused")
+    assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
+    wait_for(lambda: operation(alice, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
+             what="segmentation")
+    [scene] = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
+    assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    shot = wait_for(lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
+                    timeout=60, what="shots")
+    image = wait_attempt(alice, scene["id"], shot["id"], 1)
+    for attempt in range(2, IMAGE_MAX_ATTEMPTS + 1):
+        assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
+        image = wait_attempt(alice, scene["id"], shot["id"], attempt)
+    assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
+
+    failed = wait_status(alice, operation_id, "failed", timeout=60)
+    assert failed["stage"] == "image_generation" and failed["progress"]["images_failed"] == 1
+    error = failed["errors"][-1]
+    assert error["stage"] == "image_generation" and error["code"] == "max_attempts"
+    assert str(IMAGE_MAX_ATTEMPTS) in error["message"] and error["at"]
 
 
 def test_without_auto_approve_it_pauses_and_approving_over_http_resumes_it(reelflow: Reelflow, alice: User):

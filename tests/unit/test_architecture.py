@@ -67,3 +67,12 @@ def test_each_service_depends_only_on_contracts_kit_and_its_own_libraries():
         assert not [d for d in deps if any(d.startswith(f"reelflow-{s}") for s in SERVICES)], service
     gateway = " ".join(dependencies(ROOT / "services" / "gateway" / "pyproject.toml"))
     assert "ffmpeg" not in gateway and "imageio" not in gateway
+
+
+def test_the_configuration_page_lists_every_setting_as_the_code_has_it() -> None:
+    """docs/configuration.md is generated from the settings classes; regenerate it when they change."""
+    import runpy
+
+    reference = runpy.run_path(str(ROOT / "deploy" / "settings_reference.py"))
+    assert (ROOT / "docs" / "configuration.md").read_text() == reference["render"](), \
+        "docs/configuration.md is out of date: run .venv/bin/python deploy/settings_reference.py"

@@ -22,7 +22,7 @@ class AISettings(BaseSettings):
     openai_base_url: str = Field(default="https://api.openai.com/v1",
                                  description="OpenAI, OpenRouter, Ollama (`http://host:11434/v1`), vLLM, ...")
     openai_api_key: SecretStr = Field(default=SecretStr(""), description="empty for servers that need none")
-    openai_model: str = "gpt-4o-mini"
+    openai_model: str = Field(default="gpt-4o-mini", description="chat model for writing, segmenting and shot planning")
     openai_fallback_models: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), description="comma-separated; tried in order once the previous model gave up")
     openai_max_retries: int = Field(default=3, ge=0, le=20,
@@ -32,10 +32,10 @@ class AISettings(BaseSettings):
         default=240.0, gt=0, description="for a whole call, retries, waits and fallback models included; "
                                          "keep it below the Kafka consumer's max poll interval (300 s)")
     openai_backoff_s: float = Field(default=0.5, ge=0, description="first backoff delay; doubles per retry")
-    openai_backoff_max_s: float = Field(default=20.0, ge=0)
+    openai_backoff_max_s: float = Field(default=20.0, ge=0, description="longest backoff delay")
     openai_retry_after_max_s: float = Field(
         default=60.0, ge=0, description="a longer Retry-After gives up on that model instead of waiting")
-    openai_temperature: float = Field(default=0.8, ge=0, le=2)
+    openai_temperature: float = Field(default=0.8, ge=0, le=2, description="sampling temperature of chat calls")
 
     openai_image_model: str = Field(
         default="gpt-image-1.5", description="first image model tried (`gpt-image-1.5`, `gpt-image-2`, "

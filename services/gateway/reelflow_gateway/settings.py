@@ -14,8 +14,8 @@ from reelflow_kit.settings import KitSettings
 class Settings(KitSettings):
     service_name: str = "gateway"
 
-    http_host: str = "127.0.0.1"
-    http_port: int = 8080
+    http_host: str = Field(default="127.0.0.1", description="where the REST API listens (0.0.0.0 in a container)")
+    http_port: int = Field(default=8080, description="the REST API's port (and /healthz)")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="browser origins allowed to call the API: a JSON list or comma-separated",
@@ -39,7 +39,8 @@ class Settings(KitSettings):
     command_poll_interval_s: float = Field(
         default=0.05, gt=0, description="fallback poll of the outcome in MongoDB while a write waits",
     )
-    read_model_group: str = Field(default="gateway-read-model", min_length=1)
+    read_model_group: str = Field(default="gateway-read-model", min_length=1,
+                                  description="Kafka consumer group the read model is fed by")
 
     image_bucket: str = Field(default="reelflow-image", min_length=3,
                               description="the image service's bucket: image content is read from it")

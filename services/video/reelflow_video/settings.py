@@ -14,7 +14,7 @@ class Settings(KitSettings, AISettings, NarrationSettings):
         default=3.0, ge=0, description="how long CreateVideo waits for just-approved images to reach the storyboard")
     render_concurrency: int = Field(default=1, ge=1, description="videos rendered at once by one instance")
     render_parallel_pieces: int = Field(default=0, ge=0, description="FFmpeg processes per render; 0: one per core")
-    render_max_attempts: int = Field(default=3, ge=1)
+    render_max_attempts: int = Field(default=3, ge=1, description="tries of a render before VideoFailed")
     render_lease_s: float = Field(
         default=30.0, gt=0, description="a render whose instance went silent this long is taken over (renewed every third of it)")
     workdir: Path = Field(default=Path("/tmp/reelflow-video"), description="scratch space for renders")

@@ -236,7 +236,7 @@ class ReadModelConsumer:
             return []
         now = datetime.now(timezone.utc)
         answers = []
-        async with self.runtime.mongo.start_session() as session:
+        async with self.runtime.sessions.session() as session:
             async with await session.start_transaction():
                 await db[INBOX].insert_many(
                     [{"_id": inbox_key(self.group, e.id), "type": e.type, "applied_at": now} for _, e, _ in fresh],
@@ -271,7 +271,7 @@ class ReadModelConsumer:
             attempt += 1
             try:
                 with message_context(envelope.correlation_id, envelope.id):
-                    async with self.runtime.mongo.start_session() as session:
+                    async with self.runtime.sessions.session() as session:
                         async with await session.start_transaction():
                             await record_applied(db, session, self.group, envelope.id, envelope.type)
                             answer = await _project(db, session, envelope, apply, outcome_of)
