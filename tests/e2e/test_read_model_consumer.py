@@ -23,6 +23,7 @@ from reelflow_contracts import (
 )
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import INBOX
+from reelflow_kit.store.sessions import SessionRegistry
 
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
@@ -50,7 +51,7 @@ async def runtime(infra: Infra):
                            handler_max_attempts=2)
     try:
         yield SimpleNamespace(settings=settings, mongo=client, db=client[name], broker=FakeBroker(), topics=set(),
-                              consumers=[])
+                              consumers=[], sessions=SessionRegistry(client, client[name], "read-model-test"))
     finally:
         await client.drop_database(name)
         await client.close()
