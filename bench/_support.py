@@ -128,6 +128,8 @@ class HttpConnection:
         self.host, self.port = host, port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.headers: dict[str, str] = {}
+        """The last answer's headers, names in lower case."""
 
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
@@ -151,9 +153,12 @@ class HttpConnection:
         status = int(head[9:12])
         length = 0
         close = False
+        self.headers = {}
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
             name = name.strip().lower()
+            if name:
+                self.headers[name.decode()] = value.strip().decode()
             if name == b"content-length":
                 length = int(value)
             elif name == b"connection" and value.strip().lower() == b"close":
@@ -164,8 +169,10 @@ class HttpConnection:
         return status, body
 
 
-def build_request(method: str, path: str, host: str, token: str, body: bytes | None = None) -> bytes:
+def build_request(method: str, path: str, host: str, token: str, body: bytes | None = None,
+                  headers: dict[str, str] | None = None) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Authorization: Bearer {token}", "Accept: application/json"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
     elif method in ("POST", "PUT"):

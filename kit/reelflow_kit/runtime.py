@@ -59,10 +59,13 @@ class ServiceRuntime:
             self.health_probes["s3"] = self.store.ping
         self.started = False
 
-    def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler]) -> Consumer:
-        """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`."""
+    def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler], *,
+                skip: Callable[[Message], bool] | None = None) -> Consumer:
+        """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`.
+        `skip(message)`, if given, says without any I/O that a message is none of this group's
+        business: it is passed over before the inbox lookup."""
         consumer = Consumer(self, self.settings.consumer_group(group),
-                            tuple(self.settings.topic(t) for t in topics), handlers)
+                            tuple(self.settings.topic(t) for t in topics), handlers, skip=skip)
         consumer.subscribe()
         self.consumers.append(consumer)
         self.topics.update(consumer.topics)

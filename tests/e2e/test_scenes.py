@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import uuid
 from datetime import datetime
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
@@ -251,3 +254,49 @@ def _script_on_partition(user: User, partition: int, partitions: list[int]) -> d
         if partitioner(script["id"].encode(), partitions, partitions) == partition:
             return script
     raise AssertionError(f"no script id landed on partition {partition}")
+
+
+def test_a_held_get_answers_as_soon_as_the_scenes_appear(reelflow: Reelflow, alice: User) -> None:
+    """`If-None-Match` + `Prefer: wait=N`: 304 while nothing changes; held open, it answers 200
+    with the new list once the approved script's scenes are projected, well before N seconds."""
+    script = alice.create(SCREENPLAY, "Held")
+    path = f"/api/scripts/{script['id']}/scenes"
+    empty = alice.get(path)
+    tag = empty.headers["etag"]
+    assert empty.json()["total"] == 0 and tag.startswith('"')
+    assert alice.get(path, headers={"If-None-Match": tag}).status_code == 304
+
+    started = time.monotonic()
+    timed_out = alice.get(path, headers={"If-None-Match": tag, "Prefer": "wait=1"})
+    assert timed_out.status_code == 304 and timed_out.headers["preference-applied"] == "wait=1"
+    assert 1 <= time.monotonic() - started < 5
+
+    answer: dict = {}
+
+    def held_get() -> None:
+        with httpx.Client(base_url=reelflow.base_url, timeout=60) as client:
+            t0 = time.monotonic()
+            answer["response"] = client.get(path, headers={**alice.headers, "If-None-Match": tag, "Prefer": "wait=20"})
+            answer["seconds"] = time.monotonic() - t0
+
+    holder = threading.Thread(target=held_get)
+    holder.start()
+    time.sleep(0.3)  # the GET is being held
+    assert "response" not in answer
+    assert alice.post(f"/api/scripts/{script['id']}/approve").status_code in (200, 202)
+    holder.join(30)
+    response = answer["response"]
+    assert response.status_code == 200 and response.json()["total"] > 0, response.text
+    assert response.headers["etag"] != tag and answer["seconds"] < 15
+    later = alice.get(path, headers={"If-None-Match": response.headers["etag"]})
+    assert later.status_code in (200, 304)  # 200 only if more scenes landed meanwhile
+
+
+def test_a_held_get_of_shots_sees_them_planned(alice: User) -> None:
+    script, scenes = approved_with_scenes(alice, SCREENPLAY, "Held shots")
+    path = f"/api/scenes/{scenes[0]['id']}/shots"
+    tag = alice.get(path).headers["etag"]
+    assert alice.post(f"/api/scenes/{scenes[0]['id']}/approve").status_code in (200, 202)
+    seen = alice.get(path, headers={"If-None-Match": tag, "Prefer": "wait=20"})
+    assert seen.status_code == 200 and seen.json()["total"] > 0
+    assert_error(alice.get(f"/api/scenes/{MISSING_ID}/shots", headers={"If-None-Match": tag, "Prefer": "wait=5"}), 404)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -38,8 +38,10 @@ async def _raw_body(msg) -> bytes:
 
 class Consumer:
     def __init__(self, runtime: "ServiceRuntime", group: str, topics: tuple[str, ...],
-                 handlers: Mapping[type[Message], Handler]) -> None:
+                 handlers: Mapping[type[Message], Handler],
+                 skip: Callable[[Message], bool] | None = None) -> None:
         self.runtime = runtime
+        self.skip = skip
         self.group = group
         self.topics = topics
         self.handlers = dict(handlers)
@@ -73,7 +75,7 @@ class Consumer:
             await self.dead_letter(record, f"undecodable: {exc}")
             return
         handler = self.handlers.get(type(envelope.data))
-        if handler is None:
+        if handler is None or (self.skip is not None and self.skip(envelope.data)):
             return
         with message_context(envelope.correlation_id, envelope.id):
             await self._handle(record, envelope, handler)

@@ -15,7 +15,7 @@ from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.operations.handlers import (
-    DELIVER_WEBHOOK, OPERATIONS_GROUP, deliver_webhook_with, ensure_operation_indexes, give_up_webhook,
+    DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, deliver_webhook_with, ensure_operation_indexes, give_up_webhook,
     operation_handlers,
 )
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
@@ -61,7 +61,8 @@ def build(settings: Settings) -> AppState:
     )
 
     # The operations process manager: its own group, so it never waits on the read model.
-    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers())
+    undriven = Undriven()
+    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven), skip=undriven.skips)
     webhook_secret: list[str] = []
 
     async def secret_of() -> str:

@@ -36,6 +36,9 @@ class Settings(KitSettings):
                                     description="lifetime of a media ticket (a content URL usable without headers)")
 
     command_timeout_s: float = Field(default=3.0, gt=0, description="how long a write waits for its outcome")
+    long_poll_max_s: float = Field(
+        default=20.0, ge=0, description="the longest a list GET with `Prefer: wait=N` is held open for a change",
+    )
     command_poll_interval_s: float = Field(
         default=0.05, gt=0, description="fallback poll of the outcome in MongoDB while a write waits",
     )

@@ -17,6 +17,7 @@ from reelflow_contracts.messages.base import Command
 
 from reelflow_gateway.api.content import content_ticket, entity_tag, matches, not_modified, stream_whole
 from reelflow_gateway.api.scenes import owned_scene
+from reelflow_gateway.api.watch import CONDITIONAL_RESPONSES, watched
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
 from reelflow_gateway.deps import CurrentUser, ImageViewer, State
 from reelflow_gateway.errors import ApiError, json_response, responses
@@ -52,15 +53,20 @@ async def send(state: AppState, request: Request, user: str, command: Command, i
 
 @router.get("/scenes/{scene_id}/images", response_model=ImagePage,
             summary="The images of one of your scenes, every attempt",
-            responses=responses(404, 422))
-async def list_images(scene_id: str, user: CurrentUser, state: State,
+            responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
+async def list_images(scene_id: str, user: CurrentUser, state: State, request: Request,
                       limit: Annotated[int, Query(ge=1, le=MAX_IMAGES_PAGE, description="page size")] = 100,
                       offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
     """In shot order, then attempt. Empty until the approved scene's shots are planned and drawn:
-    each shot gets attempt 1 (`pending`), and each rejection the next attempt."""
+    each shot gets attempt 1 (`pending`), and each rejection the next attempt.
+    `If-None-Match` with `Prefer: wait=N` waits up to N seconds for a change."""
     await owned_scene(state, user, scene_id)
-    items, total = await state.images.of_scene(scene_id, limit, offset)
-    return json_response(page([image_body(d) for d in items], total, limit, offset))
+
+    async def read() -> dict:
+        items, total = await state.images.of_scene(scene_id, limit, offset)
+        return page([image_body(d) for d in items], total, limit, offset)
+
+    return await watched(request, state, scene_id, read)
 
 
 @router.get("/images/{image_id}", response_model=ImageOut, summary="One image of one of your scenes",

@@ -17,6 +17,7 @@ from reelflow_contracts import ApproveScene, UpdateScene
 from reelflow_contracts.messages.base import Command
 
 from reelflow_gateway.api.scripts import not_found
+from reelflow_gateway.api.watch import CONDITIONAL_RESPONSES, watched
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
@@ -51,16 +52,21 @@ async def send(state: AppState, request: Request, user: str, command: Command, s
 
 
 @router.get("/scripts/{script_id}/scenes", response_model=ScenePage, summary="The scenes of one of your scripts",
-            responses=responses(404, 422))
-async def list_scenes(script_id: str, user: CurrentUser, state: State,
+            responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
+async def list_scenes(script_id: str, user: CurrentUser, state: State, request: Request,
                       limit: Annotated[int, Query(ge=1, le=MAX_SCENES_PAGE, description="page size")] = 100,
                       offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
     """In script order. Empty until the approved script is segmented (the script's `segmentation`
-    says `pending`, `done` or `failed`); `total` is how many scenes exist so far."""
+    says `pending`, `done` or `failed`); `total` is how many scenes exist so far. Send the last
+    `ETag` in `If-None-Match` with `Prefer: wait=N` to wait up to N seconds for a change."""
     if not (valid_id(script_id) and await state.scripts.owns(user, script_id)):  # not the whole script: cheap
         raise await not_found(state, user, script_id)
-    items, total = await state.scenes.of_script(script_id, limit, offset)
-    return json_response(page([scene_body(d) for d in items], total, limit, offset))
+
+    async def read() -> dict:
+        items, total = await state.scenes.of_script(script_id, limit, offset)
+        return page([scene_body(d) for d in items], total, limit, offset)
+
+    return await watched(request, state, script_id, read)
 
 
 @router.get("/scenes/{scene_id}", response_model=SceneOut, summary="One scene of one of your scripts",
@@ -92,12 +98,17 @@ async def approve_scene(scene_id: str, user: CurrentUser, state: State, request:
 
 
 @router.get("/scenes/{scene_id}/shots", response_model=ShotPage, summary="The planned shots of one of your scenes",
-            responses=responses(404, 422))
-async def list_shots(scene_id: str, user: CurrentUser, state: State,
+            responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
+async def list_shots(scene_id: str, user: CurrentUser, state: State, request: Request,
                      limit: Annotated[int, Query(ge=1, le=MAX_SHOTS_PAGE, description="page size")] = 100,
                      offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
     """In order. Empty until the approved scene's shots are planned (the scene's `shot_planning`
-    says `planning`, `planned` or `failed`); every shot carries the scene's `shot_count`."""
+    says `planning`, `planned` or `failed`); every shot carries the scene's `shot_count`.
+    `If-None-Match` with `Prefer: wait=N` waits up to N seconds for a change."""
     await owned_scene(state, user, scene_id)
-    items, total = await state.scenes.shots_of(scene_id, limit, offset)
-    return json_response(page([shot_body(d) for d in items], total, limit, offset))
+
+    async def read() -> dict:
+        items, total = await state.scenes.shots_of(scene_id, limit, offset)
+        return page([shot_body(d) for d in items], total, limit, offset)
+
+    return await watched(request, state, scene_id, read)

@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import time
+from collections import OrderedDict
 
 import httpx
 
@@ -27,11 +28,42 @@ DELIVERY_HEADER = "X-Reelflow-Delivery"
 """The same on every try of one delivery: receivers drop repeats by it (delivery is at least once)."""
 
 
-async def on_script_event(ctx: HandlerContext) -> None:
+class Undriven:
+    """Scripts known to have no running operation, so their events cost no query at all.
+
+    Safe to remember: an operation's script id is new (uuid4) and its document is committed with
+    the first command for that script, so no event of the script can come before it; and an
+    operation that ended (completed, cancelled) never runs again. Bounded: oldest forgotten first.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._capacity = capacity
+
+    def skips(self, event) -> bool:
+        return event.script_id in self._ids
+
+    def add(self, script_id: str) -> None:
+        self._ids[script_id] = None
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+
+
+def script_event_handler(undriven: Undriven) -> Handler:
+    async def on_script_event(ctx: HandlerContext) -> None:
+        script_id = ctx.message.script_id
+        if await ctx.db[OPERATIONS].find_one({"script_id": script_id, "status": {"$nin": list(TERMINAL)}},
+                                             projection={"_id": 1}) is None:
+            undriven.add(script_id)  # not driven by an operation, or its operation ended
+            return
+        await advance(ctx)
+
+    return on_script_event
+
+
+async def advance(ctx: HandlerContext) -> None:
+    """The operation of the event's script takes the event: its commands and state change, at once."""
     event = ctx.message
-    if await ctx.db[OPERATIONS].find_one({"script_id": event.script_id, "status": {"$nin": list(TERMINAL)}},
-                                         projection={"_id": 1}) is None:
-        return  # not driven by an operation (or already finished)
     async with ctx.transaction() as tx:
         doc = await tx.db[OPERATIONS].find_one({"script_id": event.script_id}, session=tx.session)
         op = from_document(doc)
@@ -62,7 +94,9 @@ async def ensure_operation_indexes(db) -> None:
     await db[OPERATIONS].create_index([("owner_id", 1), ("created_at", -1)])
 
 
-def operation_handlers() -> dict[type, Handler]:
+def operation_handlers(undriven: Undriven) -> dict[type, Handler]:
+    """The process manager's handlers; consume them with `skip=undriven.skips`."""
+    on_script_event = script_event_handler(undriven)
     return {event_type: on_script_event for event_type in HANDLED_EVENTS}
 
 

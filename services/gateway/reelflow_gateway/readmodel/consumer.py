@@ -19,7 +19,8 @@ The delivery rules are the kit's (docs/architecture.md), with the same inbox col
 - anything else: the batch is projected again one event per transaction, each retried up to
   `handler_max_attempts` times and then dead-lettered, so one bad event neither blocks nor
   drops its neighbours.
-After the commit, each outcome wakes the write request waiting for it in this process.
+After the commit, each outcome wakes the write request waiting for it in this process, and the
+ids the events were about wake the GETs waiting for those views to change (`changes`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from reelflow_kit.logging import message_context
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.inbox import INBOX, AlreadyApplied, inbox_key, record_applied
 
+from reelflow_gateway.readmodel.changes import ViewChanges, subjects_of
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, store_outcome
 from reelflow_gateway.readmodel.projector import Apply, ApplyMany, OutcomeOf
 
@@ -69,6 +71,7 @@ class ReadModelConsumer:
         self._projections = dict(projections)
         self._batched = dict(batched or {})
         self._waiters = waiters
+        self.changes = ViewChanges()
         self.consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
         self.processed = 0
@@ -219,6 +222,7 @@ class ReadModelConsumer:
                 break
         for outcome, view in answers:
             self._waiters.resolve(outcome, view)
+        self.changes.touched(subjects_of(envelope for _, envelope, _ in items))
         self.batches += 1
         self.processed += len(items)
 
