@@ -154,59 +154,55 @@ def test_cancel_stops_issuing_commands(reelflow: Reelflow, alice: User):
     assert operation(alice, operation_id)["status"] == "cancelled"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list = []
+def receiver(refusals: int = 0) -> type[BaseHTTPRequestHandler]:
+    """A webhook receiver that answers 503 (Retry-After: 1) to its first `refusals` tries, then
+    204; every try lands in its `received` as (headers, body)."""
 
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers["content-length"]))
-        _Receiver.received.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
+    class Receiver(BaseHTTPRequestHandler):
+        received: list = []
 
-    def log_message(self, *args):
-        pass
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["content-length"]))
+            Receiver.received.append((dict(self.headers), body))
+            if len(Receiver.received) <= refusals:
+                self.send_response(503)
+                self.send_header("Retry-After", "1")
+            else:
+                self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    return Receiver
+
+
+def assert_signed(headers: dict, body: bytes) -> None:
+    expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), headers["X-Reelflow-Timestamp"].encode() + b"." + body,
+                                    hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Reelflow-Signature"], expected)
 
 
 def test_the_webhook_is_called_with_a_valid_signature(reelflow: Reelflow, alice: User):
-    port = free_port()
-    server = HTTPServer(("127.0.0.1", port), _Receiver)
+    port, handler = free_port(), receiver()
+    server = HTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         operation_id = start(alice, content=HARBOR, webhook_url=f"http://127.0.0.1:{port}/hook")
         assert wait_status(alice, operation_id, "completed", "failed")["status"] == "completed"
-        wait_for(lambda: _Receiver.received, timeout=30, what="the webhook call")
+        wait_for(lambda: handler.received, timeout=30, what="the webhook call")
     finally:
         server.shutdown()
-    headers, body = _Receiver.received[-1]
-    expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), headers["X-Reelflow-Timestamp"].encode() + b"." + body,
-                                    hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(headers["X-Reelflow-Signature"], expected)
+    headers, body = handler.received[-1]
+    assert_signed(headers, body)
     payload = json.loads(body)
     assert payload["event"] == "operation.completed" and payload["operation"]["id"] == operation_id
     assert wait_for(lambda: operation(alice, operation_id)["webhook"], timeout=10)["status"] == "delivered"
 
 
-class _FlakyReceiver(BaseHTTPRequestHandler):
-    """Answers 503 (Retry-After: 1) to the first two tries, then 204."""
-    received: list = []
-
-    def do_POST(self):  # noqa: N802
-        body = self.rfile.read(int(self.headers["content-length"]))
-        _FlakyReceiver.received.append((dict(self.headers), body))
-        if len(_FlakyReceiver.received) <= 2:
-            self.send_response(503)
-            self.send_header("Retry-After", "1")
-        else:
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 def test_a_webhook_refused_at_first_is_retried_until_delivered(reelflow: Reelflow, alice: User):
-    port = free_port()
-    server = HTTPServer(("127.0.0.1", port), _FlakyReceiver)
+    port, handler = free_port(), receiver(refusals=2)
+    server = HTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         operation_id = start(alice, content=HARBOR, webhook_url=f"http://127.0.0.1:{port}/hook")
@@ -215,14 +211,11 @@ def test_a_webhook_refused_at_first_is_retried_until_delivered(reelflow: Reelflo
     finally:
         server.shutdown()
     assert webhook["status"] == "delivered" and webhook["attempts"] == 3
-    tries = _FlakyReceiver.received
+    tries = handler.received
     assert len(tries) == 3
     assert len({headers["X-Reelflow-Delivery"] for headers, _ in tries}) == 1  # one delivery, tried three times
     for headers, body in tries:
-        expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(),
-                                        headers["X-Reelflow-Timestamp"].encode() + b"." + body,
-                                        hashlib.sha256).hexdigest()
-        assert hmac.compare_digest(headers["X-Reelflow-Signature"], expected)
+        assert_signed(headers, body)
         assert json.loads(body)["operation"]["id"] == operation_id
 
 
