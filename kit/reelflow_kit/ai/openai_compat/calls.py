@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Sequence, TypeVar
+from typing import Awaitable, Callable, Protocol, Sequence, TypeVar
 
 import openai
 
@@ -31,6 +31,14 @@ class ModelGaveUp(Exception):
     def __init__(self, failure: CallFailure) -> None:
         super().__init__(failure.message)
         self.failure = failure
+
+
+class Attempts(Protocol):
+    """What the retry loop keeps up to date on a call's tally."""
+
+    deadline: float
+    attempts: int
+    model: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ async def across_models(rules: CallRules, models: Sequence[str], tally: CallTall
     raise AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage(), **retry_after)
 
 
-async def with_retries(rules: CallRules, tally: CallTally, send: Callable[[float], Awaitable[R]]) -> R:
+async def with_retries(rules: CallRules, tally: Attempts, send: Callable[[float], Awaitable[R]]) -> R:
     """`send(timeout_s)` until it answers, retrying what the policy retries; ModelGaveUp otherwise."""
     retry = 0
     while True:
