@@ -8,7 +8,7 @@ from reelflow_contracts.messages.common import VideoOptions
 from reelflow_contracts.messages.image import ApproveImage, ImageApproved, ImageGenerated, ImageGenerationFailed
 from reelflow_contracts.messages.scene import ApproveScene, SceneApproved, ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.script import ApproveScript, ScriptApproved, ScriptCreated
-from reelflow_contracts.messages.video import CreateVideo, VideoRendered
+from reelflow_contracts.messages.video import CreateVideo, VideoFailed, VideoRendered, VideoRequested
 from reelflow_gateway.operations.domain import Operation, from_document, to_document
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -84,6 +84,29 @@ def test_a_final_failure_fails_it_and_a_retry_resumes_it():
     assert op.status == "failed" and op.errors[-1]["message"] == "provider down"
     op.apply(generated("a", 1, attempt=2), AT)
     assert op.status == "running"
+
+
+def rendered_video(video_id: str) -> VideoRendered:
+    return VideoRendered(script_id=S, video_id=video_id, duration_s=4.0, width=1920, height=1080, size_bytes=10,
+                         media_key=f"videos/{video_id}.mp4", rendered_at=AT)
+
+
+def test_a_failed_render_resumes_when_the_user_asks_for_the_video_again():
+    op = operation()
+    op.apply(ScriptSegmented(script_id=S, scene_ids=("a",), method="sluglines"), AT)
+    op.apply(SceneApproved(script_id=S, scene_id="a", order=1, approved_at=AT), AT)
+    op.apply(planned("a", 1, 1), AT)
+    op.apply(generated("a", 1), AT)
+    [video] = op.apply(approved("a", 1), AT)
+    op.apply(VideoRequested(script_id=S, video_id="someone-elses-try", requested_at=AT), AT)
+    assert op.video_id == video.video_id  # running fine: another video of the script is not its own
+    op.apply(VideoFailed(script_id=S, video_id=video.video_id, error="ffmpeg died", code="render_failed"), AT)
+    assert (op.status, op.stage, op.render) == ("failed", "render", "failed")
+
+    op.apply(VideoRequested(script_id=S, video_id="retry-1", requested_at=AT), AT)
+    assert (op.status, op.render, op.video_id) == ("running", "running", "retry-1")
+    op.apply(rendered_video("retry-1"), AT)
+    assert op.status == "completed" and op.result["video_id"] == "retry-1"
 
 
 def test_cancelled_operations_issue_nothing_and_documents_round_trip():

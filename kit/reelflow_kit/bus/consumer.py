@@ -7,9 +7,7 @@ that (FastStream's NACK_ON_ERROR policy seeks back if anything escapes).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import traceback
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from aiokafka.structs import ConsumerRecord
@@ -20,7 +18,7 @@ from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMes
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import dead_letter_topic
 from reelflow_kit.bus.broker import subscriber_options
-from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
+from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.logging import message_context
 from reelflow_kit.store.inbox import AlreadyApplied, was_applied
@@ -82,50 +80,20 @@ class Consumer:
         self.processed += 1
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
-        settings = self.runtime.settings
-        attempt = transient = 0
-        while True:
-            attempt += 1
-            try:
-                if await was_applied(self.runtime.db, self.group, envelope.id):
-                    log.info("already applied, skipping", extra={"ce_id": envelope.id, "ce_type": envelope.type})
-                    return
-                await handler(HandlerContext(self.runtime, self.group, envelope))
+        async def attempt() -> None:
+            if await was_applied(self.runtime.db, self.group, envelope.id):
+                log.info("already applied, skipping", extra={"ce_id": envelope.id, "ce_type": envelope.type})
                 return
+            try:
+                await handler(HandlerContext(self.runtime, self.group, envelope))
             except AlreadyApplied:
                 return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # Never dead-letter a good message for the state of our dependencies: a write
-                # conflict (e.g. with a transaction a killed instance left open, until the server
-                # expires it) or an unreachable server is retried for as long as it takes.
-                if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
-                    transient += 1
-                    delay = backoff_delay(min(transient, 4), settings.retry_backoff_s, settings.retry_backoff_max_s)
-                    if transient in (1, 10) or transient % 50 == 0:
-                        log.warning("transient failure, retrying", extra={"error": repr(exc), "retries": transient})
-                    await asyncio.sleep(delay)
-                    attempt -= 1  # not the message's fault: does not count towards dead-lettering
-                    continue
-                if attempt >= settings.handler_max_attempts:
-                    log.exception("handler failed, dead-lettering", extra={"ce_type": envelope.type})
-                    await self.dead_letter(record, f"handler failed after {attempt} attempts: "
-                                                   + "".join(traceback.format_exception_only(exc)).strip())
-                    return
-                log.warning("handler failed, retrying", extra={"error": repr(exc), "attempt": attempt})
-                await asyncio.sleep(backoff_delay(attempt, settings.retry_backoff_s, settings.retry_backoff_max_s))
+
+        # Never dead-letter a good message for the state of our dependencies: a write conflict
+        # (e.g. with a transaction a killed instance left open) or an unreachable server is
+        # retried for as long as it takes (`with_message_retries`).
+        await with_message_retries(self.runtime.settings, attempt, lambda error: self.dead_letter(record, error))
 
     async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
-        headers = {k: (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
-        headers.update({
-            "x-dlq-error": error[:4000],
-            "x-dlq-source-topic": record.topic,
-            "x-dlq-source-partition": str(record.partition),
-            "x-dlq-source-offset": str(record.offset),
-            "x-dlq-group": self.group,
-        })
-        await self.runtime.broker.publish(record.value or b"", self.dlq_topic, key=record.key, headers=headers)
+        await dead_letter(self.runtime.broker, record, self.group, self.dlq_topic, error)
         self.dead_lettered += 1
-        log.error("message dead-lettered", extra={"dlq": self.dlq_topic, "error": error,
-                                                  "topic": record.topic, "offset": record.offset})

@@ -30,9 +30,9 @@ import time
 import httpx
 import openai
 
-from reelflow_kit.ai.errors import AIProviderError
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest, compose_prompt
-from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
+from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, across_models, with_retries
+from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.image_sizes import api_size, fit_png, size_text, spec_for
 from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
@@ -43,12 +43,6 @@ log = logging.getLogger(__name__)
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 
 
-class _ModelGaveUp(Exception):
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 class OpenAIImageGenerator:
     def __init__(self, settings: AISettings) -> None:
         self.base_url = settings.openai_base_url
@@ -56,25 +50,18 @@ class OpenAIImageGenerator:
         self.quality = settings.openai_image_quality
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._timeout = settings.openai_timeout_s
-        self._budget = settings.openai_deadline_s
+        self._rules = CallRules(api="OpenAI-compatible images API", base_url=self.base_url, policy=self.policy,
+                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
 
     async def generate(self, request: ImageRequest) -> GeneratedImage:
-        tally = CallTally(deadline=time.monotonic() + self._budget)
+        tally = self._rules.tally()
         prompt = compose_prompt(request.prompt, request.feedback)
         # A client per call: no connection outlives the call, so nothing needs closing later.
         async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._timeout, max_retries=0) as client:
-            for model in self.models:
-                tally.model = model
-                try:
-                    return await self._with_model(client, model, prompt, request, tally)
-                except _ModelGaveUp as gave_up:
-                    tally.failures.append((model, gave_up.failure))
-                    if gave_up.failure.scope == "fatal":
-                        break
-                    log.warning("image model gave up", extra={"model": model, "error": gave_up.failure.message})
-        raise self._error(tally)
+                                      timeout=self._rules.timeout_s, max_retries=0) as client:
+            return await across_models(self._rules, self.models, tally,
+                                       lambda model: self._with_model(client, model, prompt, request, tally),
+                                       report_retry_after=True)
 
     async def _with_model(self, client: openai.AsyncOpenAI, model: str, prompt: str, request: ImageRequest,
                           tally: CallTally) -> GeneratedImage:
@@ -91,87 +78,57 @@ class OpenAIImageGenerator:
         try:
             png = await asyncio.to_thread(fit_png, data, request.width, request.height)
         except ValueError as exc:
-            raise _ModelGaveUp(CallFailure("invalid_output", str(exc), "next_model")) from None
+            raise ModelGaveUp(CallFailure("invalid_output", str(exc), "next_model")) from None
         item = response.data[0]
         return GeneratedImage(png=png, width=request.width, height=request.height, usage=tally.usage(),
                               revised_prompt=item.revised_prompt or "")
 
     async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: CallTally):
-        retry = 0
-        while True:
-            remaining = tally.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _ModelGaveUp(CallFailure("deadline_exceeded", f"the {self._budget:g}s time budget is used up",
-                                               "fatal"))
-            tally.attempts += 1
-            try:
-                response = await client.images.generate(**arguments, timeout=min(self._timeout, remaining))
-            except openai.OpenAIError as exc:
-                failure = classify(exc)
-            else:
-                tally.images += len(response.data or [])
-                usage = getattr(response, "usage", None)
-                if usage is not None:
-                    tally.input_tokens += getattr(usage, "input_tokens", 0) or 0
-                    tally.output_tokens += getattr(usage, "output_tokens", 0) or 0
-                return response
-            if failure.scope != "retry" or retry >= self.policy.max_retries:
-                raise _ModelGaveUp(failure)
-            if self.policy.waits_too_long(failure.retry_after):
-                raise _ModelGaveUp(failure.with_note(
-                    f"Retry-After {failure.retry_after:g}s is over the {self.policy.retry_after_max_s:g}s limit"))
-            retry += 1
-            delay = self.policy.delay(retry, failure.retry_after)
-            if time.monotonic() + delay > tally.deadline:
-                raise _ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
-                                                 f"{self._budget:g}s time budget"))
-            log.warning("image request failed, retrying", extra={"model": arguments["model"],
-                                                                 "error": failure.message, "retry": retry,
-                                                                 "delay_s": round(delay, 3)})
-            await asyncio.sleep(delay)
+        async def send(timeout_s: float):
+            response = await client.images.generate(**arguments, timeout=timeout_s)
+            tally.images += len(response.data or [])
+            usage = getattr(response, "usage", None)
+            if usage is not None:
+                tally.input_tokens += getattr(usage, "input_tokens", 0) or 0
+                tally.output_tokens += getattr(usage, "output_tokens", 0) or 0
+            return response
+
+        return await with_retries(self._rules, tally, send)
 
     async def _image_bytes(self, response, tally: CallTally) -> bytes:
         items = response.data or []
         if not items:
-            raise _ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))
+            raise ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))
         item = items[0]
         if item.b64_json:
             try:
                 return base64.b64decode(item.b64_json, validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise _ModelGaveUp(CallFailure("invalid_output", f"b64_json is not base64: {exc}",
+                raise ModelGaveUp(CallFailure("invalid_output", f"b64_json is not base64: {exc}",
                                                "next_model")) from None
         if item.url:
             return await self._download(item.url, tally)
-        raise _ModelGaveUp(CallFailure("invalid_output", "the image has neither b64_json nor url", "next_model"))
+        raise ModelGaveUp(CallFailure("invalid_output", "the image has neither b64_json nor url", "next_model"))
 
     async def _download(self, url: str, tally: CallTally) -> bytes:
         """An image answered by URL (servers that ignore `response_format`)."""
         remaining = max(1.0, tally.deadline - time.monotonic())
         try:
-            async with httpx.AsyncClient(timeout=min(self._timeout, remaining), follow_redirects=True) as http:
+            async with httpx.AsyncClient(timeout=min(self._rules.timeout_s, remaining), follow_redirects=True) as http:
                 async with http.stream("GET", url) as answer:
                     answer.raise_for_status()
                     chunks, size = [], 0
                     async for chunk in answer.aiter_bytes():
                         size += len(chunk)
                         if size > MAX_DOWNLOAD_BYTES:
-                            raise _ModelGaveUp(CallFailure(
+                            raise ModelGaveUp(CallFailure(
                                 "invalid_output", f"the image at its URL is over {MAX_DOWNLOAD_BYTES} bytes",
                                 "next_model"))
                         chunks.append(chunk)
                     return b"".join(chunks)
         except httpx.HTTPError as exc:
-            raise _ModelGaveUp(CallFailure("provider_unavailable", f"cannot download the image: "
+            raise ModelGaveUp(CallFailure("provider_unavailable", f"cannot download the image: "
                                            f"{type(exc).__name__}: {exc}", "next_model")) from None
-
-    def _error(self, tally: CallTally) -> AIProviderError:
-        last = tally.failures[-1][1]
-        per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
-        message = (f"OpenAI-compatible images API at {self.base_url} failed after {tally.attempts} "
-                   f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
-        return AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage(),
-                               retry_after=last.retry_after)
 
 
 def _shortened(prompt: str, limit: int) -> str:

@@ -38,7 +38,8 @@ from reelflow_kit.ai.audio_format import SAMPLE_RATE, SAMPLE_WIDTH, WavWriter, t
 from reelflow_kit.ai.errors import AIProviderError
 from reelflow_kit.ai.narration import (NarrationSettings, Speech, silence, speakable_text, split_sentences,
                                        timed_sentences)
-from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
+from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, with_retries
+from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
 from reelflow_kit.ai.settings import AISettings
 
@@ -81,12 +82,6 @@ class _Answer:
     model: str
 
 
-class _ModelGaveUp(Exception):
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 class _CallGaveUp(Exception):
     """No model is left for a request, or a failure ends the whole call."""
 
@@ -100,8 +95,8 @@ class OpenAINarrator:
         self.concurrency = narration.openai_tts_concurrency
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._timeout = settings.openai_timeout_s
-        self._budget = settings.openai_deadline_s
+        self._rules = CallRules(api="OpenAI-compatible speech API", base_url=self.base_url, policy=self.policy,
+                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
 
     async def speak(self, text: str, *, voice: str = "", language: str = "") -> Speech:
         """`language` is not sent: the models read the language from the text."""
@@ -109,12 +104,12 @@ class OpenAINarrator:
         if not sentences:
             return silence(Usage(provider="openai", model=self.models[0]))
         groups = request_groups(sentences)
-        tally = _Tally(deadline=time.monotonic() + self._budget)
+        tally = _Tally(deadline=time.monotonic() + self._rules.budget_s)
         models = _Models(self.models)
         gate = asyncio.Semaphore(self.concurrency)
         # A client per call: no connection outlives the call, so nothing needs closing later.
         async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._timeout, max_retries=0) as client:
+                                      timeout=self._rules.timeout_s, max_retries=0) as client:
             requests = [self._spoken(client, " ".join(group), voice or self.voice, models, gate, tally)
                         for group in groups]
             try:
@@ -140,7 +135,7 @@ class OpenAINarrator:
                     pcm = await self._converted(audio)
                     tally.audio_samples += len(pcm) // SAMPLE_WIDTH
                     return _Answer(pcm, model)
-                except _ModelGaveUp as gave_up:
+                except ModelGaveUp as gave_up:
                     tally.failures.append((model, gave_up.failure))
                     if gave_up.failure.scope == "fatal":
                         raise _CallGaveUp from None
@@ -149,43 +144,22 @@ class OpenAINarrator:
             raise _CallGaveUp
 
     async def _request(self, client: openai.AsyncOpenAI, model: str, text: str, voice: str, tally: _Tally) -> bytes:
-        retry = 0
-        while True:
-            remaining = tally.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _ModelGaveUp(CallFailure("deadline_exceeded", f"the {self._budget:g}s time budget is used up",
-                                               "fatal"))
-            tally.attempts += 1
+        async def send(timeout_s: float) -> bytes:
             tally.model = model
-            try:
-                response = await client.audio.speech.create(model=model, voice=voice, input=text,
-                                                            response_format="wav",
-                                                            timeout=min(self._timeout, remaining))
-                return response.content
-            except openai.OpenAIError as exc:
-                failure = classify(exc)
-            if failure.scope != "retry" or retry >= self.policy.max_retries:
-                raise _ModelGaveUp(failure)
-            if self.policy.waits_too_long(failure.retry_after):
-                raise _ModelGaveUp(failure.with_note(
-                    f"Retry-After {failure.retry_after:g}s is over the {self.policy.retry_after_max_s:g}s limit"))
-            retry += 1
-            delay = self.policy.delay(retry, failure.retry_after)
-            if time.monotonic() + delay > tally.deadline:
-                raise _ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
-                                                 f"{self._budget:g}s time budget"))
-            log.warning("speech request failed, retrying", extra={"model": model, "error": failure.message,
-                                                                  "retry": retry, "delay_s": round(delay, 3)})
-            await asyncio.sleep(delay)
+            response = await client.audio.speech.create(model=model, voice=voice, input=text,
+                                                        response_format="wav", timeout=timeout_s)
+            return response.content
+
+        return await with_retries(self._rules, tally, send)
 
     @staticmethod
     async def _converted(audio: bytes) -> bytes:
         try:
             pcm = await asyncio.to_thread(to_narration_pcm, audio)
         except ValueError as exc:
-            raise _ModelGaveUp(CallFailure("invalid_output", f"unreadable audio: {exc}", "next_model")) from None
+            raise ModelGaveUp(CallFailure("invalid_output", f"unreadable audio: {exc}", "next_model")) from None
         if not pcm:
-            raise _ModelGaveUp(CallFailure("invalid_output", "the answer has no audio", "next_model"))
+            raise ModelGaveUp(CallFailure("invalid_output", "the answer has no audio", "next_model"))
         return pcm
 
     def _error(self, tally: _Tally) -> AIProviderError:

@@ -12,10 +12,8 @@ the token usage of every request, or one AIProviderError.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -23,8 +21,8 @@ import openai
 from pydantic import BaseModel, ValidationError
 
 from reelflow_contracts.messages.base import Usage
-from reelflow_kit.ai.errors import AIProviderError
-from reelflow_kit.ai.openai_compat.failures import CallFailure, classify
+from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, across_models, with_retries
+from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.json_schema import response_format
 from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
@@ -45,12 +43,6 @@ class StructuredResult(Generic[T]):
     attempts: int
 
 
-class _ModelGaveUp(Exception):
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-
-
 class _InvalidOutput(Exception):
     def __init__(self, problem: str, content: str = "") -> None:
         super().__init__(problem)
@@ -64,26 +56,19 @@ class StructuredChat:
         self.temperature = settings.openai_temperature
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._timeout = settings.openai_timeout_s
-        self._budget = settings.openai_deadline_s
+        self._rules = CallRules(api="OpenAI-compatible API", base_url=self.base_url, policy=self.policy,
+                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
 
     async def complete(self, messages: list[Message], output: type[T], *, schema_name: str) -> StructuredResult[T]:
-        tally = CallTally(deadline=time.monotonic() + self._budget)
+        tally = self._rules.tally()
         fmt = response_format(output, schema_name)
         # A client per call: no connection outlives the call, so nothing needs closing later.
         async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._timeout, max_retries=0) as client:
-            for model in self.models:
-                tally.model = model
-                try:
-                    value = await self._with_model(client, model, list(messages), output, fmt, tally)
-                    return StructuredResult(value=value, usage=tally.usage(), attempts=tally.attempts)
-                except _ModelGaveUp as gave_up:
-                    tally.failures.append((model, gave_up.failure))
-                    if gave_up.failure.scope == "fatal":
-                        break
-                    log.warning("model gave up", extra={"model": model, "error": gave_up.failure.message})
-        raise self._error(tally)
+                                      timeout=self._rules.timeout_s, max_retries=0) as client:
+            value = await across_models(
+                self._rules, self.models, tally,
+                lambda model: self._with_model(client, model, list(messages), output, fmt, tally))
+        return StructuredResult(value=value, usage=tally.usage(), attempts=tally.attempts)
 
     async def _with_model(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message],
                           output: type[T], fmt: dict, tally: CallTally) -> T:
@@ -98,49 +83,21 @@ class StructuredChat:
         try:
             return _parsed(completion, output)
         except _InvalidOutput as still_invalid:
-            raise _ModelGaveUp(CallFailure("invalid_output", f"invalid output after one repair: {still_invalid}",
-                                           "next_model")) from None
+            raise ModelGaveUp(CallFailure("invalid_output", f"invalid output after one repair: {still_invalid}",
+                                          "next_model")) from None
 
     async def _request(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message], fmt: dict,
                        tally: CallTally):
-        retry = 0
-        while True:
-            remaining = tally.deadline - time.monotonic()
-            if remaining <= 0:
-                raise _ModelGaveUp(CallFailure("deadline_exceeded", f"the {self._budget:g}s time budget is used up",
-                                               "fatal"))
-            tally.attempts += 1
-            try:
-                completion = await client.chat.completions.create(
-                    model=model, messages=conversation, response_format=fmt, temperature=self.temperature,
-                    timeout=min(self._timeout, remaining))
-            except openai.OpenAIError as exc:
-                failure = classify(exc)
-            else:
-                if completion.usage is not None:
-                    tally.input_tokens += completion.usage.prompt_tokens or 0
-                    tally.output_tokens += completion.usage.completion_tokens or 0
-                return completion
-            if failure.scope != "retry" or retry >= self.policy.max_retries:
-                raise _ModelGaveUp(failure)
-            if self.policy.waits_too_long(failure.retry_after):
-                raise _ModelGaveUp(failure.with_note(
-                    f"Retry-After {failure.retry_after:g}s is over the {self.policy.retry_after_max_s:g}s limit"))
-            retry += 1
-            delay = self.policy.delay(retry, failure.retry_after)
-            if time.monotonic() + delay > tally.deadline:
-                raise _ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
-                                                 f"{self._budget:g}s time budget"))
-            log.warning("provider request failed, retrying",
-                        extra={"model": model, "error": failure.message, "retry": retry, "delay_s": round(delay, 3)})
-            await asyncio.sleep(delay)
+        async def send(timeout_s: float):
+            completion = await client.chat.completions.create(
+                model=model, messages=conversation, response_format=fmt, temperature=self.temperature,
+                timeout=timeout_s)
+            if completion.usage is not None:
+                tally.input_tokens += completion.usage.prompt_tokens or 0
+                tally.output_tokens += completion.usage.completion_tokens or 0
+            return completion
 
-    def _error(self, tally: CallTally) -> AIProviderError:
-        last = tally.failures[-1][1]
-        per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
-        message = (f"OpenAI-compatible API at {self.base_url} failed after {tally.attempts} "
-                   f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
-        return AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage())
+        return await with_retries(self._rules, tally, send)
 
 
 def _parsed(completion, output: type[T]) -> T:

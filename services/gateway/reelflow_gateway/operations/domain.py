@@ -16,7 +16,9 @@ from reelflow_contracts.messages.scene import (
     ApproveScene, SceneApproved, ScriptSegmented, SegmentationFailed, ShotPlanned, ShotPlanningFailed,
 )
 from reelflow_contracts.messages.script import ApproveScript, ScriptApproved, ScriptCreated, ScriptGenerationFailed
-from reelflow_contracts.messages.video import CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered
+from reelflow_contracts.messages.video import (
+    CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
+)
 
 TERMINAL = ("completed", "cancelled")
 STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")
@@ -212,6 +214,16 @@ class Operation:
                             options=VideoOptions.model_validate(self.options), requested_by=self.requester,
                             image_ids=tuple(image for s in self.scenes for image in s.approved.values()))]
 
+    def _video_requested(self, e: VideoRequested, at) -> list[Command]:
+        if e.video_id != self.video_id and self.status == "failed" and self.render == "failed":
+            # The user asked for the script's video again after this operation's render failed:
+            # that is the retry of the failed part, and its outcome is the operation's.
+            self.video_id = e.video_id
+            self.render = "running"
+            self._resume()
+            self._enter("render", at)
+        return []
+
     def _video_rendered(self, e: VideoRendered, at) -> list[Command]:
         if e.video_id != self.video_id:
             return []
@@ -252,6 +264,7 @@ _REACTIONS = {
     ImageGenerated: Operation._image_generated,
     ImageRejected: Operation._image_rejected,
     ImageApproved: Operation._image_approved,
+    VideoRequested: Operation._video_requested,
     VideoRendered: Operation._video_rendered,
     VideoFailed: Operation._video_failed,
     ScriptGenerationFailed: Operation._failed,

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from datetime import datetime, timezone
 from typing import Iterable, Mapping
 
@@ -39,6 +38,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import dead_letter_topic
+from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
 from reelflow_kit.logging import message_context
 from reelflow_kit.runtime import ServiceRuntime
@@ -268,51 +268,28 @@ class ReadModelConsumer:
     async def _apply_alone(self, item: Item) -> list[tuple]:
         """One event in its own transaction, as the kit's Consumer does: retried, then dead-lettered."""
         record, envelope, (apply, outcome_of) = item
-        settings = self.runtime.settings
-        attempt = transient = 0
         db = self.runtime.db
-        while True:
-            attempt += 1
+
+        async def attempt() -> list[tuple]:
             try:
-                with message_context(envelope.correlation_id, envelope.id):
-                    async with self.runtime.sessions.session() as session:
-                        async with await session.start_transaction():
-                            await record_applied(db, session, self.group, envelope.id, envelope.type)
-                            answer = await _project(db, session, envelope, apply, outcome_of)
-                return [answer]
+                async with self.runtime.sessions.session() as session:
+                    async with await session.start_transaction():
+                        await record_applied(db, session, self.group, envelope.id, envelope.type)
+                        return [await _project(db, session, envelope, apply, outcome_of)]
             except AlreadyApplied:
                 return []
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
-                    transient += 1
-                    attempt -= 1
-                    await asyncio.sleep(backoff_delay(min(transient, 4), settings.retry_backoff_s,
-                                                      settings.retry_backoff_max_s))
-                    continue
-                if attempt >= settings.handler_max_attempts:
-                    log.exception("projection failed, dead-lettering", extra={"ce_type": envelope.type})
-                    await self.dead_letter(record, f"handler failed after {attempt} attempts: "
-                                                   + "".join(traceback.format_exception_only(exc)).strip())
-                    return []
-                log.warning("projection failed, retrying", extra={"error": repr(exc), "attempt": attempt})
-                await asyncio.sleep(backoff_delay(attempt, settings.retry_backoff_s, settings.retry_backoff_max_s))
+
+        async def give_up(error: str) -> list[tuple]:
+            await self.dead_letter(record, error)
+            return []
+
+        with message_context(envelope.correlation_id, envelope.id):
+            return await with_message_retries(self.runtime.settings, attempt, give_up, what="projection")
 
     async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
         """The record to `<group>.dlq`, with the kit's `x-dlq-*` headers."""
-        headers = {k: (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
-        headers.update({
-            "x-dlq-error": error[:4000],
-            "x-dlq-source-topic": record.topic,
-            "x-dlq-source-partition": str(record.partition),
-            "x-dlq-source-offset": str(record.offset),
-            "x-dlq-group": self.group,
-        })
-        await self.runtime.broker.publish(record.value or b"", self.dlq_topic, key=record.key, headers=headers)
+        await dead_letter(self.runtime.broker, record, self.group, self.dlq_topic, error)
         self.dead_lettered += 1
-        log.error("message dead-lettered", extra={"dlq": self.dlq_topic, "error": error,
-                                                  "topic": record.topic, "offset": record.offset})
 
 
 def runs(items: list[Item], batched: Mapping[type[Message], ApplyMany]) -> list[list[Item]]:
