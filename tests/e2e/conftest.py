@@ -251,11 +251,15 @@ def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         empty_buckets(infra, app.buckets)
 
 
+def s3_client(infra: Infra):
+    return boto3.client("s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
+                        aws_secret_access_key=infra.s3_secret_key, region_name=infra.s3_region,
+                        config=Config(s3={"addressing_style": "path"}))
+
+
 def empty_buckets(infra: Infra, buckets: tuple[str, ...]) -> None:
     """Delete the session's buckets and what is in them."""
-    s3 = boto3.client("s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
-                      aws_secret_access_key=infra.s3_secret_key, region_name=infra.s3_region,
-                      config=Config(s3={"addressing_style": "path"}))
+    s3 = s3_client(infra)
     for bucket in buckets:
         try:
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):

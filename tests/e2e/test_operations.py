@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow
+from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow, s3_client
 from tests.e2e.helpers import HARBOR, KITCHEN, WEBHOOK_SECRET, User, assert_error, wait_attempt, wait_for
 from tests.support.processes import free_port
 from tests.support.video_probe import probe
@@ -120,6 +120,43 @@ def test_a_final_failure_fails_the_operation_visibly(reelflow: Reelflow, alice: 
     error = failed["errors"][-1]
     assert error["stage"] == "image_generation" and error["code"] == "max_attempts"
     assert str(IMAGE_MAX_ATTEMPTS) in error["message"] and error["at"]
+
+
+def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Reelflow, alice: User):
+    """One approved image's PNG is taken out of the image bucket, so the operation's render fails
+    after its tries; once it is back, asking for the script's video again is the retry: the
+    operation takes that video as its own and completes."""
+    operation_id = start(alice, content=HARBOR, auto_approve=False)
+    op = wait_status(alice, operation_id, "paused")
+    assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
+    wait_for(lambda: operation(alice, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
+             what="segmentation")
+    [scene] = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
+    assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    wait_for(lambda: (o := operation(alice, operation_id))["progress"]["images_generated"]
+             == o["progress"]["shots_planned"] > 0, timeout=120, what="every first image")
+    images = alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]
+    s3 = s3_client(reelflow.infra)
+    [key] = [item["Key"] for item in s3.list_objects_v2(Bucket=reelflow.image_bucket)["Contents"]
+             if images[0]["id"] in item["Key"]]
+    png = s3.get_object(Bucket=reelflow.image_bucket, Key=key)["Body"].read()
+    s3.delete_object(Bucket=reelflow.image_bucket, Key=key)
+    try:
+        for image in images:
+            assert alice.post(f"/api/images/{image['id']}/approve").status_code in (200, 202)
+        failed = wait_status(alice, operation_id, "failed", timeout=120)
+    finally:
+        s3.put_object(Bucket=reelflow.image_bucket, Key=key, Body=png, ContentType="image/png")
+    assert failed["stage"] == "render" and failed["progress"]["render"] == "failed"
+    assert failed["errors"][-1]["stage"] == "render"
+
+    retry = alice.post(f"/api/scripts/{op['script_id']}/create-video", json=FAST)
+    assert retry.status_code == 202, retry.text
+    wait_for(lambda: operation(alice, operation_id)["video_id"] == retry.json()["id"], timeout=60,
+             what="the operation taking the new video")
+    done = wait_status(alice, operation_id, "completed", "failed", timeout=240)
+    assert done["status"] == "completed", done["errors"]
+    assert done["result"]["video_id"] == retry.json()["id"] != failed["video_id"]
 
 
 def test_without_auto_approve_it_pauses_and_approving_over_http_resumes_it(reelflow: Reelflow, alice: User):
