@@ -97,16 +97,23 @@ def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow
     assert_video_shows_every_shot(alice, done, tmp_path)
 
 
+def one_scene_approved_by_hand(user: User) -> tuple[str, dict]:
+    """An operation without auto_approve for the one-scene HARBOR, its script and scene approved
+    over HTTP; its id and the scene."""
+    operation_id = start(user, content=HARBOR, auto_approve=False)
+    op = wait_status(user, operation_id, "paused")
+    assert user.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
+    wait_for(lambda: operation(user, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
+             what="segmentation")
+    [scene] = user.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
+    assert user.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    return operation_id, scene
+
+
 def test_a_final_failure_fails_the_operation_visibly(reelflow: Reelflow, alice: User):
     """Rejecting one shot's image past the attempts cap ends in ImageGenerationFailed: the operation
     says `failed`, in which stage and why, instead of waiting for an image that will never come."""
-    operation_id = start(alice, content=HARBOR, auto_approve=False)
-    op = wait_status(alice, operation_id, "paused")
-    assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
-    wait_for(lambda: operation(alice, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
-             what="segmentation")
-    [scene] = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
-    assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    operation_id, scene = one_scene_approved_by_hand(alice)
     shot = wait_for(lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
                     timeout=60, what="shots")
     image = wait_attempt(alice, scene["id"], shot["id"], 1)
@@ -126,13 +133,7 @@ def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Ree
     """One approved image's PNG is taken out of the image bucket, so the operation's render fails
     after its tries; once it is back, asking for the script's video again is the retry: the
     operation takes that video as its own and completes."""
-    operation_id = start(alice, content=HARBOR, auto_approve=False)
-    op = wait_status(alice, operation_id, "paused")
-    assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
-    wait_for(lambda: operation(alice, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
-             what="segmentation")
-    [scene] = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
-    assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
+    operation_id, scene = one_scene_approved_by_hand(alice)
     wait_for(lambda: (o := operation(alice, operation_id))["progress"]["images_generated"]
              == o["progress"]["shots_planned"] > 0, timeout=120, what="every first image")
     images = alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]
@@ -150,7 +151,7 @@ def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Ree
     assert failed["stage"] == "render" and failed["progress"]["render"] == "failed"
     assert failed["errors"][-1]["stage"] == "render"
 
-    retry = alice.post(f"/api/scripts/{op['script_id']}/create-video", json=FAST)
+    retry = alice.post(f"/api/scripts/{failed['script_id']}/create-video", json=FAST)
     assert retry.status_code == 202, retry.text
     wait_for(lambda: operation(alice, operation_id)["video_id"] == retry.json()["id"], timeout=60,
              what="the operation taking the new video")

@@ -7,6 +7,7 @@ Each test starts again what it stopped, so the session's services are up for the
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -49,6 +50,45 @@ def test_gateway_restart_keeps_the_read_model_and_tokens(reelflow: Reelflow, ali
         assert [s["id"] for s in listed["items"]] == [script["id"]]
         reelflow.wait_writes_flow()
         assert again.post(f"/api/scripts/{script['id']}/approve").json()["status"] == "approved"
+
+
+def test_a_stopping_gateway_does_not_wait_for_requests_held_open(reelflow: Reelflow, alice: User) -> None:
+    """SIGTERM with a GET held for two minutes (Prefer: wait) still open: the gateway cuts it off
+    after its shutdown grace and exits by itself, long before the GET would have ended."""
+    script = alice.create(SCRIPT, "held at the stop")
+    path = f"/api/scripts/{script['id']}/scenes"
+    tag = alice.get(path).headers["etag"]
+    outcome: list = []
+
+    def hold() -> None:
+        try:
+            with httpx.Client(base_url=reelflow.base_url, timeout=180) as client:
+                outcome.append(client.get(path, headers={**alice.headers, "If-None-Match": tag,
+                                                         "Prefer": "wait=120"}).status_code)
+        except httpx.TransportError as exc:
+            outcome.append(exc)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        time.sleep(1)
+        assert not outcome  # held
+        assert reelflow.gateway and reelflow.gateway.proc
+        process = reelflow.gateway.proc
+        log = reelflow.log_dir / "gateway.log"
+        logged_before = log.stat().st_size
+        os.killpg(process.pid, signal.SIGTERM)
+        # uvicorn ends by re-raising the signal once it has shut down cleanly
+        assert process.wait(60) in (0, -signal.SIGTERM)  # not hung on the held GET
+        with log.open("rb") as logged:
+            logged.seek(logged_before)
+            assert b"Application shutdown complete" in logged.read()
+        holder.join(30)
+        assert outcome and not holder.is_alive()  # the held GET ended with the process
+    finally:
+        reelflow.kill_gateway()
+        reelflow.start_gateway()
+    reelflow.wait_writes_flow()
 
 
 def assert_unreachable(base_url: str) -> None:

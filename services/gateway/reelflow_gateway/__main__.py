@@ -16,7 +16,8 @@ def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
     uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                loop="auto", http="auto", log_config=None, access_log=False, server_header=False)
+                loop="auto", http="auto", log_config=None, access_log=False, server_header=False,
+                timeout_graceful_shutdown=settings.shutdown_grace_s)
 
 
 if __name__ == "__main__":

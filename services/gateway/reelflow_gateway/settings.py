@@ -16,6 +16,10 @@ class Settings(KitSettings):
 
     http_host: str = Field(default="127.0.0.1", description="where the REST API listens (0.0.0.0 in a container)")
     http_port: int = Field(default=8080, description="the REST API's port (and /healthz)")
+    shutdown_grace_s: int = Field(
+        default=5, ge=1, description="on SIGTERM, requests still open this long after (held GETs, event streams) "
+                                       "are cut off, so a stop never waits on a client",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="browser origins allowed to call the API: a JSON list or comma-separated",
