@@ -51,6 +51,10 @@ def test_a_script_becomes_a_video_in_one_call(reelflow: Reelflow, alice: User, b
     assert progress["scenes_segmented"] == progress["scenes_approved"] == 2
     assert progress["images_approved"] == progress["shots_planned"] > 0 and progress["render"] == "done"
     assert done["stage_seconds"]["render"] >= 0 and done["result"]["script_id"] == done["script_id"]
+    [drawn] = [u for u in done["usage_by_model"] if u["model"] == "storyboard"]  # the local image model
+    assert drawn["provider"] == "local" and drawn["images"] == progress["images_generated"]
+    assert done["cost"] == {"currency": "USD", "total": 0.0, "unpriced_models": [],
+                            "by_model": [{"provider": "local", "model": "storyboard", "amount": 0.0}]}
 
     assert_video_shows_every_shot(alice, done, tmp_path)
     scenes = alice.get(f"/api/scripts/{done['script_id']}/scenes").json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import VideoOptions
 from reelflow_contracts.messages.image import ApproveImage, ImageApproved, ImageGenerated, ImageGenerationFailed
 from reelflow_contracts.messages.scene import ApproveScene, SceneApproved, ScriptSegmented, ShotPlanned
@@ -107,6 +108,25 @@ def test_a_failed_render_resumes_when_the_user_asks_for_the_video_again():
     assert (op.status, op.render, op.video_id) == ("running", "running", "retry-1")
     op.apply(rendered_video("retry-1"), AT)
     assert op.status == "completed" and op.result["video_id"] == "retry-1"
+
+
+def test_usage_is_totalled_per_provider_and_model_for_the_cost():
+    op = operation()
+    op.apply(ScriptCreated(script_id=S, owner_id="u", title="T", content="INT. A - DAY\n\nx", origin="ai",
+                           created_at=AT, usage=Usage(provider="openai", model="writer", input_tokens=400,
+                                                      output_tokens=1200)), AT)
+    op.apply(ScriptSegmented(script_id=S, scene_ids=("a",), method="sluglines",
+                             usage=Usage(provider="local", model="local-segmenter-v1")), AT)  # nothing used
+    for attempt in (1, 2):
+        op.apply(generated("a", 1, attempt).model_copy(
+            update={"usage": Usage(provider="openai", model="painter", images=1)}), AT)
+    assert op.usage_by_model == [
+        {"provider": "openai", "model": "writer", "input_tokens": 400, "output_tokens": 1200, "images": 0,
+         "audio_seconds": 0.0},
+        {"provider": "openai", "model": "painter", "input_tokens": 0, "output_tokens": 0, "images": 2,
+         "audio_seconds": 0.0},
+    ]
+    assert op.usage["images"] == 2 and from_document(to_document(op)).usage_by_model == op.usage_by_model
 
 
 def test_cancelled_operations_issue_nothing_and_documents_round_trip():

@@ -62,7 +62,8 @@ def build(settings: Settings) -> AppState:
 
     # The operations process manager: its own group, so it never waits on the read model.
     undriven = Undriven()
-    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven), skip=undriven.skips)
+    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven, settings.price_list()),
+                    skip=undriven.skips)
     webhook_secret: list[str] = []
 
     async def secret_of() -> str:

@@ -10,6 +10,8 @@ from pydantic_settings import NoDecode
 
 from reelflow_kit.settings import KitSettings
 
+from reelflow_gateway.operations.costs import ModelPrice, PriceList
+
 
 class Settings(KitSettings):
     service_name: str = "gateway"
@@ -29,6 +31,12 @@ class Settings(KitSettings):
         description="larger request bodies get 413; leaves room for a 200 KB script sent with every character JSON-escaped",
     )
 
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description="what AI models cost, for operations' `cost`: JSON, model -> {input_per_mtok, output_per_mtok, "
+                    "per_image, per_audio_minute}; a model not listed is reported as unpriced, local work is free",
+    )
+    price_currency: str = Field(default="USD", min_length=1, max_length=8, description="the currency of `prices`")
     webhook_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 key signing operation webhooks; generated and kept in the database when unset")
     webhook_max_attempts: int = Field(default=8, ge=1, description="deliveries tried before a webhook is given up")
@@ -68,3 +76,6 @@ class Settings(KitSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    def price_list(self) -> PriceList:
+        return PriceList(self.prices, self.price_currency)

@@ -26,6 +26,7 @@ from reelflow_contracts.messages.script import CreateScript, GenerateScript
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
+from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS
@@ -64,7 +65,7 @@ class OperationAccepted(BaseModel):
     status: str
 
 
-def body(op: Operation, doc: dict) -> dict:
+def body(op: Operation, doc: dict, prices: PriceList) -> dict:
     result = None
     if op.result:
         result = {**{k: v for k, v in op.result.items() if k != "media_key"},
@@ -77,6 +78,7 @@ def body(op: Operation, doc: dict) -> dict:
                     "shots_planned": len(s.shots), "images_generated": len(s.generated),
                     "images_approved": len(s.approved)} for s in op.scenes],
         "errors": op.errors, "result": result, "usage": usage_totals(op).model_dump(),
+        "usage_by_model": op.usage_by_model, "cost": prices.cost(op.usage_by_model),
         "stage_seconds": stage_seconds(op).model_dump(), "webhook": doc.get("webhook"),
         "created_at": op.created_at, "updated_at": op.updated_at,
     }
@@ -141,7 +143,7 @@ async def start_operation(payload: OperationIn, request: Request, user: CurrentU
             responses=responses(404))
 async def get_operation(operation_id: str, user: CurrentUser, state: State):
     doc = await owned(state, user, operation_id)
-    return json_response(body(from_document(doc), doc))
+    return json_response(body(from_document(doc), doc, state.settings.price_list()))
 
 
 @router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
@@ -150,12 +152,14 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
     """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends."""
     await owned(state, user, operation_id)
 
+    prices = state.settings.price_list()
+
     async def stream():
         seen = None
         while True:
             doc = await state.runtime.db[OPERATIONS].find_one({"_id": operation_id})
             op = from_document(doc)
-            snapshot = json.dumps(body(op, doc), default=str)
+            snapshot = json.dumps(body(op, doc, prices), default=str)
             if snapshot != seen:
                 seen = snapshot
                 yield f"event: progress\ndata: {snapshot}\n\n"
@@ -182,4 +186,4 @@ async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
                                                                                 if k in doc}, session=tx.session)
         tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
                                    usage=usage_totals(op), cancelled_at=op.updated_at))
-    return json_response(body(op, doc))
+    return json_response(body(op, doc, state.settings.price_list()))

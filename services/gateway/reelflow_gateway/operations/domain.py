@@ -58,6 +58,8 @@ class Operation:
     errors: list[dict] = field(default_factory=list)
     usage: dict = field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0, "images": 0,
                                                  "audio_seconds": 0.0})
+    usage_by_model: list[dict] = field(default_factory=list)
+    """Per provider and model: input_tokens, output_tokens, images, audio_seconds (for costs)."""
     stage_times: dict = field(default_factory=dict)
     """stage -> [first event time, last event time] (ISO strings)"""
     updated_at: datetime | None = None
@@ -133,6 +135,18 @@ class Operation:
         self.usage["output_tokens"] += usage.output_tokens
         self.usage["images"] += usage.images
         self.usage["audio_seconds"] = round(self.usage["audio_seconds"] + usage.audio_seconds, 3)
+        if not (usage.input_tokens or usage.output_tokens or usage.images or usage.audio_seconds):
+            return
+        line = next((u for u in self.usage_by_model
+                     if (u["provider"], u["model"]) == (usage.provider, usage.model)), None)
+        if line is None:
+            line = {"provider": usage.provider, "model": usage.model, "input_tokens": 0, "output_tokens": 0,
+                    "images": 0, "audio_seconds": 0.0}
+            self.usage_by_model.append(line)
+        line["input_tokens"] += usage.input_tokens
+        line["output_tokens"] += usage.output_tokens
+        line["images"] += usage.images
+        line["audio_seconds"] = round(line["audio_seconds"] + usage.audio_seconds, 3)
 
     # -- reactions ---------------------------------------------------------------------------
 

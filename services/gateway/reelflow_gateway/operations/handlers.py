@@ -13,6 +13,7 @@ import httpx
 
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
+from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
 from reelflow_gateway.operations.events import state_event
 from reelflow_kit.clock import now
@@ -49,19 +50,19 @@ class Undriven:
             self._ids.popitem(last=False)
 
 
-def script_event_handler(undriven: Undriven) -> Handler:
+def script_event_handler(undriven: Undriven, prices: PriceList) -> Handler:
     async def on_script_event(ctx: HandlerContext) -> None:
         script_id = ctx.message.script_id
         if await ctx.db[OPERATIONS].find_one({"script_id": script_id, "status": {"$nin": list(TERMINAL)}},
                                              projection={"_id": 1}) is None:
             undriven.add(script_id)  # not driven by an operation, or its operation ended
             return
-        await advance(ctx)
+        await advance(ctx, prices)
 
     return on_script_event
 
 
-async def advance(ctx: HandlerContext) -> None:
+async def advance(ctx: HandlerContext, prices: PriceList) -> None:
     """The operation of the event's script takes the event: its commands and state change, at once."""
     event = ctx.message
     async with ctx.transaction() as tx:
@@ -76,7 +77,7 @@ async def advance(ctx: HandlerContext) -> None:
             tx.emit(state_event(op, at))
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
             await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
-                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc)})
+                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)})
 
 
 def _private(doc: dict) -> dict:
@@ -84,9 +85,10 @@ def _private(doc: dict) -> dict:
     return {k: doc[k] for k in ("webhook_url", "webhook") if k in doc}
 
 
-def summary(op, doc: dict) -> dict:
+def summary(op, doc: dict, prices: PriceList) -> dict:
     return {"id": op.id, "status": op.status, "stage": op.stage, "script_id": op.script_id,
-            "result": op.result, "errors": op.errors, "usage": op.usage, "progress": op.progress()}
+            "result": op.result, "errors": op.errors, "usage": op.usage, "cost": prices.cost(op.usage_by_model),
+            "progress": op.progress()}
 
 
 async def ensure_operation_indexes(db) -> None:
@@ -94,9 +96,9 @@ async def ensure_operation_indexes(db) -> None:
     await db[OPERATIONS].create_index([("owner_id", 1), ("created_at", -1)])
 
 
-def operation_handlers(undriven: Undriven) -> dict[type, Handler]:
+def operation_handlers(undriven: Undriven, prices: PriceList) -> dict[type, Handler]:
     """The process manager's handlers; consume them with `skip=undriven.skips`."""
-    on_script_event = script_event_handler(undriven)
+    on_script_event = script_event_handler(undriven, prices)
     return {event_type: on_script_event for event_type in HANDLED_EVENTS}
 
 
