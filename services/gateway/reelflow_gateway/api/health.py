@@ -21,6 +21,7 @@ async def healthz(state: State):
         "group": state.settings.read_model_group,
         "assigned_partitions": assigned_partitions(state),
         "waiting_requests": len(state.waiters),
+        "held_reads": len(state.read_model.changes),
     }
     return json_response(report, 200 if report["status"] == "ok" else 503)
 
