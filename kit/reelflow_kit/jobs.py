@@ -4,7 +4,8 @@ A message handler enqueues a job in its transaction and returns at once, so the 
 serving the bus and commits offsets in order. Workers in every instance of the service claim
 jobs with a lease (an atomic find-and-update), so several jobs run at once (bounded per
 process) and instances share the work. A worker keeps extending its lease while the job runs;
-if the process dies, the lease expires and another worker runs the job again. The job's
+if the process dies, another worker runs the job again: as soon as the session registry finds
+the process dead (`release_jobs_of`), or at the latest when the lease expires. The job's
 result (state change, emitted events, `done`) commits in one transaction that first checks the
 lease is still held, so a job's outcome is applied once.
 
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
@@ -38,6 +40,17 @@ log = logging.getLogger(__name__)
 
 JOBS = "jobs"
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+async def release_jobs_of(db: AsyncDatabase, instance_id: str) -> int:
+    """The jobs a dead instance was running, back in the queue now (the attempt it made counts)."""
+    result = await db[JOBS].update_many(
+        {"status": RUNNING, "lease_owner": {"$regex": f"^{re.escape(instance_id)}/"}},
+        {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""}})
+    if result.modified_count:
+        log.warning("jobs of a dead instance queued again", extra={"dead_instance": instance_id,
+                                                                   "jobs": result.modified_count})
+    return result.modified_count
 
 
 class RetryLater(Exception):

@@ -16,7 +16,7 @@ from reelflow_contracts.topics import ALL_TOPICS
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
 from reelflow_kit.bus.consumer import Consumer
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
-from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes
+from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes, release_jobs_of
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
 from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes
@@ -119,6 +119,7 @@ class ServiceRuntime:
             await hook(self)
         if self.job_pools:
             await ensure_job_indexes(self.db)
+            self.sessions.on_dead(lambda instance: release_jobs_of(self.db, instance))
         await self.sessions.reap()  # before anything writes: free what a dead predecessor locked
         self.sessions.start()
         await self.broker.start()

@@ -6,7 +6,9 @@ writes (measured: minutes, whatever `maxTimeMS` says), so a job claim or a redel
 could hang long after the process died. Each process therefore records the logical session ids
 it opens transactions in, with a heartbeat, in its service's `instances` collection. Every
 instance looks for instances whose heartbeat stopped and ends their sessions (`killSessions`
-aborts their open transactions and releases their locks), then forgets them.
+aborts their open transactions and releases their locks), lets the runtime hand their other
+work back (`on_dead`: their leased jobs go back to the queue at once, rather than when the lease
+runs out), then forgets them.
 
 A live process paused longer than `dead_after_s` has its transactions aborted too: they fail
 as transient errors and are retried, so nothing is lost; it re-registers at its next beat.
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -27,6 +29,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 log = logging.getLogger(__name__)
 
 INSTANCES = "instances"
+
+DeadHook = Callable[[str], Awaitable[object]]
+"""Called with a dead instance's id, after its sessions were ended."""
 
 
 class SessionRegistry:
@@ -39,6 +44,10 @@ class SessionRegistry:
         self._dead_after = timedelta(seconds=dead_after_s)
         self._known: dict[bytes, dict] = {}
         self._task: asyncio.Task | None = None
+        self._on_dead: list[DeadHook] = []
+
+    def on_dead(self, hook: DeadHook) -> None:
+        self._on_dead.append(hook)
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncClientSession]:
@@ -68,6 +77,8 @@ class SessionRegistry:
         async for doc in self._instances.find({"heartbeat_at": {"$lt": stale}}):
             if doc.get("lsids"):
                 await self._client.admin.command("killSessions", doc["lsids"])
+            for hook in self._on_dead:  # after the sessions: their locks no longer hold these writes up
+                await hook(doc["_id"])
             await self._instances.delete_one({"_id": doc["_id"], "heartbeat_at": doc["heartbeat_at"]})
             log.warning("ended the sessions of a dead instance",
                         extra={"dead_instance": doc["_id"], "sessions": len(doc.get("lsids", ()))})
