@@ -64,13 +64,18 @@ def test_an_operation_survives_any_service_killed_midway(reelflow: Reelflow, ali
     done = wait_status(alice, operation_id, "completed", "failed", timeout=RECOVERY_S)
     assert done["status"] == "completed", done["errors"]
     script_id = done["script_id"]
+    # The operation runs on its own consumer group: the read model (another group) may still be
+    # catching up, e.g. after the gateway was killed inside one of its transactions.
+    reelflow.wait_writes_flow()
+    video = wait_for(lambda: (v := alice.get(f"/api/scripts/{script_id}/video").json()).get("status") == "approved"
+                     and v, timeout=60, what="the video in the read model")
+    assert video["id"] == done["video_id"]  # one video, the operation's
     scenes = alice.get(f"/api/scripts/{script_id}/scenes").json()["items"]
     assert len(scenes) == 2 == done["progress"]["scenes_segmented"]  # no duplicate scenes
     for scene in scenes:
         shots = alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"]
         assert len(shots) == shots[0]["shot_count"] == len({s["id"] for s in shots})  # no duplicate shots
-        images = alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]
-        assert sorted(i["shot_id"] for i in images) == sorted(s["id"] for s in shots)  # one image per shot
+        images = wait_for(lambda: (i := alice.get(f"/api/scenes/{scene['id']}/images").json()["items"])
+                          and sorted(x["shot_id"] for x in i) == sorted(s["id"] for s in shots) and i,
+                          timeout=30, what=f"one image per shot of scene {scene['id']}")  # never two
         assert all(i["attempt"] == 1 for i in images)
-    video = alice.get(f"/api/scripts/{script_id}/video").json()
-    assert video["id"] == done["video_id"] and video["status"] == "approved"  # one video, the operation's
