@@ -26,6 +26,7 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
         ("/api/scripts/{script_id}", "get"): {"200", "401", "404"},
         ("/api/scripts/{script_id}", "put"): {"200", "202", "401", "404", "409", "422"},
         ("/api/scripts/{script_id}/approve", "post"): {"200", "202", "401", "404", "409"},
+        ("/api/scripts/{script_id}/usage", "get"): {"200", "401", "404"},
         ("/api/scripts/{script_id}/scenes", "get"): {"200", "304", "401", "404", "422"},
         ("/api/scenes/{scene_id}", "get"): {"200", "401", "404"},
         ("/api/scenes/{scene_id}", "put"): {"200", "202", "401", "404", "409", "413", "422"},

@@ -55,6 +55,11 @@ def test_a_script_becomes_a_video_in_one_call(reelflow: Reelflow, alice: User, b
     assert drawn["provider"] == "local" and drawn["images"] == progress["images_generated"]
     assert done["cost"] == {"currency": "USD", "total": 0.0, "unpriced_models": [],
                             "by_model": [{"provider": "local", "model": "storyboard", "amount": 0.0}]}
+    spent = alice.get(f"/api/scripts/{done['script_id']}/usage").json()  # the same, kept by the read model
+    assert [(u["provider"], u["model"], u["images"]) for u in spent["usage"]] == [
+        ("local", "storyboard", progress["images_generated"])]
+    assert spent["cost"] == done["cost"] and done["usage"]["cost_usd"] == 0.0
+    assert bob.get(f"/api/scripts/{done['script_id']}/usage").status_code == 404
 
     assert_video_shows_every_shot(alice, done, tmp_path)
     scenes = alice.get(f"/api/scripts/{done['script_id']}/scenes").json()

@@ -24,6 +24,7 @@ from reelflow_gateway.media import MediaStore, media_executor
 from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.scenes import ScenesView, ensure_scene_indexes
 from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
+from reelflow_gateway.readmodel.usage import ensure_usage_indexes
 from reelflow_gateway.readmodel.videos import VideosView, ensure_video_indexes
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.state import AppState
@@ -81,6 +82,7 @@ def build(settings: Settings) -> AppState:
         await ensure_image_indexes(rt.db)
         await ensure_video_indexes(rt.db)
         await ensure_outcome_indexes(rt.db)
+        await ensure_usage_indexes(rt.db)
         await ensure_command_indexes(rt.db)
         await ensure_operation_indexes(rt.db)
         webhook_secret.append(await resolve_secret(

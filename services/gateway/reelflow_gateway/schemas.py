@@ -124,6 +124,34 @@ class ScriptOut(BaseModel):
     segmentation: SegmentationOut
 
 
+class UsageLineOut(BaseModel):
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    images: int
+    audio_seconds: float
+
+
+class CostLineOut(BaseModel):
+    provider: str
+    model: str
+    amount: float
+
+
+class CostOut(BaseModel):
+    currency: str
+    total: float = Field(description="what the priced models cost (REELFLOW_PRICES); local work is free")
+    by_model: list[CostLineOut]
+    unpriced_models: list[str] = Field(description="models used that have no price: not in the total")
+
+
+class ScriptUsageOut(BaseModel):
+    script_id: str
+    usage: list[UsageLineOut] = Field(description="AI usage of every event of the script, per provider and model")
+    cost: CostOut
+
+
 class ScriptPage(BaseModel):
     items: list[ScriptOut] = Field(description="newest first")
     total: int = Field(description="how many scripts the caller has in all")

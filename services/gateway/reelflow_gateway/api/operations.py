@@ -77,7 +77,7 @@ def body(op: Operation, doc: dict, prices: PriceList) -> dict:
         "scenes": [{"scene_id": s.scene_id, "order": s.order, "status": s.status, "shot_count": s.shot_count,
                     "shots_planned": len(s.shots), "images_generated": len(s.generated),
                     "images_approved": len(s.approved)} for s in op.scenes],
-        "errors": op.errors, "result": result, "usage": usage_totals(op).model_dump(),
+        "errors": op.errors, "result": result, "usage": usage_totals(op, prices).model_dump(),
         "usage_by_model": op.usage_by_model, "cost": prices.cost(op.usage_by_model),
         "stage_seconds": stage_seconds(op).model_dump(), "webhook": doc.get("webhook"),
         "created_at": op.created_at, "updated_at": op.updated_at,
@@ -185,5 +185,5 @@ async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
         await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | {k: doc[k] for k in ("webhook_url",)
                                                                                 if k in doc}, session=tx.session)
         tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
-                                   usage=usage_totals(op), cancelled_at=op.updated_at))
+                                   usage=usage_totals(op, state.settings.price_list()), cancelled_at=op.updated_at))
     return json_response(body(op, doc, state.settings.price_list()))

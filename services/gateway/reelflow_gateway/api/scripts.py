@@ -21,7 +21,8 @@ from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.outcomes import find_outcome
 from reelflow_gateway.readmodel.public import page, script_body
-from reelflow_gateway.schemas import ScriptCreateIn, ScriptOut, ScriptPage, ScriptUpdateIn
+from reelflow_gateway.readmodel.usage import usage_of
+from reelflow_gateway.schemas import ScriptCreateIn, ScriptOut, ScriptPage, ScriptUpdateIn, ScriptUsageOut
 from reelflow_gateway.state import AppState
 
 router = APIRouter(prefix="/scripts", tags=["scripts"], responses=responses(401, 503))
@@ -102,6 +103,17 @@ async def get_script(script_id: str, user: CurrentUser, state: State):
     if doc is None:
         raise await not_found(state, user, script_id)
     return json_response(script_body(doc))
+
+
+@router.get("/{script_id}/usage", response_model=ScriptUsageOut, summary="What AI one of your scripts used, and its cost",
+            responses=responses(404))
+async def get_script_usage(script_id: str, user: CurrentUser, state: State):
+    """Every event of the script that used AI (writing it, segmenting it, planning shots, drawing
+    images, narrating), per provider and model, priced with `REELFLOW_PRICES`."""
+    if not (valid_id(script_id) and await state.scripts.owns(user, script_id)):
+        raise await not_found(state, user, script_id)
+    usage = await usage_of(state.runtime.db, script_id)
+    return json_response({"script_id": script_id, "usage": usage, "cost": state.settings.price_list().cost(usage)})
 
 
 @router.put("/{script_id}", response_model=ScriptOut, summary="Edit a draft (title, content and/or aspect)",

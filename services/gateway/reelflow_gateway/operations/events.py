@@ -8,11 +8,14 @@ from reelflow_contracts.messages.operation import (
     OperationCompleted, OperationFailed, OperationProgress, OperationProgressed, SceneProgress, StageSeconds,
     UsageTotals,
 )
+from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.domain import Operation
 
 
-def usage_totals(op: Operation) -> UsageTotals:
-    return UsageTotals(**op.usage)
+def usage_totals(op: Operation, prices: PriceList) -> UsageTotals:
+    """`cost_usd` is the priced total when the price list is in US dollars (0 otherwise)."""
+    cost = prices.cost(op.usage_by_model)
+    return UsageTotals(**op.usage, cost_usd=cost["total"] if cost["currency"] == "USD" else 0.0)
 
 
 def stage_seconds(op: Operation) -> StageSeconds:
@@ -23,21 +26,21 @@ def stage_seconds(op: Operation) -> StageSeconds:
     return StageSeconds(**{stage: round(span(stage), 3) for stage in StageSeconds.model_fields})
 
 
-def state_event(op: Operation, at: datetime):
+def state_event(op: Operation, at: datetime, prices: PriceList):
     """The event for the operation's state after a change."""
     if op.status == "completed":
         return OperationCompleted(script_id=op.script_id, operation_id=op.id, video_id=op.result["video_id"],
                                   media_key=op.result["media_key"], duration_s=op.result["duration_s"],
-                                  stage_seconds=stage_seconds(op), usage=usage_totals(op), completed_at=at)
+                                  stage_seconds=stage_seconds(op), usage=usage_totals(op, prices), completed_at=at)
     if op.status == "failed":
         last = op.errors[-1]
         return OperationFailed(script_id=op.script_id, operation_id=op.id, stage=last["stage"], code=last["code"],
-                               error=last["message"], usage=usage_totals(op), failed_at=at)
+                               error=last["message"], usage=usage_totals(op, prices), failed_at=at)
     progress = op.progress()
     progress.pop("shots_total")
     return OperationProgressed(
         script_id=op.script_id, operation_id=op.id, status=op.status, stage=op.stage, waiting_for=op.waiting_for,
-        progress=OperationProgress(**progress), usage=usage_totals(op),
+        progress=OperationProgress(**progress), usage=usage_totals(op, prices),
         scenes=tuple(SceneProgress(scene_id=s.scene_id, order=s.order,
                                    status="approved" if s.status == "approved" else "pending",
                                    shots_planned=len(s.shots), images_generated=len(s.generated),

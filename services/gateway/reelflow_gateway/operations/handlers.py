@@ -74,7 +74,7 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
             tx.emit(command)
         await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | _private(doc), session=tx.session)
         if (op.status, op.stage, op.waiting_for, json.dumps(op.progress())) != before:
-            tx.emit(state_event(op, at))
+            tx.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
             await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
                               {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)})

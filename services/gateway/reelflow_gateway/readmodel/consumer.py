@@ -12,6 +12,8 @@ The delivery rules are the kit's (docs/architecture.md), with the same inbox col
 - offsets are committed only after the batch's transaction committed (at-least-once);
 - each event id is recorded in the inbox (`<group>/<ce_id>`) in that transaction, so a
   redelivered or replayed event changes nothing;
+- the AI usage the events carry is added to their scripts' totals in that transaction too
+  (`usage.py`);
 - a record that is not a valid CloudEvent of a known type goes to `<group>.dlq` with the error in
   its headers; a well-formed message of an unknown type, or of a type the read model does not
   project, is skipped;
@@ -46,6 +48,7 @@ from reelflow_kit.store.inbox import INBOX, AlreadyApplied, inbox_key, record_ap
 
 from reelflow_gateway.readmodel.changes import ViewChanges, subjects_of
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, store_outcome
+from reelflow_gateway.readmodel.usage import add_usage
 from reelflow_gateway.readmodel.projector import Apply, ApplyMany, OutcomeOf
 
 log = logging.getLogger(__name__)
@@ -247,6 +250,7 @@ class ReadModelConsumer:
                     ordered=True, session=session)
                 for run in runs(fresh, self._batched):
                     answers += await self._apply_run(session, run)
+                await add_usage(db, session, (envelope for _, envelope, _ in fresh))
         return answers
 
     async def _apply_run(self, session, run: list[Item]) -> list[tuple]:
@@ -275,7 +279,9 @@ class ReadModelConsumer:
                 async with self.runtime.sessions.session() as session:
                     async with await session.start_transaction():
                         await record_applied(db, session, self.group, envelope.id, envelope.type)
-                        return [await _project(db, session, envelope, apply, outcome_of)]
+                        answer = await _project(db, session, envelope, apply, outcome_of)
+                        await add_usage(db, session, [envelope])
+                        return [answer]
             except AlreadyApplied:
                 return []
 
