@@ -9,9 +9,11 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import datetime, timedelta, timezone
 
 from pymongo import AsyncMongoClient
 
+from reelflow_kit.jobs import JOBS, release_jobs_of
 from reelflow_kit.store.sessions import INSTANCES, SessionRegistry
 
 CHILD = textwrap.dedent("""
@@ -57,4 +59,30 @@ async def test_the_sessions_of_a_killed_instance_are_ended_and_its_locks_release
         assert await client[database][INSTANCES].count_documents({}) == 0
         assert await survivor.reap() == 0
 
+        await client.drop_database(database)
+
+
+async def test_the_jobs_of_a_dead_instance_are_queued_again_at_once(infra, unique):
+    """A job leased for an hour by an instance that stopped beating is back in the queue as soon
+    as the instance is found dead, not when its lease runs out; other instances' jobs stay put."""
+    database = f"sessions_{unique}"
+    long_ago = datetime.now(timezone.utc) - timedelta(minutes=5)
+    lease_until = datetime.now(timezone.utc) + timedelta(hours=1)
+    async with AsyncMongoClient(infra.mongo_uri) as client:
+        db = client[database]
+        await db[INSTANCES].insert_one({"_id": "dead-1", "heartbeat_at": long_ago, "lsids": []})
+        await db[JOBS].insert_many([
+            {"_id": "mine", "kind": "render", "status": "running", "lease_owner": "dead-1/render",
+             "lease_until": lease_until, "attempts": 1},
+            {"_id": "other", "kind": "render", "status": "running", "lease_owner": "dead-10/render",
+             "lease_until": lease_until, "attempts": 1},
+        ])
+        survivor = SessionRegistry(client, db, "survivor", dead_after_s=15)
+        survivor.on_dead(lambda instance: release_jobs_of(db, instance))
+        assert await survivor.reap() == 1
+
+        mine, other = await db[JOBS].find_one({"_id": "mine"}), await db[JOBS].find_one({"_id": "other"})
+        assert mine["status"] == "queued" and "lease_owner" not in mine and mine["attempts"] == 1
+        assert other["status"] == "running" and other["lease_owner"] == "dead-10/render"
+        assert await db[INSTANCES].count_documents({}) == 0
         await client.drop_database(database)
