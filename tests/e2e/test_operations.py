@@ -84,7 +84,7 @@ def assert_video_shows_every_shot(user: User, done: dict, tmp_path: Path) -> Non
 
 def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow: Reelflow, alice: User,
                                                                         tmp_path: Path):
-    operation_id = start(alice, premise="Two friends race paper boats down a rainy street")
+    operation_id = start(alice, premise="Two friends race paper boats down a rainy street", target_scenes=3)
     stages, end = [], None
     with httpx.Client(base_url=reelflow.base_url, timeout=300) as client:
         with client.stream("GET", f"/api/operations/{operation_id}/events", headers=alice.headers) as stream:
@@ -103,6 +103,7 @@ def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow
     done = operation(alice, operation_id)
     script = alice.get(f"/api/scripts/{done['script_id']}").json()
     assert script["origin"] == "ai" and script["content"].strip()
+    assert done["progress"]["scenes_segmented"] == 3  # as asked
     assert_video_shows_every_shot(alice, done, tmp_path)
 
 
@@ -268,6 +269,8 @@ def test_a_webhook_refused_at_first_is_retried_until_delivered(reelflow: Reelflo
 
 def test_bad_operation_requests_get_clear_errors(reelflow: Reelflow, alice: User):
     assert "exactly one" in assert_error(alice.post("/api/operations", json={"content": "x", "premise": "y"}), 422)["detail"]
+    assert "premise" in assert_error(alice.post("/api/operations", json={"content": "x", "target_scenes": 2}),
+                                     422)["detail"]
     assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": "ftp://example.com/x"}), 422)
     gateway_itself = f"{reelflow.base_url}/api/scripts"
     assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": gateway_itself}), 422)

@@ -41,6 +41,8 @@ class OperationIn(BaseModel):
     premise: str | None = Field(default=None, min_length=1, max_length=4000, description="AI writes the script")
     content: str | None = Field(default=None, min_length=1, description="your script (up to 200 KB of UTF-8)")
     title: str = Field(default="", max_length=200)
+    target_scenes: int | None = Field(default=None, ge=1, le=100,
+                                      description="with a premise: how many scenes to ask the AI for (a hint)")
     options: VideoOptions = Field(default_factory=VideoOptions, description="as for create-video")
     auto_approve: bool = Field(default=True, description="false: pause at every human gate")
     webhook_url: str | None = Field(default=None, max_length=2000,
@@ -57,6 +59,8 @@ class OperationIn(BaseModel):
     def _one_input(self) -> "OperationIn":
         if (self.premise is None) == (self.content is None):
             raise ValueError("give exactly one of `premise` or `content`")
+        if self.target_scenes is not None and self.premise is None:
+            raise ValueError("target_scenes only applies with a premise")
         return self
 
 
@@ -125,7 +129,8 @@ async def start_operation(payload: OperationIn, request: Request, user: CurrentU
     op.updated_at = op.created_at
     if payload.premise:
         first = GenerateScript(script_id=op.script_id, owner_id=user, premise=payload.premise, title=payload.title,
-                               aspect=payload.options.aspect, requested_by=op.requester)
+                               target_scenes=payload.target_scenes, aspect=payload.options.aspect,
+                               requested_by=op.requester)
     else:
         first = CreateScript(script_id=op.script_id, owner_id=user, title=payload.title, content=payload.content,
                              aspect=payload.options.aspect, requested_by=op.requester)
