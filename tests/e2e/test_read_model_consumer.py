@@ -18,6 +18,7 @@ from reelflow_contracts import (
     SceneCreated,
     ScriptCreated,
     ScriptSegmented,
+    Usage,
     encode,
     new_envelope,
 )
@@ -30,6 +31,7 @@ from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
 from reelflow_gateway.readmodel.projector import batch_projections, projections
 from reelflow_gateway.readmodel.scenes import SCENES
 from reelflow_gateway.readmodel.scripts import SCRIPTS
+from reelflow_gateway.readmodel.usage import usage_of
 from tests.support.infra import Infra
 
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
@@ -76,7 +78,9 @@ def script_and_scenes():
         *[new_envelope(SceneCreated(script_id=s, scene_id=f"{s}-c{n}", order=n, text=f"scene {n}", created_at=T0),
                        source="scene") for n in (1, 2, 3)],
         new_envelope(ScriptSegmented(script_id=s, scene_ids=tuple(f"{s}-c{n}" for n in (1, 2, 3)),
-                                     method="sluglines"), source="scene"),
+                                     method="sluglines",
+                                     usage=Usage(provider="openai", model="m", input_tokens=100, output_tokens=10)),
+                     source="scene"),
         new_envelope(SceneApproved(script_id=s, scene_id=f"{s}-c1", order=1, approved_at=T0), source="scene",
                      causation=approve),
     ]
@@ -103,6 +107,27 @@ async def test_a_batch_is_applied_once_and_wakes_its_request(runtime) -> None:
     assert await runtime.db[SCRIPTS].find_one({"_id": s}) == script
     assert await runtime.db[SCENES].count_documents({"script_id": s}) == 3
     assert runtime.broker.published == []
+
+
+async def test_a_batch_overlapping_an_applied_one_applies_only_what_is_new(runtime) -> None:
+    waiters = OutcomeWaiters()
+    consumer = ReadModelConsumer(runtime, "read-model", ["script.events", "scene.events"], projections(), waiters,
+                                 batched=batch_projections())
+    s, approve, events = script_and_scenes()
+    await consumer.handle(records_of(events[:5]))  # everything but the approval
+    waiting = waiters.register(approve.id)
+    # redelivered from the middle, with the approval, and one event twice in the same fetch
+    await consumer.handle(records_of([*events[2:], events[4]], start=2))
+
+    outcome, _ = waiting.result()
+    assert outcome.status == "applied"
+    script = await runtime.db[SCRIPTS].find_one({"_id": s})
+    assert (script["scene_count"], script["approved_scene_count"]) == (3, 1)
+    scenes = await runtime.db[SCENES].find({"script_id": s}).sort("order", 1).to_list()
+    assert [(c["order"], c["version"]) for c in scenes] == [(1, 2), (2, 1), (3, 1)]  # created, then approved
+    [usage] = await usage_of(runtime.db, s)
+    assert (usage["input_tokens"], usage["output_tokens"]) == (100, 10)  # counted once
+    assert await runtime.db[INBOX].count_documents({"_id": {"$regex": "^read-model/"}}) == len(events)
 
 
 async def test_a_bad_event_is_dead_lettered_alone(runtime) -> None:

@@ -5,8 +5,8 @@ an inbox lookup before and a Kafka offset commit after each. For the read model 
 hop of the pipeline wait on a queue of small transactions: the events of one hop arrive together
 (a service's outbox relay sends a transaction's events at once: a script's SceneCreated and
 ScriptSegmented, a scene's ShotPlanned), and each cost about 10 ms on its own (bench/pipeline.py).
-Here whatever one fetch returns (up to `max_batch` records) is applied in one transaction, with
-one inbox query before it and one offset commit after it.
+Here whatever one fetch returns (up to `max_batch` records) is applied in one transaction, whose
+first write both asks and fills the inbox, with one offset commit after it.
 
 The delivery rules are the kit's (docs/architecture.md), with the same inbox collection and keys:
 - offsets are committed only after the batch's transaction committed (at-least-once);
@@ -36,6 +36,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.structs import ConsumerRecord, TopicPartition
+from pymongo import UpdateOne
 
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
@@ -230,24 +231,24 @@ class ReadModelConsumer:
         self.processed += len(items)
 
     async def _apply_batch(self, items: list[Item]) -> list[tuple]:
-        """Every new event of the batch in one transaction; returns (outcome, view) per applied event."""
+        """Every new event of the batch in one transaction; returns (outcome, view) per applied event.
+
+        The inbox is asked and filled in one round trip: an upsert per event id, in the
+        transaction, whose `upserted_ids` are the events never applied before."""
         db = self.runtime.db
-        keys = [inbox_key(self.group, envelope.id) for _, envelope, _ in items]
-        seen = {doc["_id"] async for doc in db[INBOX].find({"_id": {"$in": keys}}, {"_id": 1})}
-        fresh: list[Item] = []
-        for key, item in zip(keys, items):
-            if key not in seen:  # applied before, or twice in this batch
-                seen.add(key)
-                fresh.append(item)
-        if not fresh:
-            return []
+        unique: dict[str, Item] = {}
+        for item in items:
+            unique.setdefault(inbox_key(self.group, item[1].id), item)  # the first of a repeat in one batch
+        keys = list(unique)
         now = datetime.now(timezone.utc)
-        answers = []
+        answers: list[tuple] = []
         async with self.runtime.sessions.session() as session:
             async with await session.start_transaction():
-                await db[INBOX].insert_many(
-                    [{"_id": inbox_key(self.group, e.id), "type": e.type, "applied_at": now} for _, e, _ in fresh],
+                marked = await db[INBOX].bulk_write(
+                    [UpdateOne({"_id": key}, {"$setOnInsert": {"type": unique[key][1].type, "applied_at": now}},
+                               upsert=True) for key in keys],
                     ordered=True, session=session)
+                fresh = [unique[keys[position]] for position in sorted(marked.upserted_ids)]
                 for run in runs(fresh, self._batched):
                     answers += await self._apply_run(session, run)
                 await add_usage(db, session, (envelope for _, envelope, _ in fresh))
