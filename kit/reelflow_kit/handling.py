@@ -49,6 +49,8 @@ class Transaction:
         self.causation_id = causation_id
         self._id_seed = id_seed
         self.emitted: list[Envelope] = []
+        self.outboxed: list[dict] = []
+        """The outbox entries of `emitted`, once written (just before the commit)."""
         self.enqueued_kinds: set[str] = set()
 
     def emit(self, message: Message) -> Envelope:
@@ -90,7 +92,7 @@ class HandlerContext(Generic[M]):
                                  id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
                                  causation_id=self.envelope.id)
                 yield tx
-                await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
+                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
         self.committed = True
         for hook in self.runtime.after_commit_hooks:
             hook(self)

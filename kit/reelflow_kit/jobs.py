@@ -134,7 +134,7 @@ class JobContext:
                                  id_seed=f"job/{self.job.id}", correlation_id=self.job.correlation_id,
                                  causation_id=self.job.causation_id)
                 yield tx
-                await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
+                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
         self.runtime.after_commit(tx)
 
 

@@ -78,8 +78,8 @@ class ServiceRuntime:
 
     def after_commit(self, tx: Transaction) -> None:
         """Wake whoever has new work from a committed transaction: the relay, job workers."""
-        if tx.emitted:
-            self.relay.notify()
+        if tx.outboxed:
+            self.relay.hand_off(tx.outboxed)
         for kind in tx.enqueued_kinds:
             if pool := self.job_pools.get(kind):
                 pool.notify()
@@ -101,7 +101,7 @@ class ServiceRuntime:
                 tx = Transaction(self.db, session, source=self.settings.service_name,
                                  id_seed=str(uuid.uuid4()), correlation_id=correlation_id, causation_id=None)
                 yield tx
-                await add_to_outbox(self.db, session, tx.emitted, self.instance_id)
+                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.instance_id)
         self.after_commit(tx)
 
     async def publish(self, envelope: Envelope) -> None:

@@ -1,15 +1,18 @@
 """Transactional outbox: events are stored with the state change that caused them, then relayed.
 
-Entries are written inside the handler's MongoDB transaction. The relay of the instance that
-wrote them publishes them at once (it is woken after commit); entries whose writer died are
-picked up by any instance once they are older than `orphan_after`. Sending happens before
-marking sent, so a crash in between publishes twice at worst (at-least-once), never zero times.
+Entries are written inside the handler's MongoDB transaction. After the commit they are handed
+to the relay of the same process, which publishes them at once, without reading them back; it
+reads the collection (in `seq` order) instead when it starts, after a failure, and every
+`poll_interval`, which also picks up the entries of instances that died once they are older
+than `orphan_after`. Sending happens before marking sent, so a crash in between publishes
+twice at worst (at-least-once), never zero times.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable, Sequence
 
@@ -61,9 +64,14 @@ async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
                                   name="sent_at_ttl", partialFilterExpression={"sent_at": {"$type": "date"}})
 
 
-async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelopes: Sequence[Envelope], owner: str) -> None:
-    if envelopes:
-        await db[OUTBOX].insert_many([outbox_document(e, owner) for e in envelopes], ordered=True, session=session)
+async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelopes: Sequence[Envelope],
+                        owner: str) -> list[dict]:
+    """The envelopes' outbox entries, written in the caller's transaction; hand them to the relay
+    (`OutboxRelay.hand_off`) once it committed."""
+    docs = [outbox_document(e, owner) for e in envelopes]
+    if docs:
+        await db[OUTBOX].insert_many(docs, ordered=True, session=session)
+    return docs
 
 
 class OutboxRelay:
@@ -80,11 +88,21 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._sweep_all = False
+        self._handed: list[dict] = []
+        self._in_step = False  # every entry before the hand-offs queued now was sent
+        self._last_read = 0.0
+        self._read_ids: set = set()
         self.published = 0
         self.last_error: str | None = None
 
+    def hand_off(self, docs: Sequence[dict]) -> None:
+        """Entries of a transaction that just committed, in commit order: published next, as they are."""
+        self._handed.extend(docs)
+        self._wake.set()
+
     def notify(self) -> None:
-        """Called after a transaction with outbox entries committed."""
+        """Something may be due (e.g. committed elsewhere in this process): read the collection soon."""
+        self._in_step = False
         self._wake.set()
 
     def start(self) -> None:
@@ -104,27 +122,37 @@ class OutboxRelay:
         await self.flush()
 
     async def flush(self) -> int:
-        """Publish everything that is due now; returns how many entries went out."""
+        """Publish everything that is due now, read from the collection; returns how many entries went out."""
         total = 0
+        self._read_ids = set()
+        self._last_read = time.monotonic()
         while True:
             docs = await self._due()
             if not docs:
                 self._sweep_all = False
                 return total
             await self._publish(docs)
+            self._read_ids.update(d["_id"] for d in docs)
             total += len(docs)
 
     async def _run(self) -> None:
         backoff = self._poll_interval
         while True:
-            self._wake.clear()  # before flushing, so a notify during the flush is not lost
+            self._wake.clear()  # before publishing, so a hand-off meanwhile is not missed
+            handed, self._handed = self._handed, []
             try:
-                await self.flush()
+                if self._in_step and time.monotonic() - self._last_read < self._poll_interval:
+                    # what a read just sent is not sent again
+                    await self._publish([d for d in handed if d["_id"] not in self._read_ids])
+                else:  # the read takes the entries handed off too: they committed before
+                    await self.flush()
+                self._in_step = True
                 self.last_error = None
                 backoff = self._poll_interval
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: keep the entries, try again
+                self._in_step = False  # what was not sent stays in the collection, to be read in order
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("outbox relay failed, retrying", extra={"error": self.last_error})
                 await asyncio.sleep(backoff)
@@ -144,6 +172,8 @@ class OutboxRelay:
         return await cursor.to_list()
 
     async def _publish(self, docs: list[dict]) -> None:
+        if not docs:
+            return
         # Start every send before awaiting any: the producer keeps per-partition order.
         acks = [await self._send(record_of(doc)) for doc in docs]
         await asyncio.gather(*acks)
