@@ -200,3 +200,49 @@ async def test_a_namespace_keeps_a_deployment_on_topics_and_groups_of_its_own(in
             await client.drop_database(settings.database_name)
     assert [(e.amount, e.total) for e in added_for(inside, script_id)] == [(2, 2)]
     assert added_for(outside, script_id) == []
+
+
+
+async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra, unique):
+    """A group that passes a message over (`skip`) does not commit it on its own (a broker round
+    trip per record saved); the next handled message's commit covers it."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.partitioner import DefaultPartitioner
+
+    from reelflow_kit.runtime import ServiceRuntime
+    from tests.support.toy_service import handle_add
+
+    settings = toy_settings(infra, unique, kafka_namespace=f"ns{unique}")  # topics with nothing else on them
+    runtime = ServiceRuntime(settings, uses_object_store=False, topics=[TOY_COMMANDS, TOY_EVENTS])
+    consumer = runtime.consume("toy", [TOY_COMMANDS], {Add: handle_add}, skip=lambda m: m.amount == 0)
+    script_id = f"s-{unique}"
+    partition = DefaultPartitioner()(script_id.encode(), list(range(settings.kafka_partitions)), None)
+    tp = TopicPartition(settings.topic(TOY_COMMANDS), partition)
+    checker = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=consumer.group,
+                               enable_auto_commit=False)
+
+    async def handled(n: int) -> bool:
+        return consumer.processed == n
+
+    async def add(amount: int) -> None:
+        await runtime.publish(new_envelope(Add(script_id=script_id, amount=amount), source="kittest"))
+
+    await runtime.start()
+    await checker.start()  # never subscribes: it only asks for the group's committed offsets
+    try:
+        await add(1)
+        await wait_for(lambda: handled(1))
+        committed = await checker.committed(tp)
+        for _ in range(3):
+            await add(0)
+        await asyncio.sleep(1.5)  # read and passed over meanwhile
+        assert await checker.committed(tp) == committed
+        await add(2)
+        await wait_for(lambda: handled(2))
+        assert await checker.committed(tp) == committed + 4
+        assert (await runtime.db.counters.find_one({"_id": script_id}))["total"] == 3
+    finally:
+        await checker.stop()
+        await runtime.stop()
+        async with AsyncMongoClient(infra.mongo_uri) as client:
+            await client.drop_database(settings.database_name)

@@ -2,12 +2,17 @@
 
 For every record: decode the CloudEvent; an undecodable one goes to `<group>.dlq` with the
 error in headers; a known message goes to its handler; the offset is committed only after
-that (FastStream's NACK_ON_ERROR policy seeks back if anything escapes).
+that, and if anything escapes the partition is sought back to the record, so it comes again.
+A record this group passes over (a type without a handler, or one `skip` says is none of its
+business) is not committed on its own: the next commit covers it, which spares a broker round
+trip per record; at the latest every `PASSED_OVER_COMMIT_EVERY` records or
+`PASSED_OVER_COMMIT_AFTER_S` seconds, so a restart reads little again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from aiokafka.structs import ConsumerRecord
@@ -28,6 +33,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PASSED_OVER_COMMIT_EVERY = 200
+PASSED_OVER_COMMIT_AFTER_S = 5.0
+
 
 async def _raw_body(msg) -> bytes:
     # Keep FastStream from parsing JSON itself: garbage must reach us to be dead-lettered.
@@ -46,38 +54,54 @@ class Consumer:
         self.dlq_topic = dead_letter_topic(group)
         self.processed = 0
         self.dead_lettered = 0
+        self._passed_over = 0
+        self._committed_at = time.monotonic()
 
     def subscribe(self) -> None:
         settings = self.runtime.settings
         subscriber = self.runtime.broker.subscriber(
             *self.topics,
             group_id=self.group,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL,
             decoder=_raw_body,
             **subscriber_options(settings),
         )
 
         async def on_message(body: bytes, msg: KafkaMessage) -> None:
-            await self.process(msg.raw_message)
+            try:
+                acted = await self.process(msg.raw_message)
+            except BaseException:
+                await msg.nack()  # seek back: it is read again, and nothing after it is committed
+                raise
+            if acted or self._commit_due():
+                await msg.ack()  # commits every record read so far, those passed over too
+                self._passed_over, self._committed_at = 0, time.monotonic()
 
         subscriber(on_message)
 
-    async def process(self, record: ConsumerRecord) -> None:
+    async def process(self, record: ConsumerRecord) -> bool:
+        """Handle or dead-letter `record`; False when it was passed over."""
         headers = list(record.headers or ())
         try:
             envelope = decode(headers, record.value)
         except UnknownMessageType as exc:
             log.debug("ignoring unknown message type", extra={"ce_type": exc.ce_type, "topic": record.topic})
-            return
+            return False
         except MessageDecodeError as exc:
             await self.dead_letter(record, f"undecodable: {exc}")
-            return
+            return True
         handler = self.handlers.get(type(envelope.data))
         if handler is None or (self.skip is not None and self.skip(envelope.data)):
-            return
+            return False
         with message_context(envelope.correlation_id, envelope.id):
             await self._handle(record, envelope, handler)
         self.processed += 1
+        return True
+
+    def _commit_due(self) -> bool:
+        self._passed_over += 1
+        return (self._passed_over >= PASSED_OVER_COMMIT_EVERY
+                or time.monotonic() - self._committed_at >= PASSED_OVER_COMMIT_AFTER_S)
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         async def attempt() -> None:
