@@ -20,8 +20,9 @@ What it does, all by itself:
 6. measures the bus itself on the same broker in the same run, `--bare` messages one at a time
    from an aiokafka producer to an aiokafka consumer in a group, with the kit's settings
    (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms), two ways (see
-   `bare_bus`): "waiting", the consumer already in its fetch loop when the message is produced,
-   as every consumer of ours is when an event comes; "lockstep", the fetch sent after the
+   `BareBus`): "waiting", the consumer already in its fetch loop when the message is produced,
+   as every consumer of ours is when an event comes, sampled between the hops of steps 4 and 5
+   so that both see the machine in the same state; then "lockstep", the fetch sent after the
    produce, the floor of a produce and a fetch that no waiting subscriber sees on Tansu;
 7. prints p50/p99 of each hop, the ratio of each of our p50s to both bare p50s (target: within
    3x of the waiting one), and where the time went, from the events' own times (see `breakdown`);
@@ -202,15 +203,29 @@ def all_shots(page: dict) -> bool:
     return bool(page["items"]) and len(page["items"]) == page["items"][0]["shot_count"]
 
 
-async def drive(port: int, token: str, script_ids: list[str], scenes: int, poll_s: float) -> tuple[Hop, Hop, int]:
+async def drive(port: int, token: str, script_ids: list[str], scenes: int, poll_s: float, bare: BareBus,
+                bare_samples: int) -> tuple[Hop, Hop, int]:
+    """Every script's approval, then every scene's, each hop right after a bare bus sample (or a
+    few: `bare_samples` in all, spread over the hops)."""
     driver = Driver(port, token, poll_s)
     segmenting = Hop("approve script -> all scenes visible")
     planning = Hop("approve scene  -> all shots visible")
+    hops = len(script_ids) * (1 + scenes)
+    taken = 0
+
+    async def sample(done_hops: int) -> None:
+        nonlocal taken
+        due = max(1, round(bare_samples * (done_hops + 1) / hops)) - taken
+        await bare.waiting(max(due, 0))
+        taken += max(due, 0)
+
     scene_ids: list[str] = []
     for script_id in script_ids:
+        await sample(len(segmenting.latencies_ms))
         scene_ids += await driver.approve_script(script_id, scenes, segmenting)
     shots = 0
     for scene_id in scene_ids:
+        await sample(len(script_ids) + len(planning.latencies_ms))
         shots += await driver.approve_scene(scene_id, planning)
     await driver.conn.close()
     return segmenting, planning, shots
@@ -230,73 +245,95 @@ async def warm_up(port: int, token: str) -> None:
 # --------------------------------------------------------------------------- the bare bus
 
 
-async def bare_bus(bootstrap: str, count: int, partitions: int) -> tuple[Hop, Hop]:
-    """Producer -> consumer in a group, one message at a time, with the kit's settings, two ways:
+class BareBus:
+    """A producer and a consumer in a group on their own topic of the same broker, with the kit's
+    settings (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms), measuring
+    one message at a time, two ways:
 
-    - waiting: the consumer sits in its fetch loop and each message is produced after an idle
-      gap (20-50 ms), as every event reaches our services' consumers; the reference for the target;
-    - lockstep: each message is produced just before the consumer asks for it, so its fetch
+    - `waiting()`: the consumer sits in its fetch loop and the message is produced after an idle
+      gap (20-50 ms), as every event reaches our services' consumers: the reference for the
+      target. The driver takes these samples between the hops, so both see the machine in the
+      same state (its load drifts over minutes, and a bare hop measured before or after would
+      skew the ratio either way);
+    - `lockstep()`: each message is produced just before the consumer asks for it, so its fetch
       leaves after the record is stored. No subscriber waiting for events sees this: it is the
       floor of a produce and a fetch, printed for comparison.
-    Tansu answers a fetch that is already parked later than a fresh one (measured: 2-4 ms
-    against 1-1.5 ms at a 15 ms fetch_max_wait), which is why the two differ here.
+    Tansu reads a parked fetch's partitions again only when its wait is over (see
+    docs/architecture.md, Broker settings), which is why the two differ.
     """
-    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    topic = f"bench.bare.{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-    finally:
-        await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=0)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
-    await producer.start()
-    await consumer.start()
-    waiting, lockstep = Hop("bare produce -> consume (waiting)"), Hop("bare produce -> consume (lockstep)")
-    key = uuid.uuid4().hex.encode()
+    def __init__(self, bootstrap: str, partitions: int) -> None:
+        self.bootstrap, self.partitions = bootstrap, partitions
+        self.topic = f"bench.bare.{uuid.uuid4().hex[:8]}"
+        self.key = uuid.uuid4().hex.encode()
+        self.waiting_hop = Hop("bare produce -> consume (waiting)")
+        self.lockstep_hop = Hop("bare produce -> consume (lockstep)")
+        self._sent = 0
+        self._arrivals: asyncio.Queue[tuple[int, float]] = asyncio.Queue()
+        self._loop: asyncio.Task | None = None
 
-    async def send(n: int) -> float:
+    async def __aenter__(self) -> "BareBus":
+        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(self.topic, num_partitions=self.partitions, replication_factor=1)])
+        finally:
+            await admin.close()
+        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=False,
+                                         linger_ms=0)
+        self.consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id=f"{self.topic}.group",
+                                         auto_offset_reset="earliest", enable_auto_commit=False,
+                                         session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
+        await self.producer.start()
+        await self.consumer.start()
+        await self.producer.send_and_wait(self.topic, b"warm-up", key=self.key)  # also waits for the group join
+        await asyncio.wait_for(self.consumer.getone(), 60)
+        await self.consumer.commit()
+        self._loop = asyncio.create_task(self._consume())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self._loop:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+        await self.consumer.stop()
+        await self.producer.stop()
+
+    async def _send(self) -> tuple[int, float]:
+        n, self._sent = self._sent, self._sent + 1
         payload = json.dumps({"n": n, "pad": "x" * 300}).encode()
         sent = time.perf_counter()
-        await producer.send(topic, payload, key=key, headers=[("ce_id", str(uuid.uuid4()).encode())])
-        return sent
+        await self.producer.send(self.topic, payload, key=self.key, headers=[("ce_id", str(uuid.uuid4()).encode())])
+        return n, sent
 
-    try:
-        await producer.send_and_wait(topic, b"warm-up", key=key)  # also waits for the group join
-        await asyncio.wait_for(consumer.getone(), 60)
-        await consumer.commit()
-        for n in range(count):
-            sent = await send(n)
-            record = await asyncio.wait_for(consumer.getone(), 30)
-            lockstep.latencies_ms.append((time.perf_counter() - sent) * 1000)
-            await consumer.commit()  # as the kit does after each message, before the next
-            assert json.loads(record.value)["n"] == n
+    async def _consume(self) -> None:
+        while True:
+            record = await self.consumer.getone()
+            await self._arrivals.put((json.loads(record.value)["n"], time.perf_counter()))
+            await self.consumer.commit()  # as the kit does after each message, before the next
 
-        arrivals: asyncio.Queue[tuple[int, float]] = asyncio.Queue()
-
-        async def consume() -> None:  # exactly `count` records, so it is never stopped mid-commit
-            for _ in range(count):
-                record = await consumer.getone()
-                await arrivals.put((json.loads(record.value)["n"], time.perf_counter()))
-                await consumer.commit()
-
-        loop = asyncio.create_task(consume())
-        for n in range(count, 2 * count):
+    async def waiting(self, samples: int = 1) -> None:
+        for _ in range(samples):
             await asyncio.sleep(random.uniform(0.02, 0.05))
-            sent = await send(n)
-            got, received = await asyncio.wait_for(arrivals.get(), 30)
-            assert got == n
-            waiting.latencies_ms.append((received - sent) * 1000)
-        await asyncio.wait_for(loop, 30)
-    finally:
-        await consumer.stop()
-        await producer.stop()
-    return waiting, lockstep
+            n, sent = await self._send()
+            got, received = await asyncio.wait_for(self._arrivals.get(), 30)
+            assert got == n, (got, n)
+            self.waiting_hop.latencies_ms.append((received - sent) * 1000)
+
+    async def lockstep(self, samples: int) -> None:
+        assert self._loop is not None
+        self._loop.cancel()  # the consumer asks only after each produce from here on
+        await asyncio.gather(self._loop, return_exceptions=True)
+        self._loop = None
+        for _ in range(samples):
+            n, sent = await self._send()
+            record = await asyncio.wait_for(self.consumer.getone(), 30)
+            self.lockstep_hop.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            await self.consumer.commit()
+            assert json.loads(record.value)["n"] == n
 
 
 # --------------------------------------------------------------------------- where the time went
@@ -456,10 +493,17 @@ def measure_hops(args) -> bool:
                     raise RuntimeError(f"cannot create a script: {status} {body}")
                 ids.append(body["id"])
             how = f"polling every {args.poll_ms:g} ms" if args.poll_ms else "awaiting each result with held GETs"
-            print(f"[bench] approving each script, then each scene, {how}")
-            segmenting, planning, shots = run(drive(http_port, token, ids, args.scenes, args.poll_ms / 1000))
-            print(f"[bench] bare bus: {args.bare} messages each way, producer -> consumer group, one at a time")
-            bare, lockstep = run(bare_bus(cfg.kafka_bootstrap, args.bare, int(base_env.get("REELFLOW_KAFKA_PARTITIONS", 4))))
+            print(f"[bench] approving each script, then each scene, {how}; {args.bare} bare bus messages "
+                  "between the hops (producer -> consumer group, one at a time), then as many in lockstep")
+
+            async def hops_and_bare() -> tuple[Hop, Hop, int, BareBus]:
+                async with BareBus(cfg.kafka_bootstrap, int(base_env.get("REELFLOW_KAFKA_PARTITIONS", 4))) as bus:
+                    hops = await drive(http_port, token, ids, args.scenes, args.poll_ms / 1000, bus, args.bare)
+                    await bus.lockstep(args.bare)
+                    return (*hops, bus)
+
+            segmenting, planning, shots, bus = run(hops_and_bare())
+            bare, lockstep = bus.waiting_hop, bus.lockstep_hop
             records = run(read_events(cfg.kafka_bootstrap, ["scene.events"]))
             rows = breakdown(records, segmenting, planning)
             print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
