@@ -7,6 +7,7 @@ with databases unique to the session. Tests that stop a service start it again b
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 import uuid
@@ -29,6 +30,8 @@ from tests.support.processes import ServiceProcess, free_port
 # groups `e2e.script-service`, ...), so the in-process services of the integration tests on the
 # same broker never see their messages, nor they theirs.
 E2E_NAMESPACE = {"REELFLOW_KAFKA_NAMESPACE": "e2e"}
+PRICES = {"writer-large": {"input_per_mtok": 2.5, "output_per_mtok": 10.0}}
+"""The gateway's price list: the model the cost test's fake OpenAI server answers as."""
 IMAGE_MAX_ATTEMPTS = 3
 """The e2e image service's cap on attempts per shot (small, so a test reaches it quickly)."""
 
@@ -100,6 +103,7 @@ class Reelflow:
             "REELFLOW_IMAGE_BUCKET": self.image_bucket,
             "REELFLOW_VIDEO_BUCKET": self.video_bucket,
             "REELFLOW_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "REELFLOW_PRICES": json.dumps(PRICES),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -150,10 +154,16 @@ class Reelflow:
 
     # -- processes
 
-    def start_script(self) -> None:
-        self.script = ServiceProcess(["-m", "reelflow_script"], self.script_env(), self.log_dir / "script.log",
-                                     f"http://127.0.0.1:{self.script_port}/healthz").start()
+    def start_script(self, **extra_env: str) -> None:
+        self.script = ServiceProcess(["-m", "reelflow_script"], {**self.script_env(), **extra_env},
+                                     self.log_dir / "script.log", f"http://127.0.0.1:{self.script_port}/healthz").start()
         self.script.wait_healthy(60)
+
+    def restart_script(self, **extra_env: str) -> None:
+        """Stopped gracefully and started again, with `extra_env` over its usual environment."""
+        assert self.script
+        self.script.stop()
+        self.start_script(**extra_env)
 
     def kill_script(self) -> None:
         assert self.script

@@ -11,9 +11,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow, s3_client
+from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, PRICES, Reelflow, s3_client
 from tests.e2e.helpers import HARBOR, KITCHEN, WEBHOOK_SECRET, User, assert_error, wait_attempt, wait_for
+from tests.support.fake_openai import CHAT, FakeOpenAI, completion
 from tests.support.processes import free_port
 from tests.support.video_probe import probe
 
@@ -275,3 +277,40 @@ def test_bad_operation_requests_get_clear_errors(reelflow: Reelflow, alice: User
     gateway_itself = f"{reelflow.base_url}/api/scripts"
     assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": gateway_itself}), 422)
     assert_error(alice.get("/api/operations/not-there"), 404)
+
+
+SCREENPLAY = {"title": "Paper Boats", "scenes": [{"slugline": "EXT. RAINY STREET - DAY", "beats": [
+    {"kind": "action", "character": "", "parenthetical": "", "text": "TWO FRIENDS race paper boats down the gutter."},
+    {"kind": "dialogue", "character": "ANA", "parenthetical": "", "text": "Mine is winning!"},
+]}]}
+
+
+def test_a_priced_model_gives_the_operation_and_its_script_a_cost(reelflow: Reelflow, alice: User):
+    """The script service writes through the openai provider (a fake OpenAI server here, with
+    token counts), the gateway prices that model (`PRICES`): the cost shows on the operation, on
+    the script's usage and in the webhook-ready `usage.cost_usd`, local work still free."""
+    with FakeOpenAI() as fake:
+        fake.chat.always(completion(SCREENPLAY, prompt_tokens=1000, completion_tokens=3000))
+        reelflow.restart_script(REELFLOW_AI_PROVIDER="openai", REELFLOW_OPENAI_BASE_URL=fake.url,
+                                REELFLOW_OPENAI_API_KEY="sk-fake", REELFLOW_OPENAI_MODEL="writer-large")
+        try:
+            operation_id = start(alice, premise="Two friends race paper boats down a rainy street", target_scenes=1)
+            done = wait_status(alice, operation_id, "completed", "failed")
+        finally:
+            reelflow.restart_script()  # the local provider again, for the tests after this one
+    assert done["status"] == "completed", done["errors"]
+    assert len(fake.requests_to(CHAT)) == 1
+    price = PRICES["writer-large"]
+    written = pytest.approx(1000 * price["input_per_mtok"] / 1e6 + 3000 * price["output_per_mtok"] / 1e6)  # 0.0325
+    cost = done["cost"]
+    assert cost["currency"] == "USD" and cost["unpriced_models"] == []
+    assert {(line["provider"], line["model"]): line["amount"] for line in cost["by_model"]} == {
+        ("openai", "writer-large"): written, ("local", "storyboard"): 0.0}
+    assert cost["total"] == written and done["usage"]["cost_usd"] == written
+    [writer] = [u for u in done["usage_by_model"] if u["model"] == "writer-large"]
+    assert (writer["provider"], writer["input_tokens"], writer["output_tokens"]) == ("openai", 1000, 3000)
+
+    spent = alice.get(f"/api/scripts/{done['script_id']}/usage").json()  # kept by the read model, same total
+    assert spent["cost"]["total"] == written
+    assert [(u["model"], u["input_tokens"], u["output_tokens"]) for u in spent["usage"] if u["provider"] == "openai"] == [
+        ("writer-large", 1000, 3000)]

@@ -246,3 +246,29 @@ async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra,
         await runtime.stop()
         async with AsyncMongoClient(infra.mongo_uri) as client:
             await client.drop_database(settings.database_name)
+
+
+async def test_without_the_inbox_lookup_first_a_redelivery_is_still_applied_once(infra, unique):
+    from reelflow_kit.runtime import ServiceRuntime
+    from tests.support.toy_service import handle_add
+
+    settings = toy_settings(infra, unique, kafka_namespace=f"ns{unique}")
+    runtime = ServiceRuntime(settings, uses_object_store=False, topics=[TOY_COMMANDS, TOY_EVENTS])
+    consumer = runtime.consume("toy", [TOY_COMMANDS], {Add: handle_add}, look_up_inbox_first=False)
+    script_id = f"s-{unique}"
+    envelope = new_envelope(Add(script_id=script_id, amount=5), source="kittest")
+    await runtime.start()
+    try:
+        await runtime.publish(envelope)
+        await runtime.publish(envelope)  # a redelivery: same ce_id, stopped by the transaction's inbox insert
+        await runtime.publish(new_envelope(Add(script_id=script_id, amount=2), source="kittest"))
+        records = await read_topic(infra.kafka_bootstrap, settings.topic(TOY_EVENTS),
+                                   until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=20)
+        records = await read_topic(infra.kafka_bootstrap, settings.topic(TOY_EVENTS), timeout=3, idle=1.5)
+        assert [(e.amount, e.total) for e in added_for(records, script_id)] == [(5, 5), (2, 7)]
+        assert (await runtime.db.counters.find_one({"_id": script_id}))["total"] == 7
+        assert consumer.processed == 3 and consumer.dead_lettered == 0
+    finally:
+        await runtime.stop()
+        async with AsyncMongoClient(infra.mongo_uri) as client:
+            await client.drop_database(settings.database_name)

@@ -21,9 +21,9 @@ CHILD = textwrap.dedent("""
     from pymongo import AsyncMongoClient
     from reelflow_kit.store.sessions import SessionRegistry
 
-    async def main(uri, database, doc_id):
+    async def main(uri, database, doc_id, instance_id="doomed-instance"):
         client = AsyncMongoClient(uri)
-        registry = SessionRegistry(client, client[database], "doomed-instance")
+        registry = SessionRegistry(client, client[database], instance_id)
         async with registry.session() as session:
             await session.start_transaction()
             await client[database]["jobs"].update_one({"_id": doc_id}, {"$set": {"status": "done"}}, session=session)
@@ -59,6 +59,37 @@ async def test_the_sessions_of_a_killed_instance_are_ended_and_its_locks_release
         assert await client[database][INSTANCES].count_documents({}) == 0
         assert await survivor.reap() == 0
 
+        await client.drop_database(database)
+
+
+def locking_child(uri: str, database: str, doc_id: str, instance_id: str) -> subprocess.Popen:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, uri, database, doc_id, instance_id],
+                             stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    assert child.stdout.readline().strip() == "locked"
+    return child
+
+
+async def test_a_killed_process_of_this_machine_is_found_dead_without_waiting_for_its_heartbeat(infra, unique):
+    """Its heartbeat is fresh, but its process is gone: a survivor on the same machine ends its
+    sessions at once (as a restarted service does on start); a live neighbour is left alone."""
+    database = f"sessions_{unique}"
+    async with AsyncMongoClient(infra.mongo_uri) as client:
+        jobs = client[database]["jobs"]
+        await jobs.insert_many([{"_id": "job-1", "status": "running"}, {"_id": "job-2", "status": "running"}])
+        doomed = locking_child(infra.mongo_uri, database, "job-1", "doomed-instance")
+        neighbour = locking_child(infra.mongo_uri, database, "job-2", "live-neighbour")
+        try:
+            os.kill(doomed.pid, signal.SIGKILL)
+            doomed.wait()
+            survivor = SessionRegistry(client, client[database], "survivor")  # heartbeats go stale after 15 s
+            assert await survivor.reap() == 1
+            await asyncio.wait_for(jobs.update_one({"_id": "job-1"}, {"$set": {"status": "taken over"}}), 10)
+            assert [doc["_id"] async for doc in client[database][INSTANCES].find()] == ["live-neighbour"]
+            assert await survivor.reap() == 0
+        finally:
+            neighbour.kill()
+            neighbour.wait()
+        assert await SessionRegistry(client, client[database], "survivor").reap() == 1  # its locks too
         await client.drop_database(database)
 
 

@@ -45,9 +45,10 @@ async def _raw_body(msg) -> bytes:
 class Consumer:
     def __init__(self, runtime: "ServiceRuntime", group: str, topics: tuple[str, ...],
                  handlers: Mapping[type[Message], Handler],
-                 skip: Callable[[Message], bool] | None = None) -> None:
+                 skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True) -> None:
         self.runtime = runtime
         self.skip = skip
+        self.look_up_inbox_first = look_up_inbox_first
         self.group = group
         self.topics = topics
         self.handlers = dict(handlers)
@@ -105,7 +106,7 @@ class Consumer:
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         async def attempt() -> None:
-            if await was_applied(self.runtime.db, self.group, envelope.id):
+            if self.look_up_inbox_first and await was_applied(self.runtime.db, self.group, envelope.id):
                 log.info("already applied, skipping", extra={"ce_id": envelope.id, "ce_type": envelope.type})
                 return
             try:

@@ -10,6 +10,14 @@ aborts their open transactions and releases their locks), lets the runtime hand 
 work back (`on_dead`: their leased jobs go back to the queue at once, rather than when the lease
 runs out), then forgets them.
 
+An instance is dead when its heartbeat stopped for `dead_after_s`, or at once when it ran on
+this machine, in this PID namespace, and its process is gone (`process_gone`): a service
+restarted where it was killed frees its predecessor's locks as it starts, instead of stalling
+on them until the heartbeat goes stale. Whether two instances share a machine and a PID
+namespace is told by the kernel's boot id and the namespace's inode, never by the host name
+(containers may share one), and a PID taken by another process counts as alive, so a doubt
+always falls back to the heartbeat.
+
 A live process paused longer than `dead_after_s` has its transactions aborted too: they fail
 as transient errors and are retried, so nothing is lost; it re-registers at its next beat.
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Awaitable, Callable
 
@@ -34,6 +43,28 @@ DeadHook = Callable[[str], Awaitable[object]]
 """Called with a dead instance's id, after its sessions were ended."""
 
 
+def this_process() -> dict | None:
+    """Where this process runs, as far as telling its death from a sibling goes (Linux only)."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as boot:
+            boot_id = boot.read().strip()
+        pid_namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return {"boot_id": boot_id, "pid_namespace": pid_namespace, "pid": os.getpid()}
+
+
+def process_gone(pid: int) -> bool:
+    """Whether process `pid` of this PID namespace has exited (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+    except (OSError, IndexError):
+        return False
+
+
 class SessionRegistry:
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, instance_id: str, *,
                  heartbeat_s: float = 2.0, dead_after_s: float = 15.0) -> None:
@@ -45,6 +76,7 @@ class SessionRegistry:
         self._known: dict[bytes, dict] = {}
         self._task: asyncio.Task | None = None
         self._on_dead: list[DeadHook] = []
+        self._process = this_process()
 
     def on_dead(self, hook: DeadHook) -> None:
         self._on_dead.append(hook)
@@ -71,10 +103,19 @@ class SessionRegistry:
             await self._instances.delete_one({"_id": self._instance_id})
 
     async def reap(self) -> int:
-        """End the sessions of every instance whose heartbeat stopped; returns how many instances."""
+        """End the sessions of every dead instance (heartbeat stopped, or a process of this
+        machine that is gone); returns how many instances."""
         stale = datetime.now(timezone.utc) - self._dead_after
+        suspects: list[dict] = [{"heartbeat_at": {"$lt": stale}}]
+        if self._process:
+            suspects.append({"process.boot_id": self._process["boot_id"],
+                             "process.pid_namespace": self._process["pid_namespace"]})
         reaped = 0
-        async for doc in self._instances.find({"heartbeat_at": {"$lt": stale}}):
+        async for doc in self._instances.find({"$or": suspects, "_id": {"$ne": self._instance_id}}):
+            beat = doc["heartbeat_at"]
+            if (beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)) >= stale and not process_gone(
+                    (doc.get("process") or {}).get("pid", os.getpid())):
+                continue  # a live neighbour on this machine
             if doc.get("lsids"):
                 await self._client.admin.command("killSessions", doc["lsids"])
             for hook in self._on_dead:  # after the sessions: their locks no longer hold these writes up
@@ -88,7 +129,8 @@ class SessionRegistry:
     async def _beat(self) -> None:
         await self._instances.update_one(
             {"_id": self._instance_id},
-            {"$set": {"heartbeat_at": datetime.now(timezone.utc), "lsids": list(self._known.values())}},
+            {"$set": {"heartbeat_at": datetime.now(timezone.utc), "lsids": list(self._known.values()),
+                      "process": self._process}},
             upsert=True)
 
     async def _run(self) -> None:
