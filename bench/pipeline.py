@@ -255,6 +255,35 @@ async def warm_up(port: int, token: str) -> None:
 # --------------------------------------------------------------------------- the bare bus
 
 
+async def bus_pair(bootstrap: str, topic: str, partitions: int):
+    """A new topic, a producer and a consumer in a group of its own, started, with the kit's
+    settings (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms)."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=0)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
+    await producer.start()
+    await consumer.start()
+    return producer, consumer
+
+
+async def stop_pair(loop: "asyncio.Task | None", producer, consumer) -> None:
+    if loop:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+    await consumer.stop()
+    await producer.stop()
+
+
 class BareBus:
     """A producer and a consumer in a group on their own topic of the same broker, with the kit's
     settings (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms), measuring
@@ -283,22 +312,7 @@ class BareBus:
         self._loop: asyncio.Task | None = None
 
     async def __aenter__(self) -> "BareBus":
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await admin.start()
-        try:
-            await admin.create_topics([NewTopic(self.topic, num_partitions=self.partitions, replication_factor=1)])
-        finally:
-            await admin.close()
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=False,
-                                         linger_ms=0)
-        self.consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id=f"{self.topic}.group",
-                                         auto_offset_reset="earliest", enable_auto_commit=False,
-                                         session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
-        await self.producer.start()
-        await self.consumer.start()
+        self.producer, self.consumer = await bus_pair(self.bootstrap, self.topic, self.partitions)
         await self.producer.send_and_wait(self.topic, b"warm-up", key=self.key)  # also waits for the group join
         await asyncio.wait_for(self.consumer.getone(), 60)
         await self.consumer.commit()
@@ -306,11 +320,7 @@ class BareBus:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._loop:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
-        await self.consumer.stop()
-        await self.producer.stop()
+        await stop_pair(self._loop, self.producer, self.consumer)
 
     async def _send(self) -> tuple[int, float]:
         n, self._sent = self._sent, self._sent + 1
@@ -364,36 +374,18 @@ class DesignFloor:
         self._loop: asyncio.Task | None = None
 
     async def __aenter__(self) -> "DesignFloor":
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
         from pymongo import AsyncMongoClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-        await admin.start()
-        try:
-            await admin.create_topics([NewTopic(self.topic, num_partitions=self.partitions, replication_factor=1)])
-        finally:
-            await admin.close()
         self.mongo = AsyncMongoClient(self.mongo_uri, tz_aware=True)
         self.db = self.mongo[f"bench_floor_{uuid.uuid4().hex[:6]}"]
-        self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=False,
-                                         linger_ms=0)
-        self.consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id=f"{self.topic}.group",
-                                         auto_offset_reset="earliest", enable_auto_commit=False,
-                                         session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
-        await self.producer.start()
-        await self.consumer.start()
+        self.producer, self.consumer = await bus_pair(self.bootstrap, self.topic, self.partitions)
         self._loop = asyncio.create_task(self._project())
         await self.sample()  # the group joined, both collections exist
         self.hop.latencies_ms.clear()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._loop:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
-        await self.consumer.stop()
-        await self.producer.stop()
+        await stop_pair(self._loop, self.producer, self.consumer)
         await self.mongo.drop_database(self.db.name)
         await self.mongo.close()
 
