@@ -18,7 +18,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
 from reelflow_kit.store.inbox import record_applied
-from reelflow_kit.store.outbox import add_to_outbox
 
 if TYPE_CHECKING:
     from reelflow_kit.runtime import ServiceRuntime
@@ -85,18 +84,15 @@ class HandlerContext(Generic[M]):
         if self._opened:
             raise RuntimeError("a handler commits once: open ctx.transaction() a single time")
         self._opened = True
-        async with self.runtime.sessions.session() as session:
-            async with await session.start_transaction():
-                await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
-                tx = Transaction(self.db, session, source=self.runtime.settings.service_name,
-                                 id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
-                                 causation_id=self.envelope.id)
-                yield tx
-                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
+
+        async def record_in_inbox(session: AsyncClientSession) -> None:
+            await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
+
+        async with self.runtime.transaction(id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
+                                            causation_id=self.envelope.id, first=record_in_inbox) as tx:
+            yield tx
         self.committed = True
         for hook in self.runtime.after_commit_hooks:
             hook(self)
-        self.runtime.after_commit(tx)
-
 
 Handler = Callable[[HandlerContext], Awaitable[None]]

@@ -26,12 +26,12 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
 
 from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_kit.bus.retry import is_transient_transaction_error
 from reelflow_kit.handling import Transaction
 from reelflow_kit.logging import message_context
-from reelflow_kit.store.outbox import add_to_outbox
 
 if TYPE_CHECKING:
     from reelflow_kit.runtime import ServiceRuntime
@@ -119,24 +119,21 @@ class JobContext:
         if self._opened:
             raise RuntimeError("a job commits its outcome once")
         self._opened = True
-        async with self.runtime.sessions.session() as session:
-            async with await session.start_transaction():
-                finished = await self.db[JOBS].update_one(
-                    {"_id": self.job.id, "status": RUNNING, "lease_owner": self._pool.worker_id},
-                    {"$set": {"status": status, "updated_at": _now(), "last_error": error},
-                     "$unset": {"lease_owner": "", "lease_until": ""}},
-                    session=session,
-                )
-                if finished.matched_count != 1:
-                    raise LeaseLost(self.job.id)
-                # the job's events continue the chain of the message that enqueued it
-                tx = Transaction(self.db, session, source=self.runtime.settings.service_name,
-                                 id_seed=f"job/{self.job.id}", correlation_id=self.job.correlation_id,
-                                 causation_id=self.job.causation_id)
-                yield tx
-                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.runtime.instance_id)
-        self.runtime.after_commit(tx)
 
+        async def finish_if_still_leased(session: AsyncClientSession) -> None:
+            finished = await self.db[JOBS].update_one(
+                {"_id": self.job.id, "status": RUNNING, "lease_owner": self._pool.worker_id},
+                {"$set": {"status": status, "updated_at": _now(), "last_error": error},
+                 "$unset": {"lease_owner": "", "lease_until": ""}},
+                session=session,
+            )
+            if finished.matched_count != 1:
+                raise LeaseLost(self.job.id)
+
+        # the job's events continue the chain of the message that enqueued it
+        async with self.runtime.transaction(id_seed=f"job/{self.job.id}", correlation_id=self.job.correlation_id,
+                                            causation_id=self.job.causation_id, first=finish_if_still_leased) as tx:
+            yield tx
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
 GiveUpHandler = Callable[[JobContext, str], Awaitable[None]]

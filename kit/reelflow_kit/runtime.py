@@ -10,6 +10,8 @@ import socket
 import uuid
 from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from reelflow_contracts.envelope import Envelope, encode
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import ALL_TOPICS
@@ -97,13 +99,22 @@ class ServiceRuntime:
         return pool
 
     @contextlib.asynccontextmanager
-    async def transaction(self, *, correlation_id: str | None = None) -> AsyncIterator[Transaction]:
-        """A transaction outside any message handler (e.g. an HTTP request): state changes and
-        emitted messages (commands or events) commit together; the outbox relays the messages."""
+    async def transaction(self, *, correlation_id: str | None = None, causation_id: str | None = None,
+                          id_seed: str | None = None,
+                          first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
+                          ) -> AsyncIterator[Transaction]:
+        """One transaction: the caller's state changes and emitted messages (commands or events)
+        commit together; after the commit the messages go to the relay and the queued jobs'
+        workers are woken. `first(session)` runs before the caller's writes (a handler records
+        its message in the inbox, a job checks its lease); emitted ids derive from `id_seed`
+        (random when none, e.g. for an HTTP request)."""
         async with self.sessions.session() as session:
             async with await session.start_transaction():
+                if first is not None:
+                    await first(session)
                 tx = Transaction(self.db, session, source=self.settings.service_name,
-                                 id_seed=str(uuid.uuid4()), correlation_id=correlation_id, causation_id=None)
+                                 id_seed=id_seed or str(uuid.uuid4()), correlation_id=correlation_id,
+                                 causation_id=causation_id)
                 yield tx
                 tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.instance_id)
         self.after_commit(tx)

@@ -89,8 +89,7 @@ class OutboxRelay:
         self._task: asyncio.Task | None = None
         self._sweep_all = False
         self._handed: list[dict] = []
-        self._in_step = False  # every entry before the hand-offs queued now was sent
-        self._last_read = 0.0
+        self._last_read = float("-inf")  # when the collection was last read with nothing failing since
         self._read_ids: set = set()
         self.published = 0
         self.last_error: str | None = None
@@ -98,11 +97,6 @@ class OutboxRelay:
     def hand_off(self, docs: Sequence[dict]) -> None:
         """Entries of a transaction that just committed, in commit order: published next, as they are."""
         self._handed.extend(docs)
-        self._wake.set()
-
-    def notify(self) -> None:
-        """Something may be due (e.g. committed elsewhere in this process): read the collection soon."""
-        self._in_step = False
         self._wake.set()
 
     def start(self) -> None:
@@ -141,18 +135,17 @@ class OutboxRelay:
             self._wake.clear()  # before publishing, so a hand-off meanwhile is not missed
             handed, self._handed = self._handed, []
             try:
-                if self._in_step and time.monotonic() - self._last_read < self._poll_interval:
+                if time.monotonic() - self._last_read < self._poll_interval:
                     # what a read just sent is not sent again
                     await self._publish([d for d in handed if d["_id"] not in self._read_ids])
                 else:  # the read takes the entries handed off too: they committed before
                     await self.flush()
-                self._in_step = True
                 self.last_error = None
                 backoff = self._poll_interval
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # broker or database down: keep the entries, try again
-                self._in_step = False  # what was not sent stays in the collection, to be read in order
+                self._last_read = float("-inf")  # what was not sent stays in the collection, to be read in order
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning("outbox relay failed, retrying", extra={"error": self.last_error})
                 await asyncio.sleep(backoff)
