@@ -1,6 +1,7 @@
-"""What an operation's AI usage costs, from a price list: pure, no I/O.
+"""AI usage lines and what they cost, from a price list: pure, no I/O.
 
-Usage comes from the events, per provider and model. The local provider runs here and costs
+Usage comes from the events and is kept per provider and model (`add_usage_line`), by an
+operation and by the read model for each script. The local provider runs here and costs
 nothing. Other models are priced from `settings.prices` (per million input and output tokens,
 per image, per minute of audio); a model missing from it is listed in `unpriced_models` rather
 than counted as free, so a total is never quietly too low.
@@ -13,7 +14,32 @@ from typing import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
+from reelflow_contracts.messages.base import Usage
+
 LOCAL = "local"
+COUNTS = ("input_tokens", "output_tokens", "images", "audio_seconds")
+
+
+def used_something(usage: Usage) -> bool:
+    return any(getattr(usage, count) for count in COUNTS)
+
+
+def add_usage_line(lines: list[dict], usage: Usage) -> None:
+    """`usage` added to its provider's and model's line of `lines` (a new line when it has none)."""
+    line = next((u for u in lines if (u["provider"], u["model"]) == (usage.provider, usage.model)), None)
+    if line is None:
+        line = {"provider": usage.provider, "model": usage.model, **dict.fromkeys(COUNTS, 0)}
+        lines.append(line)
+    for count in COUNTS:
+        line[count] += getattr(usage, count)
+    line["audio_seconds"] = round(line["audio_seconds"], 3)
+
+
+def usage_totals(lines: Sequence[Mapping]) -> dict:
+    """Every line's counts added up."""
+    totals = {count: sum(line.get(count, 0) for line in lines) for count in COUNTS}
+    totals["audio_seconds"] = round(float(totals["audio_seconds"]), 3)
+    return totals
 
 
 class ModelPrice(BaseModel):

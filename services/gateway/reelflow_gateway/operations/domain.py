@@ -20,6 +20,8 @@ from reelflow_contracts.messages.video import (
     CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
 )
 
+from reelflow_gateway.operations.costs import add_usage_line, usage_totals, used_something
+
 TERMINAL = ("completed", "cancelled")
 STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")
 OPERATION_NAMESPACE = uuid.UUID("2d7f0c35-7a51-4f4f-8d8e-3c0f1b6a9e42")
@@ -56,8 +58,6 @@ class Operation:
     render: str = "waiting"
     result: dict | None = None
     errors: list[dict] = field(default_factory=list)
-    usage: dict = field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0, "images": 0,
-                                                 "audio_seconds": 0.0})
     usage_by_model: list[dict] = field(default_factory=list)
     """Per provider and model: input_tokens, output_tokens, images, audio_seconds (for costs)."""
     stage_times: dict = field(default_factory=dict)
@@ -128,25 +128,14 @@ class Operation:
             self.status = "paused" if waiting_for else "running"
             self.waiting_for = waiting_for
 
+    @property
+    def usage(self) -> dict:
+        """Every model's usage added up."""
+        return usage_totals(self.usage_by_model)
+
     def _add_usage(self, usage: Usage | None) -> None:
-        if usage is None:
-            return
-        self.usage["input_tokens"] += usage.input_tokens
-        self.usage["output_tokens"] += usage.output_tokens
-        self.usage["images"] += usage.images
-        self.usage["audio_seconds"] = round(self.usage["audio_seconds"] + usage.audio_seconds, 3)
-        if not (usage.input_tokens or usage.output_tokens or usage.images or usage.audio_seconds):
-            return
-        line = next((u for u in self.usage_by_model
-                     if (u["provider"], u["model"]) == (usage.provider, usage.model)), None)
-        if line is None:
-            line = {"provider": usage.provider, "model": usage.model, "input_tokens": 0, "output_tokens": 0,
-                    "images": 0, "audio_seconds": 0.0}
-            self.usage_by_model.append(line)
-        line["input_tokens"] += usage.input_tokens
-        line["output_tokens"] += usage.output_tokens
-        line["images"] += usage.images
-        line["audio_seconds"] = round(line["audio_seconds"] + usage.audio_seconds, 3)
+        if usage is not None and used_something(usage):
+            add_usage_line(self.usage_by_model, usage)
 
     # -- reactions ---------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
 
+from reelflow_gateway.operations.costs import COUNTS, used_something
+
 SCRIPT_USAGE = "views.script_usage"
-COUNTS = ("input_tokens", "output_tokens", "images", "audio_seconds")
 
 
 async def ensure_usage_indexes(db: AsyncDatabase) -> None:
@@ -31,7 +32,7 @@ async def add_usage(db: AsyncDatabase, session: AsyncClientSession, envelopes: I
     for envelope in envelopes:
         usage = getattr(envelope.data, "usage", None)
         script_id = getattr(envelope.data, "script_id", None)
-        if not isinstance(usage, Usage) or not script_id or not any(getattr(usage, c) for c in COUNTS):
+        if not isinstance(usage, Usage) or not script_id or not used_something(usage):
             continue
         line = lines.setdefault((script_id, usage.provider, usage.model), dict.fromkeys(COUNTS, 0))
         for count in COUNTS:
