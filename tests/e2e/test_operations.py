@@ -109,10 +109,10 @@ def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow
     assert_video_shows_every_shot(alice, done, tmp_path)
 
 
-def one_scene_approved_by_hand(user: User) -> tuple[str, dict]:
+def one_scene_approved_by_hand(user: User, **extra) -> tuple[str, dict]:
     """An operation without auto_approve for the one-scene HARBOR, its script and scene approved
     over HTTP; its id and the scene."""
-    operation_id = start(user, content=HARBOR, auto_approve=False)
+    operation_id = start(user, content=HARBOR, auto_approve=False, **extra)
     op = wait_status(user, operation_id, "paused")
     assert user.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
     wait_for(lambda: operation(user, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
@@ -124,21 +124,34 @@ def one_scene_approved_by_hand(user: User) -> tuple[str, dict]:
 
 def test_a_final_failure_fails_the_operation_visibly(reelflow: Reelflow, alice: User):
     """Rejecting one shot's image past the attempts cap ends in ImageGenerationFailed: the operation
-    says `failed`, in which stage and why, instead of waiting for an image that will never come."""
-    operation_id, scene = one_scene_approved_by_hand(alice)
-    shot = wait_for(lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
-                    timeout=60, what="shots")
-    image = wait_attempt(alice, scene["id"], shot["id"], 1)
-    for attempt in range(2, IMAGE_MAX_ATTEMPTS + 1):
+    says `failed`, in which stage and why, instead of waiting for an image that will never come;
+    its webhook says so, and cancelling it afterwards keeps the record of that delivery."""
+    port, handler = free_port(), receiver()
+    server = HTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        operation_id, scene = one_scene_approved_by_hand(alice, webhook_url=f"http://127.0.0.1:{port}/hook")
+        shot = wait_for(lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
+                        timeout=60, what="shots")
+        image = wait_attempt(alice, scene["id"], shot["id"], 1)
+        for attempt in range(2, IMAGE_MAX_ATTEMPTS + 1):
+            assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
+            image = wait_attempt(alice, scene["id"], shot["id"], attempt)
         assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
-        image = wait_attempt(alice, scene["id"], shot["id"], attempt)
-    assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
 
-    failed = wait_status(alice, operation_id, "failed", timeout=60)
+        failed = wait_status(alice, operation_id, "failed", timeout=60)
+        delivered = wait_for(lambda: operation(alice, operation_id)["webhook"], timeout=30, what="the webhook")
+    finally:
+        server.shutdown()
     assert failed["stage"] == "image_generation" and failed["progress"]["images_failed"] == 1
     error = failed["errors"][-1]
     assert error["stage"] == "image_generation" and error["code"] == "max_attempts"
     assert str(IMAGE_MAX_ATTEMPTS) in error["message"] and error["at"]
+    assert json.loads(handler.received[-1][1])["event"] == "operation.failed" and delivered["status"] == "delivered"
+
+    cancelled = alice.post(f"/api/operations/{operation_id}/cancel")  # a failed operation may still be resumed
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert operation(alice, operation_id)["webhook"] == delivered
 
 
 def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Reelflow, alice: User):

@@ -29,7 +29,7 @@ from reelflow_gateway.operations.domain import TERMINAL, Operation, from_documen
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
-from reelflow_gateway.operations.handlers import OPERATIONS
+from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
@@ -181,14 +181,14 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
              responses=responses(404, 409))
 async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
     await owned(state, user, operation_id)
+    prices = state.settings.price_list()
     async with state.runtime.transaction(correlation_id=operation_id) as tx:
         doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
         op = from_document(doc)
         if op.status in TERMINAL:
             raise ApiError(409, f"operation {operation_id} is already {op.status}", "already_ended")
         op.cancel(now())
-        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | {k: doc[k] for k in ("webhook_url",)
-                                                                                if k in doc}, session=tx.session)
+        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | kept_fields(doc), session=tx.session)
         tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
-                                   usage=usage_totals(op, state.settings.price_list()), cancelled_at=op.updated_at))
-    return json_response(body(op, doc, state.settings.price_list()))
+                                   usage=usage_totals(op, prices), cancelled_at=op.updated_at))
+    return json_response(body(op, doc, prices))

@@ -72,7 +72,7 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
         at = now()
         for command in op.apply(event, at):
             tx.emit(command)
-        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | _private(doc), session=tx.session)
+        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | kept_fields(doc), session=tx.session)
         if (op.status, op.stage, op.waiting_for, json.dumps(op.progress())) != before:
             tx.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
@@ -80,8 +80,9 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
                               {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)})
 
 
-def _private(doc: dict) -> dict:
-    """Fields the domain does not know but the document keeps (the webhook URL)."""
+def kept_fields(doc: dict) -> dict:
+    """Fields the domain does not know but every write of the document keeps: the webhook URL and
+    what its delivery came to."""
     return {k: doc[k] for k in ("webhook_url", "webhook") if k in doc}
 
 
