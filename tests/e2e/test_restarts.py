@@ -53,11 +53,17 @@ def test_gateway_restart_keeps_the_read_model_and_tokens(reelflow: Reelflow, ali
 
 
 def test_a_stopping_gateway_does_not_wait_for_requests_held_open(reelflow: Reelflow, alice: User) -> None:
-    """SIGTERM with a GET held for two minutes (Prefer: wait) still open: the gateway cuts it off
-    after its shutdown grace and exits by itself, long before the GET would have ended."""
+    """SIGTERM with a GET held for two minutes (Prefer: wait) and the event stream of a paused
+    operation (which never ends by itself) still open: the gateway cuts both off after its
+    shutdown grace and exits by itself."""
     script = alice.create(SCRIPT, "held at the stop")
     path = f"/api/scripts/{script['id']}/scenes"
     tag = alice.get(path).headers["etag"]
+    started = alice.post("/api/operations", json={"content": SCRIPT, "auto_approve": False})
+    assert started.status_code == 202, started.text
+    operation_id = started.json()["id"]
+    wait_for(lambda: alice.get(f"/api/operations/{operation_id}").json()["status"] == "paused", timeout=60,
+             what="the operation paused at its first gate")
     outcome: list = []
 
     def hold() -> None:
@@ -68,27 +74,41 @@ def test_a_stopping_gateway_does_not_wait_for_requests_held_open(reelflow: Reelf
         except httpx.TransportError as exc:
             outcome.append(exc)
 
-    holder = threading.Thread(target=hold)
-    holder.start()
+    def stream() -> None:
+        try:
+            with httpx.Client(base_url=reelflow.base_url, timeout=180) as client:
+                with client.stream("GET", f"/api/operations/{operation_id}/events", headers=alice.headers) as events:
+                    for _ in events.iter_lines():
+                        pass
+            outcome.append("stream ended")
+        except httpx.TransportError as exc:
+            outcome.append(exc)
+
+    holders = [threading.Thread(target=hold), threading.Thread(target=stream)]
+    for holder in holders:
+        holder.start()
     try:
         time.sleep(1)
-        assert not outcome  # held
+        assert not outcome  # both held
         assert reelflow.gateway and reelflow.gateway.proc
         process = reelflow.gateway.proc
         log = reelflow.log_dir / "gateway.log"
         logged_before = log.stat().st_size
         os.killpg(process.pid, signal.SIGTERM)
-        # uvicorn ends by re-raising the signal once it has shut down cleanly
-        assert process.wait(60) in (0, -signal.SIGTERM)  # not hung on the held GET
+        # uvicorn ends by re-raising the signal once it has shut down cleanly; without the grace
+        # it would wait on the event stream for good
+        assert process.wait(60) in (0, -signal.SIGTERM)
         with log.open("rb") as logged:
             logged.seek(logged_before)
             assert b"Application shutdown complete" in logged.read()
-        holder.join(30)
-        assert outcome and not holder.is_alive()  # the held GET ended with the process
+        for holder in holders:
+            holder.join(30)
+        assert len(outcome) == 2 and not any(h.is_alive() for h in holders)  # both ended with the process
     finally:
         reelflow.kill_gateway()
         reelflow.start_gateway()
     reelflow.wait_writes_flow()
+    assert alice.post(f"/api/operations/{operation_id}/cancel").status_code == 200
 
 
 def assert_unreachable(base_url: str) -> None:
