@@ -153,7 +153,9 @@ class JobPool:
         self.poll_interval_s = poll_interval_s
         self.worker_id = f"{runtime.instance_id}/{kind}"
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._slots = asyncio.Semaphore(concurrency)
+        self._dispatcher: asyncio.Task | None = None
+        self._running: set[asyncio.Task] = set()
         self.running = 0
         self.completed = 0
         self.failed = 0
@@ -162,22 +164,35 @@ class JobPool:
         self._wake.set()
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._worker(), name=f"jobs-{self.kind}-{i}")
-                       for i in range(self.concurrency)]
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"jobs-{self.kind}")
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [t for t in (self._dispatcher, *self._running) if t is not None]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-        # jobs interrupted by a graceful stop go back to the queue for any instance
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._dispatcher, self._running = None, set()
+        # jobs interrupted by a graceful stop (or claimed and not yet started) go back to the queue for any instance
         await self.runtime.db[JOBS].update_many(
             {"kind": self.kind, "status": RUNNING, "lease_owner": self.worker_id},
             {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""}},
         )
 
-    async def _worker(self) -> None:
+    async def _dispatch(self) -> None:
+        """Claims one job whenever a slot is free and runs it in its own task. One claimer per
+        pool, however large its concurrency: an idle pool asks the database once per wake-up or
+        poll interval, and a job queued here is claimed once, not raced for by every idle worker."""
         while True:
+            await self._slots.acquire()
+            job = await self._next_job()
+            task = asyncio.create_task(self._run_in_slot(job), name=f"job-{self.kind}-{job.id}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _next_job(self) -> Job:
+        while True:
+            self._wake.clear()  # before asking: a job queued while the claim is on its way wakes the wait below
             try:
                 job = await self._claim()
             except asyncio.CancelledError:
@@ -186,14 +201,17 @@ class JobPool:
                 log.warning("cannot claim jobs", extra={"kind": self.kind, "error": repr(exc)})
                 await asyncio.sleep(1.0)
                 continue
-            if job is None:
-                self._wake.clear()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
-                continue
-            self._wake.set()  # there may be more: let an idle sibling look too
+            if job is not None:
+                return job
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+
+    async def _run_in_slot(self, job: Job) -> None:
+        try:
             with message_context(job.correlation_id, job.causation_id):
                 await self._run(job)
+        finally:
+            self._slots.release()
 
     async def _claim(self) -> Job | None:
         now = _now()

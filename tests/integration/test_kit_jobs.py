@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import new_envelope
-from reelflow_kit.jobs import JOBS
+from reelflow_kit.jobs import JOBS, enqueue_job
+from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.settings import KitSettings
 from tests.support.kafka import headers_of, read_topic
-from tests.support.toy_jobs import JOB_EVENTS, KIND, StartWork, WorkDone, WorkFailed, build
+from tests.support.toy_jobs import JOB_EVENTS, KIND, StartWork, WorkDone, WorkFailed, build, do_work
 
 
 def settings_for(infra, database: str, instance: str) -> KitSettings:
@@ -36,8 +38,16 @@ async def events_for(infra, script_id: str, count: int, timeout: float = 30):
 
 
 def overlapping(runs) -> bool:
-    spans = sorted((r["started"], r["ended"]) for r in runs)
-    return any(b_start < a_end for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    return most_at_once(runs) > 1
+
+
+def most_at_once(runs) -> int:
+    edges = sorted([(r["started"], 1) for r in runs] + [(r["ended"], -1) for r in runs], key=lambda e: (e[0], e[1]))
+    at_once = most = 0
+    for _, step in edges:
+        at_once += step
+        most = max(most, at_once)
+    return most
 
 
 async def test_jobs_run_concurrently_and_two_instances_share_them(infra, unique, database):
@@ -60,8 +70,41 @@ async def test_jobs_run_concurrently_and_two_instances_share_them(infra, unique,
     assert len(runs) == 12
     assert {r["worker"] for r in runs} == {f"one-{unique}", f"two-{unique}"}
     assert overlapping([r for r in runs if r["worker"] == f"one-{unique}"])
+    assert all(most_at_once([r for r in runs if r["worker"] == worker]) <= 3 for worker in (f"one-{unique}", f"two-{unique}"))
     assert all(headers_of(r)["ce_correlationid"] == command.correlation_id for r in events)
     assert all(headers_of(r)["ce_causationid"] == command.id for r in events)
+
+
+async def test_an_idle_pool_asks_for_jobs_once_per_poll_whatever_its_concurrency(infra, unique, database):
+    """Each claim is a find-and-update on the jobs collection: workers that each polled on their
+    own asked `concurrency` times as often, in every service, all day."""
+    runtime = ServiceRuntime(settings_for(infra, database, f"one-{unique}"), uses_object_store=False,
+                             topics=[JOB_EVENTS])  # no consumer: only the jobs enqueued below
+    pool = runtime.work(KIND, do_work, concurrency=4, lease_s=2.0)
+    claims = 0
+    claim = pool._claim
+
+    async def counted():
+        nonlocal claims
+        claims += 1
+        return await claim()
+
+    pool._claim = counted
+    await runtime.start()
+    try:
+        await asyncio.sleep(0.2)
+        before = claims
+        await asyncio.sleep(2.0)
+        idle_claims = claims - before
+        async with runtime.transaction() as tx:  # and a job queued here is still run at once
+            for index in range(2):
+                await enqueue_job(tx, KIND, f"job-{unique}-{index}",
+                                  {"script_id": f"s-{unique}", "index": index, "seconds": 0, "fail_first": 0})
+        assert len(await events_for(infra, f"s-{unique}", 2, timeout=10)) == 2
+    finally:
+        await runtime.stop()
+    polls = 2.0 / pool.poll_interval_s
+    assert polls - 2 <= idle_claims <= polls + 2, f"{idle_claims} claims in 2 s of idling, polling every {pool.poll_interval_s} s"
 
 
 async def test_failing_jobs_are_retried_then_give_up_with_a_failure_event(infra, unique, database):
