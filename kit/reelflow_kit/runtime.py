@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -165,7 +164,9 @@ class ServiceRuntime:
 
 
 def serve(runtime: ServiceRuntime, host: str | None = None, port: int | None = None) -> None:
-    """Run the service until SIGINT/SIGTERM: consumers, relay, and /healthz over HTTP."""
+    """Run the service until SIGINT/SIGTERM: consumers, relay, and /healthz over HTTP, on uvloop
+    when installed (10-15% less client CPU per MongoDB operation than asyncio's own loop:
+    bench/loops.py)."""
     import uvicorn
 
     from reelflow_kit.health import health_app
@@ -177,5 +178,6 @@ def serve(runtime: ServiceRuntime, host: str | None = None, port: int | None = N
         lifespan="on",
         log_config=None,
         access_log=False,
+        loop="auto",
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    uvicorn.Server(config).run()
