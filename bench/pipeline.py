@@ -47,20 +47,22 @@ to the next with the machine's state; the bare hop and the floor are sampled bet
 so their ratios move less than the milliseconds):
 
     hop                                      p50 ms  p99 ms  / waiting  / lockstep  / design
-    approve script -> all scenes visible       23.5    30.9     5.6x      11.8x       2.1x
-    approve scene  -> all shots visible        14.8    26.2     3.5x       7.4x       1.3x
-    design floor: txn -> bus -> txn -> read    11.2    19.0     2.7x       5.6x
-    bare produce -> consume (waiting)           4.2    11.4
-    bare produce -> consume (lockstep)          2.0    12.5
+    approve script -> all scenes visible       25.4    34.3     5.6x      16.9x       2.2x
+    approve scene  -> all shots visible        14.9    23.5     3.3x      10.0x       1.3x
+    design floor: txn -> bus -> txn -> read    11.6    18.5     2.6x       7.8x
+    bare produce -> consume (waiting)           4.5    10.2
+    bare produce -> consume (lockstep)          1.5    11.7
 
-    approve script -> all scenes visible       21.9    29.4     4.9x      10.9x       1.8x
-    approve scene  -> all shots visible        18.3    34.6     4.1x       9.1x       1.5x
-    design floor: txn -> bus -> txn -> read    12.4    23.7     2.8x       6.2x
-    bare produce -> consume (waiting)           4.5    11.8
+    approve script -> all scenes visible       19.3    39.0     4.3x       9.1x       1.6x
+    approve scene  -> all shots visible        16.0    23.9     3.6x       7.6x       1.4x
+    design floor: txn -> bus -> txn -> read    11.8    25.5     2.7x       5.6x
+    bare produce -> consume (waiting)           4.4    11.4
 
 The target (within 3x of the waiting bare hop) is MISSED for both hops, and the design floor
-shows why: one MongoDB transaction, the bus and another transaction already take 2.7-2.8x the
-bare hop here, which leaves 0.2-0.3x (about 1 ms) for everything a real hop adds. The scene
+shows why: one MongoDB transaction, the bus and another transaction already take 2.6-2.8x the
+bare hop here, which leaves 0.2-0.4x (1-2 ms) for everything a real hop adds. The two are bound
+by different things: the bare hop by Tansu's fetch wait (time), the floor's transactions by
+client CPU (a PyMongo operation costs 0.3-0.4 ms of it on this machine, bench/loops.py). The scene
 hop is 1.3-1.5x that floor: the gateway writes shots, scenes and images (two more round trips
 than the floor's one view) and the held GET re-reads and answers over HTTP (1-2 ms). The script
 hop is 1.8-2.1x: the scene service segments and describes the script (1-3 ms in worker
@@ -70,7 +72,9 @@ Across versions, earlier runs printed (bare hop measured after the hops, so nois
 held GETs and the process manager's skip took the hops from 28.6/22.3 ms (5 ms polls) to
 17-26/13-19 ms; this version's round trips saved (the relay's hand-off, one inbox upsert per
 read-model batch, no inbox lookup before the scene service's handlers, no commit per record
-passed over) cut the relay's share from 5-6 ms to about 3 ms, within the runs' noise overall.
+passed over) cut the relay's share from 5-6 ms to about 3 ms, within the runs' noise overall;
+then one job claimer per pool and uvloop in every service took "committed + relayed" to 2.5-3.5
+ms, again within the noise of the totals.
 On Apache Kafka, which answers a waiting fetch as soon as a record lands, the bare hop is
 shorter still, so the ratio would not improve there: 3x a bare hop is below what a design with
 a transactional outbox, an inbox and a separate read model can reach.
