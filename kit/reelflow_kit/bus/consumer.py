@@ -37,9 +37,10 @@ PASSED_OVER_COMMIT_EVERY = 200
 PASSED_OVER_COMMIT_AFTER_S = 5.0
 
 
-async def _raw_body(msg) -> bytes:
-    # Keep FastStream from parsing JSON itself: garbage must reach us to be dead-lettered.
-    return msg.body
+async def _the_message(msg: KafkaMessage) -> KafkaMessage:
+    # The handler gets the message itself (to ack, nack and read its record), and FastStream
+    # never parses the body: garbage must reach us to be dead-lettered.
+    return msg
 
 
 class Consumer:
@@ -64,11 +65,11 @@ class Consumer:
             *self.topics,
             group_id=self.group,
             ack_policy=AckPolicy.MANUAL,
-            decoder=_raw_body,
+            decoder=_the_message,
             **subscriber_options(settings),
         )
 
-        async def on_message(body: bytes, msg: KafkaMessage) -> None:
+        async def on_message(msg: KafkaMessage) -> None:
             try:
                 acted = await self.process(msg.raw_message)
             except BaseException:
