@@ -47,25 +47,28 @@ to the next with the machine's state; the bare hop and the floor are sampled bet
 so their ratios move less than the milliseconds):
 
     hop                                      p50 ms  p99 ms  / waiting  / lockstep  / design
-    approve script -> all scenes visible       25.4    34.3     5.6x      16.9x       2.2x
-    approve scene  -> all shots visible        14.9    23.5     3.3x      10.0x       1.3x
-    design floor: txn -> bus -> txn -> read    11.6    18.5     2.6x       7.8x
-    bare produce -> consume (waiting)           4.5    10.2
-    bare produce -> consume (lockstep)          1.5    11.7
+    approve script -> all scenes visible       22.9    37.6     4.3x       6.5x       1.5x
+    approve scene  -> all shots visible        19.5    37.3     3.7x       5.5x       1.3x
+    design floor: txn -> bus -> txn -> read    15.1    38.0     2.9x       4.3x
+    bare produce -> consume (waiting)           5.3    17.2
+    bare produce -> consume (lockstep)          3.5    21.4
 
-    approve script -> all scenes visible       19.3    39.0     4.3x       9.1x       1.6x
-    approve scene  -> all shots visible        16.0    23.9     3.6x       7.6x       1.4x
-    design floor: txn -> bus -> txn -> read    11.8    25.5     2.7x       5.6x
-    bare produce -> consume (waiting)           4.4    11.4
+    approve script -> all scenes visible       24.7    36.1     4.4x      10.5x       1.5x
+    approve scene  -> all shots visible        19.4    52.8     3.5x       8.3x       1.2x
+    design floor: txn -> bus -> txn -> read    16.5    54.7     3.0x       7.0x
+    bare produce -> consume (waiting)           5.6    17.6
+
+(the machine was busier than for the previous version's runs: 25.4/14.9/11.6/4.5 and
+19.3/16.0/11.8/4.4 ms, floor 2.6-2.7x).
 
 The target (within 3x of the waiting bare hop) is MISSED for both hops, and the design floor
-shows why: one MongoDB transaction, the bus and another transaction already take 2.6-2.8x the
-bare hop here, which leaves 0.2-0.4x (1-2 ms) for everything a real hop adds. The two are bound
+shows why: one MongoDB transaction, the bus and another transaction already take 2.6-3.0x the
+bare hop here, which leaves at most 0.4x (1-2 ms) for everything a real hop adds. The two are bound
 by different things: the bare hop by Tansu's fetch wait (time), the floor's transactions by
 client CPU (a PyMongo operation costs 0.3-0.4 ms of it on this machine, bench/loops.py). The scene
-hop is 1.3-1.5x that floor: the gateway writes shots, scenes and images (two more round trips
+hop is 1.2-1.4x that floor: the gateway writes shots, scenes and images (two more round trips
 than the floor's one view) and the held GET re-reads and answers over HTTP (1-2 ms). The script
-hop is 1.8-2.1x: the scene service segments and describes the script (1-3 ms in worker
+hop is 1.5-2.2x: the scene service segments and describes the script (1-3 ms in worker
 threads) and commits five scenes, the script's facts and six events (three round trips more
 than the floor) before its relay sends them, and the gateway's batch is larger too.
 Across versions, earlier runs printed (bare hop measured after the hops, so noisier ratios):
@@ -73,11 +76,14 @@ held GETs and the process manager's skip took the hops from 28.6/22.3 ms (5 ms p
 17-26/13-19 ms; this version's round trips saved (the relay's hand-off, one inbox upsert per
 read-model batch, no inbox lookup before the scene service's handlers, no commit per record
 passed over) cut the relay's share from 5-6 ms to about 3 ms, within the runs' noise overall;
-then one job claimer per pool and uvloop in every service took "committed + relayed" to 2.5-3.5
-ms, again within the noise of the totals.
+then one job claimer per pool, uvloop in every service and FastStream without FastDepends
+(a record the gateway's process manager passes over costs 0.20 ms of its CPU instead of 0.54)
+took "committed + relayed" to 2.5-4 ms, again within the noise of the totals.
 On Apache Kafka, which answers a waiting fetch as soon as a record lands, the bare hop is
-shorter still, so the ratio would not improve there: 3x a bare hop is below what a design with
-a transactional outbox, an inbox and a separate read model can reach.
+shorter still, so the ratio would not improve there. A faster CPU would: it shrinks the
+transactions' share of the floor and leaves Tansu's wait as it is. On this machine, 3x a bare
+hop is below what a design with a transactional outbox, an inbox and a separate read model can
+reach.
 """
 
 from __future__ import annotations
