@@ -210,6 +210,9 @@ class JobPool:
         try:
             with message_context(job.correlation_id, job.causation_id):
                 await self._run(job)
+        except Exception as exc:  # e.g. the database away while a failure was put on record
+            log.error("job outcome not recorded; it runs again once its lease has run out",
+                      extra={"job": job.id, "kind": self.kind, "error": repr(exc)})
         finally:
             self._slots.release()
 

@@ -107,6 +107,34 @@ async def test_an_idle_pool_asks_for_jobs_once_per_poll_whatever_its_concurrency
     assert polls - 2 <= idle_claims <= polls + 2, f"{idle_claims} claims in 2 s of idling, polling every {pool.poll_interval_s} s"
 
 
+async def test_a_failure_that_cannot_be_recorded_costs_the_pool_no_slot(infra, unique, database):
+    """The database may be away just when a failed attempt is put back in the queue: that job
+    waits for its lease to run out, and the pool goes on with its full concurrency."""
+    runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", concurrency=1)
+    pool = runtime.job_pools[KIND]
+    requeue, refused = pool._requeue, []
+
+    async def away_once(job, *args, **kwargs):
+        if not refused:
+            refused.append(job.id)
+            raise ConnectionError("the database went away")
+        return await requeue(job, *args, **kwargs)
+
+    pool._requeue = away_once
+    await runtime.start()
+    try:
+        await runtime.publish(new_envelope(StartWork(script_id=f"ko-{unique}", count=1, fail_first=1), source="t"))
+        while not refused:
+            await asyncio.sleep(0.05)
+        await runtime.publish(new_envelope(StartWork(script_id=f"ok-{unique}", count=1), source="t"))
+        done = await events_for(infra, f"ok-{unique}", 1, timeout=10)  # the one slot is free again
+        retried = await events_for(infra, f"ko-{unique}", 1, timeout=20)  # after its 2 s lease
+    finally:
+        await runtime.stop()
+    assert WorkDone.model_validate_json(done[0].value).index == 0
+    assert WorkDone.model_validate_json(retried[0].value).attempt == 2
+
+
 async def test_failing_jobs_are_retried_then_give_up_with_a_failure_event(infra, unique, database):
     runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", max_attempts=3)
     await runtime.start()
