@@ -23,7 +23,7 @@ TOPIC_EXISTS = TopicAlreadyExistsError.errno
 
 def make_broker(settings: KitSettings) -> KafkaBroker:
     # apply_types=False: no FastDepends around handlers. Ours take the message itself (see
-    # bus/consumer.py) and decode it with the contracts, so FastDepends only cost CPU per record
+    # bus/consumer.py) and decode it with the contracts, so FastDepends would only cost CPU per record
     # (bench/consumer.py).
     return KafkaBroker(
         settings.kafka_bootstrap,
