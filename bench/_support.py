@@ -1,11 +1,13 @@
-"""What the benchmarks share: a throwaway embedded stack, services as real processes, a raw
-HTTP/1.1 client cheap enough not to be the bottleneck, percentiles, and API set-up calls.
+"""What the benchmarks share: a throwaway embedded stack, services as real processes, variants
+measured side by side in child processes, a raw HTTP/1.1 client cheap enough not to be the
+bottleneck, percentiles, and API set-up calls.
 
 Imported by the scripts next to it (`python bench/<name>.py` puts this folder on sys.path).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -22,7 +24,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -101,6 +103,52 @@ def embedded_stack(keep: bool = False) -> Iterator[object]:
             print(f"[bench] logs kept in {cfg.log_dir}")
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
+
+
+async def create_topic(bootstrap: str, topic: str, partitions: int) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    finally:
+        await admin.close()
+
+
+def add_child_arguments(parser, kinds: Sequence[str]) -> None:
+    """The hidden arguments `alternate_in_children` passes: which variant, and the stack's servers."""
+    parser.add_argument("--child", choices=kinds, help=argparse.SUPPRESS)
+    parser.add_argument("--mongo-uri", help=argparse.SUPPRESS)
+    parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
+
+
+def parent_or_child(args, child: Callable, measure: Callable, report: Callable) -> int:
+    """In a child (`--child`): `child(args)`. Otherwise: an embedded stack, `measure(cfg, args)`
+    on it, then `report(results)` once the stack is gone."""
+    if args.child:
+        child(args)
+        return 0
+    with embedded_stack() as cfg:
+        results = measure(cfg, args)
+    report(results)
+    return 0
+
+
+def alternate_in_children(script: str, kinds: Sequence[str], rounds: int,
+                          args_of: Callable[[str], list[str]]) -> dict[str, list[dict]]:
+    """Run `script --child KIND *args_of(KIND)` once per kind and round, each in a fresh child
+    process, the order reversed every other round so that every variant sees the machine in the
+    same states; returns each child's last line of output, parsed as JSON, by kind."""
+    results: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    for round_ in range(rounds):
+        for kind in kinds if round_ % 2 == 0 else tuple(reversed(kinds)):
+            args = args_of(kind)
+            print(f"[bench] round {round_ + 1}/{rounds}: {kind}", flush=True)
+            out = subprocess.run([sys.executable, script, "--child", kind, *args], check=True, capture_output=True,
+                                 text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+            results[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return results
 
 
 @contextlib.contextmanager

@@ -36,9 +36,7 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -47,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from _support import embedded_stack  # noqa: E402
+from _support import add_child_arguments, alternate_in_children, create_topic, parent_or_child  # noqa: E402
 
 KINDS = ("kit", "faststream default", "raw aiokafka")
 
@@ -64,14 +62,8 @@ def event_record():
 
 async def produce(bootstrap: str, topic: str, count: int) -> None:
     from aiokafka import AIOKafkaProducer
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])
-    finally:
-        await admin.close()
+    await create_topic(bootstrap, topic, partitions=4)
     record = event_record()
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await producer.start()
@@ -181,19 +173,14 @@ def child(args) -> None:
 
 
 def measure(cfg, args) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    for round_ in range(args.rounds):
-        order = KINDS if round_ % 2 == 0 else tuple(reversed(KINDS))
-        for kind in order:
-            topic = f"bench.consumer.{uuid.uuid4().hex[:8]}"
-            asyncio.run(produce(cfg.kafka_bootstrap, topic, args.records))
-            print(f"[bench] round {round_ + 1}/{args.rounds}: {kind}", flush=True)
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", kind, "--records", str(args.records), "--topic", topic,
-                 "--bootstrap", cfg.kafka_bootstrap, "--mongo-uri", cfg.mongo_uri],
-                check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-            results[kind].append(json.loads(out.stdout.strip().splitlines()[-1])["per_record_ms"])
-    return results
+    def args_of(kind: str) -> list[str]:
+        topic = f"bench.consumer.{uuid.uuid4().hex[:8]}"  # a topic of its own, filled before the child starts
+        asyncio.run(produce(cfg.kafka_bootstrap, topic, args.records))
+        return ["--records", str(args.records), "--topic", topic, "--bootstrap", cfg.kafka_bootstrap,
+                "--mongo-uri", cfg.mongo_uri]
+
+    runs = alternate_in_children(__file__, KINDS, args.rounds, args_of)
+    return {kind: [run["per_record_ms"] for run in runs[kind]] for kind in KINDS}
 
 
 def report(results: dict[str, list[float]]) -> None:
@@ -208,18 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
+    add_child_arguments(parser, KINDS)
     parser.add_argument("--topic", help=argparse.SUPPRESS)
-    parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
-    parser.add_argument("--mongo-uri", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        child(args)
-        return 0
-    with embedded_stack() as cfg:
-        results = measure(cfg, args)
-    report(results)
-    return 0
+    return parent_or_child(args, child, measure, report)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Event loops: what a service's own I/O costs on asyncio's loop and on uvloop, in one run.
 
-    .venv/bin/python bench/loops.py [--transactions 300] [--reads 500] [--idle-s 5] [--rounds 3]
+    .venv/bin/python bench/loops.py [--transactions 300] [--idle-s 5] [--rounds 3]
 
 Starts a throwaway embedded stack, then measures each workload in a child process per loop
 (`asyncio.run` and `uvloop.run`), alternating the two for `--rounds` rounds so that both see the
@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -47,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from _support import embedded_stack  # noqa: E402
+from _support import add_child_arguments, alternate_in_children, create_topic, parent_or_child  # noqa: E402
 
 LOOPS = ("asyncio", "uvloop")
 
@@ -79,15 +77,9 @@ async def transactions(mongo_uri: str, count: int) -> dict:
 
 async def idle_consumer(bootstrap: str, seconds: float) -> dict:
     from aiokafka import AIOKafkaConsumer
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
     topic = f"bench.loops.{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])
-    finally:
-        await admin.close()
+    await create_topic(bootstrap, topic, partitions=4)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
                                 session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
     await consumer.start()
@@ -123,16 +115,9 @@ def child(args) -> None:
 
 
 def measure(cfg, args) -> dict[str, list[dict]]:
-    results: dict[str, list[dict]] = {loop: [] for loop in LOOPS}
-    for round_ in range(args.rounds):
-        for loop in LOOPS if round_ % 2 == 0 else reversed(LOOPS):
-            print(f"[bench] round {round_ + 1}/{args.rounds}: {loop}", flush=True)
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", loop, "--mongo-uri", cfg.mongo_uri, "--bootstrap",
-                 cfg.kafka_bootstrap, "--transactions", str(args.transactions), "--idle-s", str(args.idle_s)],
-                check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-            results[loop].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    return results
+    return alternate_in_children(__file__, LOOPS, args.rounds, lambda loop: [
+        "--mongo-uri", cfg.mongo_uri, "--bootstrap", cfg.kafka_bootstrap,
+        "--transactions", str(args.transactions), "--idle-s", str(args.idle_s)])
 
 
 def report(results: dict[str, list[dict]]) -> None:
@@ -155,17 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transactions", type=int, default=300, help="transactions (and reads) per round and loop")
     parser.add_argument("--idle-s", type=float, default=5.0, help="seconds the idle consumer is watched")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", choices=LOOPS, help=argparse.SUPPRESS)
-    parser.add_argument("--mongo-uri", help=argparse.SUPPRESS)
-    parser.add_argument("--bootstrap", help=argparse.SUPPRESS)
+    add_child_arguments(parser, LOOPS)
     args = parser.parse_args(argv)
-    if args.child:
-        child(args)
-        return 0
-    with embedded_stack() as cfg:
-        results = measure(cfg, args)
-    report(results)
-    return 0
+    return parent_or_child(args, child, measure, report)
 
 
 if __name__ == "__main__":

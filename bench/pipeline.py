@@ -104,6 +104,7 @@ from _support import (
     Service,
     api,
     build_request,
+    create_topic,
     embedded_stack,
     first_write,
     free_port,
@@ -269,14 +270,8 @@ async def bus_pair(bootstrap: str, topic: str, partitions: int):
     """A new topic, a producer and a consumer in a group of its own, started, with the kit's
     settings (acks=all, linger 0, fetch_max_wait 15 ms, session 2 s, heartbeat 300 ms)."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-    finally:
-        await admin.close()
+    await create_topic(bootstrap, topic, partitions)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=0)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
                                 auto_offset_reset="earliest", enable_auto_commit=False,
