@@ -164,7 +164,6 @@ class JobPool:
         self._wake.set()
 
     def start(self) -> None:
-        self._slots = asyncio.Semaphore(self.concurrency)
         self._dispatcher = asyncio.create_task(self._dispatch(), name=f"jobs-{self.kind}")
 
     async def stop(self) -> None:

@@ -65,6 +65,17 @@ def process_gone(pid: int) -> bool:
         return False
 
 
+def _beating(doc: dict, stale: datetime) -> bool:
+    beat = doc["heartbeat_at"]
+    return (beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)) >= stale
+
+
+def _process_of_doc_gone(doc: dict) -> bool:
+    """Only asked of instances recorded with this machine's boot id and PID namespace."""
+    pid = (doc.get("process") or {}).get("pid")
+    return pid is not None and process_gone(pid)
+
+
 class SessionRegistry:
     def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, instance_id: str, *,
                  heartbeat_s: float = 2.0, dead_after_s: float = 15.0) -> None:
@@ -112,9 +123,7 @@ class SessionRegistry:
                              "process.pid_namespace": self._process["pid_namespace"]})
         reaped = 0
         async for doc in self._instances.find({"$or": suspects, "_id": {"$ne": self._instance_id}}):
-            beat = doc["heartbeat_at"]
-            if (beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)) >= stale and not process_gone(
-                    (doc.get("process") or {}).get("pid", os.getpid())):
+            if _beating(doc, stale) and not _process_of_doc_gone(doc):
                 continue  # a live neighbour on this machine
             if doc.get("lsids"):
                 await self._client.admin.command("killSessions", doc["lsids"])

@@ -35,7 +35,7 @@ def add_usage_line(lines: list[dict], usage: Usage) -> None:
     line["audio_seconds"] = round(line["audio_seconds"], 3)
 
 
-def usage_totals(lines: Sequence[Mapping]) -> dict:
+def summed_lines(lines: Sequence[Mapping]) -> dict:
     """Every line's counts added up."""
     totals = {count: sum(line.get(count, 0) for line in lines) for count in COUNTS}
     totals["audio_seconds"] = round(float(totals["audio_seconds"]), 3)

@@ -20,7 +20,7 @@ from reelflow_contracts.messages.video import (
     CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
 )
 
-from reelflow_gateway.operations.costs import add_usage_line, usage_totals, used_something
+from reelflow_gateway.operations.costs import add_usage_line, summed_lines, used_something
 
 TERMINAL = ("completed", "cancelled")
 STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")
@@ -131,7 +131,7 @@ class Operation:
     @property
     def usage(self) -> dict:
         """Every model's usage added up."""
-        return usage_totals(self.usage_by_model)
+        return summed_lines(self.usage_by_model)
 
     def _add_usage(self, usage: Usage | None) -> None:
         if usage is not None and used_something(usage):
