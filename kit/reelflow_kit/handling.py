@@ -40,12 +40,13 @@ class Transaction:
     """
 
     def __init__(self, db: AsyncDatabase, session: AsyncClientSession, *, source: str, id_seed: str,
-                 correlation_id: str | None, causation_id: str | None) -> None:
+                 correlation_id: str | None, causation_id: str | None, causation_type: str | None = None) -> None:
         self.db = db
         self.session = session
         self.source = source
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        self.causation_type = causation_type
         self._id_seed = id_seed
         self.emitted: list[Envelope] = []
         self.outboxed: list[dict] = []
@@ -89,7 +90,8 @@ class HandlerContext(Generic[M]):
             await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
 
         async with self.runtime.transaction(id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
-                                            causation_id=self.envelope.id, first=record_in_inbox) as tx:
+                                            causation_id=self.envelope.id, causation_type=self.envelope.type,
+                                            first=record_in_inbox) as tx:
             yield tx
         self.committed = True
         for hook in self.runtime.after_commit_hooks:

@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Awaitable, Callable
 
+from reelflow_kit.store.outbox import set_aside_count
+
 if TYPE_CHECKING:
     from reelflow_kit.runtime import ServiceRuntime
 
@@ -20,6 +22,14 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> dict:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
+async def _set_aside(runtime: "ServiceRuntime") -> int | None:
+    """Outbox entries the broker refused for good, kept with their error (None: cannot count now)."""
+    try:
+        return await asyncio.wait_for(set_aside_count(runtime.db), CHECK_TIMEOUT_S)
+    except Exception:
+        return None
+
+
 async def health_report(runtime: "ServiceRuntime") -> dict:
     checks = dict(zip(
         runtime.health_probes,
@@ -30,8 +40,9 @@ async def health_report(runtime: "ServiceRuntime") -> dict:
         "instance": runtime.instance_id,
         "status": "ok" if all(c["ok"] for c in checks.values()) else "unavailable",
         "checks": checks,
-        "outbox": {"published": runtime.relay.published if runtime.relay else 0,
-                   "last_error": runtime.relay.last_error if runtime.relay else None},
+        "outbox": {"published": runtime.relay.published,
+                   "last_error": runtime.relay.last_error,
+                   "set_aside": await _set_aside(runtime)},
         "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered}
                       for c in runtime.consumers},
     }

@@ -20,7 +20,8 @@ from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes, release_jobs_of
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
-from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes
+from reelflow_kit.bus.refusals import refused_entry_rejection
+from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes, set_aside
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_kit.store.sessions import SessionRegistry
 from reelflow_kit.settings import KitSettings
@@ -51,6 +52,7 @@ class ServiceRuntime:
             owner=self.instance_id,
             poll_interval=settings.outbox_poll_interval_s,
             orphan_after=settings.outbox_orphan_after_s,
+            on_refused=self._refused,
         )
         self.health_probes: dict[str, Callable[[], Awaitable[object]]] = {
             "kafka": self._ping_broker,
@@ -99,24 +101,35 @@ class ServiceRuntime:
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, correlation_id: str | None = None, causation_id: str | None = None,
-                          id_seed: str | None = None,
+                          causation_type: str | None = None, id_seed: str | None = None,
                           first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
                           ) -> AsyncIterator[Transaction]:
         """One transaction: the caller's state changes and emitted messages (commands or events)
         commit together; after the commit the messages go to the relay and the queued jobs'
         workers are woken. `first(session)` runs before the caller's writes (a handler records
         its message in the inbox, a job checks its lease); emitted ids derive from `id_seed`
-        (random when none, e.g. for an HTTP request)."""
+        (random when none, e.g. for an HTTP request). An emitted event larger than the bus carries
+        (`kafka_max_record_bytes`) raises `RecordTooLarge` and nothing commits."""
         async with self.sessions.session() as session:
             async with await session.start_transaction():
                 if first is not None:
                     await first(session)
                 tx = Transaction(self.db, session, source=self.settings.service_name,
                                  id_seed=id_seed or str(uuid.uuid4()), correlation_id=correlation_id,
-                                 causation_id=causation_id)
+                                 causation_id=causation_id, causation_type=causation_type)
                 yield tx
-                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.instance_id)
+                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.instance_id,
+                                                  self.settings.kafka_max_record_bytes, causation_type)
         self.after_commit(tx)
+
+    async def _refused(self, entry: dict, error: str) -> None:
+        """An outbox entry the broker refused for good: set aside, and its cause rejected, at once."""
+        headers = {k: bytes(v).decode("utf-8", "replace") for k, v in entry["headers"]}
+        async with self.transaction(id_seed=f"refused/{entry['_id']}", correlation_id=headers.get("ce_correlationid"),
+                                    causation_id=entry["_id"]) as tx:
+            await set_aside(tx.db, entry["_id"], error, tx.session)
+            if (rejection := refused_entry_rejection(entry, error)) is not None:
+                tx.emit(rejection)
 
     async def publish(self, envelope: Envelope) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""

@@ -25,6 +25,11 @@ class KitSettings(BaseSettings):
     kafka_heartbeat_interval_ms: int = Field(default=300, description="consumer heartbeats; well under the session timeout")
     kafka_fetch_max_wait_ms: int = Field(default=15, description="how long the broker holds a fetch open when there is nothing new")
     kafka_request_timeout_ms: int = Field(default=10_000, description="Kafka requests (produce, metadata) give up after this")
+    kafka_max_record_bytes: int = Field(
+        default=900_000, ge=10_000,
+        description="the largest event a handler may emit (value, key and headers); a larger one refuses the "
+                    "handler's transaction (the command is rejected) instead of blocking the outbox. Keep it under "
+                    "the producer's 1 MiB request limit and the broker's message.max.bytes")
 
     mongo_uri: str = Field(default="mongodb://127.0.0.1:27117/?directConnection=true",
                            description="MongoDB; must be a replica set (transactions)")

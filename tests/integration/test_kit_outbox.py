@@ -1,6 +1,7 @@
 """The outbox relay against the real document store and broker: entries handed off after their
 commit go out at once, in commit order, each once; what a failure left behind is read back in
-order; orphans of a dead instance are taken while hand-offs keep coming."""
+order; orphans of a dead instance are taken while hand-offs keep coming; an entry the broker
+refuses for good is set aside and holds nothing back; an event too large for the bus never commits."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pymongo import AsyncMongoClient
 
-from reelflow_contracts.envelope import new_envelope
+from reelflow_contracts.envelope import encode, new_envelope
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
 from reelflow_kit.settings import KitSettings
-from reelflow_kit.store.outbox import OUTBOX, OutboxRelay, add_to_outbox, ensure_outbox_indexes, outbox_document
+from reelflow_kit.store.outbox import (
+    OUTBOX, OutboxRelay, RecordTooLarge, add_to_outbox, ensure_outbox_indexes, outbox_document, pending_count,
+    record_size, set_aside_count,
+)
 from tests.support.toy_service import Added
 
 OWNER = "relay-test-instance"
@@ -139,3 +143,44 @@ async def test_an_orphan_of_a_dead_instance_is_taken_while_hand_offs_keep_coming
         n += 1
         await asyncio.sleep(0.02)
     assert (await db[OUTBOX].find_one({"_id": orphan["_id"]}))["sent_at"] is not None
+
+
+async def test_an_entry_the_broker_refuses_for_good_is_set_aside_and_every_later_one_goes_out(outbox) -> None:
+    db, sends, relay, client = outbox
+    told: list[tuple[str, str]] = []
+    relay = relay(poll_interval=0.1)
+    relay._on_refused = lambda doc, error: _told_then_set_aside(told, relay, doc, error)
+    relay.start()
+    first = await commit(client, db, [event(0)])
+    too_large = outbox_document(event(1), owner=OWNER)  # e.g. written before the size guard existed
+    too_large["value"] = b'{"text": "' + b"x" * 2_000_000 + b'"}'
+    await db[OUTBOX].insert_one(too_large)
+    relay.hand_off(first + [too_large])
+    later = await commit(client, db, [event(2), event(3)])
+    relay.hand_off(later)
+    await until(lambda: relay.published == 3)
+    assert [entry_id for entry_id, _ in told] == [too_large["_id"]] and relay.refused == 1
+    assert "MessageSizeTooLarge" in told[0][1]
+    kept = await db[OUTBOX].find_one({"_id": too_large["_id"]})
+    assert kept["set_aside_at"] is not None and "MessageSizeTooLarge" in kept["error"] and kept["sent_at"] is None
+    assert await pending_count(db) == 0 and await set_aside_count(db) == 1
+    await asyncio.sleep(0.3)  # later reads of the collection leave it aside
+    assert relay.refused == 1 and relay.last_error is None
+
+
+async def _told_then_set_aside(told, relay, doc, error) -> None:
+    told.append((doc["_id"], error))
+    await relay._set_aside(doc, error)
+
+
+async def test_an_event_larger_than_the_bus_carries_refuses_its_transaction(outbox) -> None:
+    db, _, _, client = outbox
+    small = event(1)
+    limit = record_size(encode(small)) + 20
+    big = new_envelope(Added(script_id="s" * 100, amount=1, total=1), source="toy")  # the key and subject grow
+    async with client.start_session() as session:
+        with pytest.raises(RecordTooLarge, match=f"more than the {limit} bytes"):
+            async with await session.start_transaction():
+                await db.state.insert_one({"_id": "changed"}, session=session)
+                await add_to_outbox(db, session, [small, big], OWNER, max_record_bytes=limit)
+    assert await db.state.count_documents({}) == 0 and await db[OUTBOX].count_documents({}) == 0

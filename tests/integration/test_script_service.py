@@ -13,7 +13,7 @@ from reelflow_contracts.messages.script import (
     ApproveScript, CreateScript, GenerateScript, ScriptApproved, ScriptCommandRejected, ScriptCreated,
     ScriptGenerationFailed, ScriptUpdated, UpdateScript,
 )
-from reelflow_contracts.topics import SCRIPT_EVENTS
+from reelflow_contracts.topics import SCRIPT_EVENTS, dead_letter_topic
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_script.bootstrap import build
 from reelflow_script.settings import Settings
@@ -222,3 +222,21 @@ async def test_generate_with_openai_failing_persistently_emits_script_generation
     assert (event.code, event.attempts, event.final) == ("provider_unavailable", 3, True)
     assert "HTTP 500: the upstream model is on fire" in event.error
     assert await service.db.scripts.count_documents({}) == 0
+
+
+async def test_a_command_whose_event_would_not_fit_the_bus_is_rejected_and_the_queue_goes_on(
+        infra, start_service, script_id):
+    service = await start_service(kafka_max_record_bytes=20_000)
+    await send(service, create(script_id))
+    too_large = await send(service, UpdateScript(script_id=script_id, content="INT. SEA - DAY\n\n" + "wave " * 6000))
+    await send(service, UpdateScript(script_id=script_id, title="Undertow"))
+
+    created, rejected, updated = await events_of(infra, script_id, 3)
+    assert isinstance(rejected.data, ScriptCommandRejected)
+    assert (rejected.data.command_id, rejected.data.code) == (too_large.id, "dead_lettered")
+    assert "more than the 20000 bytes the bus carries" in rejected.data.reason
+    assert isinstance(updated.data, ScriptUpdated) and updated.data.content == CONTENT  # nothing of it committed
+    dead = await read_topic(infra.kafka_bootstrap, dead_letter_topic("script-service"),
+                            until=lambda rs: any(r.key == script_id.encode() for r in rs), timeout=30)
+    [record] = [r for r in dead if r.key == script_id.encode()]
+    assert "RecordTooLarge" in dict(record.headers)["x-dlq-error"].decode()

@@ -134,3 +134,19 @@ def test_cancelled_operations_issue_nothing_and_documents_round_trip():
     op.cancel(AT)
     assert op.apply(created(), AT) == [] and op.status == "cancelled"
     assert from_document(to_document(op)) == op
+
+
+def test_a_dead_lettered_command_fails_the_operation_at_its_stage_with_the_reason():
+    from reelflow_contracts.messages.scene import SceneCommandRejected
+
+    op = operation()
+    op.apply(created(), AT)
+    op.apply(ScriptApproved(script_id=S, owner_id="u", title="T", content="x", approved_at=AT), AT)
+    op.apply(ScriptSegmented(script_id=S, scene_ids=("a",), method="sluglines"), AT)
+    refusal = SceneCommandRejected(script_id=S, target_id="a", command_id="c-1", command_type="t", code="not_pending",
+                                   reason="already approved")
+    assert op.apply(refusal, AT) == [] and op.status == "running"  # a refusal in the current state: it goes on
+    died = refusal.model_copy(update={"code": "dead_lettered", "reason": "could not be applied: boom"})
+    op.apply(died, AT)
+    assert op.status == "failed" and op.errors[-1]["stage"] == op.stage == "segmentation"
+    assert op.errors[-1]["code"] == "dead_lettered" and "boom" in op.errors[-1]["message"]

@@ -5,6 +5,7 @@ from reelflow_contracts.messages.common import (
     MAX_ERROR_CHARS,
     MAX_FEEDBACK_CHARS,
     MAX_SCRIPT_BYTES,
+    MAX_SCRIPT_JSON_BYTES,
     Aspect,
     CommandRejected,
     Origin,
@@ -79,7 +80,7 @@ __all__ = [
     # base
     "CATALOG", "CONTRACT_TYPES", "Command", "Event", "Message", "Usage", "message",
     # shared types
-    "MAX_ERROR_CHARS", "MAX_FEEDBACK_CHARS", "MAX_SCRIPT_BYTES", "Aspect", "Origin", "Resolution",
+    "MAX_ERROR_CHARS", "MAX_FEEDBACK_CHARS", "MAX_SCRIPT_BYTES", "MAX_SCRIPT_JSON_BYTES", "Aspect", "Origin", "Resolution",
     "Stage", "StyleHints", "Transition", "VideoOptions", "dimensions", "CommandRejected",
     # script
     "CreateScript", "GenerateScript", "UpdateScript", "ApproveScript",

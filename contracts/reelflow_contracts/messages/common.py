@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import to_json
 
 from reelflow_contracts.messages.base import Event, Usage
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_SCRIPT_BYTES",
+    "MAX_SCRIPT_JSON_BYTES",
     "MAX_FEEDBACK_CHARS",
     "MAX_ERROR_CHARS",
     "Id",
@@ -38,11 +40,17 @@ __all__ = [
     "VideoOptions",
     "Usage",
     "CommandRejected",
+    "DEAD_LETTERED",
+    "EVENT_REFUSED",
+    "FATAL_REJECTION_CODES",
     "dimensions",
 ]
 
 MAX_SCRIPT_BYTES = 200_000
 """A script (and so any scene of it) is at most 200 KB of UTF-8."""
+MAX_SCRIPT_JSON_BYTES = 400_000
+"""... and at most 400 KB once JSON-encoded as events carry it (a control character takes six
+bytes there, a quote two), so every event carrying a script fits the bus (1 MiB) with margin."""
 MAX_FEEDBACK_CHARS = 2000
 MAX_ERROR_CHARS = 4000
 
@@ -52,6 +60,17 @@ def _max_utf8_bytes(limit: int):
         size = len(value.encode("utf-8"))
         if size > limit:
             raise ValueError(f"is {size} bytes in UTF-8, at most {limit} allowed")
+        return value
+
+    return AfterValidator(check)
+
+
+def _max_json_bytes(limit: int):
+    def check(value: str) -> str:
+        size = len(to_json(value)) - 2  # without the quotes; the same encoder as the events' values
+        if size > limit:
+            raise ValueError(f"is {size} bytes once JSON-encoded (control characters take six bytes), "
+                             f"at most {limit} allowed")
         return value
 
     return AfterValidator(check)
@@ -74,6 +93,7 @@ ScriptText = Annotated[
     str,
     Field(min_length=1, max_length=MAX_SCRIPT_BYTES, description=f"at most {MAX_SCRIPT_BYTES} bytes of UTF-8"),
     _max_utf8_bytes(MAX_SCRIPT_BYTES),
+    _max_json_bytes(MAX_SCRIPT_JSON_BYTES),
 ]
 Premise = Annotated[str, Field(min_length=1, max_length=4000)]
 Prompt = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -152,6 +172,14 @@ class VideoOptions(_Part):
     @property
     def size(self) -> tuple[int, int]:
         return dimensions(self.aspect, self.resolution)
+
+
+DEAD_LETTERED = "dead_lettered"
+"""A CommandRejected code: the command failed for good in its consumer and went to the dead-letter topic."""
+EVENT_REFUSED = "event_refused"
+"""A CommandRejected code: the command was applied, but the bus refused the event saying so."""
+FATAL_REJECTION_CODES = frozenset({DEAD_LETTERED, EVENT_REFUSED})
+"""Rejections that mean the work cannot go on, unlike a refusal in the current state (`not_draft`)."""
 
 
 class CommandRejected(Event):

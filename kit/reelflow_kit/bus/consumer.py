@@ -1,7 +1,8 @@
 """Consuming with at-least-once delivery, idempotent handlers and a dead-letter topic.
 
 For every record: decode the CloudEvent; an undecodable one goes to `<group>.dlq` with the
-error in headers; a known message goes to its handler; the offset is committed only after
+error in headers; a known message goes to its handler (a command that fails for good goes to
+the DLQ too, and its sender gets a CommandRejected `dead_lettered`); the offset is committed only after
 that, and if anything escapes the partition is sought back to the record, so it comes again.
 A record this group passes over (a type without a handler, or one `skip` says is none of its
 business) is not committed on its own: the next commit covers it, which spares a broker round
@@ -21,12 +22,14 @@ from faststream.kafka.annotations import KafkaMessage
 
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
+from reelflow_contracts.messages.common import CommandRejected
 from reelflow_contracts.topics import dead_letter_topic
 from reelflow_kit.bus.broker import subscriber_options
 from reelflow_kit.bus.delivery import dead_letter, with_message_retries
+from reelflow_kit.bus.refusals import dead_letter_rejection
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.logging import message_context
-from reelflow_kit.store.inbox import AlreadyApplied, was_applied
+from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
 
 if TYPE_CHECKING:
     from reelflow_kit.runtime import ServiceRuntime
@@ -118,7 +121,26 @@ class Consumer:
         # Never dead-letter a good message for the state of our dependencies: a write conflict
         # (e.g. with a transaction a killed instance left open) or an unreachable server is
         # retried for as long as it takes (`with_message_retries`).
-        await with_message_retries(self.runtime.settings, attempt, lambda error: self.dead_letter(record, error))
+        async def give_up(error: str) -> None:
+            await self.dead_letter(record, error)
+            if (rejection := dead_letter_rejection(envelope, error)) is not None:
+                await self._reject(envelope, rejection)
+
+        await with_message_retries(self.runtime.settings, attempt, give_up)
+
+    async def _reject(self, envelope: Envelope, rejection: CommandRejected) -> None:
+        """Tell the sender its dead-lettered command will not be applied; recorded in the inbox, so
+        a replay of the topic neither runs it nor rejects it again."""
+        async def record_in_inbox(session) -> None:
+            await record_applied(self.runtime.db, session, self.group, envelope.id, envelope.type)
+
+        try:
+            async with self.runtime.transaction(id_seed=f"dead-lettered/{envelope.id}",
+                                                correlation_id=envelope.correlation_id, causation_id=envelope.id,
+                                                causation_type=envelope.type, first=record_in_inbox) as tx:
+                tx.emit(rejection)
+        except AlreadyApplied:
+            pass
 
     async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
         await dead_letter(self.runtime.broker, record, self.group, self.dlq_topic, error)

@@ -4,8 +4,8 @@ Shared by the kit's `Consumer` (one message per transaction) and the gateway's b
 model (when a batch fails for a reason other than our servers, it falls back to one event at a
 time through this). The rules (docs/architecture.md, "Delivery"):
 - a server that is away or a write conflict is retried without limit: the message is fine;
-- anything else is retried `handler_max_attempts` times, then the record goes to `<group>.dlq`
-  with the error and where it came from in `x-dlq-*` headers.
+- anything else is retried `handler_max_attempts` times (an `Unprocessable` one not at all), then
+  the record goes to `<group>.dlq` with the error and where it came from in `x-dlq-*` headers.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Awaitable, Callable, TypeVar
 
 from aiokafka.structs import ConsumerRecord
 
-from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
+from reelflow_kit.bus.retry import Unprocessable, backoff_delay, is_infrastructure_error, is_transient_transaction_error
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def with_message_retries(settings, attempt: Callable[[], Awaitable[T]],
                 await asyncio.sleep(backoff_delay(min(transient, 4), settings.retry_backoff_s,
                                                   settings.retry_backoff_max_s))
                 continue
-            if attempts >= settings.handler_max_attempts:
+            if attempts >= settings.handler_max_attempts or isinstance(exc, Unprocessable):
                 log.exception(f"{what} failed, dead-lettering")
                 return await give_up(f"{what} failed after {attempts} attempts: "
                                      + "".join(traceback.format_exception_only(exc)).strip())

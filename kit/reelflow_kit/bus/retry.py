@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import random
 
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError, RequestTimedOutError
+from aiokafka.errors import (
+    CorruptRecordException, InvalidTimestampError, InvalidTopicError, KafkaConnectionError, KafkaTimeoutError,
+    MessageSizeTooLargeError, NodeNotReadyError, RecordListTooLargeError, RecordTooLargeError, RequestTimedOutError,
+    UnsupportedForMessageFormatError,
+)
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError, ServerSelectionTimeoutError
 
 INFRASTRUCTURE_ERRORS = (
@@ -19,6 +23,26 @@ INFRASTRUCTURE_ERRORS = (
     ConnectionError,
     TimeoutError,
 )
+
+
+REFUSED_FOR_GOOD = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+    InvalidTimestampError,
+    UnsupportedForMessageFormatError,
+)
+"""What the broker (or the producer, before sending) refuses whatever the number of tries."""
+
+
+class Unprocessable(Exception):
+    """This message can never be applied as it is: trying it again is pointless."""
+
+
+def is_refused_for_good(exc: BaseException) -> bool:
+    return isinstance(exc, REFUSED_FOR_GOOD)
 
 
 def is_infrastructure_error(exc: BaseException) -> bool:

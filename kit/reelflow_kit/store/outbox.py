@@ -6,6 +6,12 @@ reads the collection (in `seq` order) instead when it starts, after a failure, a
 `poll_interval`, which also picks up the entries of instances that died once they are older
 than `orphan_after`. Sending happens before marking sent, so a crash in between publishes
 twice at worst (at-least-once), never zero times.
+
+No entry can hold back the ones after it. One larger than the bus carries is refused inside
+its transaction (`RecordTooLarge`), so the state change that made it never commits; one the
+broker refuses for good anyway (too large for its own limit, invalid) is set aside: kept with
+its error and `set_aside_at`, counted in /healthz, handed to `on_refused` (which tells the
+aggregate's owner), and every later entry still goes out.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from reelflow_contracts.envelope import Envelope, KafkaRecord, encode
+from reelflow_kit.bus.retry import Unprocessable, is_refused_for_good
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +38,27 @@ SENT_RETENTION = timedelta(days=7)
 
 Send = Callable[[KafkaRecord], Awaitable[Awaitable[object]]]
 """Starts sending a record and returns an awaitable that resolves when the broker acked it."""
+OnRefused = Callable[[dict, str], Awaitable[None]]
+"""Called with an entry the broker refused for good and the error, to record it and tell its owner."""
 
 
-def outbox_document(envelope: Envelope, owner: str) -> dict:
+class RecordTooLarge(Unprocessable):
+    """An event bigger than the bus carries: the transaction that emitted it is refused."""
+
+    def __init__(self, ce_type: str, size: int, limit: int) -> None:
+        super().__init__(f"the event {ce_type} would be {size} bytes, more than the {limit} bytes the bus carries")
+        self.ce_type, self.size, self.limit = ce_type, size, limit
+
+
+def record_size(record: KafkaRecord) -> int:
+    return len(record.value) + len(record.key) + sum(len(k) + len(v) for k, v in record.headers)
+
+
+def outbox_document(envelope: Envelope, owner: str, max_record_bytes: int | None = None,
+                    cause_type: str | None = None) -> dict:
     record = encode(envelope)
+    if max_record_bytes is not None and (size := record_size(record)) > max_record_bytes:
+        raise RecordTooLarge(envelope.type, size, max_record_bytes)
     return {
         "_id": envelope.id,
         "seq": ObjectId(),
@@ -43,6 +67,7 @@ def outbox_document(envelope: Envelope, owner: str) -> dict:
         "headers": [[k, v] for k, v in record.headers],
         "value": record.value,
         "type": envelope.type,
+        "cause_type": cause_type,
         "owner": owner,
         "created_at": datetime.now(timezone.utc),
         "sent_at": None,
@@ -60,15 +85,17 @@ def record_of(doc: dict) -> KafkaRecord:
 
 async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
     await db[OUTBOX].create_index([("sent_at", ASCENDING), ("seq", ASCENDING)])
+    await db[OUTBOX].create_index("set_aside_at", sparse=True)
     await db[OUTBOX].create_index("sent_at", expireAfterSeconds=int(SENT_RETENTION.total_seconds()),
                                   name="sent_at_ttl", partialFilterExpression={"sent_at": {"$type": "date"}})
 
 
 async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelopes: Sequence[Envelope],
-                        owner: str) -> list[dict]:
+                        owner: str, max_record_bytes: int | None = None, cause_type: str | None = None) -> list[dict]:
     """The envelopes' outbox entries, written in the caller's transaction; hand them to the relay
-    (`OutboxRelay.hand_off`) once it committed."""
-    docs = [outbox_document(e, owner) for e in envelopes]
+    (`OutboxRelay.hand_off`) once it committed. Raises `RecordTooLarge` for an envelope over
+    `max_record_bytes`, which aborts the transaction."""
+    docs = [outbox_document(e, owner, max_record_bytes, cause_type) for e in envelopes]
     if docs:
         await db[OUTBOX].insert_many(docs, ordered=True, session=session)
     return docs
@@ -78,9 +105,10 @@ class OutboxRelay:
     """Publishes unsent outbox entries in order and marks them sent."""
 
     def __init__(self, db: AsyncDatabase, send: Send, *, owner: str, poll_interval: float,
-                 orphan_after: float, batch_size: int = 500) -> None:
+                 orphan_after: float, batch_size: int = 500, on_refused: OnRefused | None = None) -> None:
         self._col = db[OUTBOX]
         self._send = send
+        self._on_refused = on_refused or self._set_aside
         self._owner = owner
         self._poll_interval = poll_interval
         self._orphan_after = timedelta(seconds=orphan_after)
@@ -92,6 +120,7 @@ class OutboxRelay:
         self._last_read = float("-inf")  # when the collection was last read with nothing failing since
         self._read_ids: set = set()
         self.published = 0
+        self.refused = 0
         self.last_error: str | None = None
 
     def hand_off(self, docs: Sequence[dict]) -> None:
@@ -158,27 +187,74 @@ class OutboxRelay:
 
     async def _due(self) -> list[dict]:
         orphan_before = datetime.now(timezone.utc) - self._orphan_after
-        query: dict = {"sent_at": None}
+        query: dict = {"sent_at": None, "set_aside_at": None}
         if not self._sweep_all:
             query["$or"] = [{"owner": self._owner}, {"created_at": {"$lt": orphan_before}}]
         cursor = self._col.find(query).sort("seq", ASCENDING).limit(self._batch_size)
         return await cursor.to_list()
 
     async def _publish(self, docs: list[dict]) -> None:
+        """Send `docs` in order; an entry the broker refuses for good is set aside and the others go
+        on. Any other failure is raised after what was acked is marked sent (the rest is read again)."""
         if not docs:
             return
         # Start every send before awaiting any: the producer keeps per-partition order.
-        acks = [await self._send(record_of(doc)) for doc in docs]
-        await asyncio.gather(*acks)
-        await self._col.update_many(
-            {"_id": {"$in": [d["_id"] for d in docs]}},
-            {"$set": {"sent_at": datetime.now(timezone.utc)}},
-        )
-        self.published += len(docs)
+        started: list[tuple[dict, Awaitable[object] | BaseException]] = []
+        for doc in docs:
+            try:
+                started.append((doc, await self._send(record_of(doc))))
+            except Exception as exc:
+                if not is_refused_for_good(exc):
+                    raise
+                started.append((doc, exc))
+        outcomes = await asyncio.gather(*(_settled(ack) for _, ack in started))
+        acked = [doc for (doc, _), outcome in zip(started, outcomes) if outcome is None]
+        if acked:
+            await self._col.update_many({"_id": {"$in": [d["_id"] for d in acked]}},
+                                        {"$set": {"sent_at": datetime.now(timezone.utc)}})
+            self.published += len(acked)
+        failure = None
+        for (doc, _), outcome in zip(started, outcomes):
+            if outcome is None:
+                continue
+            if is_refused_for_good(outcome):
+                error = f"{type(outcome).__name__}: {outcome}"[:2000]
+                log.error("outbox entry refused by the broker for good; set aside",
+                          extra={"entry": doc["_id"], "type": doc.get("type"), "error": error})
+                await self._on_refused(doc, error)
+                self.refused += 1
+            elif failure is None:
+                failure = outcome
+        if failure is not None:
+            raise failure
+
+    async def _set_aside(self, doc: dict, error: str, session: AsyncClientSession | None = None) -> None:
+        await set_aside(self._col.database, doc["_id"], error, session)
+
+
+async def _settled(ack: Awaitable[object] | BaseException) -> BaseException | None:
+    """None once acked, or what it failed with."""
+    if isinstance(ack, BaseException):
+        return ack
+    try:
+        await ack
+    except Exception as exc:
+        return exc
+    return None
+
+
+async def set_aside(db: AsyncDatabase, entry_id: str, error: str, session: AsyncClientSession | None = None) -> None:
+    """Keep a refused entry, with why, out of the relay's way."""
+    await db[OUTBOX].update_one({"_id": entry_id}, {"$set": {"set_aside_at": datetime.now(timezone.utc),
+                                                             "error": error}}, session=session)
 
 
 async def pending_count(db: AsyncDatabase) -> int:
     try:
-        return await db[OUTBOX].count_documents({"sent_at": None})
+        return await db[OUTBOX].count_documents({"sent_at": None, "set_aside_at": None})
     except PyMongoError:
         return -1
+
+
+async def set_aside_count(db: AsyncDatabase) -> int:
+    return await db[OUTBOX].count_documents({"set_aside_at": {"$type": "date"}})

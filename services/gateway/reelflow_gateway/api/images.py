@@ -19,6 +19,7 @@ from reelflow_gateway.api.content import content_ticket, entity_tag, matches, no
 from reelflow_gateway.api.scenes import owned_scene
 from reelflow_gateway.api.watch import CONDITIONAL_RESPONSES, watched
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
+from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, ImageViewer, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.public import MAX_ATTEMPTS_CODE, image_body, page
@@ -56,7 +57,7 @@ async def send(state: AppState, request: Request, user: str, command: Command, i
             responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
 async def list_images(scene_id: str, user: CurrentUser, state: State, request: Request,
                       limit: Annotated[int, Query(ge=1, le=MAX_IMAGES_PAGE, description="page size")] = 100,
-                      offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
+                      offset: Offset = 0):
     """In shot order, then attempt. Empty until the approved scene's shots are planned and drawn:
     each shot gets attempt 1 (`pending`), and each rejection the next attempt.
     `If-None-Match` with `Prefer: wait=N` waits up to N seconds for a change."""

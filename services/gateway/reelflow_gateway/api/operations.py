@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reelflow_contracts.messages.common import MAX_SCRIPT_BYTES, VideoOptions
+from reelflow_contracts.messages.common import ScriptText, VideoOptions
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
 from reelflow_gateway.deps import CurrentUser, State
@@ -39,7 +39,8 @@ class OperationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     premise: str | None = Field(default=None, min_length=1, max_length=4000, description="AI writes the script")
-    content: str | None = Field(default=None, min_length=1, description="your script (up to 200 KB of UTF-8)")
+    content: ScriptText | None = Field(default=None, description="your script (up to 200 KB of UTF-8, 400 KB "
+                                                                 "JSON-encoded)")
     title: str = Field(default="", max_length=200)
     target_scenes: int | None = Field(default=None, ge=1, le=100,
                                       description="with a premise: how many scenes to ask the AI for (a hint)")
@@ -47,13 +48,6 @@ class OperationIn(BaseModel):
     auto_approve: bool = Field(default=True, description="false: pause at every human gate")
     webhook_url: str | None = Field(default=None, max_length=2000,
                                     description="POSTed a signed JSON summary when the operation ends")
-
-    @field_validator("content")
-    @classmethod
-    def _size(cls, value: str | None) -> str | None:
-        if value is not None and len(value.encode()) > MAX_SCRIPT_BYTES:
-            raise ValueError(f"is {len(value.encode())} bytes of UTF-8, at most {MAX_SCRIPT_BYTES} allowed")
-        return value
 
     @model_validator(mode="after")
     def _one_input(self) -> "OperationIn":

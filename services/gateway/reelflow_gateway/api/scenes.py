@@ -19,6 +19,7 @@ from reelflow_contracts.messages.base import Command
 from reelflow_gateway.api.scripts import not_found
 from reelflow_gateway.api.watch import CONDITIONAL_RESPONSES, watched
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
+from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.public import page, scene_body, shot_body
@@ -55,7 +56,7 @@ async def send(state: AppState, request: Request, user: str, command: Command, s
             responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
 async def list_scenes(script_id: str, user: CurrentUser, state: State, request: Request,
                       limit: Annotated[int, Query(ge=1, le=MAX_SCENES_PAGE, description="page size")] = 100,
-                      offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
+                      offset: Offset = 0):
     """In script order. Empty until the approved script is segmented (the script's `segmentation`
     says `pending`, `done` or `failed`); `total` is how many scenes exist so far. Send the last
     `ETag` in `If-None-Match` with `Prefer: wait=N` to wait up to N seconds for a change."""
@@ -101,7 +102,7 @@ async def approve_scene(scene_id: str, user: CurrentUser, state: State, request:
             responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
 async def list_shots(scene_id: str, user: CurrentUser, state: State, request: Request,
                      limit: Annotated[int, Query(ge=1, le=MAX_SHOTS_PAGE, description="page size")] = 100,
-                     offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
+                     offset: Offset = 0):
     """In order. Empty until the approved scene's shots are planned (the scene's `shot_planning`
     says `planning`, `planned` or `failed`); every shot carries the scene's `shot_count`.
     `If-None-Match` with `Prefer: wait=N` waits up to N seconds for a change."""

@@ -17,6 +17,7 @@ from reelflow_contracts import ApproveScript, CreateScript, GenerateScript, Upda
 from reelflow_contracts.messages.base import Command
 
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute as execute_command, valid_id
+from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.outcomes import find_outcome
@@ -91,7 +92,7 @@ async def create_script(body: ScriptCreateIn, user: CurrentUser, state: State, r
             responses=responses(422))
 async def list_scripts(user: CurrentUser, state: State,
                        limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 20,
-                       offset: Annotated[int, Query(ge=0, description="how many to skip")] = 0):
+                       offset: Offset = 0):
     items, total = await state.scripts.page(user, limit, offset)
     return json_response(page([script_body(d) for d in items], total, limit, offset))
 

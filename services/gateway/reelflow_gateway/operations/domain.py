@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from reelflow_contracts.messages.base import Command, Message, Usage
-from reelflow_contracts.messages.common import CommandRejected, VideoOptions
+from reelflow_contracts.messages.common import FATAL_REJECTION_CODES, CommandRejected, VideoOptions
 from reelflow_contracts.messages.image import (
     ApproveImage, ImageApproved, ImageGenerated, ImageGenerationFailed, ImageRejected,
 )
@@ -251,6 +251,9 @@ class Operation:
         return []
 
     def _rejected(self, e: CommandRejected, at) -> list[Command]:
+        if e.code in FATAL_REJECTION_CODES:  # the command died (dead-lettered, its event refused): nothing follows
+            self._fail(self.stage, e.code, e.reason, at)
+            return []
         self.errors.append({"stage": self.stage, "code": e.code, "message": e.reason, "at": at.isoformat()})
         if isinstance(e, VideoCommandRejected) and e.target_id == self.video_id:
             self.render = "failed"
