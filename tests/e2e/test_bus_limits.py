@@ -32,3 +32,20 @@ def test_an_offset_past_any_database_int_is_a_422_naming_it(alice: User) -> None
     for path in ("/api/scripts", f"/api/scripts/{script['id']}/scenes"):
         body = assert_error(alice.get(path, params={"offset": "10075080467813109458854324731904"}), 422)
         assert "offset" in body["detail"]
+
+
+def test_every_write_names_its_command_whose_outcome_its_sender_alone_can_read(alice: User, bob: User) -> None:
+    script = alice.create("INT. LAB - DAY\n\nA test.\n")
+    approved = alice.post(f"/api/scripts/{script['id']}/approve")
+    assert approved.status_code == 200, approved.text
+    applied = alice.get(f"/api/commands/{approved.headers['X-Command-ID']}").json()
+    assert (applied["status"], applied["subject"], applied["type"]) == (
+        "applied", script["id"], "reelflow.script.approve_script.v1")
+
+    again = alice.post(f"/api/scripts/{script['id']}/approve")
+    refused = assert_error(again, 409)
+    outcome = alice.get(f"/api/commands/{again.headers['X-Command-ID']}").json()
+    assert (outcome["status"], outcome["code"], outcome["reason"]) == ("rejected", refused["code"], refused["detail"])
+
+    assert_error(bob.get(f"/api/commands/{approved.headers['X-Command-ID']}"), 404)
+    assert_error(alice.get("/api/commands/no-such-command"), 404)

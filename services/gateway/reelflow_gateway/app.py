@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location", "Retry-After", "X-Request-ID", "ETag", "Content-Range", "Accept-Ranges"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID", "X-Command-ID", "ETag", "Content-Range", "Accept-Ranges"],
             allow_credentials="*" not in settings.cors_origins,
         )
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

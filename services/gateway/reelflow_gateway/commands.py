@@ -100,6 +100,10 @@ class CommandSender:
         """Whether this instance's read-model consumer is assigned the partition `key` lands on."""
         return self._read_model.owns(topic, key)
 
+    async def sent_by(self, owner_id: str, command_id: str) -> dict | None:
+        """The record of a command this owner sent (another owner's is not found)."""
+        return await self._db[COMMANDS].find_one({"_id": command_id, "owner_id": owner_id})
+
     async def pending_for(self, owner_id: str, subject: str) -> dict | None:
         """The newest command this owner sent about `subject`, if any (for telling pending from unknown)."""
         return await self._db[COMMANDS].find_one({"subject": subject, "owner_id": owner_id},

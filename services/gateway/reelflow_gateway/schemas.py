@@ -357,7 +357,23 @@ class PendingOut(BaseModel):
     id: str = Field(description="the id of the script or scene written; GET its Location until it answers 200")
     status: Literal["pending"] = "pending"
     detail: str
-    command_id: str = Field(description="ce_id of the command on the bus")
+    command_id: str = Field(description="ce_id of the command on the bus; `GET /api/commands/{command_id}` "
+                                        "tells what became of it")
+
+
+class CommandOut(BaseModel):
+    """What became of a write: still on its way, applied, refused by its service, or failed."""
+
+    id: str = Field(description="ce_id of the command")
+    type: str = Field(description="its CloudEvents type, e.g. reelflow.script.update.v1")
+    subject: str = Field(description="the id of the script, scene, image or video it is about")
+    sent_at: datetime
+    status: Literal["pending", "applied", "rejected", "failed"] = Field(
+        description="`pending`: no answer yet; `rejected`: refused (`code`, `reason`), including a command that "
+                    "could not be applied at all (`dead_lettered`, `event_refused`); `failed`: the AI gave up")
+    code: str | None = None
+    reason: str | None = None
+    answered_at: datetime | None = None
 
 
 # -- errors --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What every write route shares: send the command, wait for its outcome, answer (read-your-writes).
 
+Every answer names its command in `X-Command-ID` (`GET /api/commands/{id}` says what became of it).
 200/201 with the resource's new state once the answering event is in the read model, 409 with
 the owning service's `code` and reason when it refused the command, 502 when the AI gave up,
 202 with a `Location` when no outcome arrived in time (the command stays on the bus and will
@@ -57,7 +58,7 @@ async def execute(state: AppState, request: Request, user: str, command: Command
     """
     rid = request_id_of(request)
     envelope, outcome, view = await state.commands.send(command, owner_id=user, request_id=rid)
-    headers = {"X-Request-ID": rid}
+    headers = {"X-Request-ID": rid, "X-Command-ID": envelope.id}
     if outcome is not None and outcome.status == "rejected":
         raise ApiError(409, outcome.reason or "rejected", outcome.code, headers)
     if outcome is not None and outcome.status == "failed":
@@ -68,7 +69,7 @@ async def execute(state: AppState, request: Request, user: str, command: Command
     if doc is None:
         pending = PendingOut(id=resource_id, command_id=envelope.id,
                              detail=f"accepted; not applied within {state.commands.timeout:g}s: "
-                                    f"GET {location} for the outcome")
+                                    f"GET {location}, or /api/commands/{envelope.id} for the outcome")
         return json_response(pending.model_dump(), status.HTTP_202_ACCEPTED,
                              {**headers, "Location": location, "Retry-After": "1"})
     if created:
