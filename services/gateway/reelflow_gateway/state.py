@@ -9,6 +9,7 @@ from reelflow_kit.runtime import ServiceRuntime
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender
+from reelflow_gateway.idempotency import IdempotencyStore
 from reelflow_gateway.media import MediaStore
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.images import ImagesView
@@ -35,5 +36,6 @@ class AppState:
     """The image service's bucket (PNGs)."""
     video_media: MediaStore
     """The video service's bucket (MP4s)."""
+    idempotency: IdempotencyStore
     tokens: TokenCodec | None = field(default=None)
     """Set on startup, once the signing key is known."""

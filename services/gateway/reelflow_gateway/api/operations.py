@@ -18,11 +18,13 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from starlette.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reelflow_contracts.messages.common import ScriptText, VideoOptions
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
+from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
@@ -30,6 +32,7 @@ from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
+from reelflow_gateway.state import AppState
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
@@ -113,8 +116,15 @@ def _is_local(address) -> bool:
 
 
 @router.post("/operations", status_code=202, response_model=OperationAccepted,
-             summary="Run the whole chain from a premise or a script to a video", responses=responses(422))
-async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State):
+             summary="Run the whole chain from a premise or a script to a video",
+             responses={**responses(422), **IDEMPOTENCY_RESPONSES})
+async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State,
+                          idempotency_key: IdempotencyKey = None):
+    """With an `Idempotency-Key`, the same request again gets the first answer (one operation, not two)."""
+    return await once(state, request, user, idempotency_key, lambda: _start_operation(payload, user, state))
+
+
+async def _start_operation(payload: OperationIn, user: str, state: AppState) -> Response:
     if payload.webhook_url:
         await check_webhook(payload.webhook_url, state.settings.http_port)
     op = Operation(id=str(uuid.uuid4()), owner_id=user, script_id=str(uuid.uuid4()),

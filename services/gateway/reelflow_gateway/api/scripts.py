@@ -16,6 +16,7 @@ from starlette.responses import Response
 from reelflow_contracts import ApproveScript, CreateScript, GenerateScript, UpdateScript
 from reelflow_contracts.messages.base import Command
 
+from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute as execute_command, valid_id
 from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
@@ -73,10 +74,16 @@ async def owned_script(state: AppState, user: str, script_id: str) -> dict:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ScriptOut,
              summary="Create a script from your text, or have the AI write one from a premise",
-             responses={**PENDING_RESPONSE, **responses(400, 409, 413, 422, 502)})
-async def create_script(body: ScriptCreateIn, user: CurrentUser, state: State, request: Request):
+             responses={**PENDING_RESPONSE, **responses(400, 409, 413, 422, 502), **IDEMPOTENCY_RESPONSES})
+async def create_script(body: ScriptCreateIn, user: CurrentUser, state: State, request: Request,
+                        idempotency_key: IdempotencyKey = None):
     """`content` stores your script as a draft (`origin: user`); `premise` has the AI write it
-    (`origin: ai`). 201 with the script and its Location, 502 if the AI gave up, 202 if still working."""
+    (`origin: ai`). 201 with the script and its Location, 502 if the AI gave up, 202 if still working.
+    With an `Idempotency-Key`, the same request again gets this first answer."""
+    return await once(state, request, user, idempotency_key, lambda: _create_script(body, user, state, request))
+
+
+async def _create_script(body: ScriptCreateIn, user: str, state: AppState, request: Request) -> Response:
     script_id = str(uuid.uuid4())
     command: Command
     if body.content is not None:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from reelflow_contracts import CreateVideo
 
 from reelflow_gateway.api.content import content_ticket, entity_tag, matches, not_modified, stream_ranged
+from reelflow_gateway.api.idempotency import IdempotencyKey, once
 from reelflow_gateway.api.scripts import owned_script
 from reelflow_gateway.api.writes import request_id_of, valid_id
 from reelflow_gateway.deps import CurrentUser, State, VideoViewer
@@ -81,13 +82,20 @@ async def owned_video(state: AppState, user: str, video_id: str) -> dict:
                  409: {"model": VideoRefusedOut,
                        "description": "Refused: `images_missing` (`missing_shots` lists every shot without an "
                                       "approved image, `unplanned_scene_ids` every scene whose shots are not all "
-                                      "planned yet) or `not_segmented` (the script has no scenes yet)"},
+                                      "planned yet), `not_segmented` (the script has no scenes yet) or "
+                                      "`idempotency_key_in_use` (a request with this Idempotency-Key is still running)"},
                  **responses(400, 404, 413, 422),
              })
 async def create_video(script_id: str, user: CurrentUser, state: State, request: Request,
-                       body: Annotated[VideoCreateIn | None, Body()] = None):
+                       body: Annotated[VideoCreateIn | None, Body()] = None, idempotency_key: IdempotencyKey = None):
     """Options (all optional): `aspect` (default: the script's), `resolution`, `transition`,
-    `transition_s`, `motion`, `narration`, `subtitles`, `fps`."""
+    `transition_s`, `motion`, `narration`, `subtitles`, `fps`. With an `Idempotency-Key`, the same
+    request again gets the first answer (one video, not two)."""
+    return await once(state, request, user, idempotency_key, lambda: _create_video(script_id, user, state, request, body))
+
+
+async def _create_video(script_id: str, user: str, state: AppState, request: Request,
+                        body: VideoCreateIn | None) -> Response:
     script = await owned_script(state, user, script_id)
     options = (body or VideoCreateIn()).options(script.get("aspect") or "16:9")
     segmentation = script.get("segmentation") or {}
