@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from reelflow_gateway.api import auth, health, images, operations, scenes, scripts, videos
+from reelflow_gateway.api import auth, health, images, operations, scenes, scripts, videos, webhooks
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
@@ -11,5 +11,6 @@ api_router.include_router(scenes.router)
 api_router.include_router(images.router)
 api_router.include_router(videos.router)
 api_router.include_router(operations.router)
+api_router.include_router(webhooks.router)
 
 __all__ = ["api_router", "health"]
