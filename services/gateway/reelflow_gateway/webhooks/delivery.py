@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import ssl
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import Awaitable, Callable
@@ -89,8 +90,10 @@ async def checked_addresses(target: Target, policy: OutboundPolicy, resolve: Res
 
 
 async def post_webhook(url: str, body: bytes, headers: dict[str, str], policy: OutboundPolicy,
-                       limits: DeliveryLimits, resolve: Resolver = resolve_host) -> int:
-    """POSTs `body` to `url` under the policy and limits; the 2xx status, or DeliveryFailed."""
+                       limits: DeliveryLimits, resolve: Resolver = resolve_host,
+                       verify: ssl.SSLContext | bool = True) -> int:
+    """POSTs `body` to `url` under the policy and limits; the 2xx status, or DeliveryFailed.
+    `verify`: how https receivers' certificates are checked (the system's CAs by default)."""
     try:
         target = parse_target(url)
     except InvalidWebhookUrl:
@@ -98,7 +101,7 @@ async def post_webhook(url: str, body: bytes, headers: dict[str, str], policy: O
     try:
         async with asyncio.timeout(limits.deadline_s):
             addresses = await checked_addresses(target, policy, resolve)
-            response = await _post_to_first_reachable(target, addresses, body, headers, limits)
+            response = await _post_to_first_reachable(target, addresses, body, headers, limits, verify)
     except WebhookRefused as refused:
         log.warning("webhook refused by policy", extra={"host": target.host, "reason": refused.reason})
         raise DeliveryFailed(REFUSED_BY_POLICY, permanent=True) from None
@@ -115,10 +118,10 @@ async def post_webhook(url: str, body: bytes, headers: dict[str, str], policy: O
 
 
 async def _post_to_first_reachable(target: Target, addresses: list[Address], body: bytes, headers: dict[str, str],
-                                   limits: DeliveryLimits) -> httpx.Response:
+                                   limits: DeliveryLimits, verify: ssl.SSLContext | bool) -> httpx.Response:
     for index, address in enumerate(addresses):
         try:
-            return await _post_to(target, address, body, headers, limits)
+            return await _post_to(target, address, body, headers, limits, verify)
         except httpx.ConnectError:
             if index == len(addresses) - 1:
                 raise
@@ -126,12 +129,13 @@ async def _post_to_first_reachable(target: Target, addresses: list[Address], bod
 
 
 async def _post_to(target: Target, address: Address, body: bytes, headers: dict[str, str],
-                   limits: DeliveryLimits) -> httpx.Response:
+                   limits: DeliveryLimits, verify: ssl.SSLContext | bool) -> httpx.Response:
     """One POST to `address`; TLS (if https) still verifies the certificate against the host name."""
     url = httpx.URL(scheme=target.scheme, host=str(address), port=target.port, raw_path=target.path.encode())
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     # trust_env=False: no proxy from the environment, which would make its own connection elsewhere
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=limits.deadline_s) as client:
+    async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=limits.deadline_s,
+                                 verify=verify) as client:
         request = client.build_request("POST", url, content=body, extensions=extensions,
                                        headers={**headers, "host": target.host_header})
         response = await client.send(request, stream=True)
