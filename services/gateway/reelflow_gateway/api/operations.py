@@ -32,6 +32,8 @@ from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, 
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
+WEBHOOK_LOOKUP_S = 5.0
+"""How long the webhook host's name lookup may hold a request."""
 
 
 class OperationIn(BaseModel):
@@ -102,10 +104,11 @@ async def owned(state, user: str, operation_id: str) -> dict:
 async def check_webhook(url: str, policy: OutboundPolicy, resolve: Resolver = resolve_host) -> None:
     """An http(s) URL whose every address the outbound policy allows (delivery checks it again)."""
     try:
-        await checked_addresses(parse_target(url), policy, resolve)
+        async with asyncio.timeout(WEBHOOK_LOOKUP_S):
+            await checked_addresses(parse_target(url), policy, resolve)
     except InvalidWebhookUrl as exc:
         raise webhook_url_error(f"webhook_url {exc}", "invalid_webhook_url") from None
-    except Unresolvable:
+    except (Unresolvable, TimeoutError):
         raise webhook_url_error("webhook_url has a host that does not resolve", "invalid_webhook_url") from None
     except WebhookRefused as refused:
         raise webhook_url_error(f"webhook_url points at a {refused.reason} address, which webhooks may not reach",
