@@ -22,7 +22,7 @@ from botocore.client import Config
 from botocore.exceptions import ClientError
 from pymongo import MongoClient
 
-from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, WEBHOOK_SECRET, User, bearer, register
+from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, User, bearer, register
 from tests.support.infra import Infra
 from tests.support.processes import ServiceProcess, free_port
 
@@ -34,6 +34,8 @@ PRICES = {"writer-large": {"input_per_mtok": 2.5, "output_per_mtok": 10.0}}
 """The gateway's price list: the model the cost test's fake OpenAI server answers as."""
 IMAGE_MAX_ATTEMPTS = 3
 """The e2e image service's cap on attempts per shot (small, so a test reaches it quickly)."""
+WEBHOOK_ALLOWED_NETWORKS = "127.0.0.0/8"
+"""The e2e tests' webhook receivers listen on loopback, which the outbound policy refuses unless allowed."""
 
 
 @dataclass
@@ -102,7 +104,7 @@ class Reelflow:
             "REELFLOW_CORS_ORIGINS": f"{CORS_ORIGIN},http://localhost:5173",
             "REELFLOW_IMAGE_BUCKET": self.image_bucket,
             "REELFLOW_VIDEO_BUCKET": self.video_bucket,
-            "REELFLOW_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "REELFLOW_WEBHOOK_ALLOWED_NETWORKS": WEBHOOK_ALLOWED_NETWORKS,
             "REELFLOW_PRICES": json.dumps(PRICES),
             "PYTHONUNBUFFERED": "1",
         }

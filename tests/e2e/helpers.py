@@ -12,7 +12,6 @@ PASSWORD = "correct horse battery"
 COMMAND_TIMEOUT_S = 3.0
 """How long the e2e gateway waits for a command's outcome before answering 202."""
 CORS_ORIGIN = "http://ui.example"
-WEBHOOK_SECRET = "e2e-webhook-secret"
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -41,6 +41,7 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
         ("/api/scripts/{script_id}/video", "get"): {"200", "401", "404"},
         ("/api/videos/{video_id}", "get"): {"200", "401", "404"},
         ("/api/videos/{video_id}/content", "get"): {"200", "206", "304", "401", "404", "416"},
+        ("/api/webhooks/secret", "post"): {"200", "401"},
         ("/healthz", "get"): {"200", "503"},
     }
     special_errors = {("/api/scripts/{script_id}/create-video", "post", "409"): "VideoRefusedOut"}

@@ -6,18 +6,20 @@ model's consumer, which may dead-letter through the runtime's producer.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
 
-from reelflow_gateway.auth.secret import WEBHOOK_SECRET_ID, resolve_jwt_secret, resolve_secret
+from reelflow_gateway.auth.secret import resolve_jwt_secret
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.idempotency import IdempotencyStore
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.operations.handlers import (
-    DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, deliver_webhook_with, ensure_operation_indexes, give_up_webhook,
-    operation_handlers,
+    DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, WebhookDelivery, deliver_webhook_with, ensure_operation_indexes,
+    give_up_webhook, operation_handlers,
 )
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
@@ -29,6 +31,10 @@ from reelflow_gateway.readmodel.usage import ensure_usage_indexes
 from reelflow_gateway.readmodel.videos import VideosView, ensure_video_indexes
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.state import AppState
+from reelflow_gateway.webhooks.delivery import DeliveryLimits, own_addresses
+from reelflow_gateway.webhooks.owner_slots import OwnerSlots
+from reelflow_gateway.webhooks.policy import OutboundPolicy
+from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 
 READ_MODEL_GROUP = "gateway-read-model"
 """The default read-model consumer group (settings.read_model_group)."""
@@ -61,19 +67,21 @@ def build(settings: Settings) -> AppState:
         image_media=MediaStore(settings, settings.image_bucket, **media),
         video_media=MediaStore(settings, settings.video_bucket, **media),
         idempotency=IdempotencyStore(runtime.db),
+        webhook_policy=OutboundPolicy(allowed_networks=tuple(settings.webhook_allowed_networks),
+                                      own_port=settings.http_port, own_addresses=own_addresses()),
+        webhook_secrets=WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s)),
     )
 
     # The operations process manager: its own group, so it never waits on the read model.
     undriven = Undriven()
     runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven, settings.price_list()),
                     skip=undriven.skips)
-    webhook_secret: list[str] = []
-
-    async def secret_of() -> str:
-        return webhook_secret[0]
-
-    runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(secret_of), concurrency=4, lease_s=30.0,
-                 max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook)
+    delivery = WebhookDelivery(
+        secrets=state.webhook_secrets, policy=state.webhook_policy,
+        limits=DeliveryLimits(deadline_s=settings.webhook_deadline_s, response_bytes=settings.webhook_response_bytes),
+        owner_slots=OwnerSlots(settings.webhook_owner_concurrency))
+    runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(delivery), concurrency=settings.webhook_concurrency,
+                 lease_s=30.0, max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook)
 
     @runtime.on_startup
     async def prepare(rt: ServiceRuntime) -> None:
@@ -88,8 +96,6 @@ def build(settings: Settings) -> AppState:
         await ensure_command_indexes(rt.db)
         await ensure_operation_indexes(rt.db)
         await state.idempotency.ensure_indexes()
-        webhook_secret.append(await resolve_secret(
-            rt.db, WEBHOOK_SECRET_ID, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None))
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)
         state.tokens = TokenCodec(secret=secret, ttl_s=settings.access_token_ttl_s)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
@@ -37,9 +38,27 @@ class Settings(KitSettings):
                     "per_image, per_audio_minute}; a model not listed is reported as unpriced, local work is free",
     )
     price_currency: str = Field(default="USD", min_length=1, max_length=8, description="the currency of `prices`")
-    webhook_secret: SecretStr | None = Field(
-        default=None, description="HMAC-SHA256 key signing operation webhooks; generated and kept in the database when unset")
     webhook_max_attempts: int = Field(default=8, ge=1, description="deliveries tried before a webhook is given up")
+    webhook_allowed_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list,
+        description="private networks webhooks may reach (receivers inside the deployment), as CIDRs: a JSON list "
+                    "or comma-separated; every other non-public address is refused",
+    )
+    webhook_deadline_s: float = Field(
+        default=10.0, gt=0, le=300,
+        description="the most one webhook try may take, all included: lookup, connect, TLS, send, answer",
+    )
+    webhook_response_bytes: int = Field(default=4096, ge=0, le=1_048_576,
+                                        description="how much of a webhook receiver's answer is read at most")
+    webhook_concurrency: int = Field(default=16, ge=1, le=1024,
+                                     description="webhook deliveries in flight per gateway instance")
+    webhook_owner_concurrency: int = Field(
+        default=4, ge=1, description="of those, at most this many for one owner; the owner's others go back to the queue for a few seconds",
+    )
+    webhook_secret_grace_s: int = Field(
+        default=86_400, ge=0,
+        description="after a webhook secret is rotated, how long the one it replaced keeps signing deliveries",
+    )
     jwt_secret: SecretStr | None = Field(
         default=None, description="HS256 key; unset: generated once and kept in the gateway database",
     )
@@ -68,14 +87,24 @@ class Settings(KitSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return []
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()]
-        return value
+        return split_list(value)
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        return [ip_network(item) if isinstance(item, str) else item for item in split_list(value)]
 
     def price_list(self) -> PriceList:
         return PriceList(self.prices, self.price_currency)
+
+
+def split_list(value: object) -> object:
+    """A list setting from the environment: a JSON list, or comma-separated."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value

@@ -18,6 +18,8 @@ from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.scripts import ScriptsView
 from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.settings import Settings
+from reelflow_gateway.webhooks.policy import OutboundPolicy
+from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 
 
 @dataclass
@@ -37,5 +39,9 @@ class AppState:
     video_media: MediaStore
     """The video service's bucket (MP4s)."""
     idempotency: IdempotencyStore
+    webhook_policy: OutboundPolicy
+    """Where operation webhooks may go."""
+    webhook_secrets: WebhookSecrets
+    """Each owner's webhook signing secrets."""
     tokens: TokenCodec | None = field(default=None)
     """Set on startup, once the signing key is known."""

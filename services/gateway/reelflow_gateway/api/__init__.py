@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from reelflow_gateway.api import auth, commands, health, images, operations, scenes, scripts, videos
+from reelflow_gateway.api import auth, commands, health, images, operations, scenes, scripts, videos, webhooks
 
 api_router = APIRouter(prefix="/api")
 api_router.include_router(auth.router)
@@ -12,5 +12,6 @@ api_router.include_router(images.router)
 api_router.include_router(videos.router)
 api_router.include_router(operations.router)
 api_router.include_router(commands.router)
+api_router.include_router(webhooks.router)
 
 __all__ = ["api_router", "health"]

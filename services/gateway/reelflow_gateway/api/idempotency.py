@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Awaitable, Callable
 
+import orjson
+
 from fastapi import Header, Request
 from starlette.responses import Response
 
@@ -23,8 +25,9 @@ IDEMPOTENCY_RESPONSES = {
 
 
 async def once(state: AppState, request: Request, user: str, key: str | None,
-               run: Callable[[], Awaitable[Response]]) -> Response:
-    """`run()` the first time this user sends `key` to this route; the kept answer after that."""
+               run: Callable[[], Awaitable[Response]], unkept_fields: tuple[str, ...] = ()) -> Response:
+    """`run()` the first time this user sends `key` to this route; the kept answer after that
+    (without `unkept_fields` of its JSON body: a secret is shown once)."""
     if key is None:
         return await run()
     scope = request.scope["route"].path if "route" in request.scope else request.url.path
@@ -47,8 +50,16 @@ async def once(state: AppState, request: Request, user: str, key: str | None,
         await state.idempotency.release(user, scope, key)
         raise
     if worth_keeping(response.status_code):
-        await state.idempotency.keep(user, scope, key, Kept(response.status_code, bytes(response.body), {
-            k: v for k, v in response.headers.items() if k in KEPT_HEADERS}))
+        headers = {k: v for k, v in response.headers.items() if k in KEPT_HEADERS}
+        await state.idempotency.keep(user, scope, key, Kept(response.status_code,
+                                                            _without(bytes(response.body), unkept_fields), headers))
     else:
         await state.idempotency.release(user, scope, key)
     return response
+
+
+def _without(body: bytes, fields: tuple[str, ...]) -> bytes:
+    if not fields:
+        return body
+    document = orjson.loads(body)
+    return orjson.dumps({k: v for k, v in document.items() if k not in fields}) if isinstance(document, dict) else body

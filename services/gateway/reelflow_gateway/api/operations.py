@@ -10,11 +10,8 @@ user approves through the normal endpoints.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
-import socket
 import uuid
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
@@ -33,9 +30,13 @@ from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 from reelflow_gateway.state import AppState
+from reelflow_gateway.webhooks.delivery import Resolver, Unresolvable, WebhookRefused, checked_addresses, resolve_host
+from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, parse_target
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
+WEBHOOK_LOOKUP_S = 5.0
+"""How long the webhook host's name lookup may hold a request."""
 
 
 class OperationIn(BaseModel):
@@ -50,7 +51,8 @@ class OperationIn(BaseModel):
     options: VideoOptions = Field(default_factory=VideoOptions, description="as for create-video")
     auto_approve: bool = Field(default=True, description="false: pause at every human gate")
     webhook_url: str | None = Field(default=None, max_length=2000,
-                                    description="POSTed a signed JSON summary when the operation ends")
+                                    description="POSTed a signed JSON summary when the operation ends (Standard "
+                                                "Webhooks signature); must reach a public address")
 
     @model_validator(mode="after")
     def _one_input(self) -> "OperationIn":
@@ -64,6 +66,10 @@ class OperationIn(BaseModel):
 class OperationAccepted(BaseModel):
     id: str
     status: str
+    webhook_secret: str | None = Field(
+        default=None, description="only in the answer to your first operation with a `webhook_url`: the secret "
+                                  "your webhooks are signed with (Standard Webhooks), shown this once; "
+                                  "`POST /api/webhooks/secret` rotates it")
 
 
 def body(op: Operation, doc: dict, prices: PriceList) -> dict:
@@ -92,27 +98,22 @@ async def owned(state, user: str, operation_id: str) -> dict:
     return doc
 
 
-async def check_webhook(url: str, gateway_port: int) -> None:
-    """http(s) only, and never the gateway itself (that would let a caller make it call its own API)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(422, "webhook_url must be an http or https URL", "invalid_webhook_url")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+async def check_webhook(url: str, policy: OutboundPolicy, resolve: Resolver = resolve_host) -> None:
+    """An http(s) URL whose every address the outbound policy allows (delivery checks it again)."""
     try:
-        infos = await asyncio.to_thread(socket.getaddrinfo, parts.hostname, port)
-    except socket.gaierror:
-        raise ApiError(422, f"webhook_url host {parts.hostname!r} does not resolve", "invalid_webhook_url") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if port == gateway_port and (address.is_loopback or address.is_unspecified or _is_local(address)):
-            raise ApiError(422, "webhook_url must not point at this gateway", "invalid_webhook_url")
+        async with asyncio.timeout(WEBHOOK_LOOKUP_S):
+            await checked_addresses(parse_target(url), policy, resolve)
+    except InvalidWebhookUrl as exc:
+        raise webhook_url_error(f"webhook_url {exc}", "invalid_webhook_url") from None
+    except (Unresolvable, TimeoutError):
+        raise webhook_url_error("webhook_url has a host that does not resolve", "invalid_webhook_url") from None
+    except WebhookRefused as refused:
+        raise webhook_url_error(f"webhook_url points at a {refused.reason} address, which webhooks may not reach",
+                                "webhook_url_refused") from None
 
 
-def _is_local(address) -> bool:
-    try:
-        return str(address) in {i[4][0] for i in socket.getaddrinfo(socket.gethostname(), None)}
-    except socket.gaierror:
-        return False
+def webhook_url_error(detail: str, code: str) -> ApiError:
+    return ApiError(422, detail, code, extra={"errors": [{"loc": ["body", "webhook_url"], "msg": detail, "type": code}]})
 
 
 @router.post("/operations", status_code=202, response_model=OperationAccepted,
@@ -120,13 +121,17 @@ def _is_local(address) -> bool:
              responses={**responses(422), **IDEMPOTENCY_RESPONSES})
 async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State,
                           idempotency_key: IdempotencyKey = None):
-    """With an `Idempotency-Key`, the same request again gets the first answer (one operation, not two)."""
-    return await once(state, request, user, idempotency_key, lambda: _start_operation(payload, user, state))
+    """With an `Idempotency-Key`, the same request again gets the first answer (one operation, not
+    two; a webhook secret shown in the first answer is not shown again)."""
+    return await once(state, request, user, idempotency_key, lambda: _start_operation(payload, user, state),
+                      unkept_fields=("webhook_secret",))
 
 
 async def _start_operation(payload: OperationIn, user: str, state: AppState) -> Response:
+    new_webhook_secret = None
     if payload.webhook_url:
-        await check_webhook(payload.webhook_url, state.settings.http_port)
+        await check_webhook(payload.webhook_url, state.webhook_policy)
+        new_webhook_secret = await state.webhook_secrets.create_if_missing(user)
     op = Operation(id=str(uuid.uuid4()), owner_id=user, script_id=str(uuid.uuid4()),
                    input="premise" if payload.premise else "content", auto_approve=payload.auto_approve,
                    options=payload.options.model_dump(), created_at=now(), title=payload.title)
@@ -145,7 +150,8 @@ async def _start_operation(payload: OperationIn, user: str, state: AppState) -> 
                                  title=payload.title, premise=payload.premise, auto_approve=op.auto_approve,
                                  options=payload.options, webhook=bool(payload.webhook_url), started_at=op.created_at))
         tx.emit(first)
-    return json_response({"id": op.id, "status": op.status}, 202, headers={"Location": f"/api/operations/{op.id}"})
+    accepted = {"id": op.id, "status": op.status} | ({"webhook_secret": new_webhook_secret} if new_webhook_secret else {})
+    return json_response(accepted, 202, headers={"Location": f"/api/operations/{op.id}"})
 
 
 @router.get("/operations/{operation_id}", summary="An operation's status, stage, progress, errors and result",

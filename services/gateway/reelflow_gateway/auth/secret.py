@@ -16,9 +16,6 @@ SECRETS = "secrets"
 JWT_SECRET_ID = "jwt_hs256"
 
 
-WEBHOOK_SECRET_ID = "webhook_hmac_sha256"
-
-
 async def resolve_jwt_secret(db: AsyncDatabase, configured: str | None) -> str:
     return await resolve_secret(db, JWT_SECRET_ID, configured)
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
+import random
+import re
 import time
 from collections import OrderedDict
-
-import httpx
+from dataclasses import dataclass
 
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
 from reelflow_gateway.operations.events import state_event
+from reelflow_gateway.webhooks.delivery import DeliveryFailed, DeliveryLimits, Resolver, post_webhook, resolve_host
+from reelflow_gateway.webhooks.owner_slots import OwnerSlots
+from reelflow_gateway.webhooks.policy import OutboundPolicy
+from reelflow_gateway.webhooks.secret_store import WebhookSecrets
+from reelflow_gateway.webhooks.signature import message_id, signed_headers
 from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
@@ -23,10 +27,9 @@ log = logging.getLogger(__name__)
 OPERATIONS = "operations"
 OPERATIONS_GROUP = "gateway-operations"
 DELIVER_WEBHOOK = "deliver-webhook"
-SIGNATURE_HEADER = "X-Reelflow-Signature"
-TIMESTAMP_HEADER = "X-Reelflow-Timestamp"
-DELIVERY_HEADER = "X-Reelflow-Delivery"
-"""The same on every try of one delivery: receivers drop repeats by it (delivery is at least once)."""
+OWNER_BUSY = "too many deliveries at once"
+SHOWN_ERRORS = re.compile(r"timeout|refused by policy|connection failed|host not found|HTTP \d{3}|" + OWNER_BUSY)
+"""What a stored delivery error may say: anything else (an exception's text) is shown as "delivery failed"."""
 
 
 class Undriven:
@@ -77,7 +80,8 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
             tx.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
             await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
-                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)})
+                              {"operation_id": op.id, "owner_id": op.owner_id, "url": doc["webhook_url"],
+                               "summary": summary(op, doc, prices)})
 
 
 def kept_fields(doc: dict) -> dict:
@@ -103,28 +107,38 @@ def operation_handlers(undriven: Undriven, prices: PriceList) -> dict[type, Hand
     return {event_type: on_script_event for event_type in HANDLED_EVENTS}
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """`sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` with the webhook secret."""
-    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """What delivering a webhook needs: the owners' secrets, where it may go, its limits, and a
+    bound per owner on deliveries in flight (see OwnerSlots)."""
+
+    secrets: WebhookSecrets
+    policy: OutboundPolicy
+    limits: DeliveryLimits
+    owner_slots: OwnerSlots
+    resolve: Resolver = resolve_host
 
 
-def deliver_webhook_with(secret_of) -> callable:
+def deliver_webhook_with(delivery: WebhookDelivery) -> callable:
     async def deliver(ctx: JobContext) -> None:
         payload = ctx.job.payload
-        body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
-                          default=str).encode()
-        timestamp = str(int(time.time()))
-        headers = {"content-type": "application/json", TIMESTAMP_HEADER: timestamp, DELIVERY_HEADER: ctx.job.id,
-                   SIGNATURE_HEADER: sign(await secret_of(), timestamp, body)}
+        owner_id = payload.get("owner_id") or await owner_of(ctx, payload["operation_id"])
+        if not delivery.owner_slots.try_take(owner_id):
+            raise RetryLater(OWNER_BUSY, delay_s=random.uniform(1.0, 3.0))
         try:
-            async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
-                response = await client.post(payload["url"], content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise RetryLater(f"webhook unreachable: {exc!r}") from exc
-        if response.status_code >= 300:
-            raise RetryLater(f"webhook answered {response.status_code}",
-                             delay_s=float(response.headers["retry-after"]) if
-                             response.headers.get("retry-after", "").isdigit() else None)
+            body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
+                              default=str).encode()
+            headers = {"content-type": "application/json",
+                       **signed_headers(await delivery.secrets.signing_secrets(owner_id), message_id(ctx.job.id),
+                                        int(time.time()), body)}
+            await post_webhook(payload["url"], body, headers, delivery.policy, delivery.limits, delivery.resolve)
+        except DeliveryFailed as failure:
+            if failure.permanent:
+                await give_up_webhook(ctx, failure.reason)
+                return
+            raise RetryLater(failure.reason, delay_s=failure.retry_after_s) from None
+        finally:
+            delivery.owner_slots.give_back(owner_id)
         async with ctx.transaction() as tx:
             await tx.db[OPERATIONS].update_one({"_id": payload["operation_id"]}, {"$set": {
                 "webhook": {"status": "delivered", "attempts": ctx.job.attempt, "at": now()}}}, session=tx.session)
@@ -132,8 +146,15 @@ def deliver_webhook_with(secret_of) -> callable:
     return deliver
 
 
+async def owner_of(ctx: JobContext, operation_id: str) -> str:
+    """For deliveries queued before jobs carried their owner."""
+    doc = await ctx.db[OPERATIONS].find_one({"_id": operation_id}, projection={"owner_id": 1})
+    return doc["owner_id"]
+
+
 async def give_up_webhook(ctx: JobContext, error: str) -> None:
-    async with ctx.transaction(status="failed", error=error) as tx:
+    shown = error if SHOWN_ERRORS.fullmatch(error) else "delivery failed"
+    async with ctx.transaction(status="failed", error=shown) as tx:
         await tx.db[OPERATIONS].update_one({"_id": ctx.job.payload["operation_id"]}, {"$set": {
-            "webhook": {"status": "failed", "attempts": ctx.job.attempt, "error": error, "at": now()}}},
+            "webhook": {"status": "failed", "attempts": ctx.job.attempt, "error": shown, "at": now()}}},
             session=tx.session)
