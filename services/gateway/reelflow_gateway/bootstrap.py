@@ -9,10 +9,14 @@ from __future__ import annotations
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.secret import WEBHOOK_SECRET_ID, resolve_jwt_secret, resolve_secret
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
+from reelflow_gateway.limits.counters import MongoWindowCounters, ensure_counter_indexes
+from reelflow_gateway.limits.held import HeldRequests
+from reelflow_gateway.limits.limiter import RateLimiter
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.operations.handlers import (
     DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, deliver_webhook_with, ensure_operation_indexes, give_up_webhook,
@@ -59,6 +63,9 @@ def build(settings: Settings) -> AppState:
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
         image_media=MediaStore(settings, settings.image_bucket, **media),
         video_media=MediaStore(settings, settings.video_bucket, **media),
+        passwords=PasswordHashing(settings.password_hash_threads, settings.password_hash_queue),
+        limiter=RateLimiter(MongoWindowCounters(runtime.db)),
+        held=HeldRequests(settings.max_held_requests_per_user),
     )
 
     # The operations process manager: its own group, so it never waits on the read model.
@@ -85,6 +92,7 @@ def build(settings: Settings) -> AppState:
         await ensure_usage_indexes(rt.db)
         await ensure_command_indexes(rt.db)
         await ensure_operation_indexes(rt.db)
+        await ensure_counter_indexes(rt.db)
         webhook_secret.append(await resolve_secret(
             rt.db, WEBHOOK_SECRET_ID, settings.webhook_secret.get_secret_value() if settings.webhook_secret else None))
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from reelflow_contracts.messages.common import MAX_SCRIPT_BYTES, VideoOptions
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
+from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
@@ -30,6 +31,7 @@ from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
+from reelflow_gateway.limits.running import refuse_beyond_running_cap
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
@@ -119,8 +121,10 @@ def _is_local(address) -> bool:
 
 
 @router.post("/operations", status_code=202, response_model=OperationAccepted,
-             summary="Run the whole chain from a premise or a script to a video", responses=responses(422))
+             summary="Run the whole chain from a premise or a script to a video", responses=responses(422, 429))
 async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State):
+    """At most `running_operations_per_user` (`GET /api/limits`) run at once: one more answers 429."""
+    await refuse_beyond_running_cap(state.runtime.db, user, state.settings.max_running_operations_per_user)
     if payload.webhook_url:
         await check_webhook(payload.webhook_url, state.settings.http_port)
     op = Operation(id=str(uuid.uuid4()), owner_id=user, script_id=str(uuid.uuid4()),
@@ -152,11 +156,11 @@ async def get_operation(operation_id: str, user: CurrentUser, state: State):
 
 
 @router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
-            responses=responses(404), response_class=StreamingResponse)
+            responses=responses(404, 429), response_class=StreamingResponse)
 async def operation_events(operation_id: str, user: CurrentUser, state: State):
-    """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends."""
+    """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends.
+    A stream takes one of the user's held-open slots (`held_requests_per_user`): all taken, 429."""
     await owned(state, user, operation_id)
-
     prices = state.settings.price_list()
 
     async def stream():
@@ -173,8 +177,8 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
                 return
             await asyncio.sleep(SSE_POLL_S)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return HeldStreamingResponse(stream(), media_type="text/event-stream", slot=take_held_slot(state, user),
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.post("/operations/{operation_id}/cancel", summary="Stop issuing commands for an operation",
