@@ -94,7 +94,7 @@ class Settings(KitSettings, ContentCaps):
     password_hash_threads: int = Field(
         default=4, ge=1, le=64, description="threads hashing and checking passwords (argon2), used by nothing else")
     password_hash_queue: int = Field(
-        default=32, ge=0, description="password checks that may wait for a hashing thread; more answer 503")
+        default=8, ge=0, description="password checks that may wait for a hashing thread; more answer 503")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
