@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from reelflow_kit.ai import AISettings, NarrationSettings
+from reelflow_kit.content_caps import ContentCaps
 from reelflow_kit.settings import KitSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,8 @@ TARGET = ROOT / "docs" / "configuration.md"
 SERVICES = ("script", "scene", "image", "video", "gateway")
 SHARED = (("Every service (the runtime kit)", KitSettings),
           ("AI provider (script, scene, image and video services)", AISettings),
-          ("Narration (video service)", NarrationSettings))
+          ("Narration (video service)", NarrationSettings),
+          ("Content caps (enforced by the scene service, stated by the gateway in /api/limits)", ContentCaps))
 PER_SERVICE_DEFAULTS = {"service_name", "health_port"}
 """Kit fields whose default each service sets to its own (shown as `<service>` values)."""
 

@@ -9,7 +9,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai import AIProviderError, PlannedShot, SceneText, Segmentation, ShotPlan
 from reelflow_kit.handling import derived_id
 from reelflow_scene.domain import Scene, ScriptFacts
-from reelflow_scene.handlers.segmentation import MAX_SCENES, SegmentationProblem, segment
+from reelflow_scene.handlers.segmentation import SegmentationProblem, segment
 from reelflow_scene.handlers.shot_planning import (
     GAVE_UP_CODE, coded, context_of, decoded, shot_planned_event, shots_of, usage_of_shot,
 )
@@ -48,11 +48,13 @@ async def test_a_script_of_only_whitespace_is_an_empty_script_problem():
     assert isinstance(problem, SegmentationProblem) and problem.code == "empty_script"
 
 
-async def test_more_scenes_than_allowed_is_a_problem_not_a_thousand_events():
-    many = Segmentation(scenes=[SceneText(order=n, text=f"INT. ROOM {n} - DAY") for n in range(1, MAX_SCENES + 2)],
+async def test_more_scenes_than_allowed_is_a_problem_naming_the_cap_not_a_thousand_events():
+    many = Segmentation(scenes=[SceneText(order=n, text=f"INT. ROOM {n} - DAY") for n in range(1, 5)],
                         method="sluglines")
-    problem = await segment(SegmenterSaying(many), "...")
-    assert problem.code == "too_many_scenes" and f"{MAX_SCENES + 1} scenes" in problem.error
+    problem = await segment(SegmenterSaying(many), "...", max_scenes=3)
+    assert problem.code == "too_many_scenes" and "4 scenes" in problem.error
+    assert "at most 3 scenes per script" in problem.error
+    assert await segment(SegmenterSaying(many), "...", max_scenes=4) is many
 
 
 async def test_a_good_segmentation_passes_through():

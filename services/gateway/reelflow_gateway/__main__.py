@@ -17,7 +17,8 @@ def main() -> None:
     configure_logging(settings.service_name, settings.log_level)
     uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
                 loop="auto", http="auto", log_config=None, access_log=False, server_header=False,
-                timeout_graceful_shutdown=settings.shutdown_grace_s)
+                timeout_graceful_shutdown=settings.shutdown_grace_s,
+                proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from fastapi.openapi.utils import get_openapi
 
 from reelflow_gateway.api import api_router, health
 from reelflow_gateway.bootstrap import build
-from reelflow_gateway.errors import install_error_handlers
+from reelflow_gateway.errors import install_error_handlers, responses
+from reelflow_gateway.limits.limiter import is_limited_write
 from reelflow_gateway.middleware import BodySizeLimit, JsonCORSMiddleware
 from reelflow_gateway.settings import Settings
 
@@ -25,6 +26,11 @@ When every shot has an approved image, `POST /api/scripts/{id}/create-video` ren
 Writes are commands on the event bus: the answer is the new state (201/200) once the owning
 service applied it, 409 if it refused (`code` says why), or 202 with a `Location` to poll when
 it takes longer than a few seconds. Every error is JSON `{"detail", "code"}`.
+
+Limits (`GET /api/limits` lists them with their values): login and registration attempts per
+client address and per account, writes per user, running operations per user, event streams and
+held GETs per user answer `429` with `Retry-After` once reached; a script cuts into at most
+`scenes_per_script` scenes and a scene into at most `shots_per_scene` shots.
 """
 
 
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await state.read_model.stop()
             await state.runtime.stop()
+            state.passwords.shutdown()
 
     app = FastAPI(title="Reelflow API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.gateway = state
@@ -78,8 +85,21 @@ def openapi_schema(app: FastAPI) -> dict:
             if invalid:
                 invalid["description"] = "A field is missing or invalid; `errors` lists each one"
                 invalid["content"] = {"application/json": {"schema": error_ref}}
+    add_write_rate_limit(schema)
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     app.openapi_schema = schema
     return schema
+
+
+def add_write_rate_limit(schema: dict) -> None:
+    """Documents the 429 of the per-user write rate on every route it applies to (api/guards.py)."""
+    rate_limited = responses(429, described={429: "Too many writes by this user (`writes_per_user` in "
+                                                  "`GET /api/limits`): retry after `Retry-After` seconds"})[429]
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if is_limited_write(method, path):
+                entry = {key: value for key, value in rate_limited.items() if key != "model"}
+                entry["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+                operation.setdefault("responses", {}).setdefault("429", entry)

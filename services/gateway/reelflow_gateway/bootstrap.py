@@ -11,11 +11,15 @@ from datetime import timedelta
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.secret import resolve_jwt_secret
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender, ensure_command_indexes
 from reelflow_gateway.idempotency import IdempotencyStore
+from reelflow_gateway.limits.counters import MongoWindowCounters, ensure_counter_indexes
+from reelflow_gateway.limits.held import HeldRequests
+from reelflow_gateway.limits.limiter import RateLimiter
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.operations.handlers import (
     DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, WebhookDelivery, deliver_webhook_with, ensure_operation_indexes,
@@ -70,6 +74,9 @@ def build(settings: Settings) -> AppState:
         webhook_policy=OutboundPolicy(allowed_networks=tuple(settings.webhook_allowed_networks),
                                       own_port=settings.http_port, own_addresses=own_addresses()),
         webhook_secrets=WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s)),
+        passwords=PasswordHashing(settings.password_hash_threads, settings.password_hash_queue),
+        limiter=RateLimiter(MongoWindowCounters(runtime.db)),
+        held=HeldRequests(settings.max_held_requests_per_user),
     )
 
     # The operations process manager: its own group, so it never waits on the read model.
@@ -96,6 +103,7 @@ def build(settings: Settings) -> AppState:
         await ensure_command_indexes(rt.db)
         await ensure_operation_indexes(rt.db)
         await state.idempotency.ensure_indexes()
+        await ensure_counter_indexes(rt.db)
         secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)
         state.tokens = TokenCodec(secret=secret, ttl_s=settings.access_token_ttl_s)
 

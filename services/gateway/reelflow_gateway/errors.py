@@ -32,6 +32,7 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     416: "range_not_satisfiable",
     422: "validation_error",
+    429: "rate_limited",
     502: "upstream_failed",
     503: "unavailable",
 }
@@ -44,6 +45,8 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     416: "The byte range asked for lies past the end of the content (`Content-Range: bytes */<size>` gives the size)",
     422: "A field is missing or invalid; `errors` lists each one",
+    429: "A limit is reached (`detail` says which and when to retry; `GET /api/limits` lists them): "
+         "retry after `Retry-After` seconds",
     502: "The AI provider failed to write the script",
     503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable",
 }
@@ -79,7 +82,15 @@ def error_response(status: int, detail: str, code: str | None = None, headers: d
 def responses(*statuses: int, described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries with the error model for a route's errors (`described` overrides texts)."""
     texts = {**{s: _DESCRIPTIONS[s] for s in statuses}, **(described or {})}
-    return {status: {"model": ErrorOut, "description": text} for status, text in sorted(texts.items())}
+    return {status: {"model": ErrorOut, "description": text, **_headers_of(status)}
+            for status, text in sorted(texts.items())}
+
+
+RETRY_AFTER_HEADER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+
+
+def _headers_of(status: int) -> dict[str, Any]:
+    return {"headers": RETRY_AFTER_HEADER} if status == 429 else {}
 
 
 def _where(loc: Iterable[Any]) -> str:

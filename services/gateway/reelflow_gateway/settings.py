@@ -6,15 +6,20 @@ import json
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from reelflow_kit.content_caps import ContentCaps
 from reelflow_kit.settings import KitSettings
 
+from reelflow_gateway.limits.rates import Rate
 from reelflow_gateway.operations.costs import ModelPrice, PriceList
 
+RateSetting = Annotated[Rate, NoDecode, BeforeValidator(Rate.parse), PlainSerializer(str)]
+"""`N/60s`, `N/min`, `N/hour` in the environment."""
 
-class Settings(KitSettings):
+
+class Settings(KitSettings, ContentCaps):
     service_name: str = "gateway"
 
     http_host: str = Field(default="127.0.0.1", description="where the REST API listens (0.0.0.0 in a container)")
@@ -83,6 +88,32 @@ class Settings(KitSettings):
     media_threads: int = Field(default=16, ge=1, le=256,
                                description="threads (and S3 connections) serving image and video content")
     media_chunk_bytes: int = Field(default=262_144, ge=4096, description="bytes read from S3 per streamed chunk")
+
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="comma-separated addresses (or `*`) of reverse proxies whose X-Forwarded-For names the client; "
+                    "per-address limits key on that client address")
+    rate_limit_login_per_address: RateSetting = Field(
+        default=Rate(10, 60), description="login attempts (right or wrong) from one client address; over: 429")
+    rate_limit_login_failures_per_account: RateSetting = Field(
+        default=Rate(5, 60), description="failed logins to one account (email); once spent, that account's logins "
+                                         "answer 429 until the window ends")
+    rate_limit_register_per_address: RateSetting = Field(
+        default=Rate(10, 3600), description="registrations tried from one client address; over: 429")
+    rate_limit_register_per_account: RateSetting = Field(
+        default=Rate(3, 60), description="registrations tried for one email; over: 429")
+    rate_limit_writes_per_user: RateSetting = Field(
+        default=Rate(120, 60), description="POST, PUT and DELETE calls under /api (not /api/auth) per user; over: 429")
+    max_running_operations_per_user: int = Field(
+        default=3, ge=1, description="operations of one user not yet completed, cancelled or failed; "
+                                     "starting one more answers 429")
+    max_held_requests_per_user: int = Field(
+        default=10, ge=1, description="event streams and `Prefer: wait` GETs one user holds open on one gateway "
+                                      "instance; one more answers 429")
+    password_hash_threads: int = Field(
+        default=4, ge=1, le=64, description="threads hashing and checking passwords (argon2), used by nothing else")
+    password_hash_queue: int = Field(
+        default=8, ge=0, description="password checks that may wait for a hashing thread; more answer 503")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

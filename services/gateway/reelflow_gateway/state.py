@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
 from reelflow_gateway.commands import CommandSender
 from reelflow_gateway.idempotency import IdempotencyStore
+from reelflow_gateway.limits.held import HeldRequests
+from reelflow_gateway.limits.limiter import RateLimiter
 from reelflow_gateway.media import MediaStore
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.images import ImagesView
@@ -43,5 +46,11 @@ class AppState:
     """Where operation webhooks may go."""
     webhook_secrets: WebhookSecrets
     """Each owner's webhook signing secrets."""
+    passwords: PasswordHashing
+    """Password hashing on threads of its own."""
+    limiter: RateLimiter
+    """Rate limits, counted in MongoDB (shared by every instance)."""
+    held: HeldRequests
+    """Event streams and held GETs open on this instance, per user."""
     tokens: TokenCodec | None = field(default=None)
     """Set on startup, once the signing key is known."""

@@ -29,7 +29,7 @@ def build(settings: Settings | None = None, *, segmenter: Segmenter | None = Non
 
     runtime.on_startup(create_indexes)
     runtime.consume(CONSUMER_GROUP, [SCRIPT_EVENTS, SCENE_COMMANDS], handlers={
-        ScriptApproved: segment_script_with(segmenter or make_segmenter(settings)),
+        ScriptApproved: segment_script_with(segmenter or make_segmenter(settings), settings.max_scenes_per_script),
         UpdateScene: update_scene,
         ApproveScene: approve_scene,
     }, look_up_inbox_first=False)  # segmentation looks for the script's scenes first; the rest is quick

@@ -3,10 +3,11 @@
 from pydantic import Field
 
 from reelflow_kit.ai import AISettings
+from reelflow_kit.content_caps import ContentCaps
 from reelflow_kit.settings import KitSettings
 
 
-class Settings(KitSettings, AISettings):
+class Settings(KitSettings, AISettings, ContentCaps):
     service_name: str = "scene"
     health_port: int = 8082
     shot_planning_concurrency: int = Field(default=4, ge=1, description="scenes planned at once by one instance")

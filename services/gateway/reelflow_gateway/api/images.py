@@ -67,7 +67,7 @@ async def list_images(scene_id: str, user: CurrentUser, state: State, request: R
         items, total = await state.images.of_scene(scene_id, limit, offset)
         return page([image_body(d) for d in items], total, limit, offset)
 
-    return await watched(request, state, scene_id, read)
+    return await watched(request, state, user, scene_id, read)
 
 
 @router.get("/images/{image_id}", response_model=ImageOut, summary="One image of one of your scenes",

@@ -22,6 +22,7 @@ from reelflow_contracts.messages.common import ScriptText, VideoOptions
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
 from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
+from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
@@ -32,6 +33,7 @@ from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 from reelflow_gateway.state import AppState
 from reelflow_gateway.webhooks.delivery import Resolver, Unresolvable, WebhookRefused, checked_addresses, resolve_host
 from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, parse_target
+from reelflow_gateway.limits.running import refuse_beyond_running_cap
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
@@ -118,16 +120,18 @@ def webhook_url_error(detail: str, code: str) -> ApiError:
 
 @router.post("/operations", status_code=202, response_model=OperationAccepted,
              summary="Run the whole chain from a premise or a script to a video",
-             responses={**responses(422), **IDEMPOTENCY_RESPONSES})
+             responses={**responses(422, 429), **IDEMPOTENCY_RESPONSES})
 async def start_operation(payload: OperationIn, request: Request, user: CurrentUser, state: State,
                           idempotency_key: IdempotencyKey = None):
-    """With an `Idempotency-Key`, the same request again gets the first answer (one operation, not
+    """At most `running_operations_per_user` (`GET /api/limits`) run at once: one more answers 429.
+    With an `Idempotency-Key`, the same request again gets the first answer (one operation, not
     two; a webhook secret shown in the first answer is not shown again)."""
     return await once(state, request, user, idempotency_key, lambda: _start_operation(payload, user, state),
                       unkept_fields=("webhook_secret",))
 
 
 async def _start_operation(payload: OperationIn, user: str, state: AppState) -> Response:
+    await refuse_beyond_running_cap(state.runtime.db, user, state.settings.max_running_operations_per_user)
     new_webhook_secret = None
     if payload.webhook_url:
         await check_webhook(payload.webhook_url, state.webhook_policy)
@@ -162,11 +166,11 @@ async def get_operation(operation_id: str, user: CurrentUser, state: State):
 
 
 @router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
-            responses=responses(404), response_class=StreamingResponse)
+            responses=responses(404, 429), response_class=StreamingResponse)
 async def operation_events(operation_id: str, user: CurrentUser, state: State):
-    """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends."""
+    """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends.
+    A stream takes one of the user's held-open slots (`held_requests_per_user`): all taken, 429."""
     await owned(state, user, operation_id)
-
     prices = state.settings.price_list()
 
     async def stream():
@@ -183,8 +187,8 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
                 return
             await asyncio.sleep(SSE_POLL_S)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return HeldStreamingResponse(stream(), media_type="text/event-stream", slot=take_held_slot(state, user),
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.post("/operations/{operation_id}/cancel", summary="Stop issuing commands for an operation",

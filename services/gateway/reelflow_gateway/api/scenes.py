@@ -67,7 +67,7 @@ async def list_scenes(script_id: str, user: CurrentUser, state: State, request: 
         items, total = await state.scenes.of_script(script_id, limit, offset)
         return page([scene_body(d) for d in items], total, limit, offset)
 
-    return await watched(request, state, script_id, read)
+    return await watched(request, state, user, script_id, read)
 
 
 @router.get("/scenes/{scene_id}", response_model=SceneOut, summary="One scene of one of your scripts",
@@ -112,4 +112,4 @@ async def list_shots(scene_id: str, user: CurrentUser, state: State, request: Re
         items, total = await state.scenes.shots_of(scene_id, limit, offset)
         return page([shot_body(d) for d in items], total, limit, offset)
 
-    return await watched(request, state, scene_id, read)
+    return await watched(request, state, user, scene_id, read)

@@ -5,8 +5,9 @@ runs in a worker thread). Then, in one transaction: the script's facts are kept 
 planning), every scene is stored with an id derived from the event and its order, and one
 SceneCreated per scene plus one ScriptSegmented (ids in order) are emitted. A redelivered or
 replayed ScriptApproved is stopped by the inbox; one with a new id for a script that already
-has scenes emits nothing. A provider that gives up, an empty script or an absurd number of
-scenes becomes SegmentationFailed instead (raising would dead-letter the event).
+has scenes emits nothing. A provider that gives up, an empty script or more scenes than
+`max_scenes_per_script` (a setting the gateway states in /api/limits) becomes SegmentationFailed
+instead (raising would dead-letter the event): code `too_many_scenes`, a reason naming the cap.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.scene import SceneCreated, ScriptSegmented, SegmentationFailed
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_kit.ai import AIProviderError, EmptyScript, Segmentation, Segmenter, describe_script
+from reelflow_kit.content_caps import MAX_SCENES_CEILING
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_scene.adapters.scenes import MongoSceneRepository
 from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
@@ -26,9 +28,6 @@ from reelflow_scene.domain import Scene, ScriptFacts
 from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
-
-MAX_SCENES = 1000
-"""More scenes than this is not a film but a malformed script (e.g. a slugline on every line)."""
 
 
 @dataclass(frozen=True)
@@ -39,14 +38,14 @@ class SegmentationProblem:
     usage: Usage = field(default_factory=Usage)
 
 
-def segment_script_with(segmenter: Segmenter) -> Handler:
+def segment_script_with(segmenter: Segmenter, max_scenes: int = MAX_SCENES_CEILING) -> Handler:
     async def on_script_approved(ctx: HandlerContext[ScriptApproved]) -> None:
         event = ctx.message
         if await MongoSceneRepository(ctx.db).any_for_script(event.script_id):  # no slow work for a replay
             async with ctx.transaction():
                 log.info("script already segmented; nothing to do", extra={"script_id": event.script_id})
             return
-        outcome = await segment(segmenter, event.content)
+        outcome = await segment(segmenter, event.content, max_scenes)
         context = await asyncio.to_thread(describe_script, title=event.title, owner_id=event.owner_id,
                                           content=event.content, aspect=event.aspect)
         facts = ScriptFacts(id=event.script_id, owner_id=event.owner_id, title=event.title, aspect=event.aspect,
@@ -79,7 +78,10 @@ def segment_script_with(segmenter: Segmenter) -> Handler:
     return on_script_approved
 
 
-async def segment(segmenter: Segmenter, content: str) -> Segmentation | SegmentationProblem:
+async def segment(segmenter: Segmenter, content: str,
+                  max_scenes: int = MAX_SCENES_CEILING) -> Segmentation | SegmentationProblem:
+    """The segmenter's scenes, or the problem: an empty script, a provider that gave up, or more
+    than `max_scenes` scenes (more than that is not one film: split the script)."""
     try:
         result = await segmenter.segment(content)
     except EmptyScript as empty:
@@ -87,8 +89,9 @@ async def segment(segmenter: Segmenter, content: str) -> Segmentation | Segmenta
     except AIProviderError as failure:
         log.warning("segmentation failed", extra={"code": failure.code, "error": failure.message})
         return SegmentationProblem(failure.code, failure.message, failure.attempts, failure.usage)
-    if len(result.scenes) > MAX_SCENES:
+    if len(result.scenes) > max_scenes:
         return SegmentationProblem("too_many_scenes", f"the script cuts into {len(result.scenes)} scenes "
-                                   f"by {result.method}; at most {MAX_SCENES} are allowed", usage=result.usage)
+                                   f"by {result.method}; at most {max_scenes} scenes per script are allowed "
+                                   f"(split it into several scripts)", usage=result.usage)
     return result
 

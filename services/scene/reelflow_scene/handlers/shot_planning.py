@@ -7,7 +7,8 @@ its plan, and one ShotPlanned per shot is emitted (the call's usage on the first
 A provider failure worth retrying (rate limits, 5xx, timeouts, invalid output) is a RetryLater;
 once the job's attempts are used up, `give_up_planning` emits ShotPlanningFailed. A failure
 that no retry can fix (bad credentials, unknown model, a request the provider refuses) emits
-ShotPlanningFailed at once.
+ShotPlanningFailed at once, and so does a plan of more than MAX_SHOTS_PER_SCENE shots (the
+planners never make one; a provider or planner that did is refused rather than believed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import StyleHints
 from reelflow_contracts.messages.scene import ShotPlanned, ShotPlanningFailed
 from reelflow_kit.ai import AIProviderError, SceneText, ScriptContext, ShotPlan, ShotPlanner
+from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.handling import derived_id
 from reelflow_kit.jobs import FAILED, JobContext, JobHandler, RetryLater
 from reelflow_scene.adapters.scenes import MongoSceneRepository
@@ -60,6 +62,10 @@ def plan_shots_with(planner: ShotPlanner) -> JobHandler:
             if failure.code in RETRYABLE:
                 raise RetryLater(coded(failure.code, failure.message)) from failure
             await _fail(ctx, scene, failure.code, failure.message, failure.usage)
+            return
+        if len(plan.shots) > MAX_SHOTS_PER_SCENE:
+            await _fail(ctx, scene, "too_many_shots", f"the plan has {len(plan.shots)} shots; at most "
+                        f"{MAX_SHOTS_PER_SCENE} shots per scene are allowed", plan.usage)
             return
         async with ctx.transaction() as tx:
             shots = MongoShotRepository(tx.db, tx.session)
