@@ -46,6 +46,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from _support import (
+    UNLIMITED,
     HttpConnection,
     Service,
     api,
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
                          {**base_env, "REELFLOW_MONGO_DATABASE": "bench_script", "REELFLOW_HEALTH_PORT": str(script_port)},
                          f"http://127.0.0.1:{script_port}/healthz", cfg.log_dir / "script.log")
         gateway = Service("gateway", "reelflow_gateway",
-                          {**base_env, "REELFLOW_MONGO_DATABASE": "bench_gateway", "REELFLOW_HTTP_PORT": str(http_port)},
+                          {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway",
+                     "REELFLOW_HTTP_PORT": str(http_port)},
                           f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log")
         with running([script, gateway]):
             base = f"http://127.0.0.1:{http_port}"

@@ -56,7 +56,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from _support import Service, api, embedded_stack, first_write, free_port, register, running
+from _support import UNLIMITED, Service, api, embedded_stack, first_write, free_port, register, running
 from pipeline import read_events, screenplay
 
 TARGET_OVERHEAD = 0.10
@@ -202,6 +202,8 @@ def service_env(cfg, name: str, port: int) -> dict[str, str]:
     env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local",
            "REELFLOW_MONGO_DATABASE": f"bench_{name}"}
     env["REELFLOW_HTTP_PORT" if name == "gateway" else "REELFLOW_HEALTH_PORT"] = str(port)
+    if name == "gateway":
+        env.update(UNLIMITED)
     if name == "video":
         env["REELFLOW_WORKDIR"] = str(cfg.log_dir.parent / "video-work")
     return env

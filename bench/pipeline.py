@@ -100,6 +100,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from _support import (
+    UNLIMITED,
     HttpConnection,
     Service,
     api,
@@ -569,7 +570,8 @@ def measure_hops(args) -> bool:
                     {**base_env, "REELFLOW_MONGO_DATABASE": "bench_scene", "REELFLOW_HEALTH_PORT": str(scene_port)},
                     f"http://127.0.0.1:{scene_port}/healthz", cfg.log_dir / "scene.log"),
             Service("gateway", "reelflow_gateway",
-                    {**base_env, "REELFLOW_MONGO_DATABASE": "bench_gateway", "REELFLOW_HTTP_PORT": str(http_port)},
+                    {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway",
+                     "REELFLOW_HTTP_PORT": str(http_port)},
                     f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log"),
         ]
         with running(services):

@@ -24,6 +24,7 @@ from pymongo import MongoClient
 
 from tests.e2e.helpers import COMMAND_TIMEOUT_S, CORS_ORIGIN, User, bearer, register
 from tests.support.infra import Infra
+from tests.support.limits import HIGH_LIMITS
 from tests.support.processes import ServiceProcess, free_port
 
 # Services started here live in a Kafka namespace of their own (topics `e2e.script.commands`, ...,
@@ -36,17 +37,6 @@ IMAGE_MAX_ATTEMPTS = 3
 """The e2e image service's cap on attempts per shot (small, so a test reaches it quickly)."""
 WEBHOOK_ALLOWED_NETWORKS = "127.0.0.0/8"
 """The e2e tests' webhook receivers listen on loopback, which the outbound policy refuses unless allowed."""
-HIGH_LIMITS = {
-    "REELFLOW_RATE_LIMIT_LOGIN_PER_ADDRESS": "100000/60s",
-    "REELFLOW_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT": "100000/60s",
-    "REELFLOW_RATE_LIMIT_REGISTER_PER_ADDRESS": "100000/60s",
-    "REELFLOW_RATE_LIMIT_REGISTER_PER_ACCOUNT": "100000/60s",
-    "REELFLOW_RATE_LIMIT_WRITES_PER_USER": "100000/60s",
-    "REELFLOW_MAX_RUNNING_OPERATIONS_PER_USER": "1000",
-    "REELFLOW_MAX_HELD_REQUESTS_PER_USER": "1000",
-}
-"""The shared e2e gateway's limits: far above what the tests do (every test registers users and
-writes quickly from one address). tests/e2e/test_limits.py runs a gateway of its own with low ones."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from reelflow_gateway.app import create_app
 from reelflow_gateway.operations.handlers import DELIVER_WEBHOOK, OPERATIONS
 from reelflow_gateway.settings import Settings
 from reelflow_kit.jobs import enqueue_job
+from tests.support.limits import high_limit_settings
 from tests.support.processes import free_port
 from tests.support.webhook_receivers import answer_204, answer_status, byte_per_second, receiver
 
@@ -37,7 +38,7 @@ async def gateway(infra):
     settings = Settings(**infra.settings_kwargs(), mongo_database=f"itwh_{suffix}_gateway",
                         kafka_namespace=f"itwh{suffix}", http_port=free_port(),
                         webhook_allowed_networks=f"{ALLOWED_HOST}/32", webhook_deadline_s=DEADLINE_S,
-                        webhook_max_attempts=MAX_ATTEMPTS, webhook_owner_concurrency=1)
+                        webhook_max_attempts=MAX_ATTEMPTS, webhook_owner_concurrency=1, **high_limit_settings())
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
