@@ -15,7 +15,7 @@ from reelflow_contracts.envelope import Envelope, encode
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import ALL_TOPICS
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
-from reelflow_kit.bus.consumer import Consumer
+from reelflow_kit.bus.consumer import Consumer, DeadLetterNotice
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes, release_jobs_of
 from reelflow_kit.store.inbox import INBOX
@@ -63,16 +63,20 @@ class ServiceRuntime:
         self.started = False
 
     def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler], *,
-                skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True) -> Consumer:
+                skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
+                on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None) -> Consumer:
         """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`.
         `skip(message)`, if given, says without any I/O that a message is none of this group's
         business: it is passed over before the inbox lookup.
         The inbox lookup before a handler spares a redelivery the handler's slow work; a group
         whose handlers have none, or look for themselves, passes `look_up_inbox_first=False` and
-        saves a round trip per message (the transaction's inbox insert still applies it once)."""
+        saves a round trip per message (the transaction's inbox insert still applies it once).
+        A command that fails for good is dead-lettered and rejected (`dead_lettered`) to its sender;
+        an event, by the failure `on_dead_letter[type](envelope, error)` returns, so what waited on
+        it fails visibly instead of waiting for ever."""
         consumer = Consumer(self, self.settings.consumer_group(group),
                             tuple(self.settings.topic(t) for t in topics), handlers, skip=skip,
-                            look_up_inbox_first=look_up_inbox_first)
+                            look_up_inbox_first=look_up_inbox_first, on_dead_letter=on_dead_letter)
         consumer.subscribe()
         self.consumers.append(consumer)
         self.topics.update(consumer.topics)

@@ -16,7 +16,7 @@ from reelflow_contracts.messages.scene import (
     SegmentationFailed, ShotPlanned, ShotPlanningFailed, UpdateScene,
 )
 from reelflow_contracts.messages.script import ScriptApproved
-from reelflow_contracts.topics import SCENE_EVENTS
+from reelflow_contracts.topics import SCENE_EVENTS, dead_letter_topic
 from reelflow_kit.ai.scene_reading import spoken_text
 from reelflow_kit.ai.segmentation import covers
 from reelflow_kit.ai.timing import reading_seconds
@@ -314,3 +314,25 @@ async def test_shot_planning_that_keeps_failing_ends_in_shot_planning_failed(inf
     scene = await service.db.scenes.find_one({"_id": created[0].data.scene_id})
     assert (scene["status"], scene["shot_planning"]) == ("approved", "failed")
     assert await service.db.shots.count_documents({}) == 0
+
+
+class BrokenSegmenter:
+    """A segmenter with a bug: it fails every time, whatever the script."""
+
+    async def segment(self, script: str):
+        raise RuntimeError("segmenter bug (test)")
+
+
+async def test_an_approved_script_that_is_dead_lettered_fails_its_segmentation_visibly(infra, unique, script_id):
+    async with service_starter(infra, Settings, lambda settings: build(settings, segmenter=BrokenSegmenter()),
+                               f"scene_{unique}") as start:
+        service = await start(handler_max_attempts=2, retry_backoff_s=0.01, retry_backoff_max_s=0.02)
+        approved = script_approved(script_id)
+        await service.publish(approved)
+        [failed] = await events_of(infra, script_id, 1)
+    assert isinstance(failed.data, SegmentationFailed) and failed.causation_id == approved.id
+    assert failed.data.code == "dead_lettered" and failed.data.final
+    assert "segmenter bug (test)" in failed.data.error
+    dead = await read_topic(infra.kafka_bootstrap, dead_letter_topic("scene-service"),
+                            until=lambda rs: any(r.key == script_id.encode() for r in rs), timeout=30)
+    assert any(r.key == script_id.encode() for r in dead)

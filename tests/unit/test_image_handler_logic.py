@@ -79,3 +79,15 @@ async def test_storage_failures_carry_a_code_and_the_key(exc, code):
         await ImageMedia(StoreFailingWith(exc)).put_png("images/scene_s/image_i.png", b"png")
     assert failed.value.code == code
     assert "S3 PutObject reelflow-image/images/scene_s/image_i.png failed" in failed.value.message
+
+
+def test_a_dead_lettered_shot_fails_its_first_image_for_good_with_the_reason():
+    from reelflow_contracts.envelope import new_envelope
+    from reelflow_contracts.messages.scene import ShotPlanned
+    from reelflow_image.handlers import shot_not_drawn
+
+    planned = new_envelope(ShotPlanned(script_id="s1", scene_id="c1", shot_id="h1", scene_order=1, order=1,
+                                       shot_count=1, description="d", image_prompt="p", duration_s=2.0), source="scene")
+    failed = shot_not_drawn(planned, "handler failed after 5 attempts: KeyError: 'x'")
+    assert (failed.image_id, failed.shot_id, failed.scene_id, failed.attempt) == (image_id_of("h1", 1), "h1", "c1", 1)
+    assert failed.final and failed.code == "dead_lettered" and "KeyError" in failed.error

@@ -22,7 +22,6 @@ from faststream.kafka.annotations import KafkaMessage
 
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
-from reelflow_contracts.messages.common import CommandRejected
 from reelflow_contracts.topics import dead_letter_topic
 from reelflow_kit.bus.broker import subscriber_options
 from reelflow_kit.bus.delivery import dead_letter, with_message_retries
@@ -35,6 +34,9 @@ if TYPE_CHECKING:
     from reelflow_kit.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
+
+DeadLetterNotice = Callable[[Envelope, str], "Message | None"]
+"""The failure event telling who waited on a dead-lettered event (given it and the error)."""
 
 PASSED_OVER_COMMIT_EVERY = 200
 PASSED_OVER_COMMIT_AFTER_S = 5.0
@@ -49,8 +51,10 @@ async def _the_message(msg: KafkaMessage) -> KafkaMessage:
 class Consumer:
     def __init__(self, runtime: "ServiceRuntime", group: str, topics: tuple[str, ...],
                  handlers: Mapping[type[Message], Handler],
-                 skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True) -> None:
+                 skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
+                 on_dead_letter: Mapping[type[Message], "DeadLetterNotice"] | None = None) -> None:
         self.runtime = runtime
+        self.on_dead_letter = dict(on_dead_letter or {})
         self.skip = skip
         self.look_up_inbox_first = look_up_inbox_first
         self.group = group
@@ -123,14 +127,20 @@ class Consumer:
         # retried for as long as it takes (`with_message_retries`).
         async def give_up(error: str) -> None:
             await self.dead_letter(record, error)
-            if (rejection := dead_letter_rejection(envelope, error)) is not None:
-                await self._reject(envelope, rejection)
+            if (notice := self._notice_of(envelope, error)) is not None:
+                await self._tell(envelope, notice)
 
         await with_message_retries(self.runtime.settings, attempt, give_up)
 
-    async def _reject(self, envelope: Envelope, rejection: CommandRejected) -> None:
-        """Tell the sender its dead-lettered command will not be applied; recorded in the inbox, so
-        a replay of the topic neither runs it nor rejects it again."""
+    def _notice_of(self, envelope: Envelope, error: str) -> Message | None:
+        if (rejection := dead_letter_rejection(envelope, error)) is not None:
+            return rejection
+        notice = self.on_dead_letter.get(type(envelope.data))
+        return notice(envelope, error) if notice is not None else None
+
+    async def _tell(self, envelope: Envelope, notice: Message) -> None:
+        """Tell whoever waits on a dead-lettered message that it will not be applied; recorded in
+        the inbox, so a replay of the topic neither runs it nor tells them again."""
         async def record_in_inbox(session) -> None:
             await record_applied(self.runtime.db, session, self.group, envelope.id, envelope.type)
 
@@ -138,7 +148,7 @@ class Consumer:
             async with self.runtime.transaction(id_seed=f"dead-lettered/{envelope.id}",
                                                 correlation_id=envelope.correlation_id, causation_id=envelope.id,
                                                 causation_type=envelope.type, first=record_in_inbox) as tx:
-                tx.emit(rejection)
+                tx.emit(notice)
         except AlreadyApplied:
             pass
 

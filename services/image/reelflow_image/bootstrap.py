@@ -9,7 +9,7 @@ from reelflow_kit.runtime import ServiceRuntime
 
 from reelflow_image.adapters import ensure_indexes
 from reelflow_image.handlers import (
-    GENERATE_IMAGE, approve_image, generate_images_with, give_up, on_shot_planned, reject_image_with,
+    GENERATE_IMAGE, approve_image, generate_images_with, give_up, on_shot_planned, reject_image_with, shot_not_drawn,
 )
 from reelflow_image.settings import Settings
 
@@ -31,7 +31,7 @@ def build(settings: Settings | None = None, *, image_generator: ImageGenerator |
         ShotPlanned: on_shot_planned,
         ApproveImage: approve_image,
         RejectImage: reject_image_with(settings.image_max_attempts),
-    })
+    }, on_dead_letter={ShotPlanned: shot_not_drawn})
     runtime.work(GENERATE_IMAGE, generate_images_with(image_generator or make_image_generator(settings)),
                  concurrency=settings.image_concurrency, lease_s=settings.image_generation_lease_s,
                  max_attempts=settings.image_generation_tries, on_give_up=give_up)

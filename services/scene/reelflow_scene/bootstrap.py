@@ -9,7 +9,8 @@ from reelflow_kit.runtime import ServiceRuntime
 
 from reelflow_scene.adapters import ensure_indexes
 from reelflow_scene.handlers import (
-    PLAN_SHOTS, approve_scene, give_up_planning, plan_shots_with, segment_script_with, update_scene,
+    PLAN_SHOTS, approve_scene, give_up_planning, plan_shots_with, script_not_segmented, segment_script_with,
+    update_scene,
 )
 from reelflow_scene.settings import Settings
 
@@ -32,7 +33,8 @@ def build(settings: Settings | None = None, *, segmenter: Segmenter | None = Non
         ScriptApproved: segment_script_with(segmenter or make_segmenter(settings), settings.max_scenes_per_script),
         UpdateScene: update_scene,
         ApproveScene: approve_scene,
-    }, look_up_inbox_first=False)  # segmentation looks for the script's scenes first; the rest is quick
+    }, look_up_inbox_first=False,  # segmentation looks for the script's scenes first; the rest is quick
+        on_dead_letter={ScriptApproved: script_not_segmented})
     runtime.work(PLAN_SHOTS, plan_shots_with(shot_planner or make_shot_planner(settings)),
                  concurrency=settings.shot_planning_concurrency, lease_s=settings.shot_planning_lease_s,
                  max_attempts=settings.shot_planning_max_attempts, on_give_up=give_up_planning)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from reelflow_contracts.messages.common import dimensions
+from reelflow_contracts.envelope import Envelope
+from reelflow_contracts.messages.common import DEAD_LETTERED, dimensions
+from reelflow_contracts.messages.image import ImageGenerationFailed
 from reelflow_contracts.messages.scene import ShotPlanned
 from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import enqueue_job
@@ -46,3 +48,12 @@ async def queue_attempt(tx, shot: Shot, previous_image_id: str | None) -> str:
         "image_id": image_id, "shot_id": shot.id, "scene_id": shot.scene_id, "script_id": shot.script_id,
         "attempt": shot.attempts, "previous_image_id": previous_image_id})
     return image_id
+
+
+def shot_not_drawn(envelope: Envelope[ShotPlanned], error: str) -> ImageGenerationFailed:
+    """A ShotPlanned this service dead-lettered: its first image fails for good, so the scene and
+    any operation waiting on it say why instead of waiting."""
+    shot = envelope.data
+    return ImageGenerationFailed(script_id=shot.script_id, image_id=image_id_of(shot.shot_id, 1), shot_id=shot.shot_id,
+                                 scene_id=shot.scene_id, attempt=1, code=DEAD_LETTERED,
+                                 error=f"the shot could not be taken in for drawing: {error}")

@@ -16,7 +16,9 @@ import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 
+from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.common import DEAD_LETTERED
 from reelflow_contracts.messages.scene import SceneCreated, ScriptSegmented, SegmentationFailed
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_kit.ai import AIProviderError, EmptyScript, Segmentation, Segmenter, describe_script
@@ -95,3 +97,10 @@ async def segment(segmenter: Segmenter, content: str,
                                    f"(split it into several scripts)", usage=result.usage)
     return result
 
+
+
+def script_not_segmented(envelope: Envelope[ScriptApproved], error: str) -> SegmentationFailed:
+    """A ScriptApproved this service dead-lettered: the script's segmentation fails for good, so it
+    and any operation waiting on it say why instead of waiting."""
+    return SegmentationFailed(script_id=envelope.data.script_id, code=DEAD_LETTERED,
+                              error=f"the approved script could not be taken in: {error}")
