@@ -71,7 +71,8 @@ def build(settings: Settings) -> AppState:
         return webhook_secret[0]
 
     runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(secret_of), concurrency=4, lease_s=30.0,
-                 max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook)
+                 max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook,
+                 deadline_s=settings.webhook_job_deadline_s)
 
     @runtime.on_startup
     async def prepare(rt: ServiceRuntime) -> None:

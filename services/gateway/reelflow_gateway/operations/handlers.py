@@ -77,7 +77,8 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
             tx.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
             await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
-                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)})
+                              {"operation_id": op.id, "url": doc["webhook_url"], "summary": summary(op, doc, prices)},
+                              fair_key=doc.get("owner_id"))
 
 
 def kept_fields(doc: dict) -> dict:
