@@ -1,5 +1,6 @@
 """Work is shared fairly between owners: one user's big script does not starve another user's
-small operation (every service a real process, the local AI provider)."""
+small operation (every service a real process, the local AI provider). Bound on the small
+operation: it ends before the big one, which started first (ordering, not speed)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from tests.e2e.conftest import Reelflow
 from tests.e2e.helpers import KITCHEN, User, wait_for
 from tests.e2e.test_operations import operation, start, wait_status
 
-PLACES = ("KITCHEN", "HARBOR", "STATION", "MARKET", "LIBRARY", "ROOFTOP", "FOREST", "GARAGE", "CHAPEL", "BRIDGE")
+PLACES = ("KITCHEN", "HARBOR", "STATION", "MARKET", "LIBRARY", "ROOFTOP", "FOREST", "GARAGE", "CHAPEL", "BRIDGE",
+          "CELLAR", "ATTIC", "OFFICE", "THEATER", "STABLE")
 BEATS = (
     "Maya opens the old wooden door slowly and steps inside the quiet room.",
     "Rain hammers against the tall windows while thunder rolls over the hills.",
@@ -20,7 +22,7 @@ BEATS = (
     "Tom lights the lantern and warm light spills across the faded walls.",
 )
 BIG_SCRIPT = "\n".join("\n\n".join((f"INT. {place} - NIGHT", *BEATS)) + "\n" for place in PLACES)
-"""Ten scenes the local shot planner cuts into six shots each: 60 images to draw, then a long render."""
+"""Fifteen scenes the local shot planner cuts into six shots each: 90 images to draw, then a long render."""
 
 
 def test_a_small_operation_finishes_while_another_users_big_one_runs(reelflow: Reelflow, alice: User, bob: User):
@@ -36,8 +38,9 @@ def test_a_small_operation_finishes_while_another_users_big_one_runs(reelflow: R
 
     try:
         assert done["status"] == "completed", done["errors"]
-        assert big_then["progress"]["shots_planned"] == 60
-        # bob's three images did not wait behind alice's sixty, nor his render behind hers
+        assert big_then["progress"]["shots_planned"] == 90
+        # bob's three images did not wait behind alice's ninety, nor so his render behind hers: his
+        # operation, started later, ended first (on oldest-first claims it waited for all of hers)
         assert big_then["status"] == "running", (big_then["progress"], small_s)
     finally:
         alice.post(f"/api/operations/{big}/cancel")
