@@ -15,7 +15,8 @@ exception puts the job back with backoff, and counts as an attempt; after `max_a
 pool calls `on_give_up`, which commits the *Failed event and marks the job failed. Every claim
 counts as an attempt, so a job whose worker died while running it meets the same bound: claimed
 past it, it is given up instead of run. A server away (MongoDB, Kafka, S3: `is_server_away`, or
-`Outage` raised by the handler) puts the job back with a growing delay and counts nothing.
+`Outage` raised by the handler) puts the job back with a growing delay and counts nothing;
+only after `max_outages` of them in a row (minutes of backoff) is the job given up.
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ GiveUpHandler = Callable[[JobContext, str], Awaitable[None]]
 class JobPool:
     def __init__(self, runtime: "ServiceRuntime", kind: str, handler: JobHandler, *, concurrency: int,
                  lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None, deadline_s: float,
-                 poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
+                 max_outages: int = 20, poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
                  ) -> None:
         self.runtime = runtime
         self.kind = kind
@@ -183,6 +184,7 @@ class JobPool:
         self.max_attempts = max_attempts
         self.on_give_up = on_give_up
         self.deadline_s = deadline_s
+        self.max_outages = max_outages
         self.poll_interval_s = poll_interval_s
         self.outage_backoff_s = outage_backoff_s
         self.outage_backoff_cap_s = outage_backoff_cap_s
@@ -333,6 +335,9 @@ class JobPool:
             await self._requeue(job, error, delay_s=0.05, count_attempt=False)
             return
         if isinstance(exc, Outage) or is_server_away(exc):
+            if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends
+                await self._give_up(job, error)
+                return
             delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s,
                                                    self.outage_backoff_s * 2 ** job.outages)
             log.warning("job met an outage, retrying (not counted as an attempt)",

@@ -218,3 +218,22 @@ async def test_outages_are_retried_with_growing_delays_and_use_up_no_attempt(inf
     assert job["status"] == "done" and job["outages"] == 3
     gaps = [later - earlier for (earlier, _), (later, _) in zip(tries, tries[1:])]
     assert gaps[2] > gaps[0]  # backed off
+
+
+async def test_an_outage_that_lasts_past_the_bound_still_ends_the_job(infra, unique, database):
+    async def store_always_away(ctx) -> None:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/bucket")
+
+    runtime = ServiceRuntime(settings_for(infra, database, f"one-{unique}"), uses_object_store=False,
+                             topics=[JOB_EVENTS])
+    runtime.work(KIND, store_always_away, lease_s=10.0, max_attempts=5, max_outages=3, on_give_up=give_up)
+    await runtime.start()
+    try:
+        async with runtime.transaction() as tx:
+            await enqueue_job(tx, KIND, f"job-{unique}", job_document("", f"s-{unique}")["payload"])
+        [failed] = await events_for(infra, f"s-{unique}", 1, timeout=30)
+        job = await runtime.db[JOBS].find_one({"_id": f"job-{unique}"})
+    finally:
+        await runtime.stop()
+    assert "Could not connect to the endpoint URL" in WorkFailed.model_validate_json(failed.value).error
+    assert job["status"] == "failed" and job["outages"] == 2 and job["attempts"] == 1
