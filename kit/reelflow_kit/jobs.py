@@ -3,15 +3,20 @@
 A message handler enqueues a job in its transaction and returns at once, so the consumer keeps
 serving the bus and commits offsets in order. Workers in every instance of the service claim
 jobs with a lease (an atomic find-and-update), so several jobs run at once (bounded per
-process) and instances share the work. A worker keeps extending its lease while the job runs;
-if the process dies, another worker runs the job again: as soon as the session registry finds
-the process dead (`release_jobs_of`), or at the latest when the lease expires. The job's
-result (state change, emitted events, `done`) commits in one transaction that first checks the
-lease is still held, so a job's outcome is applied once.
+process) and instances share the work; between owners the claim is fair (`job_fairness`).
+A worker keeps extending its lease while the job runs (`job_lease`), and stops the job if it
+cannot; if the process dies, another worker runs the job again: as soon as the session
+registry finds the process dead (`release_jobs_of`), or at the latest when the lease expires.
+The job's result (state change, emitted events, `done`) commits in one transaction that first
+checks the lease is still held, so a job's outcome is applied once.
 
-Failures: `RetryLater` (e.g. a 429 with Retry-After) or any exception puts the job back with
-backoff; after `max_attempts` the pool calls `on_give_up`, which commits the *Failed event and
-marks the job failed.
+Failures: `RetryLater` (e.g. a 429 with Retry-After), the job's deadline passing, or any
+exception puts the job back with backoff, and counts as an attempt; after `max_attempts` the
+pool calls `on_give_up`, which commits the *Failed event and marks the job failed. Every claim
+counts as an attempt, so a job whose worker died while running it meets the same bound: claimed
+past it, it is given up instead of run. A server away (MongoDB, Kafka, S3: `is_server_away`, or
+`Outage` raised by the handler) puts the job back with a growing delay and counts nothing;
+only after `max_outages` of them in a row (minutes of backoff) is the job given up.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import contextlib
 import logging
 import random
 import re
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
 
@@ -29,8 +36,10 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_kit.bus.retry import is_transient_transaction_error
+from reelflow_kit.bus.retry import is_server_away, is_transient_transaction_error
 from reelflow_kit.handling import Transaction
+from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
+from reelflow_kit.job_lease import LeaseKeeper
 from reelflow_kit.logging import message_context
 
 if TYPE_CHECKING:
@@ -40,6 +49,7 @@ log = logging.getLogger(__name__)
 
 JOBS = "jobs"
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+UNFINISHED = (QUEUED, RUNNING)
 
 
 async def release_jobs_of(db: AsyncDatabase, instance_id: str) -> int:
@@ -61,6 +71,15 @@ class RetryLater(Exception):
         self.delay_s = delay_s
 
 
+class DeadlineExceeded(RetryLater):
+    """The handler ran past its pool's deadline and was cancelled (counts as an attempt)."""
+
+
+class Outage(Exception):
+    """A server the job needs is away (e.g. S3 answering 503): put the job back with a growing
+    delay, without counting an attempt."""
+
+
 class LeaseLost(Exception):
     """Another worker took the job over (this one was too slow to renew its lease)."""
 
@@ -70,17 +89,23 @@ def _now() -> datetime:
 
 
 async def ensure_job_indexes(db: AsyncDatabase) -> None:
-    await db[JOBS].create_index([("kind", ASCENDING), ("status", ASCENDING), ("not_before", ASCENDING)])
+    for keys in FAIRNESS_INDEXES:
+        await db[JOBS].create_index(keys)
     await db[JOBS].create_index([("kind", ASCENDING), ("status", ASCENDING), ("lease_until", ASCENDING)])
 
 
-async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict) -> None:
-    """Add a job in the caller's transaction. The same id twice is one job (replays add nothing)."""
+async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+    """Add a job in the caller's transaction. The same id twice is one job (replays add nothing).
+    `fair_key` (the owner, else the script) shares the pool fairly between keys; jobs without
+    one share a single turn."""
     now = _now()
+    fair_key = fair_key or SHARED_KEY
+    rank = await rank_for(tx.db[JOBS], kind, fair_key, UNFINISHED, session=tx.session)
     await tx.db[JOBS].update_one(
         {"_id": job_id},
         {"$setOnInsert": {
-            "kind": kind, "payload": payload, "status": QUEUED, "attempts": 0,
+            "kind": kind, "payload": payload, "status": QUEUED, "attempts": 0, "failures": 0, "outages": 0,
+            "fair_key": fair_key, "rank": rank,
             "not_before": now, "created_at": now, "updated_at": now,
             "correlation_id": tx.correlation_id,
             "causation_id": tx.causation_id,
@@ -91,7 +116,7 @@ async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict) ->
     tx.enqueued_kinds.add(kind)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Job:
     id: str
     kind: str
@@ -99,15 +124,22 @@ class Job:
     attempt: int
     correlation_id: str | None
     causation_id: str | None
+    lease: str = ""
+    """This claim's lease token: each claim has its own, even within one pool."""
+    claimed_at: float = 0.0
+    """time.monotonic() just before the claim: the lease lasts from there."""
+    failures: int = 0
+    """Attempts whose failure was put on record; the others of `attempt - 1` died with their worker."""
+    outages: int = 0
+    last_error: str | None = None
 
 
 class JobContext:
     """What a job handler sees: the job and one transaction that commits its outcome."""
 
-    def __init__(self, runtime: "ServiceRuntime", pool: "JobPool", job: Job) -> None:
+    def __init__(self, runtime: "ServiceRuntime", job: Job) -> None:
         self.runtime = runtime
         self.job = job
-        self._pool = pool
         self._opened = False
 
     @property
@@ -122,8 +154,8 @@ class JobContext:
 
         async def finish_if_still_leased(session: AsyncClientSession) -> None:
             finished = await self.db[JOBS].update_one(
-                {"_id": self.job.id, "status": RUNNING, "lease_owner": self._pool.worker_id},
-                {"$set": {"status": status, "updated_at": _now(), "last_error": error},
+                {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease},
+                {"$set": {"status": status, "updated_at": _now(), "last_error": error, "attempts": self.job.attempt},
                  "$unset": {"lease_owner": "", "lease_until": ""}},
                 session=session,
             )
@@ -141,8 +173,9 @@ GiveUpHandler = Callable[[JobContext, str], Awaitable[None]]
 
 class JobPool:
     def __init__(self, runtime: "ServiceRuntime", kind: str, handler: JobHandler, *, concurrency: int,
-                 lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None,
-                 poll_interval_s: float = 0.25) -> None:
+                 lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None, deadline_s: float,
+                 max_outages: int = 20, poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
+                 ) -> None:
         self.runtime = runtime
         self.kind = kind
         self.handler = handler
@@ -150,7 +183,11 @@ class JobPool:
         self.lease = timedelta(seconds=lease_s)
         self.max_attempts = max_attempts
         self.on_give_up = on_give_up
+        self.deadline_s = deadline_s
+        self.max_outages = max_outages
         self.poll_interval_s = poll_interval_s
+        self.outage_backoff_s = outage_backoff_s
+        self.outage_backoff_cap_s = outage_backoff_cap_s
         self.worker_id = f"{runtime.instance_id}/{kind}"
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
@@ -172,10 +209,12 @@ class JobPool:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._dispatcher, self._running = None, set()
-        # jobs interrupted by a graceful stop (or claimed and not yet started) go back to the queue for any instance
+        # jobs interrupted by a graceful stop (or claimed and not yet started) go back to the queue
+        # for any instance; the interrupted attempt does not count
         await self.runtime.db[JOBS].update_many(
-            {"kind": self.kind, "status": RUNNING, "lease_owner": self.worker_id},
-            {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""}},
+            {"kind": self.kind, "status": RUNNING, "lease_owner": {"$regex": f"^{re.escape(self.worker_id)}/"}},
+            {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""},
+             "$inc": {"attempts": -1}},
         )
 
     async def _dispatch(self) -> None:
@@ -216,63 +255,98 @@ class JobPool:
             self._slots.release()
 
     async def _claim(self) -> Job | None:
-        now = _now()
+        """The lowest-ranked job that is due (or whose worker died), oldest first among equals."""
+        claimed_at, now = time.monotonic(), _now()
+        lease = f"{self.worker_id}/{uuid.uuid4().hex[:12]}"
         doc = await self.runtime.db[JOBS].find_one_and_update(
             {"kind": self.kind, "$or": [
                 {"status": QUEUED, "not_before": {"$lte": now}},
                 {"status": RUNNING, "lease_until": {"$lt": now}},  # its worker died
             ]},
-            {"$set": {"status": RUNNING, "lease_owner": self.worker_id, "lease_until": now + self.lease,
-                      "updated_at": now},
+            {"$set": {"status": RUNNING, "lease_owner": lease, "lease_until": now + self.lease, "updated_at": now},
              "$inc": {"attempts": 1}},
-            sort=[("not_before", ASCENDING)],
+            sort=[("rank", ASCENDING), ("not_before", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
             return None
         log.info("job claimed", extra={"job": doc["_id"], "kind": self.kind, "attempt": doc["attempts"]})
         return Job(id=doc["_id"], kind=doc["kind"], payload=doc["payload"], attempt=doc["attempts"],
-                   correlation_id=doc.get("correlation_id"), causation_id=doc.get("causation_id"))
+                   correlation_id=doc.get("correlation_id"), causation_id=doc.get("causation_id"),
+                   lease=lease, claimed_at=claimed_at, failures=doc.get("failures", 0),
+                   outages=doc.get("outages", 0), last_error=doc.get("last_error"))
 
     async def _run(self, job: Job) -> None:
         self.running += 1
-        renewer = asyncio.create_task(self._renew_lease(job))
         try:
-            await self.handler(JobContext(self.runtime, self, job))
+            if job.attempt > self.max_attempts:  # its attempts are used up: the last ones died with their worker
+                await self._give_up(replace(job, attempt=job.attempt - 1), _died(job))
+                return
+            await self._attempt(job)
             self.completed += 1
             log.info("job finished", extra={"job": job.id, "kind": self.kind, "attempt": job.attempt})
         except asyncio.CancelledError:
             raise
         except LeaseLost:
-            log.warning("job lease lost; another worker has it", extra={"job": job.id})
+            log.warning("job stopped: its lease is lost", extra={"job": job.id})
+            await self._hand_back(job)
         except Exception as exc:
             await self._failed(job, exc)
         finally:
-            renewer.cancel()
             self.running -= 1
 
+    async def _attempt(self, job: Job) -> None:
+        """The handler, within the deadline and for as long as the lease is kept."""
+        handling = asyncio.create_task(self._handle_within_deadline(job))
+        keeper = LeaseKeeper(lambda: self._extend_lease(job), lease_s=self.lease.total_seconds(),
+                             held_until=job.claimed_at + self.lease.total_seconds(),
+                             what={"job": job.id, "kind": self.kind})
+        keeping = asyncio.create_task(keeper.keep(handling))
+        try:
+            await handling
+        except asyncio.CancelledError:
+            if keeper.lost and not asyncio.current_task().cancelling():
+                raise LeaseLost(job.id) from None
+            raise
+        finally:
+            keeping.cancel()
+
+    async def _handle_within_deadline(self, job: Job) -> None:
+        limit = asyncio.timeout(self.deadline_s)
+        try:
+            async with limit:
+                await self.handler(JobContext(self.runtime, job))
+        except TimeoutError:
+            if limit.expired():
+                raise DeadlineExceeded(f"deadline of {self.deadline_s:g} s exceeded") from None
+            raise
+
+    async def _extend_lease(self, job: Job) -> bool:
+        """Whether the lease is still this claim's (now extended)."""
+        renewed = await self.runtime.db[JOBS].update_one(
+            {"_id": job.id, "status": RUNNING, "lease_owner": job.lease},
+            {"$set": {"lease_until": _now() + self.lease}},
+        )
+        return renewed.matched_count == 1
+
     async def _failed(self, job: Job, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, RetryLater) else str(exc)
+        error = str(exc) if isinstance(exc, (RetryLater, Outage)) else f"{type(exc).__name__}: {exc}"
         if is_transient_transaction_error(exc):
             await self._requeue(job, error, delay_s=0.05, count_attempt=False)
             return
+        if isinstance(exc, Outage) or is_server_away(exc):
+            if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends
+                await self._give_up(job, error)
+                return
+            delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s,
+                                                   self.outage_backoff_s * 2 ** job.outages)
+            log.warning("job met an outage, retrying (not counted as an attempt)",
+                        extra={"job": job.id, "error": error, "outages": job.outages + 1,
+                               "retry_in_s": round(delay, 2)})
+            await self._requeue(job, error, delay_s=delay, count_attempt=False, outage=True)
+            return
         if job.attempt >= self.max_attempts:
-            log.error("job gave up", extra={"job": job.id, "kind": self.kind, "error": error})
-            self.failed += 1
-            if self.on_give_up:
-                try:
-                    await self.on_give_up(JobContext(self.runtime, self, job), error)
-                    return
-                except LeaseLost:
-                    return
-                except Exception as give_up_error:
-                    # The failure event must get out: put the job back and give up again later,
-                    # rather than leave the aggregate waiting for an event that never comes.
-                    log.warning("give-up handler failed, retrying",
-                                extra={"job": job.id, "error": repr(give_up_error)})
-                    await self._requeue(job, error, delay_s=1.0, count_attempt=False)
-                    return
-            await self._mark(job, FAILED, error)
+            await self._give_up(job, error)
             return
         delay = exc.delay_s if isinstance(exc, RetryLater) and exc.delay_s is not None else \
             random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (job.attempt - 1))
@@ -280,27 +354,53 @@ class JobPool:
                                                    "retry_in_s": round(delay, 2)})
         await self._requeue(job, error, delay_s=delay)
 
-    async def _requeue(self, job: Job, error: str, delay_s: float, count_attempt: bool = True) -> None:
+    async def _give_up(self, job: Job, error: str) -> None:
+        log.error("job gave up", extra={"job": job.id, "kind": self.kind, "error": error})
+        self.failed += 1
+        if self.on_give_up:
+            try:
+                await self.on_give_up(JobContext(self.runtime, job), error)
+                return
+            except LeaseLost:
+                return
+            except Exception as give_up_error:
+                # The failure event must get out: put the job back and give up again later,
+                # rather than leave the aggregate waiting for an event that never comes.
+                log.warning("give-up handler failed, retrying",
+                            extra={"job": job.id, "error": repr(give_up_error)})
+                await self._requeue(job, error, delay_s=1.0, count_attempt=False)
+                return
+        await self._mark(job, FAILED, error)
+
+    async def _requeue(self, job: Job, error: str, delay_s: float, count_attempt: bool = True,
+                       outage: bool = False) -> None:
         update: dict = {"$set": {"status": QUEUED, "not_before": _now() + timedelta(seconds=delay_s),
                                  "last_error": error, "updated_at": _now()},
-                        "$unset": {"lease_owner": "", "lease_until": ""}}
-        if not count_attempt:
-            update["$inc"] = {"attempts": -1}
-        await self.runtime.db[JOBS].update_one({"_id": job.id, "lease_owner": self.worker_id}, update)
+                        "$unset": {"lease_owner": "", "lease_until": ""},
+                        "$inc": {"failures": 1} if count_attempt else {"attempts": -1}}
+        if outage:
+            update["$inc"]["outages"] = 1
+        await self.runtime.db[JOBS].update_one({"_id": job.id, "lease_owner": job.lease}, update)
+
+    async def _hand_back(self, job: Job) -> None:
+        """A job stopped because its lease could not be renewed goes back to the queue at once
+        (not counted) if the lease is still its own and the database answers; else it waits for
+        its lease to run out, and the stopped attempt counts as one whose worker died."""
+        try:
+            await self._requeue(job, "the job's lease could not be renewed", delay_s=0, count_attempt=False)
+        except Exception as exc:
+            log.warning("stopped job left to its lease", extra={"job": job.id, "error": repr(exc)})
 
     async def _mark(self, job: Job, status: str, error: str) -> None:
         await self.runtime.db[JOBS].update_one(
-            {"_id": job.id, "lease_owner": self.worker_id},
-            {"$set": {"status": status, "last_error": error, "updated_at": _now()},
+            {"_id": job.id, "lease_owner": job.lease},
+            {"$set": {"status": status, "last_error": error, "updated_at": _now(), "attempts": job.attempt},
              "$unset": {"lease_owner": "", "lease_until": ""}},
         )
 
-    async def _renew_lease(self, job: Job) -> None:
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            renewed = await self.runtime.db[JOBS].update_one(
-                {"_id": job.id, "status": RUNNING, "lease_owner": self.worker_id},
-                {"$set": {"lease_until": _now() + self.lease}},
-            )
-            if renewed.matched_count != 1:
-                return
+
+def _died(job: Job) -> str:
+    """Why a job claimed past its attempts is given up: its workers died running it."""
+    deaths = max(1, job.attempt - 1 - job.failures)
+    error = f"worker died {deaths} time{'s' if deaths != 1 else ''} while running this job"
+    return f"{error} (last error: {job.last_error})" if job.last_error else error

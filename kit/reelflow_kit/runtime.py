@@ -96,10 +96,14 @@ class ServiceRuntime:
                 pool.notify()
 
     def work(self, kind: str, handler: JobHandler, *, concurrency: int = 1, lease_s: float = 60.0,
-             max_attempts: int = 5, on_give_up: GiveUpHandler | None = None) -> JobPool:
-        """Run jobs of `kind` (enqueued with `enqueue_job`) with up to `concurrency` at once in this process."""
+             max_attempts: int = 5, on_give_up: GiveUpHandler | None = None, deadline_s: float = 600.0,
+             max_outages: int = 20) -> JobPool:
+        """Run jobs of `kind` (enqueued with `enqueue_job`) with up to `concurrency` at once in this
+        process; a try still running after `deadline_s` is cancelled and counts as a failed attempt.
+        Outages (a server away) are retried uncounted, up to `max_outages` times (about 5 minutes)."""
         pool = JobPool(self, kind, handler, concurrency=concurrency, lease_s=lease_s,
-                       max_attempts=max_attempts, on_give_up=on_give_up)
+                       max_attempts=max_attempts, on_give_up=on_give_up, deadline_s=deadline_s,
+                       max_outages=max_outages)
         self.job_pools[kind] = pool
         return pool
 

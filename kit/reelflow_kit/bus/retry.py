@@ -9,9 +9,11 @@ from aiokafka.errors import (
     MessageSizeTooLargeError, NodeNotReadyError, RecordListTooLargeError, RecordTooLargeError, RequestTimedOutError,
     UnsupportedForMessageFormatError,
 )
+from botocore.exceptions import ConnectionError as ObjectStoreConnectionError
+from botocore.exceptions import HTTPClientError as ObjectStoreHTTPError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout, PyMongoError, ServerSelectionTimeoutError
 
-INFRASTRUCTURE_ERRORS = (
+SERVER_AWAY_ERRORS = (
     ConnectionFailure,
     ServerSelectionTimeoutError,
     NetworkTimeout,
@@ -20,9 +22,12 @@ INFRASTRUCTURE_ERRORS = (
     KafkaTimeoutError,
     NodeNotReadyError,
     RequestTimedOutError,
-    ConnectionError,
-    TimeoutError,
+    ObjectStoreConnectionError,  # S3: EndpointConnectionError, ConnectTimeoutError
+    ObjectStoreHTTPError,  # S3: ConnectionClosedError, ReadTimeoutError
 )
+"""MongoDB, Kafka or S3 away, as their own clients say it."""
+
+INFRASTRUCTURE_ERRORS = (*SERVER_AWAY_ERRORS, ConnectionError, TimeoutError)
 
 
 REFUSED_FOR_GOOD = (
@@ -48,6 +53,13 @@ def is_refused_for_good(exc: BaseException) -> bool:
 def is_infrastructure_error(exc: BaseException) -> bool:
     """A server we depend on is away: retry without limit, the message itself is fine."""
     return isinstance(exc, INFRASTRUCTURE_ERRORS)
+
+
+def is_server_away(exc: BaseException) -> bool:
+    """MongoDB, Kafka or S3 away. Narrower than `is_infrastructure_error`: a bare ConnectionError
+    or TimeoutError may as well come from a job's own target (a webhook receiver, an AI provider),
+    whose failures count."""
+    return isinstance(exc, SERVER_AWAY_ERRORS)
 
 
 def is_transient_transaction_error(exc: BaseException) -> bool:

@@ -88,7 +88,8 @@ def build(settings: Settings) -> AppState:
         limits=DeliveryLimits(deadline_s=settings.webhook_deadline_s, response_bytes=settings.webhook_response_bytes),
         owner_slots=OwnerSlots(settings.webhook_owner_concurrency))
     runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(delivery), concurrency=settings.webhook_concurrency,
-                 lease_s=30.0, max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook)
+                 lease_s=30.0, max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook,
+                 deadline_s=settings.webhook_job_deadline_s)
 
     @runtime.on_startup
     async def prepare(rt: ServiceRuntime) -> None:

@@ -88,6 +88,8 @@ class Settings(KitSettings, ContentCaps):
     media_threads: int = Field(default=16, ge=1, le=256,
                                description="threads (and S3 connections) serving image and video content")
     media_chunk_bytes: int = Field(default=262_144, ge=4096, description="bytes read from S3 per streamed chunk")
+    webhook_job_deadline_s: float = Field(
+        default=60.0, gt=0, description="a webhook delivery job still running this long is cancelled (a failed try)")
 
     trusted_proxies: str = Field(
         default="127.0.0.1",

@@ -34,5 +34,7 @@ def build(settings: Settings | None = None, *, image_generator: ImageGenerator |
     }, on_dead_letter={ShotPlanned: shot_not_drawn})
     runtime.work(GENERATE_IMAGE, generate_images_with(image_generator or make_image_generator(settings)),
                  concurrency=settings.image_concurrency, lease_s=settings.image_generation_lease_s,
-                 max_attempts=settings.image_generation_tries, on_give_up=give_up)
+                 max_attempts=settings.image_generation_tries, on_give_up=give_up,
+                 deadline_s=settings.image_generation_deadline_s,
+                 max_outages=settings.image_generation_max_outages)
     return runtime

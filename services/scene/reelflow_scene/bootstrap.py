@@ -37,5 +37,6 @@ def build(settings: Settings | None = None, *, segmenter: Segmenter | None = Non
         on_dead_letter={ScriptApproved: script_not_segmented})
     runtime.work(PLAN_SHOTS, plan_shots_with(shot_planner or make_shot_planner(settings)),
                  concurrency=settings.shot_planning_concurrency, lease_s=settings.shot_planning_lease_s,
-                 max_attempts=settings.shot_planning_max_attempts, on_give_up=give_up_planning)
+                 max_attempts=settings.shot_planning_max_attempts, on_give_up=give_up_planning,
+                 deadline_s=settings.shot_planning_deadline_s)
     return runtime

@@ -42,5 +42,6 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
     parallel = settings.render_parallel_pieces or max(1, os.cpu_count() or 1)
     runtime.work(RENDER, render_with(images, narrator, settings.workdir, parallel),
                  concurrency=settings.render_concurrency, lease_s=settings.render_lease_s,
-                 max_attempts=settings.render_max_attempts, on_give_up=give_up_render)
+                 max_attempts=settings.render_max_attempts, on_give_up=give_up_render,
+                 deadline_s=settings.render_deadline_s)
     return runtime

@@ -17,4 +17,7 @@ class Settings(KitSettings, AISettings, NarrationSettings):
     render_max_attempts: int = Field(default=3, ge=1, description="tries of a render before VideoFailed")
     render_lease_s: float = Field(
         default=30.0, gt=0, description="a render whose instance went silent this long is taken over (renewed every third of it)")
+    render_deadline_s: float = Field(
+        default=1800.0, gt=0, description="a try of a render still running this long is cancelled, its FFmpeg "
+                                          "processes killed (a failed try)")
     workdir: Path = Field(default=Path("/tmp/reelflow-video"), description="scratch space for renders")

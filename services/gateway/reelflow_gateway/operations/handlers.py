@@ -81,7 +81,7 @@ async def advance(ctx: HandlerContext, prices: PriceList) -> None:
         if op.status in ("completed", "failed") and doc.get("webhook_url"):
             await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
                               {"operation_id": op.id, "owner_id": op.owner_id, "url": doc["webhook_url"],
-                               "summary": summary(op, doc, prices)})
+                               "summary": summary(op, doc, prices)}, fair_key=op.owner_id)
 
 
 def kept_fields(doc: dict) -> dict:

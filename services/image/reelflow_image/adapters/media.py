@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reelflow_kit.store.s3 import ObjectStore
 
 PNG = "image/png"
+STORAGE_UNAVAILABLE = "storage_unavailable"
 
 
 class StorageFailure(Exception):
@@ -32,10 +33,10 @@ class ImageMedia:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-            code = "storage_unavailable" if status >= 500 or status in (0, 408, 429) else "storage_error"
+            code = STORAGE_UNAVAILABLE if status >= 500 or status in (0, 408, 429) else "storage_error"
             raise StorageFailure(code, f"S3 PutObject {self._store.bucket}/{key} failed: HTTP {status} "
                                        f"{error.get('Code', '')}: {error.get('Message', exc)}") from exc
         except (BotoCoreError, OSError) as exc:
             where = f"{self._store.bucket}/{key}"
-            raise StorageFailure("storage_unavailable",
+            raise StorageFailure(STORAGE_UNAVAILABLE,
                                  f"S3 PutObject {where} failed: {type(exc).__name__}: {exc}") from exc

@@ -12,7 +12,8 @@ through leases, retried with backoff. Each try:
 
 Failures: a provider error worth retrying (rate limits, 5xx, timeouts, invalid output) is a
 RetryLater, after the provider's Retry-After when it gave one; a storage error too, and the
-drawn PNG is kept as a draft so the next try uploads it without drawing (or paying) again.
+drawn PNG is kept as a draft so the next try uploads it without drawing (or paying) again. The
+store away (no connection, timeouts, 5xx) is an Outage: retried with backoff, no try counted.
 After `REELFLOW_IMAGE_GENERATION_TRIES` tries, `give_up` stores the attempt as a `failed` image
 and emits ImageGenerationFailed (`final`, the last error's code and text). A provider error no
 retry can fix (bad credentials, unknown model, a refused prompt) does the same at once. Either
@@ -28,10 +29,10 @@ import time
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.image import ImageGenerated, ImageGenerationFailed, image_media_key
 from reelflow_kit.ai import AIProviderError, ImageGenerator, ImageRequest, compose_prompt
-from reelflow_kit.jobs import DONE, FAILED, JobContext, JobHandler, RetryLater
+from reelflow_kit.jobs import DONE, FAILED, JobContext, JobHandler, Outage, RetryLater
 from reelflow_image.adapters.drafts import Draft, MongoDraftStore
 from reelflow_image.adapters.images import MongoImageRepository
-from reelflow_image.adapters.media import ImageMedia, StorageFailure
+from reelflow_image.adapters.media import STORAGE_UNAVAILABLE, ImageMedia, StorageFailure
 from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Image, Shot
 from reelflow_kit.clock import now
@@ -96,6 +97,8 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
             if drawn_now:
                 await drafts.keep(image_id, draft)
             log.warning("image upload failed", extra={"image_id": image_id, "error": failure.message})
+            if failure.code == STORAGE_UNAVAILABLE:
+                raise Outage(coded(failure.code, failure.message)) from failure
             raise RetryLater(coded(failure.code, failure.message)) from failure
         upload_s = time.perf_counter() - began_upload
         timings = {"draw_s": round(draft.draw_s, 4), "upload_s": round(upload_s, 4), "redrawn": drawn_now,

@@ -4,6 +4,8 @@ The shot's size is its script's frame shape at 1080p (`dimensions(style.aspect, 
 1920x1080, 1080x1920 or 1080x1080. The `generate-image` job and the image get ids derived from
 the shot id and the attempt number, so a redelivered ShotPlanned (stopped by the inbox) or the
 same shot under a new event id (a replay into an empty inbox: the shot is known) queues nothing.
+Generation jobs take turns by script (their fairness key: ShotPlanned does not name the owner),
+so a script of many shots does not hold up another script's few.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ async def queue_attempt(tx, shot: Shot, previous_image_id: str | None) -> str:
     image_id = image_id_of(shot.id, shot.attempts)
     await enqueue_job(tx, GENERATE_IMAGE, job_id_of(image_id), {
         "image_id": image_id, "shot_id": shot.id, "scene_id": shot.scene_id, "script_id": shot.script_id,
-        "attempt": shot.attempts, "previous_image_id": previous_image_id})
+        "attempt": shot.attempts, "previous_image_id": previous_image_id}, fair_key=shot.script_id)
     return image_id
 
 

@@ -4,7 +4,8 @@ Each loads the scene inside the transaction, applies the domain rule, saves and 
 event: SceneUpdated / SceneApproved, or a SceneCommandRejected (`not_found` also for a scene of
 another script than the command names). Approval also queues the scene's shot planning as a
 durable job in the same transaction (job id derived from the command), so the approval is
-answered at once and a redelivered approval queues nothing twice.
+answered at once and a redelivered approval queues nothing twice. The job's fairness key is the
+script's owner: one user's many scenes take turns with other users' scenes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from reelflow_kit.ai import heading_of
 from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import enqueue_job
 from reelflow_scene.adapters.scenes import MongoSceneRepository
+from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
 from reelflow_scene.domain import Scene, SceneRuleBroken
 from reelflow_kit.clock import now
 from reelflow_scene.handlers.common import reject
@@ -57,7 +59,9 @@ async def approve_scene(ctx: HandlerContext[ApproveScene]) -> None:
             reject(ctx, tx, broken.code, broken.reason)
             return
         await scenes.save(scene)
-        await enqueue_job(tx, PLAN_SHOTS, ctx.derived_id("plan-shots"), planning_job(scene))
+        facts = await MongoScriptFactsRepository(tx.db, tx.session).get(scene.script_id)
+        await enqueue_job(tx, PLAN_SHOTS, ctx.derived_id("plan-shots"), planning_job(scene),
+                          fair_key=facts.owner_id if facts else scene.script_id)
         tx.emit(SceneApproved(script_id=scene.script_id, scene_id=scene.id, order=scene.order,
                               approved_at=scene.approved_at))
 

@@ -62,6 +62,7 @@ async def _create(ctx: HandlerContext[CreateVideo]) -> None:
                 unplanned_scene_ids=missing.unplanned_scene_ids))
             return
         await videos.save(video)
-        await enqueue_job(tx, RENDER, ctx.derived_id("render"), {"video_id": video.id})
+        # renders take turns by script: CreateVideo does not name the owner
+        await enqueue_job(tx, RENDER, ctx.derived_id("render"), {"video_id": video.id}, fair_key=cmd.script_id)
         tx.emit(VideoRequested(script_id=cmd.script_id, video_id=video.id, options=cmd.options,
                                image_ids=video.image_ids, requested_at=video.requested_at))

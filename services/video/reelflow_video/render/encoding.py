@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 
 import imageio_ffmpeg
@@ -40,15 +41,17 @@ class FFmpegFailed(RuntimeError):
 
 
 async def run_ffmpeg(args: list[str]) -> None:
-    """Run FFmpeg with an argument list (never a shell); raise with its error output on failure."""
+    """Run FFmpeg with an argument list (never a shell); raise with its error output on failure.
+    Cancelled (a render past its deadline, a stopping service), it kills FFmpeg and reaps it."""
     process = await asyncio.create_subprocess_exec(
         *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     try:
         _, stderr = await process.communicate()
     except asyncio.CancelledError:
-        process.kill()
-        await process.wait()
+        with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
+            process.kill()
+        await asyncio.shield(process.wait())  # reaped even if cancelled once more
         raise
     if process.returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-12:]
