@@ -9,7 +9,7 @@ import orjson
 from fastapi import Header, Request
 from starlette.responses import Response
 
-from reelflow_gateway.errors import ApiError, error_response
+from reelflow_gateway.errors import ApiError, error_response, responses
 from reelflow_gateway.idempotency import KEPT_HEADERS, Kept, KeyInUse, KeyReused, fingerprint, worth_keeping
 from reelflow_gateway.state import AppState
 
@@ -18,10 +18,9 @@ IdempotencyKey = Annotated[str | None, Header(
     description="any unique string (a UUID): the same request sent again with it within a day gets the first "
                 "answer instead of a second effect")]
 
-IDEMPOTENCY_RESPONSES = {
-    409: {"description": "Refused: e.g. `idempotency_key_in_use` (a request with this Idempotency-Key is still "
-                         "running: retry after Retry-After)"},
-}
+IDEMPOTENCY_RESPONSES = responses(described={
+    409: "Conflict: refused in the resource's current state, or `idempotency_key_in_use` (a request with this "
+         "Idempotency-Key is still running: retry after Retry-After)"})
 
 
 async def once(state: AppState, request: Request, user: str, key: str | None,
