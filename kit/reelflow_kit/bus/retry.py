@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+from typing import Awaitable, Callable, TypeVar
 
 from aiokafka.errors import (
     CorruptRecordException, InvalidTimestampError, InvalidTopicError, KafkaConnectionError, KafkaTimeoutError,
@@ -71,3 +73,19 @@ def is_transient_transaction_error(exc: BaseException) -> bool:
 def backoff_delay(attempt: int, base: float, cap: float) -> float:
     """Exponential backoff with full jitter; attempt starts at 1."""
     return random.uniform(0, min(cap, base * (2 ** (attempt - 1))))
+
+
+T = TypeVar("T")
+
+
+async def retried_on_conflict(attempt: Callable[[], Awaitable[T]], tries: int = 6) -> T:
+    """`attempt()` (one whole transaction), again after a short backoff when it lost a write
+    conflict with another transaction, up to `tries` times."""
+    for n in range(1, tries + 1):
+        try:
+            return await attempt()
+        except PyMongoError as exc:
+            if n == tries or not is_transient_transaction_error(exc):
+                raise
+            await asyncio.sleep(backoff_delay(n, 0.02, 0.25))
+    raise AssertionError("unreachable")

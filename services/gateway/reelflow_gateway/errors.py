@@ -12,10 +12,11 @@ from typing import Any, Iterable
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS
+from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
 
 from reelflow_gateway.schemas import ErrorOut
 
@@ -145,6 +146,15 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
                           headers={"Retry-After": "1"})
 
 
+async def _database_error(request: Request, exc: PyMongoError) -> Response:
+    """A write conflict that outlasted its retries is the server being busy, not a bug."""
+    if is_transient_transaction_error(exc):
+        log.warning("write conflict outlasted its retries", extra={"path": request.url.path})
+        return error_response(503, "busy: a concurrent change to the same resource; retry", "busy",
+                              headers={"Retry-After": "1"})
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return error_response(500, "internal error", "internal_error")
@@ -156,4 +166,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     for error_type in INFRASTRUCTURE_ERRORS:
         app.add_exception_handler(error_type, _unavailable)
+    app.add_exception_handler(PyMongoError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

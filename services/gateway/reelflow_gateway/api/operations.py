@@ -28,6 +28,7 @@ from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
+from reelflow_kit.bus.retry import retried_on_conflict
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 from reelflow_gateway.state import AppState
@@ -196,13 +197,19 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
 async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
     await owned(state, user, operation_id)
     prices = state.settings.price_list()
-    async with state.runtime.transaction(correlation_id=operation_id) as tx:
-        doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
-        op = from_document(doc)
-        if op.status in TERMINAL:
-            raise ApiError(409, f"operation {operation_id} is already {op.status}", "already_ended")
-        op.cancel(now())
-        await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | kept_fields(doc), session=tx.session)
-        tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
-                                   usage=usage_totals(op, prices), cancelled_at=op.updated_at))
+
+    async def cancel() -> tuple[Operation, dict]:  # the process manager may be writing the operation meanwhile
+        async with state.runtime.transaction(correlation_id=operation_id) as tx:
+            doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
+            op = from_document(doc)
+            if op.status in TERMINAL:
+                raise ApiError(409, f"operation {operation_id} is already {op.status}", "already_ended")
+            op.cancel(now())
+            await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | kept_fields(doc),
+                                                session=tx.session)
+            tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
+                                       usage=usage_totals(op, prices), cancelled_at=op.updated_at))
+        return op, doc
+
+    op, doc = await retried_on_conflict(cancel)
     return json_response(body(op, doc, prices))
