@@ -80,6 +80,15 @@ class Outage(Exception):
     delay, without counting an attempt."""
 
 
+class Deferred(Exception):
+    """Not now, and not a failure (e.g. its owner has enough jobs of this kind running): put the
+    job back to run after `delay_s`, counting nothing."""
+
+    def __init__(self, message: str, delay_s: float) -> None:
+        super().__init__(message)
+        self.delay_s = delay_s
+
+
 class LeaseLost(Exception):
     """Another worker took the job over (this one was too slow to renew its lease)."""
 
@@ -333,6 +342,9 @@ class JobPool:
         error = str(exc) if isinstance(exc, (RetryLater, Outage)) else f"{type(exc).__name__}: {exc}"
         if is_transient_transaction_error(exc):
             await self._requeue(job, error, delay_s=0.05, count_attempt=False)
+            return
+        if isinstance(exc, Deferred):
+            await self._requeue(job, str(exc), delay_s=exc.delay_s, count_attempt=False)
             return
         if isinstance(exc, Outage) or is_server_away(exc):
             if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends

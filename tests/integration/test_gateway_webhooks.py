@@ -252,3 +252,4 @@ async def test_one_owner_has_a_bounded_number_of_deliveries_in_flight(gateway, a
         outcomes = [await webhook_outcome(api, op["id"], timeout=60) for op in started]
     assert [o["status"] for o in outcomes] == ["delivered"] * 3
     assert most[0] == 1  # webhook_owner_concurrency=1, though the pool has 16 slots
+    assert [o["attempts"] for o in outcomes] == [1, 1, 1]  # waiting for the owner's turn costs no attempt

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from reelflow_kit.handling import Handler, HandlerContext
-from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
+from reelflow_kit.jobs import Deferred, JobContext, RetryLater, enqueue_job
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
 from reelflow_gateway.operations.events import state_event
@@ -124,7 +124,7 @@ def deliver_webhook_with(delivery: WebhookDelivery) -> callable:
         payload = ctx.job.payload
         owner_id = payload.get("owner_id") or await owner_of(ctx, payload["operation_id"])
         if not delivery.owner_slots.try_take(owner_id):
-            raise RetryLater(OWNER_BUSY, delay_s=random.uniform(1.0, 3.0))
+            raise Deferred(OWNER_BUSY, delay_s=random.uniform(0.5, 1.5))
         try:
             body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
                               default=str).encode()

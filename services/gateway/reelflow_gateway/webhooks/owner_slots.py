@@ -1,8 +1,8 @@
 """A bound on one owner's webhook deliveries in flight in this process.
 
-A delivery over its owner's bound is not waited for but put back in the queue (RetryLater), so
-it never holds one of the pool's slots: one owner with many slow receivers cannot keep the others'
-deliveries waiting. The price is that a deferred try counts as an attempt, hence a generous bound.
+A delivery over its owner's bound is not waited for but put back in the queue (`Deferred`, which
+costs no attempt), so it never holds one of the pool's slots: one owner with many slow receivers
+cannot keep the others' deliveries waiting.
 """
 
 from __future__ import annotations
