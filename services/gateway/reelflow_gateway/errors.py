@@ -130,9 +130,22 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     detail = exc.detail
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such path: {request.url.path}"
-    elif exc.status_code == 405:
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
         detail = f"method {request.method} not allowed on {request.url.path}"
-    return error_response(exc.status_code, str(detail), headers=getattr(exc, "headers", None))
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return error_response(exc.status_code, str(detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (the router's 405 names only the
+    methods of the first route matching the path)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(request.url.path):
+            methods |= route_methods
+    return sorted(methods)
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:

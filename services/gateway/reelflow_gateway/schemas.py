@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
+import email_validator
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from reelflow_contracts.messages.common import (
@@ -25,15 +27,68 @@ MAX_PASSWORD_CHARS = 1024  # argon2 hashes any length; the cap only bounds the w
 
 
 class _In(BaseModel):
-    """Request bodies reject unknown fields, so a misspelt field is reported, not silently ignored."""
+    """Request bodies reject unknown fields, so a misspelt field is reported, not silently ignored,
+    and take JSON types as they are (strict: `0` is not `false`, `"5"` is not `5`), as the schema says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class VideoOptionsIn(VideoOptions):
+    """VideoOptions as a request body states them: strict JSON types, like every body."""
+
+    model_config = ConfigDict(strict=True)
+
+
+NOT_BLANK = r"\S"
+"""JSON Schema pattern of a text that must not be blank (has a character other than whitespace)."""
+
+
+def not_blank(schema: dict, *fields: str) -> None:
+    """States in `schema` that each of `fields` (a string or null) is not blank when a string."""
+    for name in fields:
+        for choice in schema["properties"][name].get("anyOf", [schema["properties"][name]]):
+            if choice.get("type") == "string":
+                choice["pattern"] = NOT_BLANK
+
+
+def content_or_premise(schema: dict, *, premise_not_blank: bool) -> None:
+    """States the rule "exactly one of `content` or `premise`, and `target_scenes` only with a
+    premise" as JSON Schema `oneOf` (a field given as null counts as absent, like in the model)."""
+    premise = {"type": "string", **({"pattern": NOT_BLANK} if premise_not_blank else {})}
+    schema["oneOf"] = [
+        {"title": "your script", "required": ["content"],
+         "properties": {"content": {"type": "string"}, "premise": {"type": "null"}, "target_scenes": {"type": "null"}}},
+        {"title": "the AI writes it", "required": ["premise"],
+         "properties": {"premise": premise, "content": {"type": "null"}}},
+    ]
+
+
+def at_least_one_of(schema: dict, *fields: str) -> None:
+    """States "at least one of `fields`, not null" as JSON Schema (`minProperties` and `anyOf`)."""
+    schema["minProperties"] = 1
+    schema["anyOf"] = [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in fields]
 
 
 # -- auth ----------------------------------------------------------------------------------------
 
 
+def special_use_domains_pattern() -> str:
+    """A JSON Schema pattern of the addresses EmailStr refuses for their special-use domain
+    (`.test`, `.localhost`, ...: email_validator's list), in any case."""
+    names = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+                     for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    return rf"[.@]({names})$"
+
+
+def register_rules(schema: dict) -> None:
+    schema["properties"]["email"]["not"] = {"pattern": special_use_domains_pattern()}
+
+
 class RegisterIn(_In):
+    """`email` must look deliverable: special-use domains (`.test`, `.localhost`, `.invalid`, ...) are refused."""
+
+    model_config = ConfigDict(json_schema_extra=register_rules)
+
     email: EmailStr
     password: str = Field(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS,
                           description=f"at least {MIN_PASSWORD_CHARS} characters")
@@ -54,8 +109,20 @@ class TokenOut(BaseModel):
 # -- scripts -------------------------------------------------------------------------------------
 
 
+def script_create_rules(schema: dict) -> None:
+    not_blank(schema, "content", "premise")
+    content_or_premise(schema, premise_not_blank=True)
+
+
+def script_update_rules(schema: dict) -> None:
+    not_blank(schema, "content")
+    at_least_one_of(schema, "title", "content", "aspect")
+
+
 class ScriptCreateIn(_In):
     """Exactly one of `content` (your script) or `premise` (the AI writes the script)."""
+
+    model_config = ConfigDict(json_schema_extra=script_create_rules)
 
     title: Title | None = Field(default=None, description="optional; with a premise, empty lets the AI propose one")
     content: ScriptText | None = Field(default=None, description="the script text, at most 200 000 bytes of UTF-8")
@@ -78,6 +145,8 @@ class ScriptCreateIn(_In):
 
 class ScriptUpdateIn(_In):
     """At least one field; only a draft can be edited."""
+
+    model_config = ConfigDict(json_schema_extra=script_update_rules)
 
     title: Title | None = None
     content: ScriptText | None = None
@@ -162,8 +231,14 @@ class ScriptPage(BaseModel):
 # -- scenes and shots ----------------------------------------------------------------------------
 
 
+def scene_update_rules(schema: dict) -> None:
+    not_blank(schema, "text")
+
+
 class SceneUpdateIn(_In):
     """The scene's new text (only a pending scene can be edited)."""
+
+    model_config = ConfigDict(json_schema_extra=scene_update_rules)
 
     text: ScriptText = Field(description="at most 200 000 bytes of UTF-8; the heading is read again from it")
 
