@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import email_validator
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, Strict, model_validator
 
 from reelflow_contracts.messages.common import (
     MAX_FEEDBACK_CHARS,
@@ -33,10 +33,24 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def json_integer(value: object) -> object:
+    """JSON Schema's `integer`: a number without a fraction (`3` or `3.0`), never a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be an integer")
+    return value
+
+
+SceneCount = Annotated[int, Field(ge=1, le=100), Strict(False), BeforeValidator(json_integer)]
+Fps = Annotated[int, Field(ge=12, le=60), Strict(False), BeforeValidator(json_integer)]
+"""(The constraints come before the validator, or they leave the JSON schema.)"""
+
+
 class VideoOptionsIn(VideoOptions):
     """VideoOptions as a request body states them: strict JSON types, like every body."""
 
     model_config = ConfigDict(strict=True)
+
+    fps: Fps = 30
 
 
 NOT_BLANK = r"\S"
@@ -82,6 +96,7 @@ def special_use_domains_pattern() -> str:
 
 def register_rules(schema: dict) -> None:
     schema["properties"]["email"]["not"] = {"pattern": special_use_domains_pattern()}
+    schema["examples"] = [{"email": "ada@example.com", "password": "correct horse battery"}]
 
 
 class RegisterIn(_In):
@@ -112,11 +127,16 @@ class TokenOut(BaseModel):
 def script_create_rules(schema: dict) -> None:
     not_blank(schema, "content", "premise")
     content_or_premise(schema, premise_not_blank=True)
+    schema["examples"] = [
+        {"title": "The Lighthouse", "content": "INT. LIGHTHOUSE - NIGHT\n\nThe keeper climbs the stairs."},
+        {"premise": "a lighthouse keeper finds a message in a bottle", "aspect": "9:16", "target_scenes": 3},
+    ]
 
 
 def script_update_rules(schema: dict) -> None:
     not_blank(schema, "content")
     at_least_one_of(schema, "title", "content", "aspect")
+    schema["examples"] = [{"title": "The Lighthouse, second draft"}, {"aspect": "1:1"}]
 
 
 class ScriptCreateIn(_In):
@@ -128,7 +148,7 @@ class ScriptCreateIn(_In):
     content: ScriptText | None = Field(default=None, description="the script text, at most 200 000 bytes of UTF-8")
     premise: Premise | None = Field(default=None, description="instead of content: what the AI should write about")
     aspect: Aspect = Field(default="16:9", description="frame shape the script's images are drawn for")
-    target_scenes: int | None = Field(default=None, ge=1, le=100, description="with a premise: a hint for the AI")
+    target_scenes: SceneCount | None = Field(default=None, description="with a premise: a hint for the AI")
 
     @model_validator(mode="after")
     def _content_xor_premise(self) -> "ScriptCreateIn":
@@ -233,6 +253,7 @@ class ScriptPage(BaseModel):
 
 def scene_update_rules(schema: dict) -> None:
     not_blank(schema, "text")
+    schema["examples"] = [{"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."}]
 
 
 class SceneUpdateIn(_In):
@@ -354,6 +375,8 @@ class ImagePage(BaseModel):
 
 
 class ImageRejectIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"feedback": "warmer light, keeper in a red coat"}]})
+
     feedback: Feedback = Field(default="", description=f"what to change (at most {MAX_FEEDBACK_CHARS} characters); "
                                                        "the next attempt's prompt takes it into account")
 
@@ -364,6 +387,9 @@ class ImageRejectIn(_In):
 class VideoCreateIn(_In):
     """How to render; every field is optional (`{}` or no body at all is fine)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"resolution": "720p", "transition": "dissolve",
+                                                                   "fps": 24, "subtitles": False}]})
+
     aspect: Aspect | None = Field(default=None, description="default: the script's aspect")
     resolution: Resolution | None = Field(default=None, description="default 1080p")
     transition: Transition | None = Field(default=None, description="an FFmpeg xfade name or `none`; default fade")
@@ -371,7 +397,7 @@ class VideoCreateIn(_In):
     motion: bool | None = Field(default=None, description="slow zoom/pan on each image; default true")
     narration: bool | None = Field(default=None, description="spoken narration of the scene text; default true")
     subtitles: bool | None = Field(default=None, description="subtitles timed to the narration; default true")
-    fps: int | None = Field(default=None, ge=12, le=60, description="frames per second; default 30")
+    fps: Fps | None = Field(default=None, description="frames per second; default 30")
 
     def options(self, script_aspect: str) -> VideoOptions:
         given = self.model_dump(exclude_none=True)

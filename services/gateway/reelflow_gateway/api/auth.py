@@ -24,12 +24,13 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 class LoginForm:
     """The OAuth2 password flow's form: `username` (the email) and `password`, both required and
-    not empty (an empty form field counts as missing), and `grant_type` `password` if given."""
+    not empty (an empty form field counts as missing), and `grant_type` `password` if given (a form
+    field cannot be null: absent is the only way to leave it out)."""
 
     def __init__(self,
                  username: Annotated[str, Form(min_length=1, description="your email")],
                  password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
-                 grant_type: Annotated[str | None, Form(pattern="^password$")] = None) -> None:
+                 grant_type: Annotated[str, Form(pattern="^password$")] = "password") -> None:
         self.username = username
         self.password = password
 

@@ -25,7 +25,7 @@ from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyK
 from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
-from reelflow_gateway.schemas import VideoOptionsIn, content_or_premise
+from reelflow_gateway.schemas import SceneCount, VideoOptionsIn, content_or_premise
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
@@ -44,14 +44,18 @@ SSE_EVENT = {"type": "object", "required": ["event", "data"],
                                      "description": "`progress`: the operation as `GET` answers it; "
                                                     "`end`: `{\"status\"}`"}}}
 """One event of an operation's stream, as OpenAPI describes the items of `text/event-stream`."""
-WEBHOOK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^/?#@\s]+([/?#].*)?$"
-"""What a webhook URL looks like; whether its host resolves to allowed addresses is checked when it is given."""
+WEBHOOK_URL_PATTERN = r"^$|^[hH][tT][tT][pP][sS]?://[^/?#@\s]+([/?#].*)?$"
+"""What a webhook URL looks like (empty: none); whether its host resolves to allowed addresses is checked
+when it is given."""
 WEBHOOK_LOOKUP_S = 5.0
 """How long the webhook host's name lookup may hold a request."""
 
 
 def operation_rules(schema: dict) -> None:
     content_or_premise(schema, premise_not_blank=False)
+    schema["examples"] = [{"premise": "a lighthouse keeper finds a message in a bottle", "auto_approve": False},
+                          {"content": "INT. LIGHTHOUSE - NIGHT\n\nThe keeper climbs the stairs.", "auto_approve": False,
+                           "options": {"resolution": "720p"}}]
 
 
 class OperationIn(BaseModel):
@@ -63,7 +67,7 @@ class OperationIn(BaseModel):
     content: ScriptText | None = Field(default=None, description="your script (up to 200 KB of UTF-8, 400 KB "
                                                                  "JSON-encoded)")
     title: str = Field(default="", max_length=200)
-    target_scenes: int | None = Field(default=None, ge=1, le=100,
+    target_scenes: SceneCount | None = Field(default=None,
                                       description="with a premise: how many scenes to ask the AI for (a hint)")
     options: VideoOptionsIn = Field(default_factory=VideoOptionsIn, description="as for create-video")
     auto_approve: bool = Field(default=True, description="false: pause at every human gate")
