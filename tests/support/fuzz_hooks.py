@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 import uuid
 
+import jsonschema_rs
 import schemathesis
+
+from reelflow_gateway.api.operations import WEBHOOK_URL_PATTERN
 
 UNIQUE_SUFFIX_CHARS = 33
 VALID_SHORT_KEY = re.compile(rf"^[\x21-\x7e]{{1,{255 - UNIQUE_SUFFIX_CHARS}}}$")
 """An Idempotency-Key the gateway accepts (api/idempotency.py), with room for the suffix."""
 
-WEBHOOK_URL = re.compile(r"^[hH][tT][tT][pP][sS]?://[^/?#@\s]+([/?#].*)?$")
-"""The schema's pattern of `webhook_url` (api/operations.py)."""
-MAX_WEBHOOK_URL_CHARS = 2000
+WELL_FORMED_WEBHOOK_URL = jsonschema_rs.validator_for(
+    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": WEBHOOK_URL_PATTERN})
+"""`webhook_url` as the schema states it (api/operations.py), checked as schemathesis checks it."""
 REACHABLE_WEBHOOK_URL = "http://127.0.0.1:9/reelflow-fuzz"
 """Allowed by the e2e gateway's outbound policy (REELFLOW_WEBHOOK_ALLOWED_NETWORKS); nothing listens."""
 
@@ -52,8 +55,7 @@ def webhook_that_resolves(body: dict) -> None:
     DNS. The policy itself is covered by tests/unit/test_gateway_webhook_policy.py and
     tests/integration/test_gateway_webhooks.py. Malformed URLs are sent as generated, to be refused.
     """
-    url = body.get("webhook_url")
-    if isinstance(url, str) and len(url) <= MAX_WEBHOOK_URL_CHARS and WEBHOOK_URL.match(url):
+    if WELL_FORMED_WEBHOOK_URL.is_valid(body.get("webhook_url")):
         body["webhook_url"] = REACHABLE_WEBHOOK_URL
 
 

@@ -12,10 +12,11 @@ from typing import Any, Iterable
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS
+from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
 
 from reelflow_gateway.schemas import ErrorOut
 
@@ -48,7 +49,8 @@ _DESCRIPTIONS = {
     429: "A limit is reached (`detail` says which and when to retry; `GET /api/limits` lists them): "
          "retry after `Retry-After` seconds",
     502: "The AI provider failed to write the script",
-    503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable",
+    503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable, or the resource is "
+         "being changed by another request (`conflict_retry`): retry after `Retry-After` seconds",
 }
 
 
@@ -158,6 +160,16 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
                           headers={"Retry-After": "1"})
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A transaction that lost a write conflict (after the route's own retries, if any) is worth
+    retrying by the client; any other database error is a bug."""
+    if is_transient_transaction_error(exc):
+        log.warning("transaction conflict", extra={"error": repr(exc), "path": request.url.path})
+        return error_response(503, "the resource is being changed by another request right now; retry shortly",
+                              "conflict_retry", headers={"Retry-After": "1"})
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return error_response(500, "internal error", "internal_error")
@@ -169,4 +181,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     for error_type in INFRASTRUCTURE_ERRORS:
         app.add_exception_handler(error_type, _unavailable)
+    app.add_exception_handler(PyMongoError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -32,6 +32,7 @@ from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.clock import now
 from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 from reelflow_gateway.state import AppState
+from reelflow_gateway.transactions import retrying_conflicts
 from reelflow_gateway.webhooks.delivery import Resolver, Unresolvable, WebhookRefused, checked_addresses, resolve_host
 from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, parse_target
 from reelflow_gateway.limits.running import refuse_beyond_running_cap
@@ -217,7 +218,13 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
 @router.post("/operations/{operation_id}/cancel", summary="Stop issuing commands for an operation",
              responses=responses(404, 409))
 async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
+    """Runs again when it races the operation's own progress (a write conflict): it then sees the
+    latest state, and may find the operation ended (409)."""
     await owned(state, user, operation_id)
+    return await retrying_conflicts(lambda: _cancel(operation_id, user, state))
+
+
+async def _cancel(operation_id: str, user: str, state: AppState) -> Response:
     prices = state.settings.price_list()
     async with state.runtime.transaction(correlation_id=operation_id) as tx:
         doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)

@@ -21,8 +21,8 @@ class Uses:
 THE_ID = "$response.body#/id"
 FIRST_ITEM_ID = "$response.body#/items/0/id"
 
-SCRIPT_OPERATIONS = ("getScript", "updateScript", "approveScript", "getScriptUsage", "listScenes", "latestVideo",
-                     "createVideo")
+SCRIPT_OPERATIONS = ("getScript", "updateScript", "approveScript", "getScriptUsage", "listScenes", "createVideo")
+"""(Not `latestVideo`: a script's video is another resource, which a new script does not have yet.)"""
 SCENE_OPERATIONS = ("getScene", "updateScene", "approveScene", "listShots", "listImages")
 IMAGE_OPERATIONS = ("getImage", "approveImage", "rejectImage", "imageContent", "imageContentTicket")
 VIDEO_OPERATIONS = ("getVideo", "videoContent", "videoContentTicket")
