@@ -15,9 +15,9 @@ import schemathesis
 
 from reelflow_gateway.api.operations import WEBHOOK_URL_PATTERN
 
-UNIQUE_SUFFIX_CHARS = 33
-VALID_SHORT_KEY = re.compile(rf"^[\x21-\x7e]{{1,{255 - UNIQUE_SUFFIX_CHARS}}}$")
-"""An Idempotency-Key the gateway accepts (api/idempotency.py), with room for the suffix."""
+MAX_KEY_CHARS = 255
+VALID_KEY = re.compile(rf"^[\x21-\x7e]{{1,{MAX_KEY_CHARS}}}$")
+"""An Idempotency-Key the gateway accepts (api/idempotency.py)."""
 
 WELL_FORMED_WEBHOOK_URL = jsonschema_rs.validator_for(
     {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": WEBHOOK_URL_PATTERN})
@@ -43,8 +43,9 @@ def unique_idempotency_key(case) -> None:
     (empty, too long, other characters) are sent as generated, to be refused.
     """
     key = (case.headers or {}).get("Idempotency-Key")
-    if isinstance(key, str) and VALID_SHORT_KEY.match(key):
-        case.headers["Idempotency-Key"] = f"{key}.{uuid.uuid4().hex}"
+    if isinstance(key, str) and VALID_KEY.match(key):
+        suffix = f".{uuid.uuid4().hex}"
+        case.headers["Idempotency-Key"] = key[:MAX_KEY_CHARS - len(suffix)] + suffix
 
 
 def webhook_that_resolves(body: dict) -> None:
