@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
 
@@ -139,15 +140,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     return error_response(exc.status_code, str(detail), headers=headers)
 
 
+ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at the request's path (the router's 405 names only the
     methods of the first route matching the path)."""
-    methods: set[str] = set()
-    for route in request.app.routes:
-        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and route_methods and regex.match(request.url.path):
-            methods |= route_methods
-    return sorted(methods)
+    return [method for method in ROUTED_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
