@@ -8,11 +8,12 @@ SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject
            $(wildcard services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test infra-up infra-down up down status lock clean
+.PHONY: help install demo test fuzz infra-up infra-down up down status lock clean
 
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
+	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "make infra-down  stop them"
 	@echo "make up          infra-up, then every service in the background (logs in var/log/)"
@@ -32,6 +33,13 @@ demo: up
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 40
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz: $(STAMP)
+	REELFLOW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) REELFLOW_FUZZ_SEED=$(FUZZ_SEED) REELFLOW_FUZZ_TIMEOUT_S=3600 \
+		$(PY) -m pytest tests/e2e/test_fuzz_api.py -s $(PYTEST_ARGS)
 
 infra-up: $(STAMP)
 	$(PY) deploy/embedded/stack.py up

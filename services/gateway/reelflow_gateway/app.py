@@ -6,12 +6,11 @@ import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from reelflow_gateway.api import api_router, health
 from reelflow_gateway.bootstrap import build
-from reelflow_gateway.errors import install_error_handlers, responses
-from reelflow_gateway.limits.limiter import is_limited_write
+from reelflow_gateway.apidoc import openapi_schema, operation_id
+from reelflow_gateway.errors import install_error_handlers
 from reelflow_gateway.middleware import BodySizeLimit, JsonCORSMiddleware
 from reelflow_gateway.settings import Settings
 
@@ -53,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await state.runtime.stop()
             state.passwords.shutdown()
 
-    app = FastAPI(title="Reelflow API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Reelflow API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  generate_unique_id_function=operation_id)
     app.state.gateway = state
     app.state.runtime = state.runtime
     install_error_handlers(app)
@@ -71,35 +71,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def openapi_schema(app: FastAPI) -> dict:
-    """FastAPI's document, with its default 422 model replaced by the error model actually sent."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    error_ref = {"$ref": "#/components/schemas/ErrorOut"}
-    for operations in schema.get("paths", {}).values():
-        for operation in operations.values():
-            invalid = operation.get("responses", {}).get("422")
-            if invalid:
-                invalid["description"] = "A field is missing or invalid; `errors` lists each one"
-                invalid["content"] = {"application/json": {"schema": error_ref}}
-    add_write_rate_limit(schema)
-    components = schema.get("components", {}).get("schemas", {})
-    components.pop("HTTPValidationError", None)
-    components.pop("ValidationError", None)
-    app.openapi_schema = schema
-    return schema
-
-
-def add_write_rate_limit(schema: dict) -> None:
-    """Documents the 429 of the per-user write rate on every route it applies to (api/guards.py)."""
-    rate_limited = responses(429, described={429: "Too many writes by this user (`writes_per_user` in "
-                                                  "`GET /api/limits`): retry after `Retry-After` seconds"})[429]
-    for path, operations in schema.get("paths", {}).items():
-        for method, operation in operations.items():
-            if is_limited_write(method, path):
-                entry = {key: value for key, value in rate_limited.items() if key != "model"}
-                entry["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-                operation.setdefault("responses", {}).setdefault("429", entry)

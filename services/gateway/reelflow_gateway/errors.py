@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pymongo.errors import PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
 
@@ -49,7 +50,8 @@ _DESCRIPTIONS = {
     429: "A limit is reached (`detail` says which and when to retry; `GET /api/limits` lists them): "
          "retry after `Retry-After` seconds",
     502: "The AI provider failed to write the script",
-    503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable",
+    503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable, or the resource is "
+         "being changed by another request (`conflict_retry`): retry after `Retry-After` seconds",
 }
 
 
@@ -131,9 +133,22 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     detail = exc.detail
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no such path: {request.url.path}"
-    elif exc.status_code == 405:
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
         detail = f"method {request.method} not allowed on {request.url.path}"
-    return error_response(exc.status_code, str(detail), headers=getattr(exc, "headers", None))
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return error_response(exc.status_code, str(detail), headers=headers)
+
+
+ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (the router's 405 names only the
+    methods of the first route matching the path)."""
+    return [method for method in ROUTED_METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -146,12 +161,13 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
                           headers={"Retry-After": "1"})
 
 
-async def _database_error(request: Request, exc: PyMongoError) -> Response:
-    """A write conflict that outlasted its retries is the server being busy, not a bug."""
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A transaction that lost a write conflict (after the route's own retries, if any) is worth
+    retrying by the client; any other database error is a bug."""
     if is_transient_transaction_error(exc):
-        log.warning("write conflict outlasted its retries", extra={"path": request.url.path})
-        return error_response(503, "busy: a concurrent change to the same resource; retry", "busy",
-                              headers={"Retry-After": "1"})
+        log.warning("transaction conflict", extra={"error": repr(exc), "path": request.url.path})
+        return error_response(503, "the resource is being changed by another request right now; retry shortly",
+                              "conflict_retry", headers={"Retry-After": "1"})
     return await _unexpected(request, exc)
 
 

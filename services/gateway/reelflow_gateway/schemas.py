@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+import email_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, Strict, model_validator
 
 from reelflow_contracts.messages.common import (
     MAX_FEEDBACK_CHARS,
@@ -25,15 +27,83 @@ MAX_PASSWORD_CHARS = 1024  # argon2 hashes any length; the cap only bounds the w
 
 
 class _In(BaseModel):
-    """Request bodies reject unknown fields, so a misspelt field is reported, not silently ignored."""
+    """Request bodies reject unknown fields, so a misspelt field is reported, not silently ignored,
+    and take JSON types as they are (strict: `0` is not `false`, `"5"` is not `5`), as the schema says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def json_integer(value: object) -> object:
+    """JSON Schema's `integer`: a number without a fraction (`3` or `3.0`), never a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be an integer")
+    return value
+
+
+SceneCount = Annotated[int, Field(ge=1, le=100), Strict(False), BeforeValidator(json_integer)]
+Fps = Annotated[int, Field(ge=12, le=60), Strict(False), BeforeValidator(json_integer)]
+"""(The constraints come before the validator, or they leave the JSON schema.)"""
+
+
+class VideoOptionsIn(VideoOptions):
+    """VideoOptions as a request body states them: strict JSON types, like every body."""
+
+    model_config = ConfigDict(strict=True)
+
+    fps: Fps = 30
+
+
+NOT_BLANK = r"\S"
+"""JSON Schema pattern of a text that must not be blank (has a character other than whitespace)."""
+
+
+def not_blank(schema: dict, *fields: str) -> None:
+    """States in `schema` that each of `fields` (a string or null) is not blank when a string."""
+    for name in fields:
+        for choice in schema["properties"][name].get("anyOf", [schema["properties"][name]]):
+            if choice.get("type") == "string":
+                choice["pattern"] = NOT_BLANK
+
+
+def content_or_premise(schema: dict, *, premise_not_blank: bool) -> None:
+    """States the rule "exactly one of `content` or `premise`, and `target_scenes` only with a
+    premise" as JSON Schema `oneOf` (a field given as null counts as absent, like in the model)."""
+    premise = {"type": "string", **({"pattern": NOT_BLANK} if premise_not_blank else {})}
+    schema["oneOf"] = [
+        {"title": "your script", "required": ["content"],
+         "properties": {"content": {"type": "string"}, "premise": {"type": "null"}, "target_scenes": {"type": "null"}}},
+        {"title": "the AI writes it", "required": ["premise"],
+         "properties": {"premise": premise, "content": {"type": "null"}}},
+    ]
+
+
+def at_least_one_of(schema: dict, *fields: str) -> None:
+    """States "at least one of `fields`, not null" as JSON Schema (`minProperties` and `anyOf`)."""
+    schema["minProperties"] = 1
+    schema["anyOf"] = [{"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in fields]
 
 
 # -- auth ----------------------------------------------------------------------------------------
 
 
+def special_use_domains_pattern() -> str:
+    """A JSON Schema pattern of the addresses EmailStr refuses for their special-use domain
+    (`.test`, `.localhost`, ...: email_validator's list), in any case."""
+    names = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+                     for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    return rf"[.@]({names})$"
+
+
+def register_rules(schema: dict) -> None:
+    schema["properties"]["email"]["not"] = {"pattern": special_use_domains_pattern()}
+    schema["examples"] = [{"email": "ada@example.com", "password": "correct horse battery"}]
+
+
 class RegisterIn(_In):
+    """`email` must look deliverable: special-use domains (`.test`, `.localhost`, `.invalid`, ...) are refused."""
+
+    model_config = ConfigDict(json_schema_extra=register_rules)
+
     email: EmailStr
     password: str = Field(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS,
                           description=f"at least {MIN_PASSWORD_CHARS} characters")
@@ -54,14 +124,31 @@ class TokenOut(BaseModel):
 # -- scripts -------------------------------------------------------------------------------------
 
 
+def script_create_rules(schema: dict) -> None:
+    not_blank(schema, "content", "premise")
+    content_or_premise(schema, premise_not_blank=True)
+    schema["examples"] = [
+        {"title": "The Lighthouse", "content": "INT. LIGHTHOUSE - NIGHT\n\nThe keeper climbs the stairs."},
+        {"premise": "a lighthouse keeper finds a message in a bottle", "aspect": "9:16", "target_scenes": 3},
+    ]
+
+
+def script_update_rules(schema: dict) -> None:
+    not_blank(schema, "content")
+    at_least_one_of(schema, "title", "content", "aspect")
+    schema["examples"] = [{"title": "The Lighthouse, second draft"}, {"aspect": "1:1"}]
+
+
 class ScriptCreateIn(_In):
     """Exactly one of `content` (your script) or `premise` (the AI writes the script)."""
+
+    model_config = ConfigDict(json_schema_extra=script_create_rules)
 
     title: Title | None = Field(default=None, description="optional; with a premise, empty lets the AI propose one")
     content: ScriptText | None = Field(default=None, description="the script text, at most 200 000 bytes of UTF-8")
     premise: Premise | None = Field(default=None, description="instead of content: what the AI should write about")
     aspect: Aspect = Field(default="16:9", description="frame shape the script's images are drawn for")
-    target_scenes: int | None = Field(default=None, ge=1, le=100, description="with a premise: a hint for the AI")
+    target_scenes: SceneCount | None = Field(default=None, description="with a premise: a hint for the AI")
 
     @model_validator(mode="after")
     def _content_xor_premise(self) -> "ScriptCreateIn":
@@ -78,6 +165,8 @@ class ScriptCreateIn(_In):
 
 class ScriptUpdateIn(_In):
     """At least one field; only a draft can be edited."""
+
+    model_config = ConfigDict(json_schema_extra=script_update_rules)
 
     title: Title | None = None
     content: ScriptText | None = None
@@ -162,8 +251,15 @@ class ScriptPage(BaseModel):
 # -- scenes and shots ----------------------------------------------------------------------------
 
 
+def scene_update_rules(schema: dict) -> None:
+    not_blank(schema, "text")
+    schema["examples"] = [{"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."}]
+
+
 class SceneUpdateIn(_In):
     """The scene's new text (only a pending scene can be edited)."""
+
+    model_config = ConfigDict(json_schema_extra=scene_update_rules)
 
     text: ScriptText = Field(description="at most 200 000 bytes of UTF-8; the heading is read again from it")
 
@@ -279,6 +375,8 @@ class ImagePage(BaseModel):
 
 
 class ImageRejectIn(_In):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"feedback": "warmer light, keeper in a red coat"}]})
+
     feedback: Feedback = Field(default="", description=f"what to change (at most {MAX_FEEDBACK_CHARS} characters); "
                                                        "the next attempt's prompt takes it into account")
 
@@ -289,6 +387,9 @@ class ImageRejectIn(_In):
 class VideoCreateIn(_In):
     """How to render; every field is optional (`{}` or no body at all is fine)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"resolution": "720p", "transition": "dissolve",
+                                                                   "fps": 24, "subtitles": False}]})
+
     aspect: Aspect | None = Field(default=None, description="default: the script's aspect")
     resolution: Resolution | None = Field(default=None, description="default 1080p")
     transition: Transition | None = Field(default=None, description="an FFmpeg xfade name or `none`; default fade")
@@ -296,7 +397,7 @@ class VideoCreateIn(_In):
     motion: bool | None = Field(default=None, description="slow zoom/pan on each image; default true")
     narration: bool | None = Field(default=None, description="spoken narration of the scene text; default true")
     subtitles: bool | None = Field(default=None, description="subtitles timed to the narration; default true")
-    fps: int | None = Field(default=None, ge=12, le=60, description="frames per second; default 30")
+    fps: Fps | None = Field(default=None, description="frames per second; default 30")
 
     def options(self, script_aspect: str) -> VideoOptions:
         given = self.model_dump(exclude_none=True)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Request, status
 
 from reelflow_gateway.api.guards import client_address, hashing_busy
 from reelflow_gateway.auth.passwords import HashingBusy, needs_rehash
@@ -22,6 +21,19 @@ from reelflow_gateway.schemas import RegisterIn, TokenOut, UserOut
 from reelflow_gateway.state import AppState
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+class LoginForm:
+    """The OAuth2 password flow's form: `username` (the email) and `password`, both required and
+    not empty (an empty form field counts as missing), and `grant_type` `password` if given (a form
+    field cannot be null: absent is the only way to leave it out)."""
+
+    def __init__(self,
+                 username: Annotated[str, Form(min_length=1, description="your email")],
+                 password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
+                 grant_type: Annotated[str, Form(pattern="^password$")] = "password") -> None:
+        self.username = username
+        self.password = password
+
 
 BUSY = {503: "Too many password checks at once (`busy`), or a server the gateway depends on is unavailable"}
 
@@ -62,7 +74,7 @@ async def register(body: RegisterIn, request: Request, state: State) -> UserOut:
 
 @router.post("/token", response_model=TokenOut, summary="Log in: trade email and password for a bearer token",
              responses=responses(400, 413, 422, 429, described={401: "Wrong email or password", **BUSY}))
-async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, state: State) -> TokenOut:
+async def token(form: Annotated[LoginForm, Depends()], request: Request, state: State) -> TokenOut:
     """OAuth2 password flow: form fields `username` (the email) and `password`. Attempts per client
     address and failed logins per account are limited (`GET /api/limits`): over, 429 with `Retry-After`."""
     per_address, failures_per_account = login_limits(state)

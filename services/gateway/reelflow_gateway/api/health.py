@@ -12,9 +12,14 @@ from reelflow_gateway.state import AppState
 
 router = APIRouter(tags=["health"])
 
+HEALTH_REPORT = {"application/json": {"schema": {
+    "type": "object", "required": ["status", "checks"],
+    "properties": {"status": {"type": "string"}, "checks": {"type": "object"}, "read_model": {"type": "object"}}}}}
+
 
 @router.get("/healthz", summary="Health of the gateway and the servers it depends on",
-            responses={200: {"description": "healthy"}, 503: {"description": "a dependency is unavailable"}})
+            responses={200: {"description": "healthy", "content": HEALTH_REPORT},
+                       503: {"description": "a dependency is unavailable", "content": HEALTH_REPORT}})
 async def healthz(state: State):
     report = await health_report(state.runtime)
     report["read_model"] = {

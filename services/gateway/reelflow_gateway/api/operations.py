@@ -18,13 +18,14 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reelflow_contracts.messages.common import ScriptText, VideoOptions
+from reelflow_contracts.messages.common import ScriptText
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
 from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
 from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
+from reelflow_gateway.schemas import SceneCount, VideoOptionsIn, content_or_premise
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
 from reelflow_gateway.operations.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
@@ -38,24 +39,43 @@ from reelflow_gateway.limits.running import refuse_beyond_running_cap
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 SSE_POLL_S = 0.25
+SSE_EVENT = {"type": "object", "required": ["event", "data"],
+             "properties": {"event": {"enum": ["progress", "end"]},
+                            "data": {"type": "string", "contentMediaType": "application/json",
+                                     "description": "`progress`: the operation as `GET` answers it; "
+                                                    "`end`: `{\"status\"}`"}}}
+"""One event of an operation's stream, as OpenAPI describes the items of `text/event-stream`."""
+WEBHOOK_URL_PATTERN = r"^$|^[hH][tT][tT][pP][sS]?://[^/?#@\s]+([/?#].*)?$"
+"""What a webhook URL looks like (empty: none); whether its host resolves to allowed addresses is checked
+when it is given."""
 WEBHOOK_LOOKUP_S = 5.0
 """How long the webhook host's name lookup may hold a request."""
 
 
+def operation_rules(schema: dict) -> None:
+    content_or_premise(schema, premise_not_blank=False)
+    schema["examples"] = [{"premise": "a lighthouse keeper finds a message in a bottle", "auto_approve": False},
+                          {"content": "INT. LIGHTHOUSE - NIGHT\n\nThe keeper climbs the stairs.", "auto_approve": False,
+                           "options": {"resolution": "720p"}}]
+
+
 class OperationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Exactly one of `premise` (the AI writes the script) or `content` (your script)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=operation_rules)
 
     premise: str | None = Field(default=None, min_length=1, max_length=4000, description="AI writes the script")
     content: ScriptText | None = Field(default=None, description="your script (up to 200 KB of UTF-8, 400 KB "
                                                                  "JSON-encoded)")
     title: str = Field(default="", max_length=200)
-    target_scenes: int | None = Field(default=None, ge=1, le=100,
+    target_scenes: SceneCount | None = Field(default=None,
                                       description="with a premise: how many scenes to ask the AI for (a hint)")
-    options: VideoOptions = Field(default_factory=VideoOptions, description="as for create-video")
+    options: VideoOptionsIn = Field(default_factory=VideoOptionsIn, description="as for create-video")
     auto_approve: bool = Field(default=True, description="false: pause at every human gate")
-    webhook_url: str | None = Field(default=None, max_length=2000,
-                                    description="POSTed a signed JSON summary when the operation ends (Standard "
-                                                "Webhooks signature); must reach a public address")
+    webhook_url: str | None = Field(default=None, max_length=2000, json_schema_extra={"pattern": WEBHOOK_URL_PATTERN},
+                                    description="an http(s) URL without credentials, POSTed a signed JSON summary "
+                                                "when the operation ends (Standard Webhooks signature); its host must "
+                                                "resolve to addresses the outbound policy allows (public ones)")
 
     @model_validator(mode="after")
     def _one_input(self) -> "OperationIn":
@@ -167,7 +187,10 @@ async def get_operation(operation_id: str, user: CurrentUser, state: State):
 
 
 @router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
-            responses=responses(404, 429), response_class=StreamingResponse)
+            responses={200: {"description": "The event stream: `progress` events, then `end`",
+                             "content": {"text/event-stream": {"schema": SSE_EVENT}}},
+                       **responses(404, 429)},
+            response_class=StreamingResponse)
 async def operation_events(operation_id: str, user: CurrentUser, state: State):
     """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends.
     A stream takes one of the user's held-open slots (`held_requests_per_user`): all taken, 429."""
@@ -195,10 +218,12 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
 @router.post("/operations/{operation_id}/cancel", summary="Stop issuing commands for an operation",
              responses=responses(404, 409))
 async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
+    """Runs again when it races the operation's own progress (a write conflict): it then sees the
+    latest state, and may find the operation ended (409)."""
     await owned(state, user, operation_id)
     prices = state.settings.price_list()
 
-    async def cancel() -> tuple[Operation, dict]:  # the process manager may be writing the operation meanwhile
+    async def cancel() -> tuple[Operation, dict]:
         async with state.runtime.transaction(correlation_id=operation_id) as tx:
             doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
             op = from_document(doc)
