@@ -99,4 +99,6 @@ function App() {
     <main id="main" tabindex="-1"><${Page} key=${`${route.page.name}:${route.params[0] || ""}`} params=${route.params} path=${route.path} /></main>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "Loading" note
+render(html`<${App} />`, root);

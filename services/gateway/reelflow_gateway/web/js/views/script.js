@@ -146,7 +146,7 @@ function ShotList({ sceneId, scriptId }) {
   return html`<ol class="shots" aria-label="Shots">
     ${shots.data.items.map((shot) => html`<li class="shot" key=${shot.id}>
       <div class="shot-head"><strong>Shot ${shot.order}</strong> · ${seconds(shot.duration_s)}
-        · <a href=${`#/scripts/${scriptId}/review/${shot.id}`}>Review image<span class="visually-hidden"> of scene shot ${shot.order}</span></a></div>
+        · <a href=${`#/scripts/${scriptId}/review/${shot.id}`} aria-label=${`Review image of scene ${shot.scene_order}, shot ${shot.order}`}>Review image</a></div>
       <dl>
         <dt>Description</dt><dd>${shot.description}</dd>
         <dt>Image prompt</dt><dd>${shot.image_prompt}</dd>
