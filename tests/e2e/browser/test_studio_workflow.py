@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser.pages import check_page, token_of, wait_until
@@ -30,6 +31,7 @@ def sign_up(page, email: str | None = None) -> str:
     return email
 
 
+@pytest.mark.timeout(900)
 def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelflow, artifacts: Path) -> None:
     page = studio
     check_page(page, "sign-in", artifacts)
@@ -56,6 +58,7 @@ def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelfl
 
     page.get_by_role("button", name="Approve all 2 pending scenes").click()
     expect(page.get_by_text("shots: planned")).to_have_count(2, timeout=60_000)
+    expect(page.get_by_role("list", name="Shots")).to_have_count(2)
     shots = page.get_by_role("link", name=re.compile("^Review image of")).count()
     assert shots >= 2
     check_page(page, "scene-board", artifacts)
@@ -78,6 +81,7 @@ def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelfl
     page.get_by_role("navigation", name="Script").get_by_role("link", name="Video").click()
     page.get_by_label("Resolution").select_option("720p")
     page.get_by_label("Frames per second").fill("24")
+    page.get_by_label("Motion (slow zoom and pan)").uncheck()
     check_page(page, "video-options", artifacts)
     page.get_by_role("button", name="Create the video").click()
     player = page.locator("video")
