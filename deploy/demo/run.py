@@ -3,7 +3,8 @@
 
 Creates (or logs in) a demo user, submits two operations through the REST API (the bundled
 sample script, and a premise for the AI to write), shows per-stage progress until both end,
-then saves the MP4s under out/ and prints what was made. Offline by default; with
+then saves the MP4s under out/, prints what was made, and where to open the web studio (with
+the demo user's email and password: both demo scripts are in it). Offline by default; with
 OPENAI_API_KEY set when the services started, the AI steps go to OpenAI.
 """
 
@@ -121,6 +122,7 @@ def main() -> int:
         print(f"{name}: {path.relative_to(ROOT)}  {result['duration_s']:.1f} s  {result['width']}x{result['height']}"
               f"  ({stages})")
     print(f"\nAPI docs: {API}/docs   The stack keeps running for you to explore; stop it with `make down`.")
+    print(f"\nWeb studio: {API}/\n  sign in as {EMAIL}\n  password   {PASSWORD}\n  (the two demo scripts are in it)")
     return 1 if failed else 0
 
 

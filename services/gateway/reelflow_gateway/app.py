@@ -13,6 +13,7 @@ from reelflow_gateway.apidoc import openapi_schema, operation_id
 from reelflow_gateway.errors import install_error_handlers
 from reelflow_gateway.middleware import BodySizeLimit, JsonCORSMiddleware
 from reelflow_gateway.settings import Settings
+from reelflow_gateway.studio import studio_routes
 
 DESCRIPTION = """\
 AI-assisted video production. Register, get a bearer token from `/api/auth/token`
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router)
+    app.router.routes.extend(studio_routes())  # the web studio at `/`, outside the OpenAPI document
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
