@@ -33,8 +33,10 @@ def _playwright():
     return sync_playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
+    """One Chromium per module, stopped at its end: while Playwright's sync API runs, no other
+    event loop can (the async tests that follow run on pytest-asyncio's)."""
     sync_playwright = _playwright()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
