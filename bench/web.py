@@ -50,7 +50,8 @@ All three targets met. The first load is 25 small requests (ES modules, no bundl
 loopback their waterfall (main.js, then the views it imports) costs more than their bytes; a
 reload that gets 304s for all of them is interactive in half the time. Approve-to-screen is
 mostly the write's round trip (the POST, the command through Kafka to the script service, its
-transaction, the answer); Preact's re-render and the frame after it add 15-20 ms.
+transaction, the answer) and Preact's re-render; the frame after the DOM change adds about
+18 ms at p50.
 """
 
 from __future__ import annotations
