@@ -46,12 +46,12 @@ running beside it (load average 7.9), 5 cold loads, 30 approvals:
     click approve -> approved on screen (ms)      30   105.8   160.2   160.2   < 150 ms       0.71x
       (approved in the DOM, before its frame)     30    87.7   137.0   137.0
 
-All three targets met. The first load is 25 small requests (ES modules, no bundle): on
-loopback their waterfall (main.js, then the views it imports) costs more than their bytes; a
-reload that gets 304s for all of them is interactive in half the time. Approve-to-screen is
-mostly the write's round trip (the POST, the command through Kafka to the script service, its
-transaction, the answer) and Preact's re-render; the frame after the DOM change adds about
-18 ms at p50.
+All three targets met. The first load is 25 small requests (ES modules, no bundle); a reload
+that gets 304s for all of them is interactive in about half the time, so the requests' round
+trips (main.js, then the views it imports), not their bytes, are likely most of a cold load
+(not broken down further here). Approve-to-screen covers the write's whole round trip (the POST,
+the command through Kafka to the script service, its transaction, the answer) and Preact's
+re-render, not split here; the frame after the DOM change adds about 18 ms at p50.
 """
 
 from __future__ import annotations
