@@ -33,14 +33,19 @@ class MongoWindowCounters:
         """Counts one more in `key`'s current window; the count including this one."""
         doc_id = _doc_id(key, rate, window)
         expires_at = datetime.fromtimestamp(window.ends_at, timezone.utc) + timedelta(seconds=1)
-        for _ in range(2):  # two first hits at once: one upsert inserts, the other retries as an update
+        for _ in range(3):
             try:
                 doc = await self._col.find_one_and_update(
                     {"_id": doc_id}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
                     upsert=True, return_document=ReturnDocument.AFTER)
-                return int(doc["n"])
-            except DuplicateKeyError:
+            except DuplicateKeyError:  # two first hits at once (MongoDB): this one was not counted
                 continue
+            if doc is None:
+                # The same race on SecantusDB counts the hit but returns no document: read the
+                # count (it may include a racing hit, which refuses a little early, never late).
+                doc = await self._col.find_one({"_id": doc_id}, {"n": 1})
+            if doc is not None:
+                return int(doc["n"])
         raise RuntimeError(f"rate counter {doc_id} could not be incremented")
 
     async def count(self, key: str, rate: Rate, window: Window) -> int:
