@@ -18,6 +18,15 @@ Phases:
 
 Valid logins come from a fresh address each time (they are not what the per-address limit is
 about here). Exit status 0 when p95 is under the target in every phase.
+
+Measured on the 2-core machine (load average about 5, the flooding clients on the same cores):
+
+    phase             valid logins   p50 ms   p95 ms  p95/target
+    one address                 37      250      347        0.35
+    many addresses              15      683      795        0.79
+
+Before the refusals were remembered per window and checks waited in one line per account (with
+4 hashing threads): 1 324 and 1 632 ms at p95, and 24 of 28 valid logins refused with 503.
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ import threading
 
 import pytest
 
-from reelflow_gateway.auth.passwords import THREAD_NAME_PREFIX, HashingBusy, PasswordHashing, hash_password
+from reelflow_gateway.auth.passwords import THREAD_NAME_PREFIX, FairTurns, HashingBusy, PasswordHashing, hash_password
+from reelflow_gateway.errors import ApiError
 from reelflow_gateway.limits.decisions import Window, over_cap, over_rate
 from reelflow_gateway.limits.held import HeldRequests, TooManyHeld
-from reelflow_gateway.limits.limiter import is_limited_write
+from reelflow_gateway.limits.limiter import RateLimit, RateLimiter, is_limited_write
 from reelflow_gateway.limits.rates import Rate
 from reelflow_gateway.settings import Settings
 
@@ -120,3 +121,68 @@ async def test_password_checks_past_the_queue_are_refused_not_queued() -> None:
         await asyncio.gather(*running)
     assert await hashing.verify(hash_password("x"), "x")  # room again
     hashing.shutdown()
+
+
+async def test_a_flood_against_one_account_waits_behind_itself_and_another_account_is_let_in_next() -> None:
+    turns = FairTurns(running=1, waiting=8, waiting_per_key=2)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def check(account: str) -> None:
+        async with turns.turn(account):
+            order.append(account)
+            await gate.wait()
+
+    first = asyncio.ensure_future(check("flooded"))
+    await asyncio.sleep(0)
+    flood = [asyncio.ensure_future(check("flooded")) for _ in range(2)]
+    await asyncio.sleep(0)
+    with pytest.raises(HashingBusy):  # a third waiting check of one account is refused at once
+        await check("flooded")
+    valid = asyncio.ensure_future(check("writer"))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, *flood, valid)
+    assert order == ["flooded", "flooded", "writer", "flooded"]  # round robin: the writer after one flood check
+
+
+async def test_a_cancelled_wait_gives_its_turn_on() -> None:
+    turns = FairTurns(running=1, waiting=4, waiting_per_key=4)
+    gate = asyncio.Event()
+
+    async def hold() -> None:
+        async with turns.turn("a"):
+            await gate.wait()
+
+    holder = asyncio.ensure_future(hold())
+    await asyncio.sleep(0)
+    waiting = asyncio.ensure_future(hold())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    gate.set()
+    await holder
+    await asyncio.gather(waiting, return_exceptions=True)
+    assert turns.waiting == 0
+    async with turns.turn("b"):  # the turn came back: no one waits for it
+        pass
+
+
+async def test_a_subject_refused_in_a_window_is_refused_again_without_asking_the_database() -> None:
+    class Counters:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def add(self, key, rate, window: Window) -> int:
+            self.calls += 1
+            return self.calls
+
+    counters = Counters()
+    limiter = RateLimiter(counters, clock=lambda: 1_000.0)  # type: ignore[arg-type]
+    limit = RateLimit("login-address", "login attempts from this address", Rate(2, 60))
+    await limiter.hit(limit, "10.0.0.1")
+    await limiter.hit(limit, "10.0.0.1")
+    for _ in range(3):
+        with pytest.raises(ApiError) as refused:
+            await limiter.hit(limit, "10.0.0.1")
+        assert refused.value.status == 429 and refused.value.headers["Retry-After"] == "20"
+    assert counters.calls == 3  # the first refusal asked; the next two did not

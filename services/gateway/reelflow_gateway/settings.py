@@ -113,9 +113,12 @@ class Settings(KitSettings, ContentCaps):
         default=10, ge=1, description="event streams and `Prefer: wait` GETs one user holds open on one gateway "
                                       "instance; one more answers 429")
     password_hash_threads: int = Field(
-        default=4, ge=1, le=64, description="threads hashing and checking passwords (argon2), used by nothing else")
+        default=2, ge=1, le=64,
+        description="threads hashing and checking passwords (argon2), used by nothing else; about the gateway's "
+                    "cores: more run each check slower, and a login waits for one to end")
     password_hash_queue: int = Field(
-        default=8, ge=0, description="password checks that may wait for a hashing thread; more answer 503")
+        default=32, ge=0, description="password checks that may wait for a hashing thread (in one line per account, "
+                                       "at most 2 of one account, let in round robin); more answer 503")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

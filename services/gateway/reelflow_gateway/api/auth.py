@@ -62,7 +62,7 @@ async def register(body: RegisterIn, request: Request, state: State) -> UserOut:
     await state.limiter.hit(per_address, client_address(request))
     await state.limiter.hit(per_account, normalize_email(body.email))
     try:
-        password_hash = await state.passwords.hash(body.password)
+        password_hash = await state.passwords.hash(body.password, normalize_email(body.email))
     except HashingBusy:
         raise hashing_busy() from None
     try:
@@ -82,22 +82,22 @@ async def token(form: Annotated[LoginForm, Depends()], request: Request, state: 
     account = normalize_email(form.username)
     await state.limiter.refuse_if_spent(failures_per_account, account)
     try:
-        user = await _checked_user(state, form.username, form.password)
+        user = await _checked_user(state, form.username, form.password, account)
     except HashingBusy:
         raise hashing_busy() from None
     if user is None:
         await state.limiter.add(failures_per_account, account)
         raise ApiError(401, "incorrect email or password", "bad_credentials", {"WWW-Authenticate": "Bearer"})
     if needs_rehash(user.password_hash):
-        await state.users.set_password_hash(user.id, await state.passwords.hash(form.password))
+        await state.users.set_password_hash(user.id, await state.passwords.hash(form.password, account))
     assert state.tokens is not None
     return TokenOut(access_token=state.tokens.issue(user.id), expires_in=state.tokens.ttl_s)
 
 
-async def _checked_user(state: AppState, email: str, password: str) -> User | None:
+async def _checked_user(state: AppState, email: str, password: str, account: str) -> User | None:
     """The user when `password` is theirs, else None (an unknown email costs the same time)."""
     user = await state.users.by_email(email)
     if user is None:
-        await state.passwords.burn(password)
+        await state.passwords.burn(password, account)
         return None
-    return user if await state.passwords.verify(user.password_hash, password) else None
+    return user if await state.passwords.verify(user.password_hash, password, account) else None

@@ -41,18 +41,34 @@ def subject_key(subject: str) -> str:
 
 
 class RateLimiter:
+    """Rates counted in MongoDB for every instance. A subject refused in a window is remembered
+    here until the window ends, so a flood's further calls are refused without a round trip (a
+    fixed window's refusal cannot be undone by anything that happens later in it)."""
+
+    MAX_REMEMBERED = 100_000
+
     def __init__(self, counters: MongoWindowCounters, clock: Callable[[], float] = time.time) -> None:
         self._counters = counters
         self._clock = clock
+        self._refused: dict[tuple[str, int], None] = {}
 
     async def hit(self, limit: RateLimit, subject: str) -> None:
         """Counts this call; 429 when it is one too many in the window."""
         now = self._clock()
         window = Window.at(limit.rate, now)
-        counted = await self._counters.add(self._key(limit, subject), limit.rate, window)
+        key = self._key(limit, subject)
+        if (key, window.number) in self._refused:
+            raise rate_limited(over_rate(limit.what, limit.rate, limit.rate.count + 1, window, now))
+        counted = await self._counters.add(key, limit.rate, window)
         refusal = over_rate(limit.what, limit.rate, counted, window, now)
         if refusal:
+            self._remember_refused(key, window)
             raise rate_limited(refusal)
+
+    def _remember_refused(self, key: str, window: Window) -> None:
+        if len(self._refused) >= self.MAX_REMEMBERED:
+            self._refused.clear()  # rather forget early (and ask MongoDB again) than grow without end
+        self._refused[(key, window.number)] = None
 
     async def refuse_if_spent(self, limit: RateLimit, subject: str) -> None:
         """429 when the window already holds `rate.count` (counted with `add`), without counting."""
