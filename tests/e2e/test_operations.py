@@ -336,3 +336,15 @@ def test_a_priced_model_gives_the_operation_and_its_script_a_cost(reelflow: Reel
     assert spent["cost"]["total"] == written
     assert [(u["model"], u["input_tokens"], u["output_tokens"]) for u in spent["usage"] if u["provider"] == "openai"] == [
         ("writer-large", 1000, 3000)]
+
+
+def test_a_users_operations_are_listed_newest_first_and_only_to_them(alice: User, bob: User) -> None:
+    first = start(alice, content=KITCHEN, title="First", auto_approve=False)
+    second = start(alice, content=HARBOR, title="Second", auto_approve=False)
+    listed = alice.get("/api/operations", params={"limit": 1}).json()
+    assert listed["total"] == 2 and [op["id"] for op in listed["items"]] == [second]
+    rest = alice.get("/api/operations", params={"limit": 1, "offset": 1}).json()["items"]
+    assert [(op["id"], op["title"], op["input"]) for op in rest] == [(first, "First", "content")]
+    assert rest[0]["status"] in ("running", "paused") and "images_approved" in rest[0]["progress"]
+    assert bob.get("/api/operations").json() == {"items": [], "total": 0, "limit": 20, "offset": 0}
+    assert_error(alice.get("/api/operations", params={"limit": 0}), 422)

@@ -42,7 +42,7 @@ def test_a_refused_video_links_each_shot_without_an_approved_image(studio, reelf
     script = user.create(KITCHEN, "Not ready yet")
     assert user.post(f"/api/scripts/{script['id']}/approve").status_code == 200
     page.goto(f"/#/scripts/{script['id']}")
-    page.get_by_role("button", name="Approve all 1 pending scenes").click()
+    page.get_by_role("button", name="Approve the pending scene").click()
     expect(page.get_by_role("list", name="Shots")).to_have_count(1, timeout=60_000)
     page.get_by_role("navigation", name="Script").get_by_role("link", name="Video").click()
     page.get_by_role("button", name="Create the video").click()
@@ -91,7 +91,7 @@ def test_the_main_path_works_with_the_keyboard_alone(studio) -> None:
     keys.press("Enter")
     tab_to("Approve & segment")
     keys.press("Enter")
-    tab_to("Approve all 1 pending scenes")
+    tab_to("Approve the pending scene")
     keys.press("Enter")
     expect(page.get_by_role("list", name="Shots")).to_be_visible(timeout=60_000)
     tab_to("Review images", "link")
@@ -138,3 +138,16 @@ def test_a_lost_connection_is_noticed_and_the_page_recovers(studio, alice: User)
     page.context.set_offline(False)
     expect(page.get_by_text("Connected to the gateway again")).to_be_visible(timeout=15_000)
     expect(page.get_by_text("Written while the browser was away")).to_be_visible(timeout=15_000)
+
+
+def test_operations_started_elsewhere_are_listed_with_what_they_wait_for(studio, http) -> None:
+    page = studio
+    sign_up(page)
+    user = User(page.evaluate("JSON.parse(localStorage.getItem('reelflow.session')).email"), token_of(page), http)
+    started = user.post("/api/operations", json={"content": KITCHEN, "title": "Started by curl", "auto_approve": False})
+    assert started.status_code == 202, started.text
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Operations").click()
+    row = page.get_by_role("listitem").filter(has_text="Started by curl")
+    expect(row).to_contain_text("waiting for", timeout=60_000)  # paused at its first gate, listed by the API
+    row.get_by_role("link", name="Started by curl").click()
+    expect(page.get_by_role("heading", name=re.compile("^Operation "))).to_be_visible()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,8 +25,10 @@ from reelflow_contracts.messages.operation import OperationCancelled, OperationS
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
 from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
 from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
+from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
+from reelflow_gateway.readmodel.public import page
 from reelflow_gateway.schemas import SceneCount, VideoOptionsIn, content_or_premise
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
 from reelflow_gateway.operations.costs import PriceList
@@ -38,6 +42,7 @@ from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, 
 from reelflow_gateway.limits.running import refuse_beyond_running_cap
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
+MAX_OPERATIONS_PAGE = 100
 SSE_POLL_S = 0.25
 SSE_EVENT = {"type": "object", "required": ["event", "data"],
              "properties": {"event": {"enum": ["progress", "end"]},
@@ -177,6 +182,46 @@ async def _start_operation(payload: OperationIn, user: str, state: AppState) -> 
         tx.emit(first)
     accepted = {"id": op.id, "status": op.status} | ({"webhook_secret": new_webhook_secret} if new_webhook_secret else {})
     return json_response(accepted, 202, headers={"Location": f"/api/operations/{op.id}"})
+
+
+class OperationSummaryOut(BaseModel):
+    id: str
+    status: str = Field(description="running, paused, completed, failed or cancelled")
+    stage: str
+    waiting_for: str | None = Field(description="what a paused operation waits for")
+    title: str
+    input: str = Field(description="`premise` or `content`")
+    script_id: str
+    video_id: str | None
+    progress: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime | None
+
+
+class OperationPage(BaseModel):
+    items: list[OperationSummaryOut] = Field(description="newest first")
+    total: int = Field(description="how many operations the caller has in all")
+    limit: int
+    offset: int
+
+
+def summary_of(op: Operation) -> dict:
+    return {"id": op.id, "status": op.status, "stage": op.stage, "waiting_for": op.waiting_for, "title": op.title,
+            "input": op.input, "script_id": op.script_id, "video_id": op.video_id, "progress": op.progress(),
+            "created_at": op.created_at, "updated_at": op.updated_at}
+
+
+@router.get("/operations", response_model=OperationPage, summary="Your operations, newest first",
+            responses=responses(422))
+async def list_operations(user: CurrentUser, state: State,
+                          limit: Annotated[int, Query(ge=1, le=MAX_OPERATIONS_PAGE, description="page size")] = 20,
+                          offset: Offset = 0):
+    """Each with its status, stage, what it waits for and its progress; `GET /api/operations/{id}`
+    gives one in full (scenes, errors, result, usage, cost)."""
+    owned_by = {"owner_id": user}
+    docs = await state.runtime.db[OPERATIONS].find(owned_by).sort([("created_at", -1), ("_id", -1)]).skip(offset).limit(limit).to_list()
+    total = await state.runtime.db[OPERATIONS].count_documents(owned_by)
+    return json_response(page([summary_of(from_document(d)) for d in docs], total, limit, offset))
 
 
 @router.get("/operations/{operation_id}", summary="An operation's status, stage, progress, errors and result",

@@ -1,35 +1,40 @@
 // Operations: start one (from a premise or a script's text, with render options and
-// auto_approve), and the ones started from this browser with their status.
+// auto_approve), and the user's operations with their status (GET /api/operations).
 import { html, useState } from "../html.js";
 import { newIdempotencyKey, write } from "../api.js";
 import { usePolled } from "../live.js";
 import { SCRIPT_FILE_TYPES, VIDEO_DEFAULTS } from "../options.js";
-import { rememberOperation, rememberedOperations } from "../operations-store.js";
 import { ErrorNote, Field, PageTitle, Status, described, useAction, when } from "../ui.js";
 import { VideoOptionsFields } from "./video-options.js";
 import { readTextFile } from "./new-script.js";
 
+const LISTED = 50;
+const unfinished = (page) => page.items.some((op) => op.status === "running" || op.status === "paused");
+
 export function OperationsPage() {
-  const operations = rememberedOperations();
+  const listed = usePolled(`/api/operations?limit=${LISTED}`, 3000, unfinished);
+  const operations = listed.data ? listed.data.items : [];
   return html`<section>
     <${PageTitle}>Operations<//>
     <p>An operation runs the whole chain, from a premise or your script to a finished video. With
       automatic approval off it pauses at every gate (script, scenes, images) until you approve in the studio.</p>
     <${StartOperation} />
     <section class="panel" aria-labelledby="started-title">
-      <h2 id="started-title">Started from this browser</h2>
-      ${operations.length ? html`<ul class="cards">${operations.map((entry) => html`<${OperationRow} key=${entry.id} entry=${entry} />`)}</ul>`
-        : html`<p>None yet.</p>`}
+      <h2 id="started-title">Your operations</h2>
+      <${ErrorNote} error=${listed.error} context="Could not list your operations" />
+      ${operations.length ? html`<ul class="cards">${operations.map((op) => html`<${OperationRow} key=${op.id} op=${op} />`)}</ul>`
+        : listed.data ? html`<p>None yet.</p>` : html`<p>Loading…</p>`}
+      ${listed.data && listed.data.total > LISTED ? html`<p class="small">The newest ${LISTED} of ${listed.data.total}.</p>` : null}
     </section>
   </section>`;
 }
 
-function OperationRow({ entry }) {
-  const op = usePolled(`/api/operations/${entry.id}`, 5000, (o) => o.status === "running" || o.status === "paused");
+function OperationRow({ op }) {
+  const label = op.title || (op.input === "premise" ? "From a premise" : "From a script");
   return html`<li class="card">
-    <h3><a href=${`#/operations/${entry.id}`}>${entry.label}</a></h3>
-    <div class="meta">${op.data ? html`<${Status} value=${op.data.status} /> at ${op.data.stage}` : op.error ? op.error.message : "…"}
-      <span class="small"> · started ${when(entry.started_at)}</span></div>
+    <h3><a href=${`#/operations/${op.id}`}>${label}</a></h3>
+    <div class="meta"><${Status} value=${op.status} /> at ${op.stage}${op.waiting_for ? ` · waiting for ${op.waiting_for}` : ""}
+      <span class="small"> · started ${when(op.created_at)}</span></div>
   </li>`;
 }
 
@@ -47,7 +52,6 @@ function StartOperation() {
     const body = { title, options, auto_approve: autoApprove,
       ...(source === "premise" ? { premise, target_scenes: scenes ? Number(scenes) : null } : { content }) };
     const accepted = await write("POST", "/api/operations", body, { idempotencyKey: key });
-    rememberOperation(accepted.id, title || (source === "premise" ? premise : content).slice(0, 60) || "Operation");
     location.hash = `#/operations/${accepted.id}`;
   });
   const [openFile, , fileError] = useAction(async (file) => fresh(setContent)(await readTextFile(file)));

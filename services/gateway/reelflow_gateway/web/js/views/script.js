@@ -83,7 +83,7 @@ function SceneBoard({ script, onScenesChanged }) {
     <div class="title-row">
       <h2>Scenes ${scenes.data ? html`<span class="count">(${total})</span>` : null}</h2>
       ${pending.length ? html`<button type="button" onClick=${approveAll} disabled=${approvingAll}>
-        ${approvingAll ? "Approving…" : `Approve all ${pending.length} pending scenes`}</button>` : null}
+        ${approvingAll ? "Approving…" : pending.length === 1 ? "Approve the pending scene" : `Approve all ${pending.length} pending scenes`}</button>` : null}
     </div>
     <${Segmentation} state=${script.segmentation} />
     <${ErrorNote} error=${approveAllError} context="Could not approve every scene" />
