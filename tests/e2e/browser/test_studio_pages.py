@@ -151,3 +151,28 @@ def test_operations_started_elsewhere_are_listed_with_what_they_wait_for(studio,
     expect(row).to_contain_text("waiting for", timeout=60_000)  # paused at its first gate, listed by the API
     row.get_by_role("link", name="Started by curl").click()
     expect(page.get_by_role("heading", name=re.compile("^Operation "))).to_be_visible()
+
+
+def test_a_fountain_file_opens_as_a_new_script_and_an_operation_is_cancelled(studio, tmp_path: Path) -> None:
+    page = studio
+    sign_up(page)
+    screenplay = tmp_path / "night-shift.fountain"
+    screenplay.write_text(KITCHEN + "\n" + HARBOR)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New script").click()
+    page.get_by_label("Open a file (.fountain, .txt or .md)").set_input_files(str(screenplay))
+    expect(page.get_by_role("status").filter(has_text="night-shift.fountain opened")).to_be_visible()
+    expect(page.get_by_label("Script", exact=True)).to_have_value(KITCHEN + "\n" + HARBOR)
+    expect(page.get_by_label("Title")).not_to_have_value("")  # named after the file
+    page.get_by_role("button", name="Create the script").click()
+    page.get_by_role("button", name="Approve & segment").click()
+    expect(page.get_by_role("heading", name=re.compile("^Scene [12]:"))).to_have_count(2, timeout=60_000)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Operations").click()
+    page.get_by_label("My script").check()
+    page.get_by_label("Script", exact=True).fill(KITCHEN)
+    page.get_by_label("Approve automatically (off: pause at every gate for me)").uncheck()
+    page.get_by_role("button", name="Start the operation").click()
+    expect(page.get_by_role("heading", name=re.compile("^Operation "))).to_be_visible()
+    page.get_by_role("button", name="Cancel the operation").click()
+    expect(page.locator(".op-status")).to_have_text("cancelled", timeout=30_000)
+    expect(page.get_by_role("button", name="Cancel the operation")).to_have_count(0)
