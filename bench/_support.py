@@ -49,6 +49,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def local_services(cfg, names: Sequence[str], database_prefix: str = "bench") -> tuple[list["Service"], str]:
+    """The services `names` (script, scene, image, gateway) as processes on the stack `cfg`, with the
+    local AI, databases `<prefix>_<name>` and the gateway's limits out of the way; returns them
+    and the gateway's base URL (start them with `running`)."""
+    services, base = [], ""
+    for name in names:
+        port = free_port()
+        env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local",
+               "REELFLOW_MONGO_DATABASE": f"{database_prefix}_{name}"}
+        if name == "gateway":
+            env.update({**UNLIMITED, "REELFLOW_HTTP_PORT": str(port)})
+            base = f"http://127.0.0.1:{port}"
+        else:
+            env["REELFLOW_HEALTH_PORT"] = str(port)
+        services.append(Service(name, f"reelflow_{name}", env, f"http://127.0.0.1:{port}/healthz",
+                                cfg.log_dir / f"{name}.log"))
+    return services, base
+
+
 class Service:
     """A service as a real process (`python -m <module>`), in its own process group."""
 

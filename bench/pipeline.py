@@ -100,15 +100,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from _support import (
-    UNLIMITED,
     HttpConnection,
-    Service,
     api,
     build_request,
     create_topic,
     embedded_stack,
     first_write,
-    free_port,
+    local_services,
     percentile,
     register,
     running,
@@ -560,22 +558,9 @@ def measure_hops(args) -> bool:
         run = asyncio.run
 
     with embedded_stack(keep=args.keep) as cfg:
-        http_port, script_port, scene_port = free_port(), free_port(), free_port()
-        base_env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local"}
-        services = [
-            Service("script", "reelflow_script",
-                    {**base_env, "REELFLOW_MONGO_DATABASE": "bench_script", "REELFLOW_HEALTH_PORT": str(script_port)},
-                    f"http://127.0.0.1:{script_port}/healthz", cfg.log_dir / "script.log"),
-            Service("scene", "reelflow_scene",
-                    {**base_env, "REELFLOW_MONGO_DATABASE": "bench_scene", "REELFLOW_HEALTH_PORT": str(scene_port)},
-                    f"http://127.0.0.1:{scene_port}/healthz", cfg.log_dir / "scene.log"),
-            Service("gateway", "reelflow_gateway",
-                    {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway",
-                     "REELFLOW_HTTP_PORT": str(http_port)},
-                    f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log"),
-        ]
+        services, base = local_services(cfg, ("script", "scene", "gateway"))
+        http_port = int(base.rsplit(":", 1)[1])
         with running(services):
-            base = f"http://127.0.0.1:{http_port}"
             token = register(base)
             print("[bench] warming up (groups joining, every path once)")
             run(warm_up(http_port, token))
@@ -591,7 +576,7 @@ def measure_hops(args) -> bool:
             print(f"[bench] approving each script, then each scene, {how}; {args.bare} bare bus messages "
                   "between the hops (producer -> consumer group, one at a time), then as many in lockstep")
 
-            partitions = int(base_env.get("REELFLOW_KAFKA_PARTITIONS", 4))
+            partitions = int(cfg.service_env().get("REELFLOW_KAFKA_PARTITIONS", 4))
 
             async def hops_and_bare() -> tuple[Hop, Hop, int, BareBus, DesignFloor]:
                 async with BareBus(cfg.kafka_bootstrap, partitions) as bus, \

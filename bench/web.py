@@ -66,12 +66,10 @@ from dataclasses import dataclass, field
 
 from _support import (
     PASSWORD,
-    UNLIMITED,
-    Service,
     api,
     embedded_stack,
     first_write,
-    free_port,
+    local_services,
     percentile,
     running,
 )
@@ -332,22 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"bench/web.py needs Chromium at {CHROMIUM} (apt-get install chromium, or set REELFLOW_CHROMIUM)")
 
     with embedded_stack(keep=args.keep) as cfg:
-        http_port, script_port, scene_port = free_port(), free_port(), free_port()
-        base_env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local"}
-        services = [
-            Service("script", "reelflow_script",
-                    {**base_env, "REELFLOW_MONGO_DATABASE": "bench_script", "REELFLOW_HEALTH_PORT": str(script_port)},
-                    f"http://127.0.0.1:{script_port}/healthz", cfg.log_dir / "script.log"),
-            Service("scene", "reelflow_scene",
-                    {**base_env, "REELFLOW_MONGO_DATABASE": "bench_scene", "REELFLOW_HEALTH_PORT": str(scene_port)},
-                    f"http://127.0.0.1:{scene_port}/healthz", cfg.log_dir / "scene.log"),
-            Service("gateway", "reelflow_gateway",
-                    {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway",
-                     "REELFLOW_HTTP_PORT": str(http_port)},
-                    f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log"),
-        ]
+        services, base = local_services(cfg, ("script", "scene", "gateway"))
         with running(services):
-            base = f"http://127.0.0.1:{http_port}"
             email = f"bench-web-{os.getpid()}@example.com"
             status, body = api(base, "POST", "/api/auth/register", json_body={"email": email, "password": PASSWORD})
             assert status == 201, (status, body)

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _support import UNLIMITED, Service, api, embedded_stack, free_port, running  # noqa: E402
+from _support import api, embedded_stack, local_services, running  # noqa: E402
 
 CHROMIUM = os.environ.get("REELFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -43,19 +43,9 @@ FEEDBACK = "at dawn, wider, the ferry in the fog"
 def throwaway_gateway():
     """An embedded stack with the services a scene board and an image review need; yields its URL."""
     with embedded_stack() as cfg:
-        ports = {name: free_port() for name in ("script", "scene", "image", "gateway")}
-        services = []
-        for name, port in ports.items():
-            env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local",
-                   "REELFLOW_MONGO_DATABASE": f"shots_{name}"}
-            if name == "gateway":
-                env.update({**UNLIMITED, "REELFLOW_HTTP_PORT": str(port)})
-            else:
-                env["REELFLOW_HEALTH_PORT"] = str(port)
-            services.append(Service(name, f"reelflow_{name}", env, f"http://127.0.0.1:{port}/healthz",
-                                    cfg.log_dir / f"{name}.log"))
+        services, base = local_services(cfg, ("script", "scene", "image", "gateway"), database_prefix="shots")
         with running(services):
-            yield f"http://127.0.0.1:{ports['gateway']}"
+            yield base
 
 
 def wait_for(what: str, probe, timeout: float = 180.0, every: float = 0.3):
