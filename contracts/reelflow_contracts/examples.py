@@ -57,6 +57,7 @@ from reelflow_contracts.messages import (
     VideoCommandRejected,
     VideoFailed,
     VideoOptions,
+    VideoRenderProgressed,
     VideoRendered,
     VideoRequested,
     image_media_key,
@@ -228,6 +229,10 @@ _FACTORIES: dict[type[Message], Callable[[], Message]] = {
     VideoRequested: lambda: VideoRequested(
         **_base(video_id=IDS["video"], options=VideoOptions(transition="fadeblack", transition_s=0.75),
                 image_ids=(IDS["image_1"], IDS["image_3"]), requested_at=_at(310))
+    ),
+    VideoRenderProgressed: lambda: VideoRenderProgressed(
+        **_base(video_id=IDS["video"], step="encoding", fraction=0.42, frames_done=96, frames_total=248,
+                at=_at(314))
     ),
     VideoRendered: lambda: VideoRendered(
         **_base(video_id=IDS["video"], duration_s=8.25, width=1920, height=1080, fps=30, size_bytes=3_145_728,

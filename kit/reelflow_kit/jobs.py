@@ -36,6 +36,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.retry import is_server_away, is_transient_transaction_error
 from reelflow_kit.handling import Transaction
 from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
@@ -150,6 +151,7 @@ class JobContext:
         self.runtime = runtime
         self.job = job
         self._opened = False
+        self._reports = 0
 
     @property
     def db(self) -> AsyncDatabase:
@@ -175,6 +177,26 @@ class JobContext:
         async with self.runtime.transaction(id_seed=f"job/{self.job.id}", correlation_id=self.job.correlation_id,
                                             causation_id=self.job.causation_id, first=finish_if_still_leased) as tx:
             yield tx
+
+    async def report(self, *events: Message) -> None:
+        """Emit interim events (progress) in their own transaction while the job runs, if the
+        job is still this worker's; the outcome still commits once, through `transaction`."""
+        self._reports += 1
+
+        async def check_still_leased(session: AsyncClientSession) -> None:
+            # a read, not a write: the lease keeper's renewals never conflict with a report
+            held = await self.db[JOBS].find_one(
+                {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease}, {"_id": 1}, session=session)
+            if held is None:
+                raise LeaseLost(self.job.id)
+
+        async with self.runtime.transaction(
+                id_seed=f"job/{self.job.id}/{self.job.attempt}/report/{self._reports}",
+                correlation_id=self.job.correlation_id, causation_id=self.job.causation_id,
+                first=check_still_leased) as tx:
+            for event in events:
+                tx.emit(event)
+
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
 GiveUpHandler = Callable[[JobContext, str], Awaitable[None]]

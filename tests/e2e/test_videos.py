@@ -58,14 +58,24 @@ def create_video(user: User, script_id: str, options: dict | None = None) -> htt
     return user.post(f"/api/scripts/{script_id}/create-video", json=options if options is not None else SMALL)
 
 
-def wait_rendered(user: User, video_id: str) -> dict:
+RENDER_STEPS = ["queued", "preparing", "encoding", "joining", "storing"]
+
+
+def wait_rendered(user: User, video_id: str, progress_seen: list[dict] | None = None, interval: float = 0.5) -> dict:
+    """The video once rendered; while it is pending, each `progress` it shows goes to `progress_seen`."""
     def done() -> dict | None:
         response = user.get(f"/api/videos/{video_id}")
         assert response.status_code == 200, response.text
         video = response.json()
-        return video if video["status"] != "pending" else None
+        if video["status"] == "pending":
+            assert video["progress"]["step"] in RENDER_STEPS and 0 <= video["progress"]["fraction"] <= 1, video
+            if progress_seen is not None:
+                progress_seen.append(video["progress"])
+            return None
+        assert video["progress"] is None
+        return video
 
-    video = wait_for(done, timeout=RENDER_TIMEOUT_S, interval=0.5, what=f"video {video_id}")
+    video = wait_for(done, timeout=RENDER_TIMEOUT_S, interval=interval, what=f"video {video_id}")
     assert video["status"] == "approved", video
     return video
 
@@ -295,8 +305,16 @@ def test_a_vertical_video_with_narration(alice: User, tmp_path: Path) -> None:
     for image in images:
         assert alice.post(f"/api/images/{image['id']}/approve").status_code == 200
 
-    video = accepted_video(alice, script["id"], {"resolution": "720p", "fps": FPS, "narration": True,
-                                                 "subtitles": True})
+    response = create_video(alice, script["id"], {"resolution": "720p", "fps": FPS, "narration": True,
+                                                  "subtitles": True})
+    assert response.status_code == 202, response.text
+    progress: list[dict] = []
+    video = wait_rendered(alice, response.json()["id"], progress, interval=0.1)
+    # the render's progress, as the video service reported it, only ever moved forward
+    assert [RENDER_STEPS.index(p["step"]) for p in progress] == sorted(RENDER_STEPS.index(p["step"]) for p in progress)
+    assert [p["fraction"] for p in progress] == sorted(p["fraction"] for p in progress)
+    if len(progress) >= 10:  # a render of a second or more is seen past the queue
+        assert progress[-1]["step"] != "queued" and progress[-1]["fraction"] > 0, progress
     assert video["options"]["aspect"] == "9:16"  # the script's aspect by default
     assert (video["width"], video["height"]) == (720, 1280)
     assert video["has_audio"] is True, "narration on, but the video service rendered no audio track"

@@ -14,7 +14,9 @@ from reelflow_contracts.envelope import decode, new_envelope
 from reelflow_contracts.messages.common import StyleHints, VideoOptions
 from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
-from reelflow_contracts.messages.video import CreateVideo, VideoCommandRejected, VideoRendered
+from reelflow_contracts.messages.video import (
+    CreateVideo, VideoCommandRejected, VideoRendered, VideoRenderProgressed,
+)
 from reelflow_contracts.topics import VIDEO_EVENTS
 from reelflow_kit.ai.image_generation import ImageRequest
 from reelflow_kit.ai.local.storyboard import paint
@@ -33,7 +35,7 @@ OPTIONS = VideoOptions(resolution="720p", fps=24, transition="fade", transition_
 async def video_service(infra, unique, tmp_path):
     settings = Settings(mongo_database=f"video_{unique}", s3_bucket=f"video-{unique}",
                         image_bucket=f"images-{unique}", workdir=tmp_path / "work", ai_provider="local",
-                        **infra.settings_kwargs())
+                        render_progress_every_s=0.2, **infra.settings_kwargs())
     images = ObjectStore(settings, bucket=settings.image_bucket)
     await images.ensure_bucket()
     runtime = build(settings)
@@ -118,6 +120,37 @@ async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all
     for shot, middle in enumerate((1.0, 2.75, 4.5)):  # the middle of each shot on the timeline
         assert closest(frame_at(path, middle), sources) == shot
     assert rendered.media_key == f"videos/video_v2-{unique}.mp4"
+
+
+async def test_a_render_reports_its_progress_step_by_step_before_the_video_is_rendered(
+        infra, unique, video_service):
+    runtime, images = video_service
+    script_id = f"s-{unique}"
+    await storyboard(runtime, images, script_id, shots=4, approve=4)
+    video_id = f"v-{unique}"
+    await create(runtime, script_id, video_id, options=OPTIONS.model_copy(update={"motion": True}))
+    await outcome(infra, script_id, video_id, (VideoRendered,))
+
+    def of_video(records):
+        return [e.data for e in (decode(r.headers, r.value) for r in records if r.key == script_id.encode())
+                if getattr(e.data, "video_id", None) == video_id]
+
+    records = await read_topic(infra.kafka_bootstrap, VIDEO_EVENTS, timeout=30,
+                               until=lambda rs: any(isinstance(e, VideoRendered) for e in of_video(rs)))
+    events = of_video(records)
+    kinds = [type(e) for e in events]
+    assert kinds[-1] is VideoRendered
+    progress = [e for e in events if isinstance(e, VideoRenderProgressed)]
+    assert kinds.index(VideoRendered) > max(i for i, k in enumerate(kinds) if k is VideoRenderProgressed)
+    assert progress[0].step == "preparing" and progress[0].fraction == 0
+    order = ["preparing", "encoding", "joining", "storing"]
+    steps = [order.index(p.step) for p in progress]
+    assert steps == sorted(steps)
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions) and 0.1 < fractions[-1] <= 1
+    encoding = [p for p in progress if p.step == "encoding"]
+    assert encoding and encoding[-1].frames_total == 4 * 2 * OPTIONS.fps - 3 * round(0.5 * OPTIONS.fps)
+    assert all(0 <= p.frames_done <= p.frames_total for p in encoding)
 
 
 async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique, video_service, tmp_path):

@@ -50,7 +50,7 @@ ARCHITECTURE_NAMES = {
               "SceneUpdated", "SceneApproved", "ShotPlanned", "ShotPlanningFailed"],
     "image": ["ApproveImage", "RejectImage", "ImageGenerated", "ImageApproved", "ImageRejected",
               "ImageGenerationFailed"],
-    "video": ["CreateVideo", "VideoRequested", "VideoRendered", "VideoFailed"],
+    "video": ["CreateVideo", "VideoRequested", "VideoRenderProgressed", "VideoRendered", "VideoFailed"],
     "operation": ["OperationStarted", "OperationProgressed", "OperationCompleted", "OperationFailed",
                   "OperationCancelled"],
 }

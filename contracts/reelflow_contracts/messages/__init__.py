@@ -65,6 +65,7 @@ from reelflow_contracts.messages.video import (
     MissingShot,
     VideoCommandRejected,
     VideoFailed,
+    VideoRenderProgressed,
     VideoRendered,
     VideoRequested,
     video_media_key,
@@ -94,7 +95,7 @@ __all__ = [
     "ImageGenerated", "ImageApproved", "ImageRejected", "ImageGenerationFailed", "ImageCommandRejected",
     "image_media_key",
     # video
-    "CreateVideo", "VideoRequested", "VideoRendered", "VideoFailed", "VideoCommandRejected",
+    "CreateVideo", "VideoRequested", "VideoRenderProgressed", "VideoRendered", "VideoFailed", "VideoCommandRejected",
     "MissingShot", "video_media_key",
     # operation
     "OperationStarted", "OperationProgressed", "OperationCompleted", "OperationFailed", "OperationCancelled",

@@ -1,12 +1,12 @@
 """Video service messages: commands on `video.commands`, events on `video.events`.
 
-A video is `pending` once accepted, then `approved` (the MP4 exists, VideoRendered) or
+A video is `pending` once accepted (VideoRenderProgressed tells how far its render is), then `approved` (the MP4 exists, VideoRendered) or
 `rejected` (rendering failed, VideoFailed). The MP4 lives under `videos/video_{video_id}.mp4`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -26,6 +26,7 @@ from reelflow_contracts.topics import VIDEO_COMMANDS, VIDEO_EVENTS
 __all__ = [
     "CreateVideo",
     "VideoRequested",
+    "VideoRenderProgressed",
     "VideoRendered",
     "VideoFailed",
     "VideoCommandRejected",
@@ -77,6 +78,24 @@ class VideoRequested(Event):
     options: VideoOptions = Field(default_factory=VideoOptions)
     image_ids: tuple[Id, ...] = Field(default=(), description="the approved images it renders, in order")
     requested_at: AwareDatetime
+
+
+RenderStep = Literal["preparing", "encoding", "joining", "storing"]
+
+
+@message("reelflow.video.render_progressed.v1", topic=VIDEO_EVENTS, subject="video_id")
+class VideoRenderProgressed(Event):
+    """Video service, while rendering: how far it is. Sent at most every few seconds and at each
+    step; a retried render starts again from zero. Informational: nothing waits for it."""
+
+    video_id: Id
+    step: RenderStep = Field(description="preparing (images and narration), encoding (the shots), "
+                                         "joining (the final MP4), storing (upload)")
+    fraction: float = Field(ge=0, le=1, description="of the whole render, 0 to 1")
+    frames_done: int = Field(default=0, ge=0)
+    frames_total: int = Field(default=0, ge=0)
+    attempt: int = Field(default=1, ge=1)
+    at: AwareDatetime
 
 
 @message("reelflow.video.rendered.v1", topic=VIDEO_EVENTS, subject="video_id")

@@ -421,12 +421,24 @@ class VideoAcceptedOut(BaseModel):
     status: Literal["pending"] = "pending"
 
 
+class RenderProgressOut(BaseModel):
+    step: Literal["queued", "preparing", "encoding", "joining", "storing"] = Field(
+        description="`queued`: waiting for a render worker; `preparing`: images and narration; `encoding`: the "
+                    "shots, frame by frame; `joining`: the final MP4; `storing`: upload")
+    fraction: float = Field(ge=0, le=1, description="of the whole render")
+    frames_done: int
+    frames_total: int
+    attempt: int = Field(description="the render's try; a retried render starts again from zero")
+    at: datetime | None = Field(description="when the video service reported it")
+
+
 class VideoOut(BaseModel):
     id: str
     script_id: str
     status: Literal["pending", "approved", "rejected"] = Field(
-        description="`pending`: accepted, rendering; `approved`: the MP4 is ready (`content_url`); "
+        description="`pending`: accepted, rendering (`progress`); `approved`: the MP4 is ready (`content_url`); "
                     "`rejected`: rendering failed (`code`, `error`)")
+    progress: RenderProgressOut | None = Field(default=None, description="while `pending`: how far the render is")
     duration_s: float | None = Field(default=None, description="once rendered")
     width: int | None = None
     height: int | None = None

@@ -40,7 +40,8 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
     })
     runtime.consume(CONSUMER_GROUP, [VIDEO_COMMANDS], handlers={CreateVideo: create_video_with(settings.create_video_grace_s)})
     parallel = settings.render_parallel_pieces or max(1, os.cpu_count() or 1)
-    runtime.work(RENDER, render_with(images, narrator, settings.workdir, parallel),
+    runtime.work(RENDER, render_with(images, narrator, settings.workdir, parallel,
+                                         settings.render_progress_every_s),
                  concurrency=settings.render_concurrency, lease_s=settings.render_lease_s,
                  max_attempts=settings.render_max_attempts, on_give_up=give_up_render,
                  deadline_s=settings.render_deadline_s)

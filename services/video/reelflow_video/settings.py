@@ -20,4 +20,6 @@ class Settings(KitSettings, AISettings, NarrationSettings):
     render_deadline_s: float = Field(
         default=1800.0, gt=0, description="a try of a render still running this long is cancelled, its FFmpeg "
                                           "processes killed (a failed try)")
+    render_progress_every_s: float = Field(
+        default=1.0, gt=0, description="a rendering video's progress (VideoRenderProgressed) goes out at most this often")
     workdir: Path = Field(default=Path("/tmp/reelflow-video"), description="scratch space for renders")

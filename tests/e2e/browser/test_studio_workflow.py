@@ -31,6 +31,16 @@ def sign_up(page, email: str | None = None) -> str:
     return email
 
 
+SAMPLE_RENDER_PROGRESS = """
+window.renderProgressSeen = [];
+setInterval(() => {
+  const bar = document.querySelector('progress[aria-label="Rendering"]');
+  if (bar) window.renderProgressSeen.push([Number(bar.getAttribute("value")), bar.nextElementSibling.textContent.trim()]);
+}, 50);
+"""
+"""Samples the render's progress bar (a determinate one: its value, and the words beside it) while it shows."""
+
+
 @pytest.mark.timeout(900)
 def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelflow, artifacts: Path) -> None:
     page = studio
@@ -83,10 +93,16 @@ def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelfl
     page.get_by_label("Frames per second").fill("24")
     page.get_by_label("Motion (slow zoom and pan)").uncheck()
     check_page(page, "video-options", artifacts)
+    page.evaluate(SAMPLE_RENDER_PROGRESS)
     page.get_by_role("button", name="Create the video").click()
     player = page.locator("video")
     expect(player).to_be_visible(timeout=RENDER_TIMEOUT_MS)
     check_page(page, "video", artifacts)
+    shown = page.evaluate("window.renderProgressSeen")
+    assert shown, "the page never showed the render's progress"
+    percents = [value for value, _ in shown]
+    assert percents == sorted(percents) and all(0 <= value <= 100 for value in percents), shown
+    assert all(re.match(r"^\d+% · ", text) for _, text in shown), shown
 
     script_id = page.evaluate("location.hash").split("/")[2]
     with httpx.Client(base_url=reelflow.base_url, headers=bearer(token_of(page))) as api:

@@ -30,6 +30,7 @@ from reelflow_contracts import (
     ShotPlanned,
     ShotPlanningFailed,
     VideoFailed,
+    VideoRenderProgressed,
     VideoRendered,
     VideoRequested,
 )
@@ -115,6 +116,7 @@ def projections() -> dict[type[Message], tuple[Apply | None, OutcomeOf]]:
         ImageRejected: (images.apply_image_rejected, applied),
         ImageGenerationFailed: (images.apply_image_generation_failed, answers_nothing),
         VideoRequested: (videos.apply_video_requested, applied),
+        VideoRenderProgressed: (videos.apply_video_render_progressed, answers_nothing),
         VideoRendered: (videos.apply_video_rendered, answers_nothing),
         VideoFailed: (videos.apply_video_failed, answers_nothing),
     }

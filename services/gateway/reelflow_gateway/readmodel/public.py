@@ -143,6 +143,12 @@ def video_status(doc: dict) -> str:
     return "pending"
 
 
+def _render_progress(progress: dict | None) -> dict:
+    if not progress:
+        return {"step": "queued", "fraction": 0.0, "frames_done": 0, "frames_total": 0, "attempt": 1, "at": None}
+    return {k: progress.get(k) for k in ("step", "fraction", "frames_done", "frames_total", "attempt", "at")}
+
+
 def video_content_url(video_id: str) -> str:
     return f"/api/videos/{video_id}/content"
 
@@ -151,10 +157,12 @@ def video_body(doc: dict) -> dict:
     rendered = doc.get("rendered") or {}
     failure = doc.get("failure") or {}
     options = doc.get("options") or {}
+    status = video_status(doc)
     return {
         "id": doc["_id"],
         "script_id": doc.get("script_id"),
-        "status": video_status(doc),
+        "status": status,
+        "progress": _render_progress(doc.get("progress")) if status == "pending" else None,
         "duration_s": rendered.get("duration_s"),
         "width": rendered.get("width"),
         "height": rendered.get("height"),

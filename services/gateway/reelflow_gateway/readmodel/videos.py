@@ -1,6 +1,7 @@
 """The videos view (`views.videos`), and whether a script is ready for a video.
 
-A video's events (VideoRequested, then VideoRendered or VideoFailed) are all on `video.events`
+A video's events (VideoRequested, VideoRenderProgressed while it renders, then VideoRendered or
+VideoFailed) are all on `video.events`
 under the script's key, so they arrive in order; each still writes only its own fields
 (`requested_at` and the options, `rendered`, `failure`) and the status is derived at read time
 (`public.video_status`), so a replay in any order reads the same. Like every other view, a
@@ -21,7 +22,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_contracts import VideoFailed, VideoRendered, VideoRequested
+from reelflow_contracts import VideoFailed, VideoRendered, VideoRenderProgressed, VideoRequested
 from reelflow_contracts.envelope import Envelope
 
 from reelflow_gateway.readmodel.images import ImagesView
@@ -48,6 +49,21 @@ async def apply_video_requested(db: AsyncDatabase, session: AsyncClientSession,
                  "image_ids": list(m.image_ids), "requested_at": m.requested_at},
         "$max": {"updated_at": m.requested_at},
     })
+
+
+async def apply_video_render_progressed(db: AsyncDatabase, session: AsyncClientSession,
+                                       env: Envelope[VideoRenderProgressed]) -> dict | None:
+    """Only forward, only while the video renders: a report of an earlier try, or one that comes
+    after the outcome (a replay), changes nothing."""
+    m = env.data
+    not_behind = {"$or": [{"progress": {"$exists": False}}, {"progress.attempt": {"$lt": m.attempt}},
+                          {"progress.attempt": m.attempt, "progress.fraction": {"$lte": m.fraction}}]}
+    return await db[VIDEOS].find_one_and_update(
+        {"_id": m.video_id, **CREATED, "rendered": {"$exists": False}, "failure": {"$exists": False}, **not_behind},
+        {"$set": {"progress": {"step": m.step, "fraction": m.fraction, "frames_done": m.frames_done,
+                               "frames_total": m.frames_total, "attempt": m.attempt, "at": m.at}},
+         "$max": {"updated_at": m.at}},
+        return_document=ReturnDocument.AFTER, session=session)
 
 
 async def apply_video_rendered(db: AsyncDatabase, session: AsyncClientSession,

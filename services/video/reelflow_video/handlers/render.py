@@ -20,6 +20,7 @@ from reelflow_video.adapters.media import ImageFetcher, upload_video
 from reelflow_video.adapters.videos import Videos
 from reelflow_video.domain import PlannedShot
 from reelflow_video.handlers.create_video import RENDER
+from reelflow_video.handlers.render_progress import reported
 from reelflow_video.render.cache import ObjectStoreCache
 from reelflow_video.render.renderer import Look, Renderer, Shot
 from reelflow_video.render.soundtrack import Cue
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 __all__ = ["RENDER", "give_up_render", "render_with"]
 
 
-def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, parallel: int) -> JobHandler:
+def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, parallel: int,
+                progress_every_s: float = 1.0) -> JobHandler:
     fetcher = ImageFetcher(images, workdir / "images")
 
     async def render(ctx: JobContext) -> None:
@@ -40,12 +42,14 @@ def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, p
             async with ctx.transaction():
                 return
         options = VideoOptions.model_validate(video.options)
-        shots, usage, narration_s = await _prepare(video.plan, options, fetcher, narrator)
         scratch = Path(tempfile.mkdtemp(prefix=f"render-{video.id}-", dir=workdir))
         try:
-            renderer = Renderer(ObjectStoreCache(ctx.runtime.store), scratch / "pieces", parallel=parallel)
-            report = await renderer.render(shots, _look(options), scratch / "video.mp4")
-            key = await upload_video(ctx.runtime.store, video.id, report.path)
+            async with reported(ctx, video.script_id, video.id, progress_every_s) as progress:
+                shots, usage, narration_s = await _prepare(video.plan, options, fetcher, narrator)
+                renderer = Renderer(ObjectStoreCache(ctx.runtime.store), scratch / "pieces", parallel=parallel)
+                report = await renderer.render(shots, _look(options), scratch / "video.mp4", progress)
+                progress.moved_to("storing")
+                key = await upload_video(ctx.runtime.store, video.id, report.path)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         async with ctx.transaction() as tx:

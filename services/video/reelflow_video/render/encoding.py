@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
+from typing import Callable
 
 import imageio_ffmpeg
 
@@ -40,14 +41,22 @@ class FFmpegFailed(RuntimeError):
     pass
 
 
-async def run_ffmpeg(args: list[str]) -> None:
+async def run_ffmpeg(args: list[str], on_frames: Callable[[int], None] | None = None) -> None:
     """Run FFmpeg with an argument list (never a shell); raise with its error output on failure.
+    With `on_frames`, FFmpeg reports its progress and `on_frames` hears each frame count.
     Cancelled (a render past its deadline, a stopping service), it kills FFmpeg and reaps it."""
+    if on_frames is not None:
+        args = [args[0], "-progress", "pipe:1", "-nostats", *args[1:]]
     process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        *args, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE if on_frames else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     try:
-        _, stderr = await process.communicate()
+        if on_frames is None:
+            _, stderr = await process.communicate()
+        else:
+            _, stderr = await asyncio.gather(_read_frames(process.stdout, on_frames), process.stderr.read())
+            await process.wait()
     except asyncio.CancelledError:
         with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
             process.kill()
@@ -56,3 +65,10 @@ async def run_ffmpeg(args: list[str]) -> None:
     if process.returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-12:]
         raise FFmpegFailed(f"ffmpeg exited with {process.returncode}: " + " | ".join(tail))
+
+
+async def _read_frames(stdout: asyncio.StreamReader, on_frames: Callable[[int], None]) -> None:
+    async for line in stdout:
+        key, _, value = line.decode(errors="replace").strip().partition("=")
+        if key == "frame" and value.isdigit():
+            on_frames(int(value))

@@ -17,6 +17,7 @@ from reelflow_video.render.cache import PieceCache
 from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
 from reelflow_video.render.graph import piece_command
 from reelflow_video.render.motion import Motion
+from reelflow_video.render.progress import RenderProgress
 from reelflow_video.render.soundtrack import Cue, narration_track, srt
 from reelflow_video.render.timeline import Body, Piece, ShotSpec, Timeline, plan_timeline
 
@@ -71,7 +72,10 @@ class Renderer:
         self._workdir = workdir
         self._parallel = parallel or max(1, os.cpu_count() or 1)
 
-    async def render(self, shots: list[Shot], look: Look, out: Path) -> RenderReport:
+    async def render(self, shots: list[Shot], look: Look, out: Path,
+                     progress: RenderProgress | None = None) -> RenderReport:
+        """`progress`, when given, follows the encoding frame by frame and then the join."""
+        progress = progress or RenderProgress()
         started = time.perf_counter()
         self._workdir.mkdir(parents=True, exist_ok=True)
         transition_s = look.transition_s if look.transition != "none" else 0.0
@@ -84,20 +88,26 @@ class Renderer:
         paths = [self._workdir / f"{key}.mp4" for key in keys]
         gate = asyncio.Semaphore(self._parallel)
         encoded: list[float] = []
+        progress.encoding(sum(p.frames for p in timeline.pieces))
 
-        async def produce(piece: Piece, key: str, path: Path) -> None:
+        async def produce(index: int, piece: Piece, key: str, path: Path) -> None:
             if path.exists() or await self._cache.fetch(key, path):
+                progress.piece_at(index, piece.frames)
                 return
             async with gate:
                 t = time.perf_counter()
                 partial = path.with_suffix(".partial.mp4")
                 await run_ffmpeg(piece_command(piece, timeline, [s.image for s in shots], motions, enc,
-                                               look.transition, partial))
+                                               look.transition, partial),
+                                 on_frames=lambda frames: progress.piece_at(index, frames))
                 partial.rename(path)
+                progress.piece_at(index, piece.frames)
                 encoded.append(time.perf_counter() - t)
             await self._cache.store(key, path)
 
-        await asyncio.gather(*(produce(p, k, path) for p, k, path in zip(timeline.pieces, keys, paths)))
+        await asyncio.gather(*(produce(i, p, k, path)
+                               for i, (p, k, path) in enumerate(zip(timeline.pieces, keys, paths))))
+        progress.moved_to("joining")
         await self._join(timeline, shots, look, paths, out)
         return RenderReport(path=out, frames=timeline.total_frames, duration_s=timeline.duration_s,
                             width=look.width, height=look.height, size_bytes=out.stat().st_size,

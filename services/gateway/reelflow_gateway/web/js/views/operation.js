@@ -3,9 +3,10 @@
 // and cost; cancel.
 import { html, useEffect, useState } from "../html.js";
 import { write } from "../api.js";
-import { streamEvents } from "../live.js";
+import { streamEvents, usePolled } from "../live.js";
 import { ErrorNote, PageTitle, Progress, Status, seconds, useAction } from "../ui.js";
 import { UsageTable } from "./script-parts.js";
+import { RenderProgress } from "./video.js";
 
 const STAGES = ["script", "segmentation", "shot_planning", "image_generation", "render"];
 const STAGE_WORDS = { script: "Script", segmentation: "Cutting into scenes", shot_planning: "Planning shots",
@@ -34,6 +35,12 @@ function useOperation(operationId) {
     return () => control.abort();
   }, [operationId]);
   return [state, (op) => setState((s) => ({ ...s, op }))];
+}
+
+// The video's own render progress, while the operation waits for it.
+function VideoRenderLine({ videoId }) {
+  const video = usePolled(`/api/videos/${videoId}`, 1000, (v) => v.status === "pending");
+  return video.data && video.data.status === "pending" ? html`<${RenderProgress} video=${video.data} />` : null;
 }
 
 export function OperationPage({ params: [operationId] }) {
@@ -66,6 +73,7 @@ export function OperationPage({ params: [operationId] }) {
       <${Progress} label="Images drawn" done=${p.images_generated} total=${shots} />
       <${Progress} label="Images approved" done=${p.images_approved} total=${shots} />
       <p>Render: <${Status} value=${p.render} />${p.images_failed ? html` · <span class="bad">${p.images_failed} image(s) failed</span>` : null}</p>
+      ${p.render === "running" && op.video_id ? html`<${VideoRenderLine} videoId=${op.video_id} />` : null}
       <h3>Time per stage</h3>
       <ul class="inline">${STAGES.map((stage) => html`<li>${STAGE_WORDS[stage]}: ${seconds(op.stage_seconds[stage])}</li>`)}</ul>
     </section>

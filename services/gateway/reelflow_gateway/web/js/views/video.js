@@ -33,8 +33,7 @@ function VideoResult({ video }) {
     <h2 id="video-title">Latest video</h2>
     <p class="meta"><${Status} value=${video.status === "approved" ? "done" : video.status === "rejected" ? "failed" : "running"} label="render" />
       requested ${when(video.requested_at)}</p>
-    ${video.status === "pending" ? html`<div role="status" aria-live="polite" class="rendering">
-      <progress aria-label="Rendering"></progress> Rendering ${video.image_ids.length} images…</div>` : null}
+    ${video.status === "pending" ? html`<${RenderProgress} video=${video} />` : null}
     ${video.status === "rejected" ? html`<div class="error" role="alert"><strong>The render failed</strong> (${video.code}): ${video.error}.
       Change the options or the images and create the video again.</div>` : null}
     <${ErrorNote} error=${error} context="Could not open the video" />
@@ -45,6 +44,27 @@ function VideoResult({ video }) {
         · rendered in ${seconds(video.render_s)}</p>
       <a class="button" href=${url} download=${`reelflow-${video.id.slice(0, 8)}.mp4`}>Download the MP4</a>` : null}
   </section>`;
+}
+
+const STEPS = {
+  queued: "Waiting for a render worker",
+  preparing: "Fetching the images and speaking the narration",
+  encoding: "Encoding the shots",
+  joining: "Joining the final MP4",
+  storing: "Storing the video",
+};
+
+// The render's progress as the video service reports it (`progress` while pending).
+export function RenderProgress({ video }) {
+  const progress = video.progress || { step: "queued", fraction: 0, frames_done: 0, frames_total: 0, attempt: 1 };
+  const percent = Math.round(progress.fraction * 100);
+  const frames = progress.step === "encoding" && progress.frames_total
+    ? ` (${progress.frames_done} of ${progress.frames_total} frames)` : "";
+  return html`<div class="rendering" data-step=${progress.step}>
+    <progress aria-label="Rendering" max="100" value=${percent}></progress>
+    <span role="status" aria-live="polite">${percent}% · ${STEPS[progress.step] || progress.step}${frames}
+      ${progress.attempt > 1 ? ` · try ${progress.attempt}` : ""} · ${video.image_ids.length} images</span>
+  </div>`;
 }
 
 function CreateVideo({ scriptId, aspect, onCreated }) {
