@@ -83,8 +83,26 @@ def test_a_pending_scene_can_be_edited(alice: User) -> None:
     assert others == [s for s in scenes if s["id"] != scene["id"]]
 
 
+def test_a_pending_scenes_heading_can_be_set_and_then_follows_the_text_again(alice: User) -> None:
+    _, scenes = approved_with_scenes(alice, SCREENPLAY)
+    scene = scenes[0]
+    text = "The lights flicker. ELI wakes with a start.\n"
+
+    named = alice.put(f"/api/scenes/{scene['id']}", json={"text": text, "heading": "  Eli   wakes "})
+    assert named.status_code == 200, named.text
+    assert (named.json()["heading"], named.json()["text"]) == ("Eli wakes", text)
+    cleared = alice.put(f"/api/scenes/{scene['id']}", json={"text": "INT. CABIN - NIGHT\n\n" + text, "heading": ""})
+    assert cleared.status_code == 200 and cleared.json()["heading"] == "", cleared.text
+    derived = alice.put(f"/api/scenes/{scene['id']}", json={"text": "INT. CABIN - NIGHT\n\n" + text})
+    assert derived.status_code == 200 and derived.json()["heading"] == "INT. CABIN - NIGHT", derived.text
+    assert alice.get(f"/api/scenes/{scene['id']}").json() == derived.json()
+
+
 @pytest.mark.parametrize(("payload", "word"), [
     ({}, "text"),
+    ({"text": "ok", "heading": "two\nlines"}, "heading"),
+    ({"text": "ok", "heading": "h" * 301}, "heading"),
+    ({"text": "ok", "heading": 3}, "heading"),
     ({"text": ""}, "text"),
     ({"text": "  \n "}, "blank"),
     ({"text": 7}, "text"),

@@ -160,6 +160,19 @@ async def test_update_scene_replaces_a_pending_scenes_text_and_reads_its_heading
     assert (stored["text"], stored["heading"], stored["status"]) == (new_text, "INT. LIGHTHOUSE - NIGHT", "pending")
 
 
+async def test_update_scene_with_a_heading_keeps_the_writers_heading(infra, start_service, script_id):
+    service = await start_service()
+    scenes = await segmented(infra, service, script_id)
+    text = "INT. LIGHTHOUSE - NIGHT\n\nEli climbs the stairs."
+    await send(service, UpdateScene(script_id=script_id, scene_id=scenes[0].scene_id, text=text,
+                                    heading="The climb"))
+
+    [updated] = (await events_of(infra, script_id, 6))[5:]
+    assert (updated.data.heading, updated.data.text) == ("The climb", text)
+    stored = await service.db.scenes.find_one({"_id": scenes[0].scene_id})
+    assert stored["heading"] == "The climb"
+
+
 async def test_editing_or_approving_an_approved_scene_is_rejected(infra, start_service, script_id):
     service = await start_service()
     scenes = await segmented(infra, service, script_id)

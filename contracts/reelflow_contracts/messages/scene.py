@@ -50,6 +50,8 @@ class UpdateScene(Command):
 
     scene_id: Id
     text: ScriptText
+    heading: Heading | None = Field(default=None, description="the scene's heading as the writer set it; "
+                                                              "absent: read again from the text")
 
 
 @message("reelflow.scene.approve_scene.v1", topic=SCENE_COMMANDS, subject="scene_id")

@@ -31,7 +31,9 @@ from reelflow_kit.ai.narration import NarrationSettings, Narrator, Speech, Spoke
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageGenerator, ImageRequest, compose_prompt
 from reelflow_kit.ai.screenplay import Beat, Scene, Screenplay, render_screenplay
 from reelflow_kit.ai.script_writing import ScriptWriter, WrittenScript
-from reelflow_kit.ai.segmentation import EmptyScript, SceneText, Segmentation, Segmenter, covers, heading_of
+from reelflow_kit.ai.segmentation import (
+    EmptyScript, SceneText, Segmentation, Segmenter, clamp_heading, covers, heading_of,
+)
 from reelflow_kit.ai.settings import AIProviderName, AISettings
 from reelflow_kit.ai.shot_planning import PlannedShot, ScriptContext, ShotPlan, ShotPlanner, describe_script
 
@@ -65,6 +67,7 @@ __all__ = [
     "covers",
     "describe_script",
     "heading_of",
+    "clamp_heading",
     "make_image_generator",
     "make_script_writer",
     "make_segmenter",

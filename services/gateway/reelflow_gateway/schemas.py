@@ -253,15 +253,20 @@ class ScriptPage(BaseModel):
 
 def scene_update_rules(schema: dict) -> None:
     not_blank(schema, "text")
-    schema["examples"] = [{"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."}]
+    schema["examples"] = [{"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."},
+                          {"text": "The bottle washes ashore.", "heading": "The cliff at dawn"}]
 
 
 class SceneUpdateIn(_In):
-    """The scene's new text (only a pending scene can be edited)."""
+    """The scene's new text, and its heading if you set it (only a pending scene can be edited)."""
 
     model_config = ConfigDict(json_schema_extra=scene_update_rules)
 
-    text: ScriptText = Field(description="at most 200 000 bytes of UTF-8; the heading is read again from it")
+    text: ScriptText = Field(description="at most 200 000 bytes of UTF-8")
+    heading: str | None = Field(
+        default=None, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="one line of at most 300 characters (no control characters), `\"\"` for none; absent: read again from the text "
+                    "(its first slugline or heading line)")
 
     @model_validator(mode="after")
     def _not_blank(self) -> "SceneUpdateIn":

@@ -61,10 +61,13 @@ def test_a_writer_takes_a_pasted_screenplay_to_a_downloaded_video(studio, reelfl
 
     scene_one = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=re.compile("^Scene 1:")))
     scene_one.get_by_label("Text of scene 1").fill(EDITED_KITCHEN)
+    scene_one.get_by_label("Heading of scene 1").fill("Maya's kitchen before dawn")
     scene_one.get_by_role("button", name="Save scene").click()
     expect(scene_one.get_by_role("button", name="Saved")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Text of scene 1")).to_have_value(re.compile("folds it into her pocket"))
+    expect(page.get_by_role("heading", name="Scene 1: Maya's kitchen before dawn")).to_be_visible()
+    expect(page.get_by_label("Heading of scene 1")).to_have_value("Maya's kitchen before dawn")
 
     page.get_by_role("button", name="Approve all 2 pending scenes").click()
     expect(page.get_by_text("shots: planned")).to_have_count(2, timeout=60_000)

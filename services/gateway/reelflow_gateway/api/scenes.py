@@ -76,13 +76,14 @@ async def get_scene(scene_id: str, user: CurrentUser, state: State):
     return json_response(scene_body(await owned_scene(state, user, scene_id)))
 
 
-@router.put("/scenes/{scene_id}", response_model=SceneOut, summary="Edit a pending scene's text",
+@router.put("/scenes/{scene_id}", response_model=SceneOut, summary="Edit a pending scene's text and heading",
             responses={**PENDING_RESPONSE, **responses(
                 400, 404, 413, 422, described={409: "Refused, e.g. `not_pending`: the scene is approved"})})
 async def update_scene(scene_id: str, body: SceneUpdateIn, user: CurrentUser, state: State, request: Request):
-    """200 with the scene's new state (its heading read again from the text)."""
+    """200 with the scene's new state (its heading as given, or read again from the text)."""
     scene = await owned_scene(state, user, scene_id)
-    command = UpdateScene(script_id=scene["script_id"], scene_id=scene_id, text=body.text, requested_by=user)
+    command = UpdateScene(script_id=scene["script_id"], scene_id=scene_id, text=body.text, heading=body.heading,
+                          requested_by=user)
     return await send(state, request, user, command, scene_id)
 
 

@@ -11,7 +11,7 @@ script's owner: one user's many scenes take turns with other users' scenes.
 from __future__ import annotations
 
 from reelflow_contracts.messages.scene import ApproveScene, SceneApproved, SceneUpdated, UpdateScene
-from reelflow_kit.ai import heading_of
+from reelflow_kit.ai import clamp_heading, heading_of
 from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import enqueue_job
 from reelflow_scene.adapters.scenes import MongoSceneRepository
@@ -28,7 +28,7 @@ def not_found(scene_id: str, script_id: str) -> str:
 
 async def update_scene(ctx: HandlerContext[UpdateScene]) -> None:
     cmd = ctx.message
-    heading = heading_of(cmd.text)
+    heading = heading_of(cmd.text) if cmd.heading is None else clamp_heading(cmd.heading)
     async with ctx.transaction() as tx:
         scenes = MongoSceneRepository(tx.db, tx.session)
         scene = await _scene_of(scenes, cmd.scene_id, cmd.script_id)

@@ -101,16 +101,21 @@ function SceneBoard({ script, onScenesChanged }) {
 
 function SceneCard({ scene, scriptId, onChange }) {
   const [text, setText] = useState(scene.text);
+  const [heading, setHeading] = useState(scene.heading);
   const [edited, setEdited] = useState(false);
-  useEffect(() => { if (!edited) setText(scene.text); }, [scene.text]);
+  const [headingSet, setHeadingSet] = useState(false);
+  useEffect(() => { if (!edited) { setText(scene.text); setHeading(scene.heading); } }, [scene.text, scene.heading]);
+  // The heading goes along only once the writer changed it; until then the scene service reads it from the text.
+  const changes = () => (headingSet ? { text, heading } : { text });
+  const saved = () => { setEdited(false); setHeadingSet(false); };
   const [save, saving, saveError] = useAction(async () => {
-    onChange(await write("PUT", `/api/scenes/${scene.id}`, { text }));
-    setEdited(false);
+    onChange(await write("PUT", `/api/scenes/${scene.id}`, changes()));
+    saved();
   });
   const [approve, approving, approveError] = useAction(async () => {
     if (edited) {
-      await write("PUT", `/api/scenes/${scene.id}`, { text });
-      setEdited(false);
+      await write("PUT", `/api/scenes/${scene.id}`, changes());
+      saved();
     }
     onChange(await write("POST", `/api/scenes/${scene.id}/approve`));
   });
@@ -121,10 +126,15 @@ function SceneCard({ scene, scriptId, onChange }) {
     <div class="meta"><${Status} value=${scene.status} /> <${Status} value=${planning.state} label="shots" /></div>
     ${scene.status === "pending" ? html`
       <form onSubmit=${(event) => { event.preventDefault(); save(); }} novalidate>
-        <${Field} label=${`Text of scene ${scene.order}`} name="text" id=${`${id}-text`} error=${saveError}
-                  hint="The first line is the scene's heading.">
+        <${Field} label=${`Heading of scene ${scene.order}`} name="heading" id=${`${id}-heading`} error=${saveError}
+                  hint="Left as it is, the heading follows the text's first slugline or heading line.">
+          <input type="text" maxlength="300" value=${heading}
+                 onInput=${(e) => { setHeading(e.target.value); setHeadingSet(true); setEdited(true); }}
+                 ...${described("heading", saveError, true, `${id}-heading`)} />
+        <//>
+        <${Field} label=${`Text of scene ${scene.order}`} name="text" id=${`${id}-text`} error=${saveError}>
           <textarea rows="6" value=${text} onInput=${(e) => { setText(e.target.value); setEdited(true); }}
-                    ...${described("text", saveError, true, `${id}-text`)}></textarea>
+                    ...${described("text", saveError, false, `${id}-text`)}></textarea>
         <//>
         <${ErrorNote} error=${saveError} context="Could not save the scene" />
         <${ErrorNote} error=${approveError} context="Could not approve the scene" />
