@@ -50,6 +50,11 @@ export function Status({ value, label }) {
   return html`<span class=${`status status-${value}`}>${label ? `${label}: ` : ""}${STATUS_WORDS[value] || value}</span>`;
 }
 
+// A wide table that scrolls sideways on a narrow screen; focusable, so the keyboard can scroll it too.
+export function Scrolling({ label, children }) {
+  return html`<div class="scrolling" role="region" aria-label=${label} tabindex="0">${children}</div>`;
+}
+
 export function Progress({ label, done, total }) {
   return html`<div class="progress">
     <span>${label}</span>

@@ -4,7 +4,7 @@
 import { html, useEffect, useState } from "../html.js";
 import { write } from "../api.js";
 import { streamEvents, usePolled } from "../live.js";
-import { ErrorNote, PageTitle, Progress, Status, seconds, useAction } from "../ui.js";
+import { ErrorNote, PageTitle, Progress, Scrolling, Status, seconds, useAction } from "../ui.js";
 import { UsageTable } from "./script-parts.js";
 import { RenderProgress } from "./video.js";
 
@@ -79,12 +79,12 @@ export function OperationPage({ params: [operationId] }) {
     </section>
     ${op.scenes.length ? html`<section class="panel" aria-labelledby="scenes-title">
       <h2 id="scenes-title">Per scene</h2>
-      <table><thead><tr><th scope="col">Scene</th><th scope="col">Status</th><th scope="col">Shots planned</th>
+      <${Scrolling} label="Progress per scene"><table><thead><tr><th scope="col">Scene</th><th scope="col">Status</th><th scope="col">Shots planned</th>
         <th scope="col">Images drawn</th><th scope="col">Images approved</th></tr></thead>
       <tbody>${op.scenes.map((scene) => html`<tr key=${scene.scene_id}>
         <th scope="row">${scene.order}</th><td><${Status} value=${scene.status} /></td>
         <td>${scene.shots_planned} / ${scene.shot_count ?? "?"}</td><td>${scene.images_generated}</td><td>${scene.images_approved}</td>
-      </tr>`)}</tbody></table>
+      </tr>`)}</tbody></table><//>
     </section>` : null}
     <section class="panel" aria-labelledby="op-usage-title">
       <h2 id="op-usage-title">Usage and cost</h2>

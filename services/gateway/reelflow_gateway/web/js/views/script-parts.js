@@ -1,7 +1,7 @@
 // Pieces shared by a script's pages: the tabs between them and the usage and cost panel.
 import { html } from "../html.js";
 import { usePolled } from "../live.js";
-import { ErrorNote, money } from "../ui.js";
+import { ErrorNote, Scrolling, money } from "../ui.js";
 
 export function ScriptNav({ script, current }) {
   const tabs = [["board", `#/scripts/${script.id}`, script.status === "draft" ? "Draft" : "Scenes"],
@@ -17,7 +17,7 @@ export function ScriptNav({ script, current }) {
 export function UsageTable({ usage, cost, caption }) {
   if (!usage.length) return html`<p>No AI usage recorded yet.</p>`;
   const amounts = new Map((cost.by_model || []).map((line) => [`${line.provider}/${line.model}`, line.amount]));
-  return html`<table class="usage">
+  return html`<${Scrolling} label=${caption}><table class="usage">
     <caption>${caption}</caption>
     <thead><tr><th scope="col">Model</th><th scope="col">Input tokens</th><th scope="col">Output tokens</th>
       <th scope="col">Images</th><th scope="col">Audio</th><th scope="col">Cost</th></tr></thead>
@@ -27,7 +27,7 @@ export function UsageTable({ usage, cost, caption }) {
       <td>${cost.unpriced_models.includes(line.model) ? "no price" : money(amounts.get(`${line.provider}/${line.model}`), cost.currency)}</td>
     </tr>`)}</tbody>
     <tfoot><tr><th scope="row" colspan="5">Total</th><td>${money(cost.total, cost.currency)}</td></tr></tfoot>
-  </table>`;
+  </table><//>`;
 }
 
 export function UsagePanel({ scriptId }) {
