@@ -1,6 +1,6 @@
 """The studio at the edges of the API, in Chromium on the e2e stack: a 429 says when to try again,
 a write answered 202 is followed through `GET /api/commands/{id}` to its outcome (applied, or
-refused by its service), and long lists page.
+refused by its service), long lists page, and a shot out of attempts says what that means.
 
 The 429 and the 202s come from a gateway of its own on the same stack (same databases and
 signing key), with a low limit on failed sign-ins and a command timeout of a millisecond, so
@@ -18,10 +18,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser.conftest import CHROMIUM_ARGS, DESKTOP  # noqa: F401 - one browser setup
-from tests.e2e.browser.pages import check_page, token_of
+from tests.e2e.browser.pages import check_page, signed_in_as, token_of
 from tests.e2e.browser.test_studio_workflow import sign_up
-from tests.e2e.conftest import Reelflow
-from tests.e2e.helpers import HARBOR, KITCHEN, PASSWORD, User, bearer, wait_for
+from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow
+from tests.e2e.helpers import (
+    HARBOR, KITCHEN, PASSWORD, User, approve_scene, approve_script, bearer, first_images, wait_for,
+)
 from tests.support.processes import ServiceProcess, free_port
 
 EDGE_LIMITS = {
@@ -116,9 +118,7 @@ def test_long_lists_of_scripts_and_scenes_page(studio, alice: User) -> None:
              timeout=120, interval=1, what="105 scenes")
 
     page = studio
-    page.evaluate("(s) => localStorage.setItem('reelflow.session', JSON.stringify({...s, expiresAt: Date.now() + 3600e3}))",
-                  {"token": alice.token, "email": alice.email})
-    page.reload()
+    signed_in_as(page, alice)
     pages = page.get_by_role("navigation", name="Pages of scripts")
     expect(pages).to_contain_text("1–20 of 22")
     expect(page.get_by_role("link", name="One hundred and five scenes")).to_be_visible()
@@ -138,3 +138,22 @@ def test_long_lists_of_scripts_and_scenes_page(studio, alice: User) -> None:
     expect(page.get_by_role("heading", name=re.compile("^Scene 1: "))).to_have_count(0)
     scene_pages.get_by_role("button", name="Previous scenes").click()
     expect(page.get_by_role("heading", name=re.compile("^Scene 1: EXT. PIER 1 - DAWN$"))).to_be_visible()
+
+
+def test_a_shot_out_of_attempts_says_so_and_offers_no_reject(studio, alice: User) -> None:
+    script = alice.create(HARBOR, "Out of attempts")
+    scene = approve_script(alice, script["id"])[0]
+    shots = approve_scene(alice, scene["id"])
+    first_images(alice, scene["id"], shots)
+
+    page = studio
+    signed_in_as(page, alice, f"#/scripts/{script['id']}/review/{shots[0]['id']}")
+    for attempt in range(1, IMAGE_MAX_ATTEMPTS + 1):
+        expect(page.get_by_role("img", name=re.compile(f"attempt {attempt}:"))).to_be_visible(timeout=60_000)
+        page.get_by_label("Feedback for the next attempt").fill(f"not yet ({attempt})")
+        page.get_by_role("button", name="Reject and redraw").click()
+    failure = page.get_by_role("alert").filter(has_text=f"Attempt {IMAGE_MAX_ATTEMPTS} failed")
+    expect(failure).to_contain_text("max_attempts", timeout=60_000)
+    expect(failure).to_contain_text("no new image can be drawn")
+    expect(page.get_by_role("button", name="Reject and redraw")).to_be_disabled()
+    expect(page.get_by_role("button", name="Approve", exact=True)).to_be_disabled()

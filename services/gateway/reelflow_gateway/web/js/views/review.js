@@ -181,7 +181,7 @@ function CurrentImage({ image, shot }) {
     const final = image.code === "max_attempts";
     return html`<div class="frame empty error" role="alert">
       <strong>Attempt ${image.attempt} failed</strong> (${image.code}): ${image.error}
-      <p>${final ? "This shot has used all its attempts; edit and re-plan the scene to try again." : "Reject it (with feedback if you like) to draw it again."}</p>
+      <p>${final ? "This shot has used all its attempts, so no new image can be drawn for it and the video cannot be made from this script. To start over, open a new script with this one's text." : "Reject it (with feedback if you like) to draw it again."}</p>
     </div>`;
   }
   if (image.status === "rejected") return html`<div class="frame empty" role="status">Attempt ${image.attempt} rejected; drawing attempt ${image.attempt + 1}…</div>`;
