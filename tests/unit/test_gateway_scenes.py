@@ -188,8 +188,10 @@ def test_every_scene_event_is_projected() -> None:
 
 def test_scene_update_body() -> None:
     assert SceneUpdateIn(text="INT. A - DAY\n\nx").text.startswith("INT.")
+    assert SceneUpdateIn(text="x", heading="The cliff").heading == "The cliff"
     for data, word in (({}, "text"), ({"text": ""}, "text"), ({"text": " \n"}, "blank"),
-                       ({"text": "x", "heading": "h"}, "heading"), ({"text": "é" * 100_001}, "bytes")):
+                       ({"text": "x", "heading": "two\nlines"}, "heading"), ({"text": "x", "status": "h"}, "status"),
+                       ({"text": "é" * 100_001}, "bytes")):
         with pytest.raises(ValidationError) as info:
             SceneUpdateIn(**data)
         assert word in str(info.value), (data, str(info.value))
