@@ -71,9 +71,12 @@ def scenes_from_cuts(script: str, cuts: list[int]) -> list[SceneText]:
 
 def heading_of(text: str) -> str:
     """The scene's heading: its first slugline (`INT. KITCHEN - NIGHT`), else its first heading
-    line (`# The call`, `Scene 3`), else "". At most MAX_HEADING_CHARS characters."""
+    line (`# The call`, `Scene 3`), else "". Fountain notes and boneyard are not read (`INT.
+    KITCHEN - NIGHT [[CAT]]` gives `INT. KITCHEN - NIGHT`). At most MAX_HEADING_CHARS characters."""
+    from reelflow_kit.ai.fountain_markup import visible_text
     from reelflow_kit.ai.local.segmenter import HEADING, SLUGLINE
 
+    text = visible_text(text)
     for pattern in (SLUGLINE, HEADING):
         if match := pattern.search(text):
             return clamp_heading(match.group(0))
