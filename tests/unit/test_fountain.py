@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 
@@ -219,14 +220,15 @@ def test_parentheticals_and_dialogue_under_a_cue():
 
 def test_two_spaces_keep_an_empty_line_inside_dialogue():
     text = "DEALER\nTen.\nFour.\nDealer gets a seven.\n  \nHit or stand sir?\n\nMONKEY\nDude, I'm a monkey."
-    assert kinds(text) == [("character", "DEALER"), ("dialogue", "Ten.\nFour.\nDealer gets a seven.\nHit or stand sir?"),
-                           ("character", "MONKEY"), ("dialogue", "Dude, I'm a monkey.")]
+    assert kinds(text) == [
+        ("character", "DEALER"), ("dialogue", "Ten.\nFour.\nDealer gets a seven.\nHit or stand sir?"),
+        ("character", "MONKEY"), ("dialogue", "Dude, I'm a monkey.")]
 
 
 def test_lyrics():
-    assert kinds("~Willy Wonka! Willy Wonka! The amazing chocolatier!\n~Willy Wonka! Willy Wonka! "
-                 "Everybody give a cheer!") == [
-        ("lyrics", "Willy Wonka! Willy Wonka! The amazing chocolatier!\nWilly Wonka! Willy Wonka! Everybody give a cheer!")]
+    first = "Willy Wonka! Willy Wonka! The amazing chocolatier!"
+    second = "Willy Wonka! Willy Wonka! Everybody give a cheer!"
+    assert kinds(f"~{first}\n~{second}") == [("lyrics", f"{first}\n{second}")]
 
 
 # --- transitions, centered text, page breaks --------------------------------------------------------
@@ -319,6 +321,8 @@ def test_sections_and_synopses():
     ("He dialed \\*69 and then *23\\*, and then hung up.", "He dialed *69 and then *23*, and then hung up."),
     ("_**BRICK & STEEL**_", "BRICK & STEEL"),
     ("snake_case_name and 2 * 3 * 4", "snake_case_name and 2 * 3 * 4"),
+    ("* * *", "* * *"),
+    ("***", "***"),
 ])
 def test_emphasis_marks_are_removed_and_escapes_kept(written, read):
     assert without_emphasis(written) == read
@@ -382,3 +386,13 @@ def test_every_visible_character_of_any_text_is_in_one_element(seed):
     assert_covers(text, script.elements)
     assert all(e.kind in ("note", "boneyard") or "/*" not in e.text
                for e in script.elements)
+
+
+@pytest.mark.parametrize("unit", ["*a ", "_a ", "**a ", "[[a ", "[[a \n\n", "/*", "a]] [[", "*/ "])
+def test_a_hostile_text_of_200_kb_is_read_in_linear_time(unit):
+    text = unit * (200_000 // len(unit))
+    started = time.perf_counter()
+    script = read_fountain(text)
+    is_fountain(text)
+    assert time.perf_counter() - started < 5  # a quadratic reading takes minutes
+    assert_covers(text, script.elements)

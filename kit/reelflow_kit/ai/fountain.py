@@ -168,7 +168,7 @@ def _only_fountain(line: str, after_blank: bool, before_blank: bool) -> bool:
 def _title_page(lines: list[_Line]) -> tuple[list[tuple[str, str]], int]:
     """The title page's fields, and the index of the first line after it; ([], 0) without one."""
     first = _first_text(lines)
-    if first >= len(lines) or not (match := _TITLE_KEY.match(lines[first].text.rstrip())):
+    if first >= len(lines) or not _TITLE_KEY.match(lines[first].text.rstrip()):
         return [], 0
     fields: list[tuple[str, list[str]]] = []
     index = first
@@ -335,23 +335,23 @@ def _with_hidden(elements: list[Element], visible: Visible) -> tuple[Element, ..
     """The elements, and the notes and boneyard outside them: one on the first or last line of an
     element belongs to it (`INT. KITCHEN - NIGHT [[NOTE]]`); any other is an element of its own."""
     source = visible.source
-    out = list(elements)
-    at = 0  # the first element ending after the span; spans and elements are both in order
+    out: list[Element] = []
+    at = 0  # elements[at] is the first element not yet in `out`
     for span in visible.hidden:
-        while at < len(out) and out[at].end <= span.start:
+        while at < len(elements) and elements[at].end <= span.start:
+            out.append(elements[at])
             at += 1
-        before, after = (out[at - 1] if at else None), (out[at] if at < len(out) else None)
+        before, after = (out[-1] if out else None), (elements[at] if at < len(elements) else None)
         if after is not None and after.start <= span.start:
             continue  # inside an element
-        if before is not None and "\n" not in source[before.end:span.start] \
-                and (after is None or span.end <= after.start):
-            out[at - 1] = replace(before, end=span.end)
+        if (before is not None and before.kind not in ("note", "boneyard") and "\n" not in source[before.end:span.start]
+                and (after is None or span.end <= after.start)):
+            out[-1] = replace(before, end=span.end)
         elif after is not None and "\n" not in source[span.end:after.start]:
-            out[at] = replace(after, start=span.start)
+            elements[at] = replace(after, start=span.start)
         else:
-            out.insert(at, Element(span.kind, _clean(_inside_marks(source[span.start:span.end])),
-                                   span.start, span.end))
-    return tuple(out)
+            out.append(Element(span.kind, _clean(_inside_marks(source[span.start:span.end])), span.start, span.end))
+    return tuple(out + elements[at:])
 
 
 def _inside_marks(hidden: str) -> str:
