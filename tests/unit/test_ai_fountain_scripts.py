@@ -16,6 +16,7 @@ from reelflow_kit.ai.local.shot_planner import plan_scene
 from reelflow_kit.ai.scene_reading import read_scene, spoken_text
 from reelflow_kit.ai.script_blocks import read_blocks
 from reelflow_kit.ai.segmentation import covers, heading_of
+from tests.samples import load
 
 SCRIPT = """Title:
     _**THE NIGHT SHIFT**_
@@ -145,3 +146,10 @@ def test_a_note_in_a_slugline_is_not_part_of_the_heading():
 def test_a_text_of_only_title_page_notes_or_boneyard_has_nothing_to_read(text):
     assert read_blocks(text) == []
     assert spoken_text(text) == ""
+
+
+@pytest.mark.parametrize("name", ["screenplay.txt", "prose.txt", "scene_numbers.txt", "non_latin.txt",
+                                  "long_screenplay (60 scenes)", "control_characters"])
+def test_a_plain_script_with_a_fountain_note_reads_as_it_did_without(name):
+    script = load(name)
+    assert read_blocks(f"[[A note of the writer.]]\n\n{script}\n\n[[Another.]]") == read_blocks(script)

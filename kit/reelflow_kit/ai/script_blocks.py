@@ -145,13 +145,30 @@ def _fountain_blocks(elements: tuple[Element, ...]) -> list[Block]:
         if collecting:
             speaks = element.name.rstrip(".").upper() not in NOT_SPEAKERS
             blocks.append(Block("dialogue", "", element.name) if speaks else Block("action", text))
-        elif kind == "scene_heading" or (kind == "action" and is_heading(text)):
+        elif kind == "scene_heading":
             blocks.append(Block("heading", text))
-        elif kind in ("transition", "centered") or (kind == "action" and _TRANSITION.match(text)):
+        elif kind in ("transition", "centered"):
             blocks.append(Block("transition", text))
         elif kind in ("action", "lyrics", "dialogue"):
-            blocks.append(Block("action", text))
+            blocks.extend(_action_blocks(element.text.split("\n")))
     return [block for block in blocks if block.text]
+
+
+def _action_blocks(lines: list[str]) -> list[Block]:
+    """An action paragraph, but a line of it that is a heading (`Scene 2`) or a transition
+    (`FADE OUT.`) is a block of its own, as in plain text."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    for line in lines:
+        kind: BlockKind | None = "heading" if is_heading(line) else "transition" if _TRANSITION.match(line) else None
+        if kind is None:
+            paragraph.append(line)
+            continue
+        if paragraph:
+            blocks.append(Block("action", " ".join(paragraph)))
+            paragraph = []
+        blocks.append(Block(kind, line))
+    return (blocks + [Block("action", " ".join(paragraph))]) if paragraph else blocks
 
 
 def _titles_as_headings(blocks: list[Block]) -> list[Block]:
