@@ -130,6 +130,15 @@ def test_the_title_page_can_be_read_alone_and_several_authors_are_several_people
     assert read_title_page("EXT. SEA - DAY\n\nWaves.").fields == ()
 
 
+def test_key_lines_set_apart_by_blank_lines_still_belong_to_the_title_page():
+    script = read_fountain("Title: Pride and Prejudice\n\nAuthor: Jane Austen\n\nRelease date: 1998\n\nNote: it rains."
+                           "\n\nIt is a truth universally acknowledged.")
+    assert script.title_page.fields == (("title", "Pride and Prejudice"), ("author", "Jane Austen"),
+                                        ("release date", "1998"))
+    assert [(e.kind, e.text) for e in script.elements[1:]] == [
+        ("action", "Note: it rains."), ("action", "It is a truth universally acknowledged.")]
+
+
 @pytest.mark.parametrize("text", [
     "ADA: We go now.\n\nShe leaves.",
     "As the girl runs: a truck takes a sharp turn.",

@@ -31,7 +31,7 @@ SCENE_HEADING = re.compile(r"^(?:INT\.?/EXT|EXT\.?/INT|INT|EXT|EST|I/E)[.\s]", r
 _SCENE_NUMBER = re.compile(r"\s*#([\w.-]+)#$")
 _TITLE_KEY = re.compile(r"^([^\W\d_]+(?: [^\W\d_]+){0,2}):(.*)$")
 TITLE_PAGE_KEYS = frozenset({"title", "credit", "author", "authors", "source", "draft date", "date", "contact",
-                             "copyright", "notes", "revision"})
+                             "copyright", "notes", "revision", "release date", "translator", "editor", "language"})
 """A text opens with a title page when its first lines are `Key: value` lines with one of these keys."""
 _CENTERED = re.compile(r"^>\s*(.*?)\s*<$")
 _PAGE_BREAK = re.compile(r"^={3,}$")
@@ -107,7 +107,7 @@ def read_fountain(text: str) -> FountainScript:
     fields, body_from = _title_page(lines)
     pieces: list[tuple[Element, int, int]] = []  # elements with their span in the visible text
     if fields:
-        pieces.append((Element("title_page", "", 0, 0), *_span(lines[_first_text(lines)], lines[body_from - 1])))
+        pieces.append((Element("title_page", "", 0, 0), *_span(lines[_next_text(lines, 0)], lines[body_from - 1])))
     pieces.extend(_body(lines, body_from))
     elements = [_placed(element, visible, start, end) for element, start, end in pieces]
     return FountainScript(TitlePage(tuple(fields)), _with_hidden(elements, visible))
@@ -166,23 +166,30 @@ def _only_fountain(line: str, after_blank: bool, before_blank: bool) -> bool:
 
 
 def _title_page(lines: list[_Line]) -> tuple[list[tuple[str, str]], int]:
-    """The title page's fields, and the index of the first line after it; ([], 0) without one."""
-    first = _first_text(lines)
-    if first >= len(lines) or not _TITLE_KEY.match(lines[first].text.rstrip()):
-        return [], 0
+    """The title page's fields, and the index of the line after it; ([], 0) without one. The
+    specification ends the page at the first blank line; a paragraph after it that opens with a
+    known key (`Author: ...` set apart by a blank line) still belongs to it."""
     fields: list[tuple[str, list[str]]] = []
-    index = first
-    while index < len(lines) and not lines[index].blank:
-        line = lines[index].text.rstrip()
-        match = None if line[:1].isspace() else _TITLE_KEY.match(line)
-        if match:
-            fields.append((" ".join(match.group(1).lower().split()), [match.group(2)]))
-        else:
-            fields[-1][1].append(line)
-        index += 1
+    start, end = _next_text(lines, 0), 0
+    while start < len(lines) and (match := _TITLE_KEY.match(lines[start].text.rstrip())) \
+            and (not fields or _key(match) in TITLE_PAGE_KEYS):
+        end = start
+        while end < len(lines) and not lines[end].blank:
+            line = lines[end].text.rstrip()
+            match = None if line[:1].isspace() else _TITLE_KEY.match(line)
+            if match:
+                fields.append((_key(match), [match.group(2)]))
+            else:
+                fields[-1][1].append(line)
+            end += 1
+        start = _next_text(lines, end)
     if not any(key in TITLE_PAGE_KEYS for key, _ in fields):
         return [], 0
-    return [(key, _value(parts)) for key, parts in fields], index
+    return [(key, _value(parts)) for key, parts in fields], end
+
+
+def _key(match: re.Match[str]) -> str:
+    return " ".join(match.group(1).lower().split())
 
 
 def _value(parts: list[str]) -> str:
@@ -304,8 +311,11 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-def _first_text(lines: list[_Line]) -> int:
-    return next((index for index, line in enumerate(lines) if not line.blank), len(lines))
+def _next_text(lines: list[_Line], index: int) -> int:
+    """The index of the first line from `index` on that is not blank (len(lines) if none)."""
+    while index < len(lines) and lines[index].blank:
+        index += 1
+    return index
 
 
 def _span(first: _Line, last: _Line) -> tuple[int, int]:
