@@ -14,6 +14,10 @@ inline ones are inside the element around them. The text itself is never changed
 
 `is_fountain` tells whether a text uses anything only Fountain has, so plain screenplays,
 Markdown and prose can keep being read their own way. Line breaks are LF or CR LF. Pure: no I/O.
+
+Not wired yet: the script service can take `read_title_page(content).title` (cut to the 200
+characters of a Title) as the title of a script created without one, and carry `.authors` to
+the API once the Script* events have a field for them.
 """
 
 from __future__ import annotations
