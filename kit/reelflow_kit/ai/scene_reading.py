@@ -134,12 +134,12 @@ def _cut_long(beat: Beat) -> list[Beat]:
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:
-    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT`."""
+    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT` (or `-- NIGHT`, Fountain's way)."""
     match = _SLUGLINE_PARTS.match(slugline)
     if not match:
         return "", ""
     prefix, rest = match.group(1).upper(), match.group(2)
-    parts = [p.strip() for p in re.split(r"\s+[-–—]\s+", rest) if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s+(?:--|[-–—])\s+", rest) if p.strip()]
     time = parts.pop() if len(parts) > 1 else ""
     place = ", ".join(parts).lower()
     inside = _INSIDE.get(prefix, "interior and exterior")

@@ -5,6 +5,10 @@ lines right under it, parentheticals skipped; FADE IN:/CUT TO:), `NAME: line` di
 and "Scene N" headings, and plain prose (every other paragraph is action). Control characters
 and terminal escape sequences are dropped first, so nothing downstream (prompts, narration)
 carries them.
+
+A Fountain text (`fountain.is_fountain`: a title page, notes, boneyard, forced elements, ...) is
+read by the Fountain reader instead: its title page, notes, boneyard, sections, synopses and page
+breaks give no block, emphasis marks are gone, and a cue's speaker has no extension.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from reelflow_kit.ai.fountain import Element, is_fountain, read_fountain
 from reelflow_kit.ai.local.segmenter import HEADING, SLUGLINE
 
 BlockKind = Literal["heading", "transition", "action", "dialogue"]
@@ -81,7 +86,14 @@ def cue_name(line: str) -> str | None:
 
 
 def read_blocks(text: str) -> list[Block]:
-    lines = clean_text(text).split("\n")
+    text = clean_text(text)
+    if is_fountain(text):
+        return _titles_as_headings(_fountain_blocks(read_fountain(text).elements))
+    return _titles_as_headings(_plain_blocks(text))
+
+
+def _plain_blocks(text: str) -> list[Block]:
+    lines = text.split("\n")
     blocks: list[Block] = []
     action: list[str] = []
 
@@ -113,7 +125,50 @@ def read_blocks(text: str) -> list[Block]:
         else:
             action.append(line)
     end_action()
-    return _titles_as_headings(blocks)
+    return blocks
+
+
+def _fountain_blocks(elements: tuple[Element, ...]) -> list[Block]:
+    """Only what the film shows and says. Centered text (`> THE END <`) is read like a transition;
+    lyrics outside dialogue are action; so is a cue that is a screen term (`SUPER`), with its lines."""
+    blocks: list[Block] = []
+    collecting = False  # the last block collects the lines under the cue last read
+    for element in elements:
+        kind, text = element.kind, " ".join(element.text.split())
+        if kind in ("note", "boneyard") or (collecting and kind == "parenthetical"):
+            continue
+        if collecting and kind == "dialogue":
+            last = blocks[-1]
+            blocks[-1] = Block(last.kind, f"{last.text} {text}".strip(), last.speaker)
+            continue
+        collecting = kind == "character"
+        if collecting:
+            speaks = element.name.rstrip(".").upper() not in NOT_SPEAKERS
+            blocks.append(Block("dialogue", "", element.name) if speaks else Block("action", text))
+        elif kind == "scene_heading":
+            blocks.append(Block("heading", text))
+        elif kind in ("transition", "centered"):
+            blocks.append(Block("transition", text))
+        elif kind in ("action", "lyrics", "dialogue"):
+            blocks.extend(_action_blocks(element.text.split("\n")))
+    return [block for block in blocks if block.text]
+
+
+def _action_blocks(lines: list[str]) -> list[Block]:
+    """An action paragraph, but a line of it that is a heading (`Scene 2`) or a transition
+    (`FADE OUT.`) is a block of its own, as in plain text."""
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    for line in lines:
+        kind: BlockKind | None = "heading" if is_heading(line) else "transition" if _TRANSITION.match(line) else None
+        if kind is None:
+            paragraph.append(line)
+            continue
+        if paragraph:
+            blocks.append(Block("action", " ".join(paragraph)))
+            paragraph = []
+        blocks.append(Block(kind, line))
+    return (blocks + [Block("action", " ".join(paragraph))]) if paragraph else blocks
 
 
 def _titles_as_headings(blocks: list[Block]) -> list[Block]:

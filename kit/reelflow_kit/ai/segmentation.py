@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.fountain_markup import visible_text
 
 MAX_HEADING_CHARS = 300
 """A scene heading is at most this long (SceneCreated.heading); a longer heading line is cut."""
@@ -71,9 +72,11 @@ def scenes_from_cuts(script: str, cuts: list[int]) -> list[SceneText]:
 
 def heading_of(text: str) -> str:
     """The scene's heading: its first slugline (`INT. KITCHEN - NIGHT`), else its first heading
-    line (`# The call`, `Scene 3`), else "". At most MAX_HEADING_CHARS characters."""
+    line (`# The call`, `Scene 3`), else "". Fountain notes and boneyard are not read (`INT.
+    KITCHEN - NIGHT [[CAT]]` gives `INT. KITCHEN - NIGHT`). At most MAX_HEADING_CHARS characters."""
     from reelflow_kit.ai.local.segmenter import HEADING, SLUGLINE
 
+    text = visible_text(text)
     for pattern in (SLUGLINE, HEADING):
         if match := pattern.search(text):
             return clamp_heading(match.group(0))

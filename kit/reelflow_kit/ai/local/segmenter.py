@@ -2,16 +2,19 @@
 
 Scenes are cut at character offsets of the original text, so joining them gives the script
 back exactly; text before the first slugline or heading (a title page, FADE IN:) belongs to
-the first scene. Very long paragraphs are cut at sentence ends (any script's punctuation),
-then at spaces, then anywhere, so even a 200 KB single line makes scenes of a readable size.
+the first scene; a slugline or heading inside a Fountain note or boneyard starts no scene.
+Very long paragraphs are cut at sentence ends (any script's punctuation), then at spaces, then
+anywhere, so even a 200 KB single line makes scenes of a readable size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterable
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
 from reelflow_kit.ai.segmentation import EmptyScript, Segmentation, scenes_from_cuts
 
 SLUGLINE = re.compile(r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$",
@@ -43,13 +46,25 @@ def segment_text(script: str) -> Segmentation:
     """Scenes by sluglines, else headings, else paragraphs. Raises EmptyScript when there is no text."""
     if not script.strip():
         raise EmptyScript("the script is empty: there is no text to cut into scenes")
+    hidden = hidden_spans(script)
     for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
-        starts = [m.start() for m in pattern.finditer(script)]
+        starts = _outside(hidden, (m.start() for m in pattern.finditer(script)))
         if starts:
             return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method,
                                 usage=LOCAL_USAGE)
     return Segmentation(scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs",
                         usage=LOCAL_USAGE)
+
+
+def _outside(hidden: tuple[Hidden, ...], offsets: Iterable[int]) -> list[int]:
+    """The offsets (in order) that are in no note or boneyard."""
+    kept, at = [], 0
+    for offset in offsets:
+        while at < len(hidden) and hidden[at].end <= offset:
+            at += 1
+        if at == len(hidden) or offset < hidden[at].start:
+            kept.append(offset)
+    return kept
 
 
 def _cut_points(starts: list[int]) -> list[int]:
