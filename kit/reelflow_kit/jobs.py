@@ -30,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -39,13 +39,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.retry import is_server_away, is_transient_transaction_error
 from reelflow_kit.failures import DeadlineExceeded, Failure, Outage, RetryLater
-from reelflow_kit.handling import Transaction
+from reelflow_kit.transaction import Transaction, Transactions
 from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
 from reelflow_kit.job_lease import LeaseKeeper
 from reelflow_kit.logging import message_context
-
-if TYPE_CHECKING:
-    from reelflow_kit.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +128,7 @@ class Job:
 class JobContext:
     """What a job handler sees: the job and one transaction that commits its outcome."""
 
-    def __init__(self, runtime: "ServiceRuntime", job: Job) -> None:
+    def __init__(self, runtime: Transactions, job: Job) -> None:
         self.runtime = runtime
         self.job = job
         self._opened = False
@@ -189,7 +186,7 @@ GiveUpHandler = Callable[[JobContext, Failure], Awaitable[None]]
 
 
 class JobPool:
-    def __init__(self, runtime: "ServiceRuntime", kind: str, handler: JobHandler, *, concurrency: int,
+    def __init__(self, runtime: Transactions, kind: str, handler: JobHandler, *, concurrency: int,
                  lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None, deadline_s: float,
                  max_outages: int = 20, poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
                  ) -> None:

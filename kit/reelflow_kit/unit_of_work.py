@@ -23,7 +23,8 @@ from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.messages.common import CommandRejected
 from reelflow_kit.failures import Failure
-from reelflow_kit.handling import Handler, HandlerContext, Transaction, derived_id
+from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.transaction import Transaction, derived_id
 from reelflow_kit.jobs import DONE, FAILED, GiveUpHandler, Job, JobContext, JobHandler, enqueue_job
 
 log = logging.getLogger(__name__)
