@@ -30,10 +30,6 @@ class MongoSceneRepository:
         found = await self._scenes.find_one({"script_id": script_id}, projection={"_id": 1}, session=self._session)
         return found is not None
 
-    async def of_script(self, script_id: str) -> list[Scene]:
-        cursor = self._scenes.find({"script_id": script_id}, sort=[("order", ASCENDING)], session=self._session)
-        return [scene_from(doc) async for doc in cursor]
-
     async def add_all(self, scenes: list[Scene]) -> None:
         if scenes:
             await self._scenes.insert_many([document_of(s) for s in scenes], ordered=True, session=self._session)
