@@ -3,6 +3,8 @@ the inbox (or the job's outcome), the outbox and the jobs it queues."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -17,7 +19,7 @@ class SceneUnitOfWork(MongoUnitOfWork):
     shots: MongoShotRepository
     script_facts: MongoScriptFactsRepository
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None) -> None:
         self.scenes = MongoSceneRepository(db, session)
         self.shots = MongoShotRepository(db, session)
         self.script_facts = MongoScriptFactsRepository(db, session)

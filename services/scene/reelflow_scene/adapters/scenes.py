@@ -4,6 +4,8 @@ check that a script is segmented once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -13,12 +15,12 @@ from reelflow_scene.domain import Scene, ShotPlanning, Status
 SCENES = "scenes"
 
 
-async def ensure_scene_indexes(db: AsyncDatabase) -> None:
+async def ensure_scene_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     await db[SCENES].create_index([("script_id", ASCENDING), ("order", ASCENDING)], unique=True)
 
 
 class MongoSceneRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._scenes = db[SCENES]
         self._session = session
 
@@ -44,7 +46,7 @@ class MongoSceneRepository:
                                       session=self._session)
 
 
-def document_of(scene: Scene) -> dict:
+def document_of(scene: Scene) -> dict[str, Any]:
     return {
         "_id": scene.id,
         "script_id": scene.script_id,
@@ -60,7 +62,7 @@ def document_of(scene: Scene) -> dict:
     }
 
 
-def scene_from(doc: dict) -> Scene:
+def scene_from(doc: dict[str, Any]) -> Scene:
     return Scene(
         id=doc["_id"],
         script_id=doc["script_id"],

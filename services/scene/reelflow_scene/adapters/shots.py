@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -11,13 +13,13 @@ from reelflow_scene.domain import Shot
 SHOTS = "shots"
 
 
-async def ensure_shot_indexes(db: AsyncDatabase) -> None:
+async def ensure_shot_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     await db[SHOTS].create_index([("scene_id", ASCENDING), ("order", ASCENDING)], unique=True)
     await db[SHOTS].create_index([("script_id", ASCENDING), ("scene_order", ASCENDING), ("order", ASCENDING)])
 
 
 class MongoShotRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._shots = db[SHOTS]
         self._session = session
 
@@ -30,7 +32,7 @@ class MongoShotRepository:
             await self._shots.insert_many([document_of(s) for s in shots], ordered=True, session=self._session)
 
 
-def document_of(shot: Shot) -> dict:
+def document_of(shot: Shot) -> dict[str, Any]:
     return {
         "_id": shot.id,
         "script_id": shot.script_id,

@@ -44,8 +44,9 @@ async def approve_scene(cmd: ApproveScene, uow: SceneUnitOfWork) -> None:
         scene = await scene_named_by(cmd, uow)
         if scene is None:
             return
+        at = now()
         try:
-            scene = scene.approved(at=now())
+            scene = scene.approved(at=at)
         except RuleBroken as broken:
             uow.refuse(broken.code, broken.reason)
             return
@@ -53,8 +54,7 @@ async def approve_scene(cmd: ApproveScene, uow: SceneUnitOfWork) -> None:
         facts = await uow.script_facts.get(scene.script_id)
         await uow.enqueue(PLAN_SHOTS, uow.derived_id("plan-shots"), planning_job(scene),
                           fair_key=facts.owner_id if facts else scene.script_id)
-        uow.emit(SceneApproved(script_id=scene.script_id, scene_id=scene.id, order=scene.order,
-                               approved_at=scene.approved_at))
+        uow.emit(SceneApproved(script_id=scene.script_id, scene_id=scene.id, order=scene.order, approved_at=at))
 
 
 async def scene_named_by(cmd: UpdateScene | ApproveScene, uow: SceneUnitOfWork) -> Scene | None:

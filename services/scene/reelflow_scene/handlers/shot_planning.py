@@ -33,7 +33,7 @@ PLAN_SHOTS = "plan-shots"
 GAVE_UP_CODE = "shot_planning_failed"
 
 
-def planning_job(scene: Scene) -> dict:
+def planning_job(scene: Scene) -> dict[str, str]:
     """The payload of a scene's `plan-shots` job."""
     return {"scene_id": scene.id, "script_id": scene.script_id}
 
