@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from reelflow_scene.domain import AlreadyApproved, NotPending, Scene, SceneRuleBroken, ShotPlanning, Status
+from reelflow_kit.domain import RuleBroken
+from reelflow_scene.domain import AlreadyApproved, NotPending, Scene, ShotPlanning, Status
 
 T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
 T1 = T0 + timedelta(minutes=5)
@@ -54,12 +55,12 @@ def test_approving_twice_is_refused_with_already_approved():
         pending().approved(at=T1).approved(at=T2)
     assert refused.value.code == "already_approved"
     assert "already approved" in refused.value.reason
-    assert isinstance(refused.value, SceneRuleBroken)
+    assert isinstance(refused.value, RuleBroken)
 
 
 def test_refused_commands_leave_the_scene_unchanged():
     approved = pending().approved(at=T1)
     for attempt in (lambda: approved.approved(at=T2), lambda: approved.edited(text="x", heading="", at=T2)):
-        with pytest.raises(SceneRuleBroken):
+        with pytest.raises(RuleBroken):
             attempt()
     assert approved == pending().approved(at=T1)

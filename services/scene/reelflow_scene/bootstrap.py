@@ -1,11 +1,12 @@
 """Composition root: wires the scene service's handlers and shot-planning jobs to the bus,
-database and AI provider."""
+database and AI provider, each handed a SceneUnitOfWork."""
 
 from reelflow_contracts.messages.scene import ApproveScene, UpdateScene
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_contracts.topics import SCENE_COMMANDS, SCENE_EVENTS, SCRIPT_EVENTS
 from reelflow_kit.ai import Segmenter, ShotPlanner, make_segmenter, make_shot_planner
 from reelflow_kit.runtime import ServiceRuntime
+from reelflow_kit.unit_of_work import give_up_handler, job_handler, message_handlers
 
 from reelflow_scene.adapters import ensure_indexes
 from reelflow_scene.handlers import (
@@ -13,6 +14,7 @@ from reelflow_scene.handlers import (
     update_scene,
 )
 from reelflow_scene.settings import Settings
+from reelflow_scene.unit_of_work import SceneUnitOfWork
 
 CONSUMER_GROUP = "scene-service"
 
@@ -23,20 +25,23 @@ def build(settings: Settings | None = None, *, segmenter: Segmenter | None = Non
     shot planning as `plan-shots` jobs, events through the outbox to `scene.events`.
     `segmenter` and `shot_planner` override the providers chosen by the settings."""
     settings = settings or Settings()
+    segmenter = segmenter or make_segmenter(settings)
+    shot_planner = shot_planner or make_shot_planner(settings)
     runtime = ServiceRuntime(settings, uses_object_store=False, topics=[SCRIPT_EVENTS, SCENE_COMMANDS, SCENE_EVENTS])
 
     async def create_indexes(rt: ServiceRuntime) -> None:
         await ensure_indexes(rt.db)
 
     runtime.on_startup(create_indexes)
-    runtime.consume(CONSUMER_GROUP, [SCRIPT_EVENTS, SCENE_COMMANDS], handlers={
-        ScriptApproved: segment_script_with(segmenter or make_segmenter(settings), settings.max_scenes_per_script),
+    runtime.consume(CONSUMER_GROUP, [SCRIPT_EVENTS, SCENE_COMMANDS], handlers=message_handlers(SceneUnitOfWork, {
+        ScriptApproved: segment_script_with(segmenter, settings.max_scenes_per_script),
         UpdateScene: update_scene,
         ApproveScene: approve_scene,
-    }, look_up_inbox_first=False,  # segmentation looks for the script's scenes first; the rest is quick
+    }), look_up_inbox_first=False,  # segmentation looks for the script's scenes first; the rest is quick
         on_dead_letter={ScriptApproved: script_not_segmented})
-    runtime.work(PLAN_SHOTS, plan_shots_with(shot_planner or make_shot_planner(settings)),
+    runtime.work(PLAN_SHOTS, job_handler(SceneUnitOfWork, plan_shots_with(shot_planner)),
                  concurrency=settings.shot_planning_concurrency, lease_s=settings.shot_planning_lease_s,
-                 max_attempts=settings.shot_planning_max_attempts, on_give_up=give_up_planning,
+                 max_attempts=settings.shot_planning_max_attempts,
+                 on_give_up=give_up_handler(SceneUnitOfWork, give_up_planning),
                  deadline_s=settings.shot_planning_deadline_s)
     return runtime

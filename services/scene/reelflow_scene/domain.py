@@ -1,7 +1,7 @@
 """The scene aggregate, its shots and the script facts the service keeps: pure code, no I/O.
 
 A scene is `pending` (editable) until approved, then `approved` for good. Editing or approving
-an approved scene raises a SceneRuleBroken with a machine code (`not_pending`,
+an approved scene raises a RuleBroken with a machine code (`not_pending`,
 `already_approved`) and a human reason, which the handler turns into a SceneCommandRejected.
 Approval queues the scene's shot planning; its outcome is recorded as `planned` (with the
 number of shots) or `failed`.
@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+
+from reelflow_kit.domain import RuleBroken
 
 
 class Status(StrEnum):
@@ -26,21 +28,11 @@ class ShotPlanning(StrEnum):
     FAILED = "failed"
 
 
-class SceneRuleBroken(Exception):
-    """A command that the scene's state does not allow."""
-
-    code = "rule_broken"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotPending(SceneRuleBroken):
+class NotPending(RuleBroken):
     code = "not_pending"
 
 
-class AlreadyApproved(SceneRuleBroken):
+class AlreadyApproved(RuleBroken):
     code = "already_approved"
 
 

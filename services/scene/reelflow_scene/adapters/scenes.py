@@ -4,6 +4,8 @@ check that a script is segmented once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -13,12 +15,12 @@ from reelflow_scene.domain import Scene, ShotPlanning, Status
 SCENES = "scenes"
 
 
-async def ensure_scene_indexes(db: AsyncDatabase) -> None:
+async def ensure_scene_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     await db[SCENES].create_index([("script_id", ASCENDING), ("order", ASCENDING)], unique=True)
 
 
 class MongoSceneRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._scenes = db[SCENES]
         self._session = session
 
@@ -29,10 +31,6 @@ class MongoSceneRepository:
     async def any_for_script(self, script_id: str) -> bool:
         found = await self._scenes.find_one({"script_id": script_id}, projection={"_id": 1}, session=self._session)
         return found is not None
-
-    async def of_script(self, script_id: str) -> list[Scene]:
-        cursor = self._scenes.find({"script_id": script_id}, sort=[("order", ASCENDING)], session=self._session)
-        return [scene_from(doc) async for doc in cursor]
 
     async def add_all(self, scenes: list[Scene]) -> None:
         if scenes:
@@ -48,7 +46,7 @@ class MongoSceneRepository:
                                       session=self._session)
 
 
-def document_of(scene: Scene) -> dict:
+def document_of(scene: Scene) -> dict[str, Any]:
     return {
         "_id": scene.id,
         "script_id": scene.script_id,
@@ -64,7 +62,7 @@ def document_of(scene: Scene) -> dict:
     }
 
 
-def scene_from(doc: dict) -> Scene:
+def scene_from(doc: dict[str, Any]) -> Scene:
     return Scene(
         id=doc["_id"],
         script_id=doc["script_id"],

@@ -4,6 +4,8 @@ ScriptApproved; the script service's database is never read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -13,7 +15,7 @@ SCRIPTS = "scripts"
 
 
 class MongoScriptFactsRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._scripts = db[SCRIPTS]
         self._session = session
 
@@ -25,7 +27,7 @@ class MongoScriptFactsRepository:
         await self._scripts.replace_one({"_id": facts.id}, document_of(facts), upsert=True, session=self._session)
 
 
-def document_of(facts: ScriptFacts) -> dict:
+def document_of(facts: ScriptFacts) -> dict[str, Any]:
     return {
         "_id": facts.id,
         "owner_id": facts.owner_id,
@@ -39,7 +41,7 @@ def document_of(facts: ScriptFacts) -> dict:
     }
 
 
-def facts_from(doc: dict) -> ScriptFacts:
+def facts_from(doc: dict[str, Any]) -> ScriptFacts:
     segmentation = doc.get("segmentation") or {}
     return ScriptFacts(
         id=doc["_id"],

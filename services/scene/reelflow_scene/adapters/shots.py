@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -11,13 +13,13 @@ from reelflow_scene.domain import Shot
 SHOTS = "shots"
 
 
-async def ensure_shot_indexes(db: AsyncDatabase) -> None:
+async def ensure_shot_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     await db[SHOTS].create_index([("scene_id", ASCENDING), ("order", ASCENDING)], unique=True)
     await db[SHOTS].create_index([("script_id", ASCENDING), ("scene_order", ASCENDING), ("order", ASCENDING)])
 
 
 class MongoShotRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._shots = db[SHOTS]
         self._session = session
 
@@ -25,16 +27,12 @@ class MongoShotRepository:
         found = await self._shots.find_one({"scene_id": scene_id}, projection={"_id": 1}, session=self._session)
         return found is not None
 
-    async def of_scene(self, scene_id: str) -> list[Shot]:
-        cursor = self._shots.find({"scene_id": scene_id}, sort=[("order", ASCENDING)], session=self._session)
-        return [shot_from(doc) async for doc in cursor]
-
     async def add_all(self, shots: list[Shot]) -> None:
         if shots:
             await self._shots.insert_many([document_of(s) for s in shots], ordered=True, session=self._session)
 
 
-def document_of(shot: Shot) -> dict:
+def document_of(shot: Shot) -> dict[str, Any]:
     return {
         "_id": shot.id,
         "script_id": shot.script_id,
@@ -51,24 +49,3 @@ def document_of(shot: Shot) -> dict:
         "created_at": shot.created_at,
     }
 
-
-def shot_from(doc: dict) -> Shot:
-    style = doc.get("style") or {}
-    return Shot(
-        id=doc["_id"],
-        script_id=doc["script_id"],
-        scene_id=doc["scene_id"],
-        scene_order=doc["scene_order"],
-        order=doc["order"],
-        shot_count=doc["shot_count"],
-        description=doc["description"],
-        image_prompt=doc["image_prompt"],
-        duration_s=doc["duration_s"],
-        narration=doc.get("narration", ""),
-        aspect=style.get("aspect", "16:9"),
-        style_suffix=style.get("style_suffix", ""),
-        setting=style.get("setting", ""),
-        time_of_day=style.get("time_of_day", ""),
-        characters=tuple(style.get("characters") or ()),
-        created_at=doc["created_at"],
-    )

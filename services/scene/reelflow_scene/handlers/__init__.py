@@ -1,5 +1,6 @@
-"""The scene service's handlers: ScriptApproved (segmentation), the scene commands, and the
-shot-planning job that approval queues."""
+"""The scene service's handlers: ScriptApproved (segmentation) and the scene commands, each
+`(message, uow)`; the shot-planning job that approval queues, `(job, uow)`, and its give-up,
+`(job, failure, uow)`."""
 
 from reelflow_scene.handlers.scene_commands import approve_scene, update_scene
 from reelflow_scene.handlers.segmentation import script_not_segmented, segment_script_with

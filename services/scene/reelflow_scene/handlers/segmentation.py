@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
+from typing import Awaitable, Callable
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
@@ -22,12 +23,10 @@ from reelflow_contracts.messages.common import DEAD_LETTERED
 from reelflow_contracts.messages.scene import SceneCreated, ScriptSegmented, SegmentationFailed
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_kit.ai import AIProviderError, EmptyScript, Segmentation, Segmenter, describe_script
-from reelflow_kit.content_caps import MAX_SCENES_CEILING
-from reelflow_kit.handling import Handler, HandlerContext
-from reelflow_scene.adapters.scenes import MongoSceneRepository
-from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
-from reelflow_scene.domain import Scene, ScriptFacts
 from reelflow_kit.clock import now
+from reelflow_kit.content_caps import MAX_SCENES_CEILING
+from reelflow_scene.domain import Scene, ScriptFacts
+from reelflow_scene.unit_of_work import SceneUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -40,44 +39,47 @@ class SegmentationProblem:
     usage: Usage = field(default_factory=Usage)
 
 
-def segment_script_with(segmenter: Segmenter, max_scenes: int = MAX_SCENES_CEILING) -> Handler:
-    async def on_script_approved(ctx: HandlerContext[ScriptApproved]) -> None:
-        event = ctx.message
-        if await MongoSceneRepository(ctx.db).any_for_script(event.script_id):  # no slow work for a replay
-            async with ctx.transaction():
+def segment_script_with(segmenter: Segmenter, max_scenes: int = MAX_SCENES_CEILING
+                        ) -> Callable[[ScriptApproved, SceneUnitOfWork], Awaitable[None]]:
+    async def segment_script(event: ScriptApproved, uow: SceneUnitOfWork) -> None:
+        if await uow.scenes.any_for_script(event.script_id):  # no slow work for a replay
+            async with uow:  # the inbox records it; nothing else
                 log.info("script already segmented; nothing to do", extra={"script_id": event.script_id})
             return
         outcome = await segment(segmenter, event.content, max_scenes)
-        context = await asyncio.to_thread(describe_script, title=event.title, owner_id=event.owner_id,
-                                          content=event.content, aspect=event.aspect)
-        facts = ScriptFacts(id=event.script_id, owner_id=event.owner_id, title=event.title, aspect=event.aspect,
-                            characters=context.characters, style_suffix=context.style_suffix,
-                            approved_at=event.approved_at, segmented=False)
-        async with ctx.transaction() as tx:
-            scenes = MongoSceneRepository(tx.db, tx.session)
-            scripts = MongoScriptFactsRepository(tx.db, tx.session)
-            if await scenes.any_for_script(event.script_id):
+        facts = await asyncio.to_thread(facts_of, event)
+        async with uow:
+            if await uow.scenes.any_for_script(event.script_id):
                 log.info("script already segmented; nothing to do", extra={"script_id": event.script_id})
                 return
             if isinstance(outcome, SegmentationProblem):
-                await scripts.save(replace(facts, error=outcome.error))
-                tx.emit(SegmentationFailed(script_id=event.script_id, code=outcome.code, error=outcome.error,
-                                           final=True, attempts=max(1, outcome.attempts), usage=outcome.usage))
+                await uow.script_facts.save(replace(facts, error=outcome.error))
+                uow.emit(SegmentationFailed(script_id=event.script_id, code=outcome.code, error=outcome.error,
+                                            final=True, attempts=max(1, outcome.attempts), usage=outcome.usage))
                 return
             at = now()
-            found = [Scene.found(ctx.derived_id("scene", s.order), event.script_id, s.order, s.heading, s.text, at)
+            found = [Scene.found(uow.derived_id("scene", s.order), event.script_id, s.order, s.heading, s.text, at)
                      for s in outcome.scenes]
-            await scenes.add_all(found)
-            await scripts.save(replace(facts, segmented=True, scene_count=len(found), method=outcome.method,
-                                       fell_back=outcome.fell_back, note=outcome.note))
+            await uow.scenes.add_all(found)
+            await uow.script_facts.save(replace(facts, segmented=True, scene_count=len(found), method=outcome.method,
+                                                fell_back=outcome.fell_back, note=outcome.note))
             for scene in found:
-                tx.emit(SceneCreated(script_id=scene.script_id, scene_id=scene.id, order=scene.order,
-                                     heading=scene.heading, text=scene.text, created_at=scene.created_at))
-            tx.emit(ScriptSegmented(script_id=event.script_id, scene_ids=tuple(s.id for s in found),
-                                    method=outcome.method, fell_back=outcome.fell_back, note=outcome.note,
-                                    usage=outcome.usage))
+                uow.emit(SceneCreated(script_id=scene.script_id, scene_id=scene.id, order=scene.order,
+                                      heading=scene.heading, text=scene.text, created_at=scene.created_at))
+            uow.emit(ScriptSegmented(script_id=event.script_id, scene_ids=tuple(s.id for s in found),
+                                     method=outcome.method, fell_back=outcome.fell_back, note=outcome.note,
+                                     usage=outcome.usage))
 
-    return on_script_approved
+    return segment_script
+
+
+def facts_of(event: ScriptApproved) -> ScriptFacts:
+    """What is kept of the approved script for planning its shots (not yet segmented): the
+    characters found in the whole text, a style suffix chosen from owner and title."""
+    context = describe_script(title=event.title, owner_id=event.owner_id, content=event.content, aspect=event.aspect)
+    return ScriptFacts(id=event.script_id, owner_id=event.owner_id, title=event.title, aspect=event.aspect,
+                       characters=context.characters, style_suffix=context.style_suffix,
+                       approved_at=event.approved_at, segmented=False)
 
 
 async def segment(segmenter: Segmenter, content: str,
@@ -96,7 +98,6 @@ async def segment(segmenter: Segmenter, content: str,
                                    f"by {result.method}; at most {max_scenes} scenes per script are allowed "
                                    f"(split it into several scripts)", usage=result.usage)
     return result
-
 
 
 def script_not_segmented(envelope: Envelope[ScriptApproved], error: str) -> SegmentationFailed:
