@@ -23,7 +23,7 @@ class Draft:
     draw_s: float
 
 
-class MongoDraftStore:
+class MongoDraftRepository:
     def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
         self._drafts = db[DRAFTS]
         self._session = session
