@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
@@ -20,40 +20,47 @@ def png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
 
 
-class FakeShotRepository:
-    def __init__(self, *shots: Shot) -> None:
-        self.by_id = {s.id: s for s in shots}
-
-    async def get(self, shot_id: str) -> Shot | None:
-        return self.by_id.get(shot_id)
-
-    async def add(self, shot: Shot) -> None:
-        assert shot.id not in self.by_id, "duplicate key"
-        self.by_id[shot.id] = shot
-
-    async def save(self, shot: Shot) -> None:
-        self.by_id[shot.id] = shot
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
 
 
-class FakeImageRepository:
+T = TypeVar("T", bound=Identified)
+
+
+class InMemoryRepository(Generic[T]):
+    """Aggregates by id, in a dict (`by_id`) that tests look into."""
+
+    def __init__(self, *items: T) -> None:
+        self.by_id = {item.id: item for item in items}
+
+    async def get(self, id: str) -> T | None:
+        return self.by_id.get(id)
+
+    async def add(self, item: T) -> None:
+        assert item.id not in self.by_id, "duplicate key"
+        self.by_id[item.id] = item
+
+    async def save(self, item: T) -> None:
+        self.by_id[item.id] = item
+
+
+class FakeShotRepository(InMemoryRepository[Shot]):
+    pass
+
+
+class FakeImageRepository(InMemoryRepository[Image]):
     def __init__(self, *images: Image) -> None:
-        self.by_id = {i.id: i for i in images}
+        super().__init__(*images)
         self.timings: dict[str, dict[str, Any]] = {}
-
-    async def get(self, image_id: str) -> Image | None:
-        return self.by_id.get(image_id)
 
     async def exists(self, image_id: str) -> bool:
         return image_id in self.by_id
 
     async def add(self, image: Image, timings: dict[str, Any] | None = None) -> None:
-        assert image.id not in self.by_id, "duplicate key"
-        self.by_id[image.id] = image
+        await super().add(image)
         if timings:
             self.timings[image.id] = timings
-
-    async def save(self, image: Image) -> None:
-        self.by_id[image.id] = image
 
 
 class FakeDraftRepository:
