@@ -6,6 +6,7 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_image.adapters.documents import Document
 from reelflow_image.adapters.drafts import MongoDraftRepository
 from reelflow_image.adapters.images import MongoImageRepository
 from reelflow_image.adapters.shots import MongoShotRepository
@@ -17,7 +18,7 @@ class ImageUnitOfWork(MongoUnitOfWork):
     images: MongoImageRepository
     drafts: MongoDraftRepository
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
         self.shots = MongoShotRepository(db, session)
         self.images = MongoImageRepository(db, session)
         self.drafts = MongoDraftRepository(db, session)

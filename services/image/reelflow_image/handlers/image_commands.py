@@ -35,8 +35,9 @@ async def approve_image(cmd: ApproveImage, uow: ImageUnitOfWork) -> None:
         found = await _image_and_shot(uow, cmd.image_id, cmd.script_id)
         if found is None:
             return
+        at = now()
         try:
-            approval = approve(*found, now())
+            approval = approve(*found, at)
         except RuleBroken as broken:
             uow.refuse(broken.code, broken.reason)
             return
@@ -46,7 +47,7 @@ async def approve_image(cmd: ApproveImage, uow: ImageUnitOfWork) -> None:
         uow.emit(ImageApproved(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id,
                                scene_id=image.scene_id, attempt=image.attempt, width=image.width, height=image.height,
                                prompt=image.prompt, media_key=image.media_key,
-                               replaced_image_id=approval.replaced_image_id, approved_at=image.decided_at))
+                               replaced_image_id=approval.replaced_image_id, approved_at=at))
 
 
 def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWork], Awaitable[None]]:
@@ -55,8 +56,9 @@ def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWo
             found = await _image_and_shot(uow, cmd.image_id, cmd.script_id)
             if found is None:
                 return
+            at = now()
             try:
-                rejection = reject(*found, cmd.feedback, max_attempts, now())
+                rejection = reject(*found, cmd.feedback, max_attempts, at)
             except RuleBroken as broken:
                 uow.refuse(broken.code, broken.reason)
                 return
@@ -65,7 +67,7 @@ def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWo
             await uow.shots.save(rejection.shot)
             uow.emit(ImageRejected(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id,
                                    scene_id=image.scene_id, attempt=image.attempt, prompt=image.prompt,
-                                   feedback=image.feedback, rejected_at=image.decided_at))
+                                   feedback=image.feedback, rejected_at=at))
             if rejection.next_attempt is None:
                 uow.emit(ImageGenerationFailed(
                     script_id=image.script_id, image_id=image.id, shot_id=image.shot_id, scene_id=image.scene_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from reelflow_contracts.envelope import Envelope
-from reelflow_contracts.messages.common import DEAD_LETTERED, dimensions
+from reelflow_contracts.messages.common import DEAD_LETTERED, Resolution, dimensions
 from reelflow_contracts.messages.image import ImageGenerationFailed
 from reelflow_contracts.messages.scene import ShotPlanned
 from reelflow_image.domain import Shot
@@ -22,7 +22,7 @@ from reelflow_image.unit_of_work import ImageUnitOfWork
 from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
-RESOLUTION = "1080p"
+RESOLUTION: Resolution = "1080p"
 
 
 async def on_shot_planned(event: ShotPlanned, uow: ImageUnitOfWork) -> None:
