@@ -66,7 +66,8 @@ async def test_a_planned_shot_is_stored_and_its_first_attempt_queued_in_turn_wit
     uow = FakeImageUnitOfWork(delivered(event, source="scene"))
     await on_shot_planned(event, uow)
     shot = uow.shots.by_id["shot-1"]
-    assert (shot.width, shot.height, shot.attempts, shot.generating, shot.characters) == (1080, 1920, 1, True, ("Nora",))
+    assert (shot.width, shot.height, shot.attempts, shot.generating) == (1080, 1920, 1, True)
+    assert shot.characters == ("Nora",)
     assert uow.enqueued == [Queued(GENERATE_IMAGE, f"generate-image/{FIRST}", order_of(shot), fair_key="script-1")]
     assert uow.emitted == [] and uow.commits == 1
 

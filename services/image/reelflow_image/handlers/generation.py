@@ -70,19 +70,9 @@ def generate_images_with(generator: ImageGenerator, media: MediaStore, instance_
         draft = await uow.drafts.get(order.image_id)
         drawn_now = draft is None
         if draft is None:
-            began_drawing = time.perf_counter()
-            try:
-                generated = await generator.generate(image_request(shot, order.attempt))
-            except AIProviderError as failure:
-                if failure.retryable:
-                    raise  # the job queue tries again (after the provider's Retry-After, if it gave one)
-                await record_failure(uow, order, failure.failure, failure.usage)
-                return
-            draft = Draft(png=generated.png, usage=generated.usage, draw_s=time.perf_counter() - began_drawing)
-            if (size := png_size(draft.png)) != (shot.width, shot.height):
-                await record_failure(uow, order, Failure("invalid_output", f"the generator returned {size} instead "
-                                     f"of a {shot.width}x{shot.height} PNG", retryable=False), draft.usage)
-                return
+            draft = await draw(generator, uow, order, shot)
+            if draft is None:
+                return  # the attempt ended failed
         media_key = image_media_key(shot.scene_id, order.image_id)
         began_upload = time.perf_counter()
         await upload(media, uow, order.image_id, media_key, draft, keep_draft=drawn_now)
@@ -101,6 +91,25 @@ def generate_images_with(generator: ImageGenerator, media: MediaStore, instance_
             uow.emit(generated_event(image, draft))
 
     return generate_image
+
+
+async def draw(generator: ImageGenerator, uow: ImageUnitOfWork, order: AttemptOrder, shot: Shot) -> Draft | None:
+    """A new picture for the attempt; None when the attempt ended `failed` instead (a provider
+    error no retry can fix, a PNG of another size). A provider error worth retrying is raised."""
+    began = time.perf_counter()
+    try:
+        generated = await generator.generate(image_request(shot, order.attempt))
+    except AIProviderError as failure:
+        if failure.retryable:
+            raise  # the job queue tries again (after the provider's Retry-After, if it gave one)
+        await record_failure(uow, order, failure.failure, failure.usage)
+        return None
+    draft = Draft(png=generated.png, usage=generated.usage, draw_s=time.perf_counter() - began)
+    if (size := png_size(draft.png)) != (shot.width, shot.height):
+        await record_failure(uow, order, Failure("invalid_output", f"the generator returned {size} instead of a "
+                             f"{shot.width}x{shot.height} PNG", retryable=False), draft.usage)
+        return None
+    return draft
 
 
 async def upload(media: MediaStore, uow: ImageUnitOfWork, image_id: str, key: str, draft: Draft, *,
