@@ -25,6 +25,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_kit.domain import RuleBroken
 
 MAX_NOTES_CHARS = 2000
 """The reviewer's notes sent with an attempt: the most recent ones, up to this many characters."""
@@ -37,25 +38,15 @@ class ImageStatus(StrEnum):
     FAILED = "failed"
 
 
-class ImageRuleBroken(Exception):
-    """A command that the image's (or its shot's) state does not allow."""
-
-    code = "rule_broken"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotPending(ImageRuleBroken):
+class NotPending(RuleBroken):
     code = "not_pending"
 
 
-class AlreadyRejected(ImageRuleBroken):
+class AlreadyRejected(RuleBroken):
     code = "already_rejected"
 
 
-class GenerationInProgress(ImageRuleBroken):
+class GenerationInProgress(RuleBroken):
     code = "generation_in_progress"
 
 
@@ -190,7 +181,7 @@ class Rejection:
 
 def reject(image: Image, shot: Shot, feedback: str, max_attempts: int, at: datetime) -> Rejection:
     """Reject `image` of `shot` and start the shot's next attempt, if it has one left.
-    Raises an ImageRuleBroken (nothing changes) when the image or the shot does not allow it."""
+    Raises a RuleBroken (nothing changes) when the image or the shot does not allow it."""
     rejected = image.rejected(feedback, at)
     following = shot.next_attempt(feedback, max_attempts)
     if following is None:

@@ -11,6 +11,7 @@ from bson import Binary
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_image.adapters.documents import Document
 from reelflow_contracts.messages.base import Usage
 
 DRAFTS = "drafts"
@@ -23,8 +24,8 @@ class Draft:
     draw_s: float
 
 
-class MongoDraftStore:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+class MongoDraftRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None = None) -> None:
         self._drafts = db[DRAFTS]
         self._session = session
 

@@ -8,19 +8,20 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_image.adapters.documents import Document
 from reelflow_contracts.messages.base import Usage
 from reelflow_image.domain import Image, ImageStatus
 
 IMAGES = "images"
 
 
-async def ensure_image_indexes(db: AsyncDatabase) -> None:
+async def ensure_image_indexes(db: AsyncDatabase[Document]) -> None:
     await db[IMAGES].create_index([("shot_id", ASCENDING), ("attempt", ASCENDING)], unique=True)
     await db[IMAGES].create_index([("scene_id", ASCENDING), ("shot_id", ASCENDING)])
 
 
 class MongoImageRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None = None) -> None:
         self._images = db[IMAGES]
         self._session = session
 
@@ -31,7 +32,7 @@ class MongoImageRepository:
     async def exists(self, image_id: str) -> bool:
         return await self._images.find_one({"_id": image_id}, projection={"_id": 1}, session=self._session) is not None
 
-    async def add(self, image: Image, timings: dict | None = None) -> None:
+    async def add(self, image: Image, timings: Document | None = None) -> None:
         doc = document_of(image)
         if timings:
             doc["timings"] = timings
@@ -43,7 +44,7 @@ class MongoImageRepository:
         await self._images.update_one({"_id": image.id}, {"$set": state}, session=self._session)
 
 
-def document_of(image: Image) -> dict:
+def document_of(image: Image) -> Document:
     return {
         "_id": image.id,
         "script_id": image.script_id,
@@ -66,7 +67,7 @@ def document_of(image: Image) -> dict:
     }
 
 
-def image_from(doc: dict) -> Image:
+def image_from(doc: Document) -> Image:
     return Image(
         id=doc["_id"],
         script_id=doc["script_id"],

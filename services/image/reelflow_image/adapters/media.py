@@ -8,6 +8,8 @@ e.g. 403), which the generation job retries within its bound."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reelflow_kit.store.s3 import ObjectStore
@@ -21,6 +23,17 @@ class StorageFailure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    @property
+    def unavailable(self) -> bool:
+        """The store is away (no connection, timeouts, 5xx), rather than refusing."""
+        return self.code == STORAGE_UNAVAILABLE
+
+
+class MediaStore(Protocol):
+    """Where the generation job puts a drawn PNG (raises StorageFailure)."""
+
+    async def put_png(self, key: str, png: bytes) -> None: ...
 
 
 class ImageMedia:

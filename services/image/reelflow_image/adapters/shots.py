@@ -7,17 +7,18 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_image.adapters.documents import Document
 from reelflow_image.domain import Shot
 
 SHOTS = "shots"
 
 
-async def ensure_shot_indexes(db: AsyncDatabase) -> None:
+async def ensure_shot_indexes(db: AsyncDatabase[Document]) -> None:
     await db[SHOTS].create_index([("scene_id", ASCENDING), ("order", ASCENDING)])
 
 
 class MongoShotRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None = None) -> None:
         self._shots = db[SHOTS]
         self._session = session
 
@@ -32,7 +33,7 @@ class MongoShotRepository:
         await self._shots.replace_one({"_id": shot.id}, document_of(shot), session=self._session)
 
 
-def document_of(shot: Shot) -> dict:
+def document_of(shot: Shot) -> Document:
     return {
         "_id": shot.id,
         "script_id": shot.script_id,
@@ -52,7 +53,7 @@ def document_of(shot: Shot) -> dict:
     }
 
 
-def shot_from(doc: dict) -> Shot:
+def shot_from(doc: Document) -> Shot:
     return Shot(
         id=doc["_id"],
         script_id=doc["script_id"],

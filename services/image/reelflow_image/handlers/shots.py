@@ -13,43 +13,30 @@ from __future__ import annotations
 import logging
 
 from reelflow_contracts.envelope import Envelope
-from reelflow_contracts.messages.common import DEAD_LETTERED, dimensions
+from reelflow_contracts.messages.common import DEAD_LETTERED, Resolution, dimensions
 from reelflow_contracts.messages.image import ImageGenerationFailed
 from reelflow_contracts.messages.scene import ShotPlanned
-from reelflow_kit.handling import HandlerContext
-from reelflow_kit.jobs import enqueue_job
-from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Shot
+from reelflow_image.handlers.common import image_id_of, queue_attempt
+from reelflow_image.unit_of_work import ImageUnitOfWork
 from reelflow_kit.clock import now
-from reelflow_image.handlers.common import GENERATE_IMAGE, image_id_of, job_id_of
 
 log = logging.getLogger(__name__)
-RESOLUTION = "1080p"
+RESOLUTION: Resolution = "1080p"
 
 
-async def on_shot_planned(ctx: HandlerContext[ShotPlanned]) -> None:
-    event = ctx.message
+async def on_shot_planned(event: ShotPlanned, uow: ImageUnitOfWork) -> None:
     width, height = dimensions(event.style.aspect, RESOLUTION)
-    async with ctx.transaction() as tx:
-        shots = MongoShotRepository(tx.db, tx.session)
-        if await shots.get(event.shot_id) is not None:
+    async with uow:
+        if await uow.shots.get(event.shot_id) is not None:
             log.info("shot already known; nothing to generate", extra={"shot_id": event.shot_id})
             return
         shot = Shot.planned(id=event.shot_id, script_id=event.script_id, scene_id=event.scene_id,
                             scene_order=event.scene_order, order=event.order, description=event.description,
                             prompt=event.image_prompt, width=width, height=height,
                             characters=tuple(event.style.characters), at=now()).first_attempt()
-        await shots.add(shot)
-        await queue_attempt(tx, shot, previous_image_id=None)
-
-
-async def queue_attempt(tx, shot: Shot, previous_image_id: str | None) -> str:
-    """Queue the shot's latest attempt; returns its image id."""
-    image_id = image_id_of(shot.id, shot.attempts)
-    await enqueue_job(tx, GENERATE_IMAGE, job_id_of(image_id), {
-        "image_id": image_id, "shot_id": shot.id, "scene_id": shot.scene_id, "script_id": shot.script_id,
-        "attempt": shot.attempts, "previous_image_id": previous_image_id}, fair_key=shot.script_id)
-    return image_id
+        await uow.shots.add(shot)
+        await queue_attempt(uow, shot, previous_image_id=None)
 
 
 def shot_not_drawn(envelope: Envelope[ShotPlanned], error: str) -> ImageGenerationFailed:

@@ -1,0 +1,5 @@
+"""What the image service's MongoDB collections hold: plain documents."""
+
+from typing import Any
+
+Document = dict[str, Any]
