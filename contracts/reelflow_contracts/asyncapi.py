@@ -112,7 +112,14 @@ HEADERS_SCHEMA: dict[str, Any] = {
         },
     },
     "required": [
-        "ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type", "ce_correlationid",
+        "ce_specversion",
+        "ce_id",
+        "ce_type",
+        "ce_source",
+        "ce_time",
+        "ce_subject",
+        "content-type",
+        "ce_correlationid",
     ],
 }
 
@@ -165,11 +172,13 @@ def _message(cls: type[Message]) -> dict[str, Any]:
         "x-ce-type": cls.ce_type,
         "x-subject-field": cls.subject_field,
         "x-consumed-by": consumed_by(cls),
-        "examples": [{
-            "name": f"{cls.__name__}Example",
-            "headers": record.header_dict(),
-            "payload": json.loads(record.value),
-        }],
+        "examples": [
+            {
+                "name": f"{cls.__name__}Example",
+                "headers": record.header_dict(),
+                "payload": json.loads(record.value),
+            }
+        ],
     }
 
 

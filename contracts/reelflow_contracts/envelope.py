@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Generic, Iterable, TypeVar
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -41,7 +42,7 @@ class Envelope(Generic[M]):
     correlation_id: str
     causation_id: str | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def type(self) -> str:
@@ -95,7 +96,7 @@ def new_envelope(
 
 
 def format_time(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def encode(env: Envelope) -> KafkaRecord:
@@ -154,14 +155,14 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         raise MessageDecodeError(f"ce_time is not an RFC 3339 time: {attrs['ce_time']!r}") from None
     if time is not None and time.tzinfo is None:
         # RFC 3339 requires an offset; read a bare time as UTC rather than as this host's local time.
-        time = time.replace(tzinfo=timezone.utc)
+        time = time.replace(tzinfo=UTC)
     return Envelope(
         data=data,
         source=attrs["ce_source"],
         correlation_id=attrs.get("ce_correlationid") or attrs["ce_id"],
         causation_id=attrs.get("ce_causationid") or None,
         id=attrs["ce_id"],
-        time=time or datetime.now(timezone.utc),
+        time=time or datetime.now(UTC),
     )
 
 

@@ -26,15 +26,15 @@ class Failure:
         return {"code": self.code, "message": self.message, "retryable": self.retryable}
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Failure":
+    def from_doc(cls, doc: dict) -> Failure:
         return cls(code=doc["code"], message=doc["message"], retryable=doc.get("retryable", True))
 
-    def named(self, code: str) -> "Failure":
+    def named(self, code: str) -> Failure:
         """This failure, with `code` if nobody named it (an unexpected error)."""
         return Failure(code, self.message, self.retryable, self.delay_s) if self.code == UNEXPECTED else self
 
     @classmethod
-    def of(cls, exc: BaseException) -> "Failure":
+    def of(cls, exc: BaseException) -> Failure:
         """The failure an exception stands for: its own if it is a `Failed`, else an unexpected one."""
         if isinstance(exc, Failed):
             return exc.failure

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,6 +25,7 @@ class Observed(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
 
 CHECK_TIMEOUT_S = 3.0
 
@@ -45,20 +47,23 @@ async def _set_aside(runtime: Observed) -> int | None:
 
 
 async def health_report(runtime: Observed) -> dict:
-    checks = dict(zip(
-        runtime.health_probes,
-        await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
-    ))
+    checks = dict(
+        zip(
+            runtime.health_probes,
+            await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
+        )
+    )
     return {
         "service": runtime.settings.service_name,
         "instance": runtime.instance_id,
         "status": "ok" if all(c["ok"] for c in checks.values()) else "unavailable",
         "checks": checks,
-        "outbox": {"published": runtime.relay.published,
-                   "last_error": runtime.relay.last_error,
-                   "set_aside": await _set_aside(runtime)},
-        "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered}
-                      for c in runtime.consumers},
+        "outbox": {
+            "published": runtime.relay.published,
+            "last_error": runtime.relay.last_error,
+            "set_aside": await _set_aside(runtime),
+        },
+        "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered} for c in runtime.consumers},
     }
 
 
@@ -93,6 +98,11 @@ def health_app(runtime: Observed):
 
 async def _respond(send, status: int, body: dict) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -5,7 +5,8 @@ on the runtime itself)."""
 from __future__ import annotations
 
 import uuid
-from typing import AsyncContextManager, Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import AsyncContextManager, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -27,8 +28,17 @@ class Transaction:
     Emitted ids derive from `id_seed`, so re-running the same work emits the same ids.
     """
 
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession, *, source: str, id_seed: str,
-                 correlation_id: str | None, causation_id: str | None, causation_type: str | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        session: AsyncClientSession,
+        *,
+        source: str,
+        id_seed: str,
+        correlation_id: str | None,
+        causation_id: str | None,
+        causation_type: str | None = None,
+    ) -> None:
         self.db = db
         self.session = session
         self.source = source
@@ -43,8 +53,13 @@ class Transaction:
 
     def emit(self, message: Message) -> Envelope:
         event_id = derived_id(self._id_seed, "emit", len(self.emitted))
-        envelope = Envelope(data=message, source=self.source, correlation_id=self.correlation_id or event_id,
-                            causation_id=self.causation_id, id=event_id)
+        envelope = Envelope(
+            data=message,
+            source=self.source,
+            correlation_id=self.correlation_id or event_id,
+            causation_id=self.causation_id,
+            id=event_id,
+        )
         self.emitted.append(envelope)
         return envelope
 
@@ -55,7 +70,12 @@ class Transactions(Protocol):
     db: AsyncDatabase
     instance_id: str
 
-    def transaction(self, *, correlation_id: str | None = None, causation_id: str | None = None,
-                    causation_type: str | None = None, id_seed: str | None = None,
-                    first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
-                    ) -> AsyncContextManager[Transaction]: ...
+    def transaction(
+        self,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        causation_type: str | None = None,
+        id_seed: str | None = None,
+        first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
+    ) -> AsyncContextManager[Transaction]: ...

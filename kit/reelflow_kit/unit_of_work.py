@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncContextManager, Awaitable, Callable, Mapping, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, AsyncContextManager, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,8 +25,8 @@ from reelflow_contracts.messages.base import Message
 from reelflow_contracts.messages.common import CommandRejected
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import Handler, HandlerContext
-from reelflow_kit.transaction import Transaction, derived_id
 from reelflow_kit.jobs import DONE, FAILED, GiveUpHandler, Job, JobContext, JobHandler, enqueue_job
+from reelflow_kit.transaction import Transaction, derived_id
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,17 @@ class UnitOfWork(Protocol):
 
 
 class MongoUnitOfWork:
-    def __init__(self, db: AsyncDatabase, open_transaction: Callable[[], AsyncContextManager[Transaction]], *,
-                 id_seed: str, cause: Envelope | None = None, job: Job | None = None,
-                 report: Callable[..., Awaitable[None]] | None = None,
-                 open_failed: Callable[[Failure], AsyncContextManager[Transaction]] | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        open_transaction: Callable[[], AsyncContextManager[Transaction]],
+        *,
+        id_seed: str,
+        cause: Envelope | None = None,
+        job: Job | None = None,
+        report: Callable[..., Awaitable[None]] | None = None,
+        open_failed: Callable[[Failure], AsyncContextManager[Transaction]] | None = None,
+    ) -> None:
         self._db = db
         self._open_transaction = open_transaction
         self._id_seed = id_seed
@@ -65,16 +73,22 @@ class MongoUnitOfWork:
         self._bind(db, None)
 
     @classmethod
-    def for_message(cls, ctx: HandlerContext) -> "MongoUnitOfWork":
+    def for_message(cls, ctx: HandlerContext) -> MongoUnitOfWork:
         return cls(ctx.db, ctx.transaction, id_seed=ctx.envelope.id, cause=ctx.envelope)
 
     @classmethod
-    def for_job(cls, ctx: JobContext) -> "MongoUnitOfWork":
+    def for_job(cls, ctx: JobContext) -> MongoUnitOfWork:
         """The job's unit of work: its block commits the job's outcome, `done` (see `failing`)."""
-        return cls(ctx.db, lambda: ctx.transaction(status=DONE), id_seed=f"job/{ctx.job.id}", job=ctx.job,
-                   report=ctx.report, open_failed=lambda failure: ctx.transaction(status=FAILED, failure=failure))
+        return cls(
+            ctx.db,
+            lambda: ctx.transaction(status=DONE),
+            id_seed=f"job/{ctx.job.id}",
+            job=ctx.job,
+            report=ctx.report,
+            open_failed=lambda failure: ctx.transaction(status=FAILED, failure=failure),
+        )
 
-    def failing(self, failure: Failure) -> "MongoUnitOfWork":
+    def failing(self, failure: Failure) -> MongoUnitOfWork:
         """This job's unit of work, its block committing the job `failed` with `failure` instead."""
         assert self._open_failed is not None, "only a job fails"
         open_failed = self._open_failed
@@ -84,7 +98,7 @@ class MongoUnitOfWork:
     def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
         """Make the service's repositories on `db`, within `session` when there is one."""
 
-    async def __aenter__(self) -> "MongoUnitOfWork":
+    async def __aenter__(self) -> MongoUnitOfWork:
         self._transaction = self._open_transaction()
         self._tx = await self._transaction.__aenter__()
         self._bind(self._tx.db, self._tx.session)
@@ -133,8 +147,11 @@ JobWork = Callable[[Job, Any], Awaitable[None]]
 JobGiveUp = Callable[[Job, Failure, Any], Awaitable[None]]
 
 
-def message_handlers(unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler]) -> dict[type[Message], Handler]:
+def message_handlers(
+    unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler]
+) -> dict[type[Message], Handler]:
     """The kit's handlers for `handlers`: each is called with the message and a fresh unit of work."""
+
     def bound(handler: MessageHandler) -> Handler:
         async def handle(ctx: HandlerContext) -> None:
             await handler(ctx.message, unit_of_work.for_message(ctx))
@@ -154,6 +171,7 @@ def job_handler(unit_of_work: type[U], work: JobWork) -> JobHandler:
 
 def give_up_handler(unit_of_work: type[U], give_up: JobGiveUp) -> GiveUpHandler:
     """`give_up(job, failure, uow)`: commits in `uow.failing(failure)`."""
+
     async def run(ctx: JobContext, failure: Failure) -> None:
         await give_up(ctx.job, failure, unit_of_work.for_job(ctx))
 

@@ -6,13 +6,14 @@ reading what a newer producer writes. A breaking change gets a new `.vN` type in
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Literal, TypeVar
+from collections.abc import Callable
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["command", "event"]
 
-CATALOG: dict[str, type["Message"]] = {}
+CATALOG: dict[str, type[Message]] = {}
 """ce_type -> model class, filled by @message."""
 
 

@@ -7,9 +7,9 @@ implementation; narration gets its own here next.
 from __future__ import annotations
 
 from reelflow_kit.ai.image_generation import ImageGenerator
+from reelflow_kit.ai.narration import NarrationSettings, Narrator
 from reelflow_kit.ai.script_writing import ScriptWriter
 from reelflow_kit.ai.segmentation import Segmenter
-from reelflow_kit.ai.narration import NarrationSettings, Narrator
 from reelflow_kit.ai.settings import AISettings
 from reelflow_kit.ai.shot_planning import ShotPlanner
 

@@ -67,8 +67,10 @@ def scenes_from_cuts(script: str, cuts: list[int]) -> list[SceneText]:
             pieces[-1] += piece
         else:
             pieces.append(piece)
-    return [SceneText(order=order, text=piece.strip(), heading=heading_of(piece))
-            for order, piece in enumerate(pieces, start=1)]
+    return [
+        SceneText(order=order, text=piece.strip(), heading=heading_of(piece))
+        for order, piece in enumerate(pieces, start=1)
+    ]
 
 
 def heading_of(text: str) -> str:

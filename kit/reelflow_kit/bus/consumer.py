@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -29,7 +30,6 @@ from reelflow_kit.bus.refusals import dead_letter_rejection
 from reelflow_kit.handling import Handler, HandlerContext, HandlingRuntime
 from reelflow_kit.logging import message_context
 from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
-
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,16 @@ class ConsumingRuntime(HandlingRuntime, Protocol):
 
 
 class Consumer:
-    def __init__(self, runtime: ConsumingRuntime, group: str, topics: tuple[str, ...],
-                 handlers: Mapping[type[Message], Handler],
-                 skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
-                 on_dead_letter: Mapping[type[Message], "DeadLetterNotice"] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: ConsumingRuntime,
+        group: str,
+        topics: tuple[str, ...],
+        handlers: Mapping[type[Message], Handler],
+        skip: Callable[[Message], bool] | None = None,
+        look_up_inbox_first: bool = True,
+        on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.on_dead_letter = dict(on_dead_letter or {})
         self.skip = skip
@@ -116,8 +122,10 @@ class Consumer:
 
     def _commit_due(self) -> bool:
         self._passed_over += 1
-        return (self._passed_over >= PASSED_OVER_COMMIT_EVERY
-                or time.monotonic() - self._committed_at >= PASSED_OVER_COMMIT_AFTER_S)
+        return (
+            self._passed_over >= PASSED_OVER_COMMIT_EVERY
+            or time.monotonic() - self._committed_at >= PASSED_OVER_COMMIT_AFTER_S
+        )
 
     async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         async def attempt() -> None:
@@ -148,13 +156,18 @@ class Consumer:
     async def _tell(self, envelope: Envelope, notice: Message) -> None:
         """Tell whoever waits on a dead-lettered message that it will not be applied; recorded in
         the inbox, so a replay of the topic neither runs it nor tells them again."""
+
         async def record_in_inbox(session) -> None:
             await record_applied(self.runtime.db, session, self.group, envelope.id, envelope.type)
 
         try:
-            async with self.runtime.transaction(id_seed=f"dead-lettered/{envelope.id}",
-                                                correlation_id=envelope.correlation_id, causation_id=envelope.id,
-                                                causation_type=envelope.type, first=record_in_inbox) as tx:
+            async with self.runtime.transaction(
+                id_seed=f"dead-lettered/{envelope.id}",
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.id,
+                causation_type=envelope.type,
+                first=record_in_inbox,
+            ) as tx:
                 tx.emit(notice)
         except AlreadyApplied:
             pass

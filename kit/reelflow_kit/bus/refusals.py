@@ -20,9 +20,14 @@ def dead_letter_rejection(envelope: Envelope, error: str) -> CommandRejected | N
     rejection_type = _rejection_type_for(envelope.topic)
     if not isinstance(envelope.data, Command) or rejection_type is None:
         return None
-    return rejection_type(script_id=envelope.data.script_id, target_id=envelope.subject, command_id=envelope.id,
-                          command_type=envelope.type, code=DEAD_LETTERED,
-                          reason=f"could not be applied and was set aside: {error}"[:_REASON_CHARS])
+    return rejection_type(
+        script_id=envelope.data.script_id,
+        target_id=envelope.subject,
+        command_id=envelope.id,
+        command_type=envelope.type,
+        code=DEAD_LETTERED,
+        reason=f"could not be applied and was set aside: {error}"[:_REASON_CHARS],
+    )
 
 
 def refused_entry_rejection(entry: dict, error: str) -> CommandRejected | None:

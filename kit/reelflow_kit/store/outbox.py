@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from pymongo import ASCENDING
@@ -54,8 +54,9 @@ def record_size(record: KafkaRecord) -> int:
     return len(record.value) + len(record.key) + sum(len(k) + len(v) for k, v in record.headers)
 
 
-def outbox_document(envelope: Envelope, owner: str, max_record_bytes: int | None = None,
-                    cause_type: str | None = None) -> dict:
+def outbox_document(
+    envelope: Envelope, owner: str, max_record_bytes: int | None = None, cause_type: str | None = None
+) -> dict:
     record = encode(envelope)
     if max_record_bytes is not None and (size := record_size(record)) > max_record_bytes:
         raise RecordTooLarge(envelope.type, size, max_record_bytes)
@@ -69,7 +70,7 @@ def outbox_document(envelope: Envelope, owner: str, max_record_bytes: int | None
         "type": envelope.type,
         "cause_type": cause_type,
         "owner": owner,
-        "created_at": datetime.now(timezone.utc),
+        "created_at": datetime.now(UTC),
         "sent_at": None,
     }
 
@@ -86,12 +87,22 @@ def record_of(doc: dict) -> KafkaRecord:
 async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
     await db[OUTBOX].create_index([("sent_at", ASCENDING), ("seq", ASCENDING)])
     await db[OUTBOX].create_index("set_aside_at", sparse=True)
-    await db[OUTBOX].create_index("sent_at", expireAfterSeconds=int(SENT_RETENTION.total_seconds()),
-                                  name="sent_at_ttl", partialFilterExpression={"sent_at": {"$type": "date"}})
+    await db[OUTBOX].create_index(
+        "sent_at",
+        expireAfterSeconds=int(SENT_RETENTION.total_seconds()),
+        name="sent_at_ttl",
+        partialFilterExpression={"sent_at": {"$type": "date"}},
+    )
 
 
-async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelopes: Sequence[Envelope],
-                        owner: str, max_record_bytes: int | None = None, cause_type: str | None = None) -> list[dict]:
+async def add_to_outbox(
+    db: AsyncDatabase,
+    session: AsyncClientSession,
+    envelopes: Sequence[Envelope],
+    owner: str,
+    max_record_bytes: int | None = None,
+    cause_type: str | None = None,
+) -> list[dict]:
     """The envelopes' outbox entries, written in the caller's transaction; hand them to the relay
     (`OutboxRelay.hand_off`) once it committed. Raises `RecordTooLarge` for an envelope over
     `max_record_bytes`, which aborts the transaction."""
@@ -104,8 +115,17 @@ async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelope
 class OutboxRelay:
     """Publishes unsent outbox entries in order and marks them sent."""
 
-    def __init__(self, db: AsyncDatabase, send: Send, *, owner: str, poll_interval: float,
-                 orphan_after: float, batch_size: int = 500, on_refused: OnRefused | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        send: Send,
+        *,
+        owner: str,
+        poll_interval: float,
+        orphan_after: float,
+        batch_size: int = 500,
+        on_refused: OnRefused | None = None,
+    ) -> None:
         self._col = db[OUTBOX]
         self._send = send
         self._on_refused = on_refused or self._set_aside
@@ -182,11 +202,11 @@ class OutboxRelay:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _due(self) -> list[dict]:
-        orphan_before = datetime.now(timezone.utc) - self._orphan_after
+        orphan_before = datetime.now(UTC) - self._orphan_after
         query: dict = {"sent_at": None, "set_aside_at": None}
         if not self._sweep_all:
             query["$or"] = [{"owner": self._owner}, {"created_at": {"$lt": orphan_before}}]
@@ -210,8 +230,9 @@ class OutboxRelay:
         outcomes = await asyncio.gather(*(_settled(ack) for _, ack in started))
         acked = [doc for (doc, _), outcome in zip(started, outcomes) if outcome is None]
         if acked:
-            await self._col.update_many({"_id": {"$in": [d["_id"] for d in acked]}},
-                                        {"$set": {"sent_at": datetime.now(timezone.utc)}})
+            await self._col.update_many(
+                {"_id": {"$in": [d["_id"] for d in acked]}}, {"$set": {"sent_at": datetime.now(UTC)}}
+            )
             self.published += len(acked)
         failure = None
         for (doc, _), outcome in zip(started, outcomes):
@@ -219,8 +240,10 @@ class OutboxRelay:
                 continue
             if is_refused_for_good(outcome):
                 error = f"{type(outcome).__name__}: {outcome}"[:2000]
-                log.error("outbox entry refused by the broker for good; set aside",
-                          extra={"entry": doc["_id"], "type": doc.get("type"), "error": error})
+                log.error(
+                    "outbox entry refused by the broker for good; set aside",
+                    extra={"entry": doc["_id"], "type": doc.get("type"), "error": error},
+                )
                 await self._on_refused(doc, error)
                 self.refused += 1
             elif failure is None:
@@ -245,8 +268,9 @@ async def _settled(ack: Awaitable[object] | BaseException) -> BaseException | No
 
 async def set_aside(db: AsyncDatabase, entry_id: str, error: str, session: AsyncClientSession | None = None) -> None:
     """Keep a refused entry, with why, out of the relay's way."""
-    await db[OUTBOX].update_one({"_id": entry_id}, {"$set": {"set_aside_at": datetime.now(timezone.utc),
-                                                             "error": error}}, session=session)
+    await db[OUTBOX].update_one(
+        {"_id": entry_id}, {"$set": {"set_aside_at": datetime.now(UTC), "error": error}}, session=session
+    )
 
 
 async def pending_count(db: AsyncDatabase) -> int:

@@ -43,7 +43,10 @@ class ObjectStore:
             try:
                 await self._call(self._client.create_bucket, Bucket=self.bucket)
             except ClientError as create_exc:
-                if create_exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                if create_exc.response.get("Error", {}).get("Code") not in (
+                    "BucketAlreadyOwnedByYou",
+                    "BucketAlreadyExists",
+                ):
                     raise
 
     async def ping(self) -> None:

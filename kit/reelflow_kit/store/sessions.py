@@ -28,8 +28,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -67,7 +67,7 @@ def process_gone(pid: int) -> bool:
 
 def _beating(doc: dict, stale: datetime) -> bool:
     beat = doc["heartbeat_at"]
-    return (beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)) >= stale
+    return (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) >= stale
 
 
 def _process_of_doc_gone(doc: dict) -> bool:
@@ -77,8 +77,15 @@ def _process_of_doc_gone(doc: dict) -> bool:
 
 
 class SessionRegistry:
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, instance_id: str, *,
-                 heartbeat_s: float = 2.0, dead_after_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient,
+        db: AsyncDatabase,
+        instance_id: str,
+        *,
+        heartbeat_s: float = 2.0,
+        dead_after_s: float = 15.0,
+    ) -> None:
         self._client = client
         self._instances = db[INSTANCES]
         self._instance_id = instance_id
@@ -116,11 +123,12 @@ class SessionRegistry:
     async def reap(self) -> int:
         """End the sessions of every dead instance (heartbeat stopped, or a process of this
         machine that is gone); returns how many instances."""
-        stale = datetime.now(timezone.utc) - self._dead_after
+        stale = datetime.now(UTC) - self._dead_after
         suspects: list[dict] = [{"heartbeat_at": {"$lt": stale}}]
         if self._process:
-            suspects.append({"process.boot_id": self._process["boot_id"],
-                             "process.pid_namespace": self._process["pid_namespace"]})
+            suspects.append(
+                {"process.boot_id": self._process["boot_id"], "process.pid_namespace": self._process["pid_namespace"]}
+            )
         reaped = 0
         async for doc in self._instances.find({"$or": suspects, "_id": {"$ne": self._instance_id}}):
             if _beating(doc, stale) and not _process_of_doc_gone(doc):
@@ -130,17 +138,25 @@ class SessionRegistry:
             for hook in self._on_dead:  # after the sessions: their locks no longer hold these writes up
                 await hook(doc["_id"])
             await self._instances.delete_one({"_id": doc["_id"], "heartbeat_at": doc["heartbeat_at"]})
-            log.warning("ended the sessions of a dead instance",
-                        extra={"dead_instance": doc["_id"], "sessions": len(doc.get("lsids", ()))})
+            log.warning(
+                "ended the sessions of a dead instance",
+                extra={"dead_instance": doc["_id"], "sessions": len(doc.get("lsids", ()))},
+            )
             reaped += 1
         return reaped
 
     async def _beat(self) -> None:
         await self._instances.update_one(
             {"_id": self._instance_id},
-            {"$set": {"heartbeat_at": datetime.now(timezone.utc), "lsids": list(self._known.values()),
-                      "process": self._process}},
-            upsert=True)
+            {
+                "$set": {
+                    "heartbeat_at": datetime.now(UTC),
+                    "lsids": list(self._known.values()),
+                    "process": self._process,
+                }
+            },
+            upsert=True,
+        )
 
     async def _run(self) -> None:
         while True:

@@ -46,10 +46,10 @@ def segment_text(script: str) -> Segmentation:
     for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
         starts = _outside(hidden, (m.start() for m in pattern.finditer(script)))
         if starts:
-            return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method,
-                                usage=LOCAL_USAGE)
-    return Segmentation(scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs",
-                        usage=LOCAL_USAGE)
+            return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method, usage=LOCAL_USAGE)
+    return Segmentation(
+        scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs", usage=LOCAL_USAGE
+    )
 
 
 def _outside(hidden: tuple[Hidden, ...], offsets: Iterable[int]) -> list[int]:
@@ -92,7 +92,7 @@ def _split_long(script: str, start: int, end: int) -> list[int]:
     starts = [start]
     while end - starts[-1] > MAX_CHARS:
         begin = starts[-1]
-        window = script[begin: begin + TARGET_CHARS]
+        window = script[begin : begin + TARGET_CHARS]
         cut = _last_break(window, SENTENCE_END) or _last_break(window, re.compile(r"\s+")) or TARGET_CHARS
         starts.append(begin + cut)
     return starts

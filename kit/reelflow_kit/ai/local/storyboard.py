@@ -46,15 +46,60 @@ TIME_WORDS = {
     "day": ("day", "noon", "afternoon", "sunny", "daylight"),
 }
 SETTING_WORDS = {
-    "sea": ("sea", "ocean", "harbor", "harbour", "beach", "shore", "pier", "ferry", "boat", "coast", "lake", "river", "port"),
+    "sea": (
+        "sea",
+        "ocean",
+        "harbor",
+        "harbour",
+        "beach",
+        "shore",
+        "pier",
+        "ferry",
+        "boat",
+        "coast",
+        "lake",
+        "river",
+        "port",
+    ),
     "forest": ("forest", "woods", "tree", "park", "garden", "jungle", "field", "meadow"),
     "mountains": ("mountain", "hill", "cliff", "valley", "canyon", "peak"),
     "desert": ("desert", "dune", "sand"),
     "snow": ("snow", "winter", "ice", "frozen", "arctic"),
-    "city": ("city", "street", "road", "rooftop", "building", "avenue", "alley", "town", "square", "parking", "station"),
+    "city": (
+        "city",
+        "street",
+        "road",
+        "rooftop",
+        "building",
+        "avenue",
+        "alley",
+        "town",
+        "square",
+        "parking",
+        "station",
+    ),
 }
-INTERIOR_WORDS = ("int.", "interior", "room", "kitchen", "office", "cafe", "café", "bar", "apartment", "house",
-                  "hall", "library", "cabin", "bedroom", "studio", "hospital", "classroom", "shop", "inside")
+INTERIOR_WORDS = (
+    "int.",
+    "interior",
+    "room",
+    "kitchen",
+    "office",
+    "cafe",
+    "café",
+    "bar",
+    "apartment",
+    "house",
+    "hall",
+    "library",
+    "cabin",
+    "bedroom",
+    "studio",
+    "hospital",
+    "classroom",
+    "shop",
+    "inside",
+)
 MOODS = {
     "tense": ("tense", "fear", "danger", "storm", "angry", "chase", "run", "scream", "threat"),
     "sad": ("sad", "grief", "cry", "tears", "alone", "lonely", "rain", "funeral"),
@@ -75,19 +120,120 @@ class Scene:
 SLUGLINE = re.compile(r"\b(?:INT|EXT|I/E)\.?(?:/(?:INT|EXT)\.?)?\s[^.\n]*?(?:-\s*[A-Z ]+)?(?:\.|$)")
 
 _LABEL = re.compile(r"\b(Setting|Time of day|Characters|Mood):\s*([^.]*)")
-_LABELLED_MOODS = {"tense": "tense", "suspense": "tense", "melanchol": "sad", "sad": "sad", "lonely": "sad",
-                   "warm": "warm", "tender": "warm", "joy": "warm", "lively": "warm"}
+_LABELLED_MOODS = {
+    "tense": "tense",
+    "suspense": "tense",
+    "melanchol": "sad",
+    "sad": "sad",
+    "lonely": "sad",
+    "warm": "warm",
+    "tender": "warm",
+    "joy": "warm",
+    "lively": "warm",
+}
 _RAIN = re.compile(r"\b(?:rain|rains|raining|rainy|storm|storms|stormy|downpour|drizzle)\b")
 _NAME_STOP = {
-    "INT", "EXT", "The", "A", "An", "And", "With", "Night", "Day", "Dawn", "Dusk", "Style", "Cinematic",
-    "Shot", "Scene", "Wide", "Close", "Medium", "She", "He", "They", "In", "On", "At", "Of", "His", "Her",
-    "Warm", "Cold", "Soft", "Light", "Storyboard", "Frame", "Film", "Photo", "Painting", "Illustration",
-    "Muted", "Golden", "Moody", "Dramatic", "Establishing", "Low", "High", "Angle", "Palette", "Rain",
-    "Fog", "Sun", "Moon", "Morning", "Evening", "Afternoon", "Then", "Later", "Meanwhile", "Its", "Their",
-    "Setting", "Time", "Characters", "Mood", "Widescreen", "Vertical", "Square", "Composition", "Extreme",
-    "Over", "Two", "Three", "Insert", "Aerial", "Tracking", "Portrait", "Landscape", "Interior", "Exterior",
-    "Revise", "Make", "Show", "Add", "Keep", "Less", "More", "Very", "This", "That", "There", "Here", "Rows",
-    "Inside", "Outside", "Behind", "Under", "Above", "Below", "Through", "Across", "From", "Into", "Only",
+    "INT",
+    "EXT",
+    "The",
+    "A",
+    "An",
+    "And",
+    "With",
+    "Night",
+    "Day",
+    "Dawn",
+    "Dusk",
+    "Style",
+    "Cinematic",
+    "Shot",
+    "Scene",
+    "Wide",
+    "Close",
+    "Medium",
+    "She",
+    "He",
+    "They",
+    "In",
+    "On",
+    "At",
+    "Of",
+    "His",
+    "Her",
+    "Warm",
+    "Cold",
+    "Soft",
+    "Light",
+    "Storyboard",
+    "Frame",
+    "Film",
+    "Photo",
+    "Painting",
+    "Illustration",
+    "Muted",
+    "Golden",
+    "Moody",
+    "Dramatic",
+    "Establishing",
+    "Low",
+    "High",
+    "Angle",
+    "Palette",
+    "Rain",
+    "Fog",
+    "Sun",
+    "Moon",
+    "Morning",
+    "Evening",
+    "Afternoon",
+    "Then",
+    "Later",
+    "Meanwhile",
+    "Its",
+    "Their",
+    "Setting",
+    "Time",
+    "Characters",
+    "Mood",
+    "Widescreen",
+    "Vertical",
+    "Square",
+    "Composition",
+    "Extreme",
+    "Over",
+    "Two",
+    "Three",
+    "Insert",
+    "Aerial",
+    "Tracking",
+    "Portrait",
+    "Landscape",
+    "Interior",
+    "Exterior",
+    "Revise",
+    "Make",
+    "Show",
+    "Add",
+    "Keep",
+    "Less",
+    "More",
+    "Very",
+    "This",
+    "That",
+    "There",
+    "Here",
+    "Rows",
+    "Inside",
+    "Outside",
+    "Behind",
+    "Under",
+    "Above",
+    "Below",
+    "Through",
+    "Across",
+    "From",
+    "Into",
+    "Only",
 }
 
 _NOT_RAINING = re.compile(r"\b(?:no|without|not|stop|less|dry)\b[\w ]{0,12}\b(?:rain|raining|storm|stormy)\b|\bdry\b")
@@ -102,15 +248,16 @@ def read_prompt(prompt: str, characters: tuple[str, ...] = (), feedback: str = "
     if not notes.strip():
         return scene
     changes: dict = {}
-    if time := next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)),
-                    None):
+    if time := next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)), None):
         changes["time"] = time
-    if setting := next((s for s, words in SETTING_WORDS.items()
-                        if any(re.search(rf"\b{w}", notes) for w in words)), None):
+    if setting := next(
+        (s for s, words in SETTING_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)), None
+    ):
         changes["setting"] = setting
         changes["interior"] = False
     if re.search(r"\b(?:int\.|inside|indoors|interior)", notes) or any(
-            re.search(rf"\b{re.escape(w)}s?\b", notes) for w in INTERIOR_WORDS[2:]):
+        re.search(rf"\b{re.escape(w)}s?\b", notes) for w in INTERIOR_WORDS[2:]
+    ):
         changes["interior"] = True
     if re.search(r"\b(?:ext\.|outside|outdoors|exterior)", notes):
         changes["interior"] = False
@@ -133,18 +280,20 @@ def _read(prompt: str, characters: tuple[str, ...] = ()) -> Scene:
     time = next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", time_text) for w in words)), "day")
     setting_text = labels.get("setting") or lower
     interior = bool(re.search(r"\bint\.", setting_text)) or any(
-        re.search(rf"\b{re.escape(w)}", setting_text) for w in INTERIOR_WORDS[1:])
+        re.search(rf"\b{re.escape(w)}", setting_text) for w in INTERIOR_WORDS[1:]
+    )
     if re.search(r"\bext\.|\(exterior\)", setting_text):
         interior = False
-    setting = next((s for s, words in SETTING_WORDS.items()
-                    if any(re.search(rf"\b{w}", setting_text) for w in words)), "open")
+    setting = next(
+        (s for s, words in SETTING_WORDS.items() if any(re.search(rf"\b{w}", setting_text) for w in words)), "open"
+    )
     if "mood" in labels:
         mood = next((m for word, m in _LABELLED_MOODS.items() if word in labels["mood"]), "calm")
     else:
         mood = next((m for m, words in MOODS.items() if any(re.search(rf"\b{w}", lower) for w in words)), "calm")
     if not characters:
         if "characters" in labels:
-            listed = _LABEL.search(prompt[prompt.index("Characters:"):]).group(2)
+            listed = _LABEL.search(prompt[prompt.index("Characters:") :]).group(2)
             characters = tuple(n.strip() for n in re.split(r",|\band\b", listed) if n.strip())
         elif not labels:
             names = re.findall(r"\b([A-Z][a-z]{2,})\b", SLUGLINE.sub(" ", prompt))
@@ -173,8 +322,12 @@ frames are painted at once (the image service: REELFLOW_IMAGE_CONCURRENCY)."""
 class LocalImageGenerator:
     async def generate(self, request: ImageRequest) -> GeneratedImage:
         png = await asyncio.get_running_loop().run_in_executor(_PAINTERS, paint, request)
-        return GeneratedImage(png=png, width=request.width, height=request.height,
-                              usage=Usage(provider="local", model="storyboard", images=1))
+        return GeneratedImage(
+            png=png,
+            width=request.width,
+            height=request.height,
+            usage=Usage(provider="local", model="storyboard", images=1),
+        )
 
 
 def paint(request: ImageRequest) -> bytes:
@@ -242,8 +395,15 @@ def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: in
         _disc(draw, rng, w, horizon, (255, 200, 120), glow=(255, 150, 80), low=True)
     else:
         _disc(draw, rng, w, horizon, (255, 250, 215), glow=(255, 255, 220))
-    ground = {"sea": (30, 70, 120), "forest": (40, 85, 45), "mountains": (70, 80, 75), "desert": (210, 170, 110),
-              "snow": (225, 230, 240), "city": (60, 60, 68), "open": (90, 110, 70)}[scene.setting]
+    ground = {
+        "sea": (30, 70, 120),
+        "forest": (40, 85, 45),
+        "mountains": (70, 80, 75),
+        "desert": (210, 170, 110),
+        "snow": (225, 230, 240),
+        "city": (60, 60, 68),
+        "open": (90, 110, 70),
+    }[scene.setting]
     ground = _tint(_shade(ground, 0.45 if scene.time == "night" else 1.0), scene.mood)
     if scene.setting in ("mountains", "snow", "open", "desert"):
         _ridges(draw, rng, w, horizon, _shade(sky_bottom, 0.55), layers=3 if scene.setting != "desert" else 2)
@@ -310,7 +470,9 @@ def _boat(draw, rng, w, h, horizon) -> None:
     s = max(20, w // 40)
     draw.polygon([(bx, by), (bx + 4 * s, by), (bx + 3 * s, by + s), (bx + s, by + s)], fill=(35, 30, 30))
     draw.line((bx + 2 * s, by, bx + 2 * s, by - 3 * s), fill=(35, 30, 30), width=max(2, s // 6))
-    draw.polygon([(bx + 2 * s, by - 3 * s), (bx + 2 * s, by - s // 2), (bx + 3.4 * s, by - s // 2)], fill=(230, 225, 210))
+    draw.polygon(
+        [(bx + 2 * s, by - 3 * s), (bx + 2 * s, by - s // 2), (bx + 3.4 * s, by - s // 2)], fill=(230, 225, 210)
+    )
 
 
 def _tree(draw, rng, w, h, horizon, color: RGB) -> None:
@@ -318,8 +480,9 @@ def _tree(draw, rng, w, h, horizon, color: RGB) -> None:
     base = horizon + rng.randint(0, (h - horizon) // 3)
     height = rng.randint(h // 6, h // 3)
     draw.rectangle((x - height // 40, base - height // 4, x + height // 40, base), fill=(60, 40, 25))
-    draw.polygon([(x, base - height), (x - height // 4, base - height // 5), (x + height // 4, base - height // 5)],
-                 fill=color)
+    draw.polygon(
+        [(x, base - height), (x - height // 4, base - height // 5), (x + height // 4, base - height // 5)], fill=color
+    )
 
 
 def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
@@ -338,8 +501,10 @@ def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
     draw.rectangle((wx0, wy0, wx0 + ww, wy0 + wh), outline=frame, width=max(4, w // 200))
     draw.line((wx0 + ww // 2, wy0, wx0 + ww // 2, wy0 + wh), fill=frame, width=max(3, w // 300))
     tx = int(w * rng.uniform(0.45, 0.7))
-    draw.rectangle((tx, int(horizon + (h - horizon) * 0.25), tx + w // 5, int(horizon + (h - horizon) * 0.3)),
-                   fill=_shade(floor, 0.6))
+    draw.rectangle(
+        (tx, int(horizon + (h - horizon) * 0.25), tx + w // 5, int(horizon + (h - horizon) * 0.3)),
+        fill=_shade(floor, 0.6),
+    )
     if scene.time in ("night", "dusk"):
         lx, ly = int(w * rng.uniform(0.6, 0.9)), int(h * 0.2)
         for k in range(8, 0, -1):
@@ -368,14 +533,35 @@ def _silhouette(draw, cx: int, feet: int, height: int, color: RGB, lean: float) 
     shift = int(lean * height)
     draw.ellipse((cx + shift - 0.5 * u, top, cx + shift + 0.5 * u, top + 1.1 * u), fill=color)
     neck, hips = top + 1.2 * u, top + 4.2 * u
-    draw.polygon([(cx + shift - 1.1 * u, neck + 0.2 * u), (cx + shift + 1.1 * u, neck + 0.2 * u),
-                  (cx + 0.8 * u, hips), (cx - 0.8 * u, hips)], fill=color)
+    draw.polygon(
+        [
+            (cx + shift - 1.1 * u, neck + 0.2 * u),
+            (cx + shift + 1.1 * u, neck + 0.2 * u),
+            (cx + 0.8 * u, hips),
+            (cx - 0.8 * u, hips),
+        ],
+        fill=color,
+    )
     for side in (-1, 1):
         shoulder = cx + shift + side * 1.05 * u
-        draw.polygon([(shoulder, neck + 0.2 * u), (shoulder + side * 0.35 * u, neck + 0.3 * u),
-                      (cx + side * 1.35 * u, hips + 0.2 * u), (cx + side * 1.0 * u, hips + 0.2 * u)], fill=color)
-        draw.polygon([(cx + side * 0.05 * u, hips - 0.1 * u), (cx + side * 0.8 * u, hips - 0.1 * u),
-                      (cx + side * 0.55 * u, feet), (cx + side * 0.15 * u, feet)], fill=color)
+        draw.polygon(
+            [
+                (shoulder, neck + 0.2 * u),
+                (shoulder + side * 0.35 * u, neck + 0.3 * u),
+                (cx + side * 1.35 * u, hips + 0.2 * u),
+                (cx + side * 1.0 * u, hips + 0.2 * u),
+            ],
+            fill=color,
+        )
+        draw.polygon(
+            [
+                (cx + side * 0.05 * u, hips - 0.1 * u),
+                (cx + side * 0.8 * u, hips - 0.1 * u),
+                (cx + side * 0.55 * u, feet),
+                (cx + side * 0.15 * u, feet),
+            ],
+            fill=color,
+        )
 
 
 def _rain(draw, rng, w, h) -> None:

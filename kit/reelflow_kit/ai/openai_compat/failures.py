@@ -19,10 +19,10 @@ class CallFailure:
     scope: Scope
     retry_after: float | None = None
 
-    def with_note(self, note: str) -> "CallFailure":
+    def with_note(self, note: str) -> CallFailure:
         return replace(self, message=f"{self.message} ({note})")
 
-    def final(self, note: str) -> "CallFailure":
+    def final(self, note: str) -> CallFailure:
         """This failure, ending the whole call (no other model is tried)."""
         return replace(self.with_note(note), scope="fatal")
 

@@ -22,10 +22,12 @@ class OpenAIScriptWriter:
     def __init__(self, chat: StructuredChat) -> None:
         self._chat = chat
 
-    async def write_script(self, premise: str, *, title_hint: str = "",
-                           target_scenes: int | None = None) -> WrittenScript:
-        result = await self._chat.complete(_messages(premise, title_hint, target_scenes), Screenplay,
-                                           schema_name="screenplay")
+    async def write_script(
+        self, premise: str, *, title_hint: str = "", target_scenes: int | None = None
+    ) -> WrittenScript:
+        result = await self._chat.complete(
+            _messages(premise, title_hint, target_scenes), Screenplay, schema_name="screenplay"
+        )
         return written(result.value, title_hint=title_hint, usage=result.usage)
 
 

@@ -21,7 +21,12 @@ from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat
 from reelflow_kit.ai.scene_reading import read_scene
 from reelflow_kit.ai.segmentation import SceneText
 from reelflow_kit.ai.shot_planning import (
-    MAX_DESCRIPTION_CHARS, MAX_PROMPT_CHARS, PlannedShot, ScriptContext, ShotPlan, one_line,
+    MAX_DESCRIPTION_CHARS,
+    MAX_PROMPT_CHARS,
+    PlannedShot,
+    ScriptContext,
+    ShotPlan,
+    one_line,
 )
 from reelflow_kit.ai.timing import MAX_SHOTS, reading_seconds, share_duration, word_count
 
@@ -65,7 +70,7 @@ class ShotDrafts(BaseModel):
     shots: list[ShotDraft] = Field(min_length=1, max_length=MAX_SHOTS)
 
     @model_validator(mode="after")
-    def _ordered_from_one(self) -> "ShotDrafts":
+    def _ordered_from_one(self) -> ShotDrafts:
         orders = [shot.order for shot in self.shots]
         if orders != list(range(1, len(orders) + 1)):
             raise ValueError(f"shot orders must be 1, 2, 3, ... in sequence; got {orders}")
@@ -90,14 +95,16 @@ def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *
     shots = []
     for draft, narration, duration in zip(drafts.shots, narrations, durations):
         seen = f"{draft.description} {draft.image_prompt} {narration}"
-        shots.append(PlannedShot(
-            order=draft.order,
-            description=one_line(draft.description, MAX_DESCRIPTION_CHARS),
-            image_prompt=with_style(draft.image_prompt, context.style_suffix),
-            duration_s=duration,
-            narration=narration,
-            characters=named_in(seen, context.characters),
-        ))
+        shots.append(
+            PlannedShot(
+                order=draft.order,
+                description=one_line(draft.description, MAX_DESCRIPTION_CHARS),
+                image_prompt=with_style(draft.image_prompt, context.style_suffix),
+                duration_s=duration,
+                narration=narration,
+                characters=named_in(seen, context.characters),
+            )
+        )
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=usage)
 
 
@@ -110,12 +117,17 @@ def with_style(prompt: str, style_suffix: str) -> str:
 
 def _messages(scene: SceneText, context: ScriptContext) -> list[dict]:
     schema = json.dumps(strict_json_schema(ShotDrafts), separators=(",", ":"))
-    facts = [f"Script title: {context.title}" if context.title else "",
-             f"The script's characters: {', '.join(context.characters)}" if context.characters else "",
-             f"Frame: {context.aspect}",
-             f"Scene {scene.order}" + (f", heading: {scene.heading}" if scene.heading else "")]
+    facts = [
+        f"Script title: {context.title}" if context.title else "",
+        f"The script's characters: {', '.join(context.characters)}" if context.characters else "",
+        f"Frame: {context.aspect}",
+        f"Scene {scene.order}" + (f", heading: {scene.heading}" if scene.heading else ""),
+    ]
     return [
         {"role": "system", "content": SYSTEM_PROMPT + schema},
-        {"role": "user", "content": "\n".join(f for f in facts if f)
-         + f"\nThe scene's text, between the lines of dashes:\n-----\n{scene.text}\n-----"},
+        {
+            "role": "user",
+            "content": "\n".join(f for f in facts if f)
+            + f"\nThe scene's text, between the lines of dashes:\n-----\n{scene.text}\n-----",
+        },
     ]
