@@ -51,6 +51,7 @@ async def health_report(runtime: Observed) -> dict:
         zip(
             runtime.health_probes,
             await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
+            strict=True,
         )
     )
     return {

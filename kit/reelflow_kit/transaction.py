@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import AsyncContextManager, Protocol
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -78,4 +79,4 @@ class Transactions(Protocol):
         causation_type: str | None = None,
         id_seed: str | None = None,
         first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
-    ) -> AsyncContextManager[Transaction]: ...
+    ) -> AbstractAsyncContextManager[Transaction]: ...

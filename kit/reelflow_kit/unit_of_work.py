@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, AsyncContextManager, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -51,13 +51,13 @@ class MongoUnitOfWork:
     def __init__(
         self,
         db: AsyncDatabase,
-        open_transaction: Callable[[], AsyncContextManager[Transaction]],
+        open_transaction: Callable[[], contextlib.AbstractAsyncContextManager[Transaction]],
         *,
         id_seed: str,
         cause: Envelope | None = None,
         job: Job | None = None,
         report: Callable[..., Awaitable[None]] | None = None,
-        open_failed: Callable[[Failure], AsyncContextManager[Transaction]] | None = None,
+        open_failed: Callable[[Failure], contextlib.AbstractAsyncContextManager[Transaction]] | None = None,
     ) -> None:
         self._db = db
         self._open_transaction = open_transaction

@@ -1,7 +1,8 @@
 """Video service messages: commands on `video.commands`, events on `video.events`.
 
-A video is `pending` once accepted (VideoRenderProgressed tells how far its render is), then `approved` (the MP4 exists, VideoRendered) or
-`rejected` (rendering failed, VideoFailed). The MP4 lives under `videos/video_{video_id}.mp4`.
+A video is `pending` once accepted (VideoRenderProgressed tells how far its render is), then `approved`
+(the MP4 exists, VideoRendered) or `rejected` (rendering failed, VideoFailed).
+The MP4 lives under `videos/video_{video_id}.mp4`.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ def timed_sentences(groups: list[tuple[list[str], int]], sample_rate: int = SAMP
     for sentences, samples in groups:
         weights = [max(1, len(sentence)) for sentence in sentences]
         total, done = sum(weights), 0
-        for sentence, weight in zip(sentences, weights):
+        for sentence, weight in zip(sentences, weights, strict=True):
             done += weight
             end = offset + samples * done // total
             if end > reached:

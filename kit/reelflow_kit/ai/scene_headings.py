@@ -10,6 +10,8 @@ SLUGLINE = re.compile(
     r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$", re.MULTILINE | re.IGNORECASE
 )
 HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]+\S.*|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
+    r"^[ \t]*(?:#{1,6}[ \t]+\S.*"
+    r"|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*"
+    r"|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
     re.MULTILINE,
 )

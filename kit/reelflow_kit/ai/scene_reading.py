@@ -163,7 +163,7 @@ def _cut_long(beat: Beat) -> list[Beat]:
         return [beat]
     chunks = [" ".join(words[i : i + MAX_BEAT_WORDS]) for i in range(0, len(words), MAX_BEAT_WORDS)]
     visuals = [beat.visual if beat.visual != beat.narration else chunk for chunk in chunks]
-    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals)]
+    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals, strict=True)]
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:

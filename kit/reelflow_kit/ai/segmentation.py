@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
@@ -61,7 +62,7 @@ def scenes_from_cuts(script: str, cuts: list[int]) -> list[SceneText]:
     whitespace join the scene before them, so nothing is lost and no scene is empty."""
     bounds = [*cuts, len(script)]
     pieces: list[str] = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         piece = script[start:end]
         if pieces and not piece.strip():
             pieces[-1] += piece

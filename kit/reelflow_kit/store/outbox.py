@@ -228,14 +228,14 @@ class OutboxRelay:
                     raise
                 started.append((doc, exc))
         outcomes = await asyncio.gather(*(_settled(ack) for _, ack in started))
-        acked = [doc for (doc, _), outcome in zip(started, outcomes) if outcome is None]
+        acked = [doc for (doc, _), outcome in zip(started, outcomes, strict=True) if outcome is None]
         if acked:
             await self._col.update_many(
                 {"_id": {"$in": [d["_id"] for d in acked]}}, {"$set": {"sent_at": datetime.now(UTC)}}
             )
             self.published += len(acked)
         failure = None
-        for (doc, _), outcome in zip(started, outcomes):
+        for (doc, _), outcome in zip(started, outcomes, strict=True):
             if outcome is None:
                 continue
             if is_refused_for_good(outcome):

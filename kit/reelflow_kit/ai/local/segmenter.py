@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
@@ -73,11 +74,11 @@ def _paragraph_cuts(script: str) -> list[int]:
     paragraph_starts = [0] + [m.end() for m in BLANK_LINES.finditer(script) if m.end() < len(script)]
     units: list[int] = []
     bounds = paragraph_starts + [len(script)]
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         units.extend(_split_long(script, a, b))
     cuts = [0]
     size = 0
-    for a, b in zip(units, units[1:] + [len(script)]):
+    for a, b in zip(units, units[1:] + [len(script)], strict=True):
         length = len(script[a:b].strip())
         if size and (size >= TARGET_CHARS or size + length > MAX_CHARS):
             cuts.append(a)

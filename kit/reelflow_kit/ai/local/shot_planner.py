@@ -48,7 +48,7 @@ def plan_scene(scene: SceneText, context: ScriptContext) -> ShotPlan:
     mood = mood_of(scene.text)
     shots = [
         _shot(order, len(groups), group, duration, reading, mood, scene, context)
-        for order, (group, duration) in enumerate(zip(groups, durations), start=1)
+        for order, (group, duration) in enumerate(zip(groups, durations, strict=True), start=1)
     ]
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=LOCAL_USAGE)
 
@@ -61,7 +61,7 @@ def group_beats(beats: list[Beat], count: int) -> list[list[Beat]]:
     total = sum(weights)
     groups: list[list[Beat]] = [[]]
     done = 0.0
-    for index, (beat, weight) in enumerate(zip(beats, weights)):
+    for index, (beat, weight) in enumerate(zip(beats, weights, strict=True)):
         beats_left, groups_to_open = len(beats) - index, count - len(groups)
         past_boundary = done + weight / 2 > total * len(groups) / count
         if groups[-1] and groups_to_open > 0 and (past_boundary or beats_left <= groups_to_open):

@@ -93,7 +93,7 @@ def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *
     narrations = [" ".join(draft.narration.split()) for draft in drafts.shots]
     durations = share_duration(reading_seconds(reading.spoken_text), [word_count(n) for n in narrations])
     shots = []
-    for draft, narration, duration in zip(drafts.shots, narrations, durations):
+    for draft, narration, duration in zip(drafts.shots, narrations, durations, strict=True):
         seen = f"{draft.description} {draft.image_prompt} {narration}"
         shots.append(
             PlannedShot(
