@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -21,6 +21,7 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 M = TypeVar("M", bound=Message)
+M_co = TypeVar("M_co", bound=Message, covariant=True)
 
 
 class MessageDecodeError(ValueError):
@@ -36,8 +37,8 @@ class UnknownMessageType(MessageDecodeError):
 
 
 @dataclass(frozen=True)
-class Envelope(Generic[M]):
-    data: M
+class Envelope(Generic[M_co]):
+    data: M_co
     source: str
     correlation_id: str
     causation_id: str | None = None
@@ -79,7 +80,7 @@ def new_envelope(
     *,
     source: str,
     correlation_id: str | None = None,
-    causation: Envelope | None = None,
+    causation: Envelope[Message] | None = None,
     id: str | None = None,
 ) -> Envelope[M]:
     """An envelope for `data`; reacting to `causation` inherits its correlation id."""
@@ -99,7 +100,7 @@ def format_time(t: datetime) -> str:
     return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def encode(env: Envelope) -> KafkaRecord:
+def encode(env: Envelope[Message]) -> KafkaRecord:
     headers = {
         "ce_specversion": SPECVERSION,
         "ce_id": env.id,
@@ -123,7 +124,7 @@ def encode(env: Envelope) -> KafkaRecord:
 _REQUIRED = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 
-def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope:
+def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope[Message]:
     """Parse a Kafka record into an envelope with a typed, validated message.
 
     Raises MessageDecodeError (or its UnknownMessageType) naming the problem.
@@ -174,11 +175,11 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def decode_record(record: KafkaRecord) -> Envelope:
+def decode_record(record: KafkaRecord) -> Envelope[Message]:
     return decode(record.headers, record.value)
 
 
-def to_json_dict(env: Envelope) -> dict:
+def to_json_dict(env: Envelope[Message]) -> dict[str, Any]:
     """Structured-mode view (for logs and SSE): attributes plus data."""
     return {
         "specversion": SPECVERSION,

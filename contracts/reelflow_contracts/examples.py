@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages import (
@@ -130,15 +130,15 @@ def _at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def _base(**fields: object) -> dict:
+def _base(**fields: Any) -> dict[str, Any]:
     return {"script_id": IDS["script"], **fields}
 
 
-def _cmd(**fields: object) -> dict:
+def _cmd(**fields: Any) -> dict[str, Any]:
     return _base(requested_by=IDS["user"], **fields)
 
 
-def _rejection(command_type: str, target: str, code: str, reason: str) -> dict:
+def _rejection(command_type: str, target: str, code: str, reason: str) -> dict[str, Any]:
     return _base(
         target_id=target,
         command_id=_id(f"command:{command_type}"),

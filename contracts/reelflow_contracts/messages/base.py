@@ -62,13 +62,13 @@ class Event(Message):
     kind: ClassVar[Kind] = "event"
 
 
-M = TypeVar("M", bound=type[Message])
+MessageT = TypeVar("MessageT", bound=Message)
 
 
-def message(ce_type: str, *, topic: str, subject: str = "script_id") -> Callable[[M], M]:
+def message(ce_type: str, *, topic: str, subject: str = "script_id") -> Callable[[type[MessageT]], type[MessageT]]:
     """Register a message model under its CloudEvents type and topic."""
 
-    def register(cls: M) -> M:
+    def register(cls: type[MessageT]) -> type[MessageT]:
         if ce_type in CATALOG:
             raise ValueError(f"duplicate message type {ce_type}")
         if subject not in cls.model_fields:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import to_json
 
-from reelflow_contracts.messages.base import Event, Usage
+from reelflow_contracts.messages.base import Event, Message, Usage
 
 if TYPE_CHECKING:
     from reelflow_contracts.envelope import Envelope
@@ -55,7 +55,7 @@ MAX_FEEDBACK_CHARS = 2000
 MAX_ERROR_CHARS = 4000
 
 
-def _max_utf8_bytes(limit: int):
+def _max_utf8_bytes(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         size = len(value.encode("utf-8"))
         if size > limit:
@@ -65,7 +65,7 @@ def _max_utf8_bytes(limit: int):
     return AfterValidator(check)
 
 
-def _max_json_bytes(limit: int):
+def _max_json_bytes(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         size = len(to_json(value)) - 2  # without the quotes; the same encoder as the events' values
         if size > limit:
@@ -77,7 +77,7 @@ def _max_json_bytes(limit: int):
     return AfterValidator(check)
 
 
-def _truncate(limit: int):
+def _truncate(limit: int) -> BeforeValidator:
     def cut(value: Any) -> Any:
         if isinstance(value, str) and len(value) > limit:
             return value[: limit - 1] + "…"
@@ -209,7 +209,7 @@ class CommandRejected(Event):
     reason: str = Field(min_length=1, max_length=2000, description="human-readable explanation")
 
     @staticmethod
-    def of(command: Envelope, *, code: str, reason: str, **extra: Any) -> CommandRejected:
+    def of(command: Envelope[Message], *, code: str, reason: str, **extra: Any) -> CommandRejected:
         """The rejection of `command`, typed for the service that owns the command's topic."""
         service = _service_of(command.topic)
         for sub in CommandRejected.__subclasses__():
