@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class HandlingRuntime(Transactions, Protocol):
     """What a handler's context needs of its runtime."""
 
-    after_commit_hooks: list[Callable[[HandlerContext], None]]
+    after_commit_hooks: list[Callable[[HandlerContext[Any]], None]]
 
 
 class HandlerContext(Generic[M]):
@@ -45,7 +45,7 @@ class HandlerContext(Generic[M]):
         return self.envelope.data
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
         return self.runtime.db
 
     def derived_id(self, *parts: object) -> str:
@@ -73,4 +73,5 @@ class HandlerContext(Generic[M]):
             hook(self)
 
 
-Handler = Callable[[HandlerContext], Awaitable[None]]
+Handler = Callable[[HandlerContext[Any]], Awaitable[None]]
+"""A message handler: it is registered per message type, so the context's message type is the one it handles."""

@@ -12,6 +12,7 @@ either: it starts at the rank being served, not at zero.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -22,7 +23,7 @@ SHARED_KEY = ""
 
 
 async def rank_for(
-    jobs: AsyncCollection,
+    jobs: AsyncCollection[dict[str, Any]],
     kind: str,
     fair_key: str,
     unfinished: Iterable[str],
@@ -39,8 +40,8 @@ async def rank_for(
         sort=[("rank", DESCENDING)],
         session=session,
     )
-    now_serving = (serving or {}).get("rank") or 0
-    after_own = (latest or {}).get("rank", -1) + 1
+    now_serving: int = (serving or {}).get("rank") or 0
+    after_own: int = (latest or {}).get("rank", -1) + 1
     return max(now_serving, after_own)
 
 

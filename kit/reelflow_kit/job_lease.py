@@ -19,7 +19,9 @@ class LeaseKeeper:
     `margin_s` (left for clock skew and for the job to stop) without having been renewed, or
     another worker holds it, `work` is cancelled and `lost` is set."""
 
-    def __init__(self, renew: Callable[[], Awaitable[bool]], *, lease_s: float, held_until: float, what: dict) -> None:
+    def __init__(
+        self, renew: Callable[[], Awaitable[bool]], *, lease_s: float, held_until: float, what: dict[str, object]
+    ) -> None:
         self._renew = renew
         self.lease_s = lease_s
         self.held_until = held_until
@@ -28,7 +30,7 @@ class LeaseKeeper:
         self.lost = False
         self._what = what
 
-    async def keep(self, work: asyncio.Task) -> None:
+    async def keep(self, work: asyncio.Task[object]) -> None:
         while True:
             await asyncio.sleep(max(0.0, self.held_until - self.lease_s * 2 / 3 - time.monotonic()))
             if not await self._renewed():

@@ -31,6 +31,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -51,7 +52,7 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 UNFINISHED = (QUEUED, RUNNING)
 
 
-async def release_jobs_of(db: AsyncDatabase, instance_id: str) -> int:
+async def release_jobs_of(db: AsyncDatabase[dict[str, Any]], instance_id: str) -> int:
     """The jobs a dead instance was running, back in the queue now (the attempt it made counts)."""
     result = await db[JOBS].update_many(
         {"status": RUNNING, "lease_owner": {"$regex": f"^{re.escape(instance_id)}/"}},
@@ -81,13 +82,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def ensure_job_indexes(db: AsyncDatabase) -> None:
+async def ensure_job_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     for keys in FAIRNESS_INDEXES:
         await db[JOBS].create_index(keys)
     await db[JOBS].create_index([("kind", ASCENDING), ("status", ASCENDING), ("lease_until", ASCENDING)])
 
 
-async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+async def enqueue_job(
+    tx: Transaction, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+) -> None:
     """Add a job in the caller's transaction. The same id twice is one job (replays add nothing).
     `fair_key` (the owner, else the script) shares the pool fairly between keys; jobs without
     one share a single turn."""
@@ -123,7 +126,7 @@ async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *,
 class Job:
     id: str
     kind: str
-    payload: dict
+    payload: dict[str, Any]
     attempt: int
     correlation_id: str | None
     causation_id: str | None
@@ -147,7 +150,7 @@ class JobContext:
         self._reports = 0
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
         return self.runtime.db
 
     @contextlib.asynccontextmanager
@@ -242,8 +245,8 @@ class JobPool:
         self.worker_id = f"{runtime.instance_id}/{kind}"
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
-        self._dispatcher: asyncio.Task | None = None
-        self._running: set[asyncio.Task] = set()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self.running = 0
         self.completed = 0
         self.failed = 0
@@ -378,7 +381,9 @@ class JobPool:
         try:
             await handling
         except asyncio.CancelledError:
-            if keeper.lost and not asyncio.current_task().cancelling():
+            this_task = asyncio.current_task()
+            assert this_task is not None  # a coroutine run by a task
+            if keeper.lost and not this_task.cancelling():
                 raise LeaseLost(job.id) from None
             raise
         finally:
@@ -455,7 +460,7 @@ class JobPool:
     async def _requeue(
         self, job: Job, failure: Failure, delay_s: float, count_attempt: bool = True, outage: bool = False
     ) -> None:
-        update: dict = {
+        update: dict[str, Any] = {
             "$set": {
                 "status": QUEUED,
                 "not_before": _now() + timedelta(seconds=delay_s),

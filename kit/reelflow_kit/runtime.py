@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -44,7 +45,7 @@ class ServiceRuntime:
         self.store = ObjectStore(settings) if uses_object_store else None
         self.topics = {settings.topic(t) for t in topics}
         self.consumers: list[Consumer] = []
-        self.after_commit_hooks: list[Callable[[HandlerContext], None]] = []
+        self.after_commit_hooks: list[Callable[[HandlerContext[Any]], None]] = []
         self._startup_hooks: list[StartupHook] = []
         self.job_pools: dict[str, JobPool] = {}
         self.relay = OutboxRelay(
@@ -173,7 +174,7 @@ class ServiceRuntime:
                 )
         self.after_commit(tx)
 
-    async def _refused(self, entry: dict, error: str) -> None:
+    async def _refused(self, entry: dict[str, Any], error: str) -> None:
         """An outbox entry the broker refused for good: set aside, and its cause rejected, at once."""
         headers = {k: bytes(v).decode("utf-8", "replace") for k, v in entry["headers"]}
         async with self.transaction(
@@ -183,7 +184,7 @@ class ServiceRuntime:
             if (rejection := refused_entry_rejection(entry, error)) is not None:
                 tx.emit(rejection)
 
-    async def publish(self, envelope: Envelope) -> None:
+    async def publish(self, envelope: Envelope[Message]) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""
         record = encode(envelope)
         await publish_record(self.broker, record, topic=self.settings.topic(record.topic))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -31,7 +31,7 @@ class Transaction:
 
     def __init__(
         self,
-        db: AsyncDatabase,
+        db: AsyncDatabase[dict[str, Any]],
         session: AsyncClientSession,
         *,
         source: str,
@@ -47,12 +47,12 @@ class Transaction:
         self.causation_id = causation_id
         self.causation_type = causation_type
         self._id_seed = id_seed
-        self.emitted: list[Envelope] = []
-        self.outboxed: list[dict] = []
+        self.emitted: list[Envelope[Message]] = []
+        self.outboxed: list[dict[str, Any]] = []
         """The outbox entries of `emitted`, once written (just before the commit)."""
         self.enqueued_kinds: set[str] = set()
 
-    def emit(self, message: Message) -> Envelope:
+    def emit(self, message: Message) -> Envelope[Message]:
         event_id = derived_id(self._id_seed, "emit", len(self.emitted))
         envelope = Envelope(
             data=message,
@@ -68,7 +68,7 @@ class Transaction:
 class Transactions(Protocol):
     """What opens transactions: the service's database, and its runtime's `transaction`."""
 
-    db: AsyncDatabase
+    db: AsyncDatabase[dict[str, Any]]
     instance_id: str
 
     def transaction(

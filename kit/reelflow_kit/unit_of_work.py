@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -40,7 +40,9 @@ class UnitOfWork(Protocol):
 
     def emit(self, message: Message) -> None: ...
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None: ...
+    async def enqueue(
+        self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+    ) -> None: ...
 
     def refuse(self, code: str, reason: str) -> None: ...
 
@@ -50,11 +52,11 @@ class UnitOfWork(Protocol):
 class MongoUnitOfWork:
     def __init__(
         self,
-        db: AsyncDatabase,
+        db: AsyncDatabase[dict[str, Any]],
         open_transaction: Callable[[], contextlib.AbstractAsyncContextManager[Transaction]],
         *,
         id_seed: str,
-        cause: Envelope | None = None,
+        cause: Envelope[Message] | None = None,
         job: Job | None = None,
         report: Callable[..., Awaitable[None]] | None = None,
         open_failed: Callable[[Failure], contextlib.AbstractAsyncContextManager[Transaction]] | None = None,
@@ -73,11 +75,11 @@ class MongoUnitOfWork:
         self._bind(db, None)
 
     @classmethod
-    def for_message(cls, ctx: HandlerContext) -> MongoUnitOfWork:
+    def for_message(cls, ctx: HandlerContext[Any]) -> Self:
         return cls(ctx.db, ctx.transaction, id_seed=ctx.envelope.id, cause=ctx.envelope)
 
     @classmethod
-    def for_job(cls, ctx: JobContext) -> MongoUnitOfWork:
+    def for_job(cls, ctx: JobContext) -> Self:
         """The job's unit of work: its block commits the job's outcome, `done` (see `failing`)."""
         return cls(
             ctx.db,
@@ -88,17 +90,17 @@ class MongoUnitOfWork:
             open_failed=lambda failure: ctx.transaction(status=FAILED, failure=failure),
         )
 
-    def failing(self, failure: Failure) -> MongoUnitOfWork:
+    def failing(self, failure: Failure) -> Self:
         """This job's unit of work, its block committing the job `failed` with `failure` instead."""
         assert self._open_failed is not None, "only a job fails"
         open_failed = self._open_failed
         self._open_transaction = lambda: open_failed(failure)
         return self
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None) -> None:
         """Make the service's repositories on `db`, within `session` when there is one."""
 
-    async def __aenter__(self) -> MongoUnitOfWork:
+    async def __aenter__(self) -> Self:
         self._transaction = self._open_transaction()
         self._tx = await self._transaction.__aenter__()
         self._bind(self._tx.db, self._tx.session)
@@ -120,7 +122,7 @@ class MongoUnitOfWork:
     def emit(self, message: Message) -> None:
         self._current().emit(message)
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+    async def enqueue(self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None) -> None:
         await enqueue_job(self._current(), kind, job_id, payload, fair_key=fair_key)
 
     def refuse(self, code: str, reason: str) -> None:
@@ -153,7 +155,7 @@ def message_handlers(
     """The kit's handlers for `handlers`: each is called with the message and a fresh unit of work."""
 
     def bound(handler: MessageHandler) -> Handler:
-        async def handle(ctx: HandlerContext) -> None:
+        async def handle(ctx: HandlerContext[Any]) -> None:
             await handler(ctx.message, unit_of_work.for_message(ctx))
 
         handle.__name__ = getattr(handler, "__name__", "handle")

@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiokafka.structs import ConsumerRecord
+from faststream.kafka import KafkaBroker
 
 from reelflow_kit.bus.retry import Unprocessable, backoff_delay, is_infrastructure_error, is_transient_transaction_error
+from reelflow_kit.settings import KitSettings
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,11 @@ T = TypeVar("T")
 
 
 async def with_message_retries(
-    settings, attempt: Callable[[], Awaitable[T]], give_up: Callable[[str], Awaitable[T]], *, what: str = "handler"
+    settings: KitSettings,
+    attempt: Callable[[], Awaitable[T]],
+    give_up: Callable[[str], Awaitable[T]],
+    *,
+    what: str = "handler",
 ) -> T:
     """`attempt()` until it returns; `give_up(error)` once the message itself has failed
     `settings.handler_max_attempts` times (`error` says how, for the dead-letter headers)."""
@@ -56,7 +62,7 @@ async def with_message_retries(
             await asyncio.sleep(backoff_delay(attempts, settings.retry_backoff_s, settings.retry_backoff_max_s))
 
 
-async def dead_letter(broker, record: ConsumerRecord, group: str, dlq_topic: str, error: str) -> None:
+async def dead_letter(broker: KafkaBroker, record: ConsumerRecord, group: str, dlq_topic: str, error: str) -> None:
     """The record, as it came, to `dlq_topic` with its headers and the `x-dlq-*` ones."""
     headers = {k: (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
     headers.update(

@@ -28,8 +28,9 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -43,7 +44,15 @@ DeadHook = Callable[[str], Awaitable[object]]
 """Called with a dead instance's id, after its sessions were ended."""
 
 
-def this_process() -> dict | None:
+class ProcessPlace(TypedDict):
+    """Where a process runs: the machine's boot, the PID namespace, and its PID there."""
+
+    boot_id: str
+    pid_namespace: int
+    pid: int
+
+
+def this_process() -> ProcessPlace | None:
     """Where this process runs, as far as telling its death from a sibling goes (Linux only)."""
     try:
         with open("/proc/sys/kernel/random/boot_id") as boot:
@@ -51,7 +60,7 @@ def this_process() -> dict | None:
         pid_namespace = os.stat("/proc/self/ns/pid").st_ino
     except OSError:
         return None
-    return {"boot_id": boot_id, "pid_namespace": pid_namespace, "pid": os.getpid()}
+    return ProcessPlace(boot_id=boot_id, pid_namespace=pid_namespace, pid=os.getpid())
 
 
 def process_gone(pid: int) -> bool:
@@ -65,12 +74,12 @@ def process_gone(pid: int) -> bool:
         return False
 
 
-def _beating(doc: dict, stale: datetime) -> bool:
-    beat = doc["heartbeat_at"]
+def _beating(doc: dict[str, Any], stale: datetime) -> bool:
+    beat: datetime = doc["heartbeat_at"]
     return (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) >= stale
 
 
-def _process_of_doc_gone(doc: dict) -> bool:
+def _process_of_doc_gone(doc: dict[str, Any]) -> bool:
     """Only asked of instances recorded with this machine's boot id and PID namespace."""
     pid = (doc.get("process") or {}).get("pid")
     return pid is not None and process_gone(pid)
@@ -79,8 +88,8 @@ def _process_of_doc_gone(doc: dict) -> bool:
 class SessionRegistry:
     def __init__(
         self,
-        client: AsyncMongoClient,
-        db: AsyncDatabase,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
         instance_id: str,
         *,
         heartbeat_s: float = 2.0,
@@ -91,8 +100,8 @@ class SessionRegistry:
         self._instance_id = instance_id
         self._heartbeat_s = heartbeat_s
         self._dead_after = timedelta(seconds=dead_after_s)
-        self._known: dict[bytes, dict] = {}
-        self._task: asyncio.Task | None = None
+        self._known: dict[bytes, Mapping[str, Any]] = {}
+        self._task: asyncio.Task[None] | None = None
         self._on_dead: list[DeadHook] = []
         self._process = this_process()
 
@@ -124,7 +133,7 @@ class SessionRegistry:
         """End the sessions of every dead instance (heartbeat stopped, or a process of this
         machine that is gone); returns how many instances."""
         stale = datetime.now(UTC) - self._dead_after
-        suspects: list[dict] = [{"heartbeat_at": {"$lt": stale}}]
+        suspects: list[dict[str, Any]] = [{"heartbeat_at": {"$lt": stale}}]
         if self._process:
             suspects.append(
                 {"process.boot_id": self._process["boot_id"], "process.pid_namespace": self._process["pid_namespace"]}
