@@ -143,18 +143,19 @@ class MongoUnitOfWork:
 
 U = TypeVar("U", bound=MongoUnitOfWork)
 M = TypeVar("M", bound=Message)
-MessageHandler = Callable[[Any, Any], Awaitable[None]]
-"""`(message, uow)`: what a service's message handler is."""
-JobWork = Callable[[Job, Any], Awaitable[None]]
-JobGiveUp = Callable[[Job, Failure, Any], Awaitable[None]]
+MessageHandler = Callable[[Any, U], Awaitable[None]]
+"""`(message, uow)`: what a service's message handler is (registered per message type, so it
+takes the one type it is registered for)."""
+JobWork = Callable[[Job, U], Awaitable[None]]
+JobGiveUp = Callable[[Job, Failure, U], Awaitable[None]]
 
 
 def message_handlers(
-    unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler]
+    unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler[U]]
 ) -> dict[type[Message], Handler]:
     """The kit's handlers for `handlers`: each is called with the message and a fresh unit of work."""
 
-    def bound(handler: MessageHandler) -> Handler:
+    def bound(handler: MessageHandler[U]) -> Handler:
         async def handle(ctx: HandlerContext[Any]) -> None:
             await handler(ctx.message, unit_of_work.for_message(ctx))
 
@@ -164,14 +165,14 @@ def message_handlers(
     return {kind: bound(handler) for kind, handler in handlers.items()}
 
 
-def job_handler(unit_of_work: type[U], work: JobWork) -> JobHandler:
+def job_handler(unit_of_work: type[U], work: JobWork[U]) -> JobHandler:
     async def run(ctx: JobContext) -> None:
         await work(ctx.job, unit_of_work.for_job(ctx))
 
     return run
 
 
-def give_up_handler(unit_of_work: type[U], give_up: JobGiveUp) -> GiveUpHandler:
+def give_up_handler(unit_of_work: type[U], give_up: JobGiveUp[U]) -> GiveUpHandler:
     """`give_up(job, failure, uow)`: commits in `uow.failing(failure)`."""
 
     async def run(ctx: JobContext, failure: Failure) -> None:

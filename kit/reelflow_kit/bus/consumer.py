@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -36,8 +36,9 @@ from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
 
 log = logging.getLogger(__name__)
 
-DeadLetterNotice = Callable[[Envelope[Message], str], Message | None]
-"""The failure event telling who waited on a dead-lettered event (given it and the error)."""
+DeadLetterNotice = Callable[[Envelope[Any], str], Message | None]
+"""The failure event telling who waited on a dead-lettered event (given it and the error); registered
+per message type, so it takes envelopes of the one type it is registered for."""
 
 PASSED_OVER_COMMIT_EVERY = 200
 PASSED_OVER_COMMIT_AFTER_S = 5.0
