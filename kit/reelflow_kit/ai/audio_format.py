@@ -217,7 +217,7 @@ def resample(pcm: bytes, from_rate: int, to_rate: int = SAMPLE_RATE, *, followin
     for phase in range(min(phases, count_out)):
         first, remainder = divmod(phase * step, phases)
         count = (count_out - phase + phases - 1) // phases
-        left = _strided(source, first, step, count)
+        left: bytes | bytearray = _strided(source, first, step, count)
         if remainder:
             weight = (remainder << 16) // phases
             right = _strided(source, first + 1, step, count)
@@ -226,9 +226,10 @@ def resample(pcm: bytes, from_rate: int, to_rate: int = SAMPLE_RATE, *, followin
                 + _fields(right, count) * weight
                 + int.from_bytes(_ROUNDING * count, "little")
             ).to_bytes(4 * count, "little")
-            left = bytearray(SAMPLE_WIDTH * count)
-            left[0::2] = blend[2::4]
-            left[1::2] = blend[3::4].translate(_FLIP_SIGN)
+            mixed = bytearray(SAMPLE_WIDTH * count)
+            mixed[0::2] = blend[2::4]
+            mixed[1::2] = blend[3::4].translate(_FLIP_SIGN)
+            left = mixed
         out[SAMPLE_WIDTH * phase :: stride] = left[0::2]
         out[SAMPLE_WIDTH * phase + 1 :: stride] = left[1::2]
     return bytes(out)
@@ -266,13 +267,13 @@ class Resampler:
             self._pending.clear()
             return ready
         size = SAMPLE_WIDTH * self._block
-        ready = []
+        outputs: list[bytes] = []
         while len(self._pending) > size:  # a following sample is there
             block = bytes(self._pending[:size])
             following = bytes(self._pending[size : size + SAMPLE_WIDTH])
-            ready.append(resample(block, self.from_rate, self.to_rate, following=following))
+            outputs.append(resample(block, self.from_rate, self.to_rate, following=following))
             del self._pending[:size]
-        return b"".join(ready)
+        return b"".join(outputs)
 
     def flush(self) -> bytes:
         """The rest of the output."""
@@ -291,7 +292,7 @@ def _strided(pcm: bytes, first: int, step: int, count: int) -> bytes:
     return bytes(picked)
 
 
-def _fields(samples: bytes, count: int) -> int:
+def _fields(samples: bytes | bytearray, count: int) -> int:
     """Signed 16-bit little-endian samples as one integer of unsigned 32-bit fields (x + 32768 each)."""
     fields = bytearray(4 * count)
     fields[0::4] = samples[0::2]
@@ -359,7 +360,7 @@ def transcode(audio: bytes, timeout_s: float = FFMPEG_TIMEOUT_S) -> bytes:
     return done.stdout[: len(done.stdout) - len(done.stdout) % SAMPLE_WIDTH]
 
 
-def _native_to_le(values: array) -> bytes:
+def _native_to_le(values: array[int]) -> bytes:
     if not _LITTLE_ENDIAN:
         values = array(values.typecode, values)
         values.byteswap()

@@ -97,7 +97,7 @@ def in_display_case(text: str, characters: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _name_pattern(name: str) -> re.Pattern:
+def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", re.IGNORECASE)
 
 

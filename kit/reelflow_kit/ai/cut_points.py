@@ -98,7 +98,7 @@ def find_opening(script: str, opening: str, start: int) -> int | None:
     return match.start() if match else None
 
 
-def _opening_pattern(opening: str) -> re.Pattern:
+def _opening_pattern(opening: str) -> re.Pattern[str]:
     words = ["".join(_LOOK_ALIKES.get(ch, re.escape(ch)) for ch in word) for word in opening.split()]
     return re.compile(r"\s+".join(words))
 

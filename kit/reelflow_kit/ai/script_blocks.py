@@ -194,7 +194,7 @@ def _action_blocks(lines: list[str]) -> list[Block]:
 
 def _titles_as_headings(blocks: list[Block]) -> list[Block]:
     """A short line all in capitals before the first heading (`THE LAST FERRY`) is a title, not action."""
-    out = []
+    out: list[Block] = []
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             return out + blocks[index:]

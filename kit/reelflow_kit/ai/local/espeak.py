@@ -163,8 +163,8 @@ class _Engine:
         self._rate: int | None = None
         self._known: dict[str, bool] = {}
 
-    def _on_audio(self, wav, samples: int, events) -> int:
-        if wav and samples > 0:
+    def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], samples: int, events: ctypes._Pointer[_Event]) -> int:
+        if wav and samples > 0:  # type: ignore[truthy-bool]  # typeshed's ctypes._Pointer lacks __bool__ (NULL is false)
             self._audio += ctypes.string_at(wav, samples * SAMPLE_WIDTH)
         return 1 if self._stop is not None and self._stop.is_set() else 0
 

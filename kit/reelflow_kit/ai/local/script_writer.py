@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.local import beats
@@ -56,7 +57,7 @@ def _scene_count(target: int | None, keywords: int, rng: random.Random) -> int:
     return max(MIN_LOCAL_SCENES, min(MAX_LOCAL_SCENES, wanted))
 
 
-def _outline(count: int, story: Story, rng: random.Random):
+def _outline(count: int, story: Story, rng: random.Random) -> Iterator[tuple[str, beats.Template, Location, str]]:
     """(beat kind, template, location, time of day) per scene, in story order."""
     middle = max(0, count - 4)
     kinds = ["setup", "incident", *["complication"] * middle, "climax", "resolution"][:count]

@@ -99,7 +99,7 @@ def _split_long(script: str, start: int, end: int) -> list[int]:
     return starts
 
 
-def _last_break(window: str, pattern: re.Pattern) -> int:
+def _last_break(window: str, pattern: re.Pattern[str]) -> int:
     """The end of the last match in the second half of the window, or 0."""
     best = 0
     for m in pattern.finditer(window, len(window) // 2):

@@ -25,6 +25,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TypedDict
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -114,6 +115,16 @@ class Scene:
     interior: bool
     mood: str
     characters: tuple[str, ...]
+    raining: bool
+
+
+class _SceneChanges(TypedDict, total=False):
+    """What feedback may change in a Scene."""
+
+    time: str
+    setting: str
+    interior: bool
+    mood: str
     raining: bool
 
 
@@ -247,7 +258,7 @@ def read_prompt(prompt: str, characters: tuple[str, ...] = (), feedback: str = "
     notes = feedback.lower()
     if not notes.strip():
         return scene
-    changes: dict = {}
+    changes: _SceneChanges = {}
     if time := next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)), None):
         changes["time"] = time
     if setting := next(
@@ -293,7 +304,9 @@ def _read(prompt: str, characters: tuple[str, ...] = ()) -> Scene:
         mood = next((m for m, words in MOODS.items() if any(re.search(rf"\b{w}", lower) for w in words)), "calm")
     if not characters:
         if "characters" in labels:
-            listed = _LABEL.search(prompt[prompt.index("Characters:") :]).group(2)
+            label = _LABEL.search(prompt[prompt.index("Characters:") :])
+            assert label is not None  # the labels were read with this pattern
+            listed = label.group(2)
             characters = tuple(n.strip() for n in re.split(r",|\band\b", listed) if n.strip())
         elif not labels:
             names = re.findall(r"\b([A-Z][a-z]{2,})\b", SLUGLINE.sub(" ", prompt))
@@ -380,7 +393,8 @@ def _linear_mask(w: int, h: int) -> Image.Image:
 
 
 def _shade(color: RGB, factor: float) -> RGB:
-    return tuple(max(0, min(255, int(c * factor))) for c in color)  # type: ignore[return-value]
+    red, green, blue = (max(0, min(255, int(c * factor))) for c in color)
+    return red, green, blue
 
 
 def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
@@ -426,7 +440,9 @@ def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: in
             _tree(draw, rng, w, h, horizon, _shade(ground, rng.uniform(0.5, 0.8)))
 
 
-def _disc(draw, rng, w, horizon, color, glow, low=False) -> None:
+def _disc(
+    draw: ImageDraw.ImageDraw, rng: random.Random, w: int, horizon: int, color: RGB, glow: RGB, low: bool = False
+) -> None:
     cx = int(w * rng.uniform(0.15, 0.85))
     cy = int(horizon * (rng.uniform(0.7, 0.92) if low else rng.uniform(0.15, 0.4)))
     r = int(horizon * 0.08)
@@ -436,7 +452,7 @@ def _disc(draw, rng, w, horizon, color, glow, low=False) -> None:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=color)
 
 
-def _ridges(draw, rng, w, horizon, color: RGB, layers: int) -> None:
+def _ridges(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, horizon: int, color: RGB, layers: int) -> None:
     for layer in range(layers):
         base = horizon - int(horizon * 0.05 * (layers - layer))
         points = [(0, horizon)]
@@ -448,7 +464,7 @@ def _ridges(draw, rng, w, horizon, color: RGB, layers: int) -> None:
         draw.polygon(points, fill=_shade(color, 0.75 + layer * 0.12))
 
 
-def _skyline(draw, rng, scene: Scene, w, horizon) -> None:
+def _skyline(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, horizon: int) -> None:
     x = 0
     night = scene.time in ("night", "dusk")
     while x < w:
@@ -464,7 +480,7 @@ def _skyline(draw, rng, scene: Scene, w, horizon) -> None:
         x += bw + rng.randint(0, w // 60)
 
 
-def _boat(draw, rng, w, h, horizon) -> None:
+def _boat(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int, horizon: int) -> None:
     bx = int(w * rng.uniform(0.2, 0.7))
     by = horizon + int((h - horizon) * 0.2)
     s = max(20, w // 40)
@@ -475,7 +491,7 @@ def _boat(draw, rng, w, h, horizon) -> None:
     )
 
 
-def _tree(draw, rng, w, h, horizon, color: RGB) -> None:
+def _tree(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int, horizon: int, color: RGB) -> None:
     x = rng.randrange(w)
     base = horizon + rng.randint(0, (h - horizon) // 3)
     height = rng.randint(h // 6, h // 3)
@@ -485,7 +501,7 @@ def _tree(draw, rng, w, h, horizon, color: RGB) -> None:
     )
 
 
-def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
+def _room(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
     wall = _tint(_shade((150, 130, 110), 0.45 if scene.time == "night" else 0.95), scene.mood)
     draw.rectangle((0, 0, w, h), fill=wall)
     floor = _shade(wall, 0.6)
@@ -513,7 +529,7 @@ def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
         draw.ellipse((lx - 14, ly - 14, lx + 14, ly + 14), fill=(255, 230, 170))
 
 
-def _figures(draw, rng, scene: Scene, w, h, horizon) -> None:
+def _figures(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
     count = len(scene.characters)
     if not count:
         return
@@ -526,7 +542,7 @@ def _figures(draw, rng, scene: Scene, w, h, horizon) -> None:
         _silhouette(draw, cx, feet, height, dark, lean=rng.uniform(-0.04, 0.04))
 
 
-def _silhouette(draw, cx: int, feet: int, height: int, color: RGB, lean: float) -> None:
+def _silhouette(draw: ImageDraw.ImageDraw, cx: int, feet: int, height: int, color: RGB, lean: float) -> None:
     """A standing person: head, shoulders, torso, arms and legs, `height` pixels tall."""
     u = height / 8  # a head is an eighth of a body
     top = feet - height
@@ -564,7 +580,7 @@ def _silhouette(draw, cx: int, feet: int, height: int, color: RGB, lean: float) 
         )
 
 
-def _rain(draw, rng, w, h) -> None:
+def _rain(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
     for _ in range(400):
         x, y = rng.randrange(w), rng.randrange(h)
         draw.line((x, y, x - h // 90, y + h // 30), fill=(200, 210, 230, 90), width=1)

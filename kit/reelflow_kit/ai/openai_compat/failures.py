@@ -54,8 +54,8 @@ def _from_status(exc: openai.APIStatusError) -> CallFailure:
 
 def _server_message(exc: openai.APIStatusError) -> str:
     body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
+    if isinstance(body, dict) and isinstance(message := body.get("message"), str):
+        return message
     if isinstance(body, str) and body.strip():
         return body.strip()[:1000]
     return exc.message

@@ -26,9 +26,11 @@ import base64
 import binascii
 import logging
 import time
+from typing import Any
 
 import httpx
 import openai
+from openai.types import ImagesResponse
 
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest, compose_prompt
 from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, across_models, with_retries
@@ -78,7 +80,7 @@ class OpenAIImageGenerator:
     ) -> GeneratedImage:
         spec = spec_for(model)
         size = api_size(spec, request.width, request.height)
-        arguments: dict = {
+        arguments: dict[str, Any] = {  # keyword arguments: `quality` is any text a compatible server takes
             "model": model,
             "prompt": _shortened(prompt, spec.prompt_limit),
             "n": 1,
@@ -94,6 +96,7 @@ class OpenAIImageGenerator:
             png = await asyncio.to_thread(fit_png, data, request.width, request.height)
         except ValueError as exc:
             raise ModelGaveUp(CallFailure("invalid_output", str(exc), "next_model")) from None
+        assert response.data is not None  # the image was read from it
         item = response.data[0]
         return GeneratedImage(
             png=png,
@@ -103,9 +106,10 @@ class OpenAIImageGenerator:
             revised_prompt=item.revised_prompt or "",
         )
 
-    async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: CallTally):
-        async def send(timeout_s: float):
-            response = await client.images.generate(**arguments, timeout=timeout_s)
+    async def _request(self, client: openai.AsyncOpenAI, arguments: dict[str, Any], tally: CallTally) -> ImagesResponse:
+        async def send(timeout_s: float) -> ImagesResponse:
+            # keyword arguments from a dict match every overload; without `stream` it is this one
+            response: ImagesResponse = await client.images.generate(**arguments, timeout=timeout_s)
             tally.images += len(response.data or [])
             usage = getattr(response, "usage", None)
             if usage is not None:
@@ -115,7 +119,7 @@ class OpenAIImageGenerator:
 
         return await with_retries(self._rules, tally, send)
 
-    async def _image_bytes(self, response, tally: CallTally) -> bytes:
+    async def _image_bytes(self, response: ImagesResponse, tally: CallTally) -> bytes:
         items = response.data or []
         if not items:
             raise ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from reelflow_kit.ai.settings import AISettings
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -19,7 +21,7 @@ class RetryPolicy:
     """A server asking for a longer wait than this is given up on rather than waited for."""
 
     @classmethod
-    def from_settings(cls, settings) -> RetryPolicy:
+    def from_settings(cls, settings: AISettings) -> RetryPolicy:
         """The policy every OpenAI-compatible call uses, from AISettings."""
         return cls(
             max_retries=settings.openai_max_retries,
@@ -33,7 +35,7 @@ class RetryPolicy:
         sent one, else exponential backoff (`backoff_s`, doubling, capped) with jitter in its upper half."""
         if retry_after is not None:
             return max(0.0, retry_after)
-        ceiling = min(self.backoff_max_s, self.backoff_s * (2 ** (retry - 1)))
+        ceiling: float = min(self.backoff_max_s, self.backoff_s * (2 ** (retry - 1)))
         return ceiling * (rng or random).uniform(0.5, 1.0)
 
     def waits_too_long(self, retry_after: float | None) -> bool:

@@ -15,6 +15,8 @@ import asyncio
 import json
 import logging
 
+from openai.types.chat import ChatCompletionMessageParam
+
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.cut_points import MAX_AI_SCENES, Cut, SceneStarts, cut_at_starts
 from reelflow_kit.ai.errors import AIProviderError
@@ -101,7 +103,7 @@ def repair_request(cut: Cut) -> str:
     )
 
 
-def _messages(script: str) -> list[dict]:
+def _messages(script: str) -> list[ChatCompletionMessageParam]:
     schema = json.dumps(strict_json_schema(SceneStarts), separators=(",", ":"))
     return [
         {"role": "system", "content": SYSTEM_PROMPT + schema},

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.characters import named_in
 from reelflow_kit.ai.openai_compat.json_schema import strict_json_schema
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat
@@ -87,7 +89,7 @@ class OpenAIShotPlanner:
         return await asyncio.to_thread(shot_plan_of, result.value, scene, context, usage=result.usage)
 
 
-def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *, usage) -> ShotPlan:
+def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *, usage: Usage) -> ShotPlan:
     """The model's shots with the script's look, the scene's setting and timing made consistent."""
     reading = read_scene(scene.text, context.characters)
     narrations = [" ".join(draft.narration.split()) for draft in drafts.shots]
@@ -115,7 +117,7 @@ def with_style(prompt: str, style_suffix: str) -> str:
     return one_line(prompt, MAX_PROMPT_CHARS)
 
 
-def _messages(scene: SceneText, context: ScriptContext) -> list[dict]:
+def _messages(scene: SceneText, context: ScriptContext) -> list[ChatCompletionMessageParam]:
     schema = json.dumps(strict_json_schema(ShotDrafts), separators=(",", ":"))
     facts = [
         f"Script title: {context.title}" if context.title else "",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 import openai
@@ -132,9 +133,9 @@ class OpenAINarrator:
         model = answers[-1].model
         writer = WavWriter()
         pieces: list[tuple[list[str], int]] = []
-        for index, group in enumerate(groups):
-            pieces.append((group, writer.append(answers[index].pcm)))
-            answers[index] = None  # in the WAV now: hours of audio are not held twice
+        answers.reverse()  # popped in order: once in the WAV, hours of audio are not held twice
+        for group in groups:
+            pieces.append((group, writer.append(answers.pop().pcm)))
         samples = writer.samples
         return Speech(
             wav=writer.finish(),
@@ -225,7 +226,7 @@ def _last_per_model(failures: list[tuple[str, CallFailure]]) -> list[tuple[str, 
     return list(last.items())
 
 
-async def _all_or_first_failure(calls: list) -> list[_Answer | None]:
+async def _all_or_first_failure(calls: Sequence[Awaitable[_Answer]]) -> list[_Answer]:
     """Runs the coroutines concurrently; their results in order, or the first exception once the
     others are cancelled (and awaited, so none outlives the client)."""
     tasks = [asyncio.ensure_future(call) for call in calls]
@@ -237,6 +238,6 @@ async def _all_or_first_failure(calls: list) -> list[_Answer | None]:
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
     return [task.result() for task in tasks]

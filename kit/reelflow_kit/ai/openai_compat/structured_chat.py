@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
 from reelflow_contracts.messages.base import Usage
@@ -31,7 +33,7 @@ from reelflow_kit.ai.settings import AISettings
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-Message = dict[str, Any]
+Message = ChatCompletionMessageParam
 
 _FENCED = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -85,7 +87,7 @@ class StructuredChat:
         model: str,
         conversation: list[Message],
         output: type[T],
-        fmt: dict,
+        fmt: ResponseFormatJSONSchema,
         tally: CallTally,
     ) -> T:
         completion = await self._request(client, model, conversation, fmt, tally)
@@ -107,9 +109,14 @@ class StructuredChat:
             ) from None
 
     async def _request(
-        self, client: openai.AsyncOpenAI, model: str, conversation: list[Message], fmt: dict, tally: CallTally
-    ):
-        async def send(timeout_s: float):
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        conversation: list[Message],
+        fmt: ResponseFormatJSONSchema,
+        tally: CallTally,
+    ) -> ChatCompletion:
+        async def send(timeout_s: float) -> ChatCompletion:
             completion = await client.chat.completions.create(
                 model=model, messages=conversation, response_format=fmt, temperature=self.temperature, timeout=timeout_s
             )
@@ -121,7 +128,7 @@ class StructuredChat:
         return await with_retries(self._rules, tally, send)
 
 
-def _parsed(completion, output: type[T]) -> T:
+def _parsed(completion: ChatCompletion, output: type[T]) -> T:
     content = _content_of(completion)
     try:
         return output.model_validate_json(_unfenced(content))
@@ -129,7 +136,7 @@ def _parsed(completion, output: type[T]) -> T:
         raise _InvalidOutput(_describe(exc), content) from None
 
 
-def _content_of(completion) -> str:
+def _content_of(completion: ChatCompletion) -> str:
     if not completion.choices:
         raise _InvalidOutput("the response has no choices")
     choice = completion.choices[0]
