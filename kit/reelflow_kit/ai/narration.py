@@ -99,7 +99,8 @@ class NarrationSettings(BaseSettings):
 
     @field_validator("openai_tts_fallback_models", mode="before")
     @classmethod
-    def _split_comma_list(cls, value: object) -> object:
+    def _split_tts_models(cls, value: object) -> object:
+        # not AISettings' name (`_split_comma_list`): in a class mixing both, the one would hide the other
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
