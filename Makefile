@@ -70,4 +70,4 @@ lock: $(STAMP)
 	@mv requirements/constraints.tmp requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
