@@ -8,11 +8,12 @@ SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject
            $(wildcard services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test fuzz infra-up infra-down up down status lock clean
+.PHONY: help install demo test lint fuzz infra-up infra-down up down status lock clean
 
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
+	@echo "make lint        ruff (lint and format check) over the repo, mypy --strict over the contracts and the kit"
 	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "make infra-down  stop them"
@@ -33,6 +34,13 @@ demo: up
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+LINT_PATHS := contracts kit services tests bench deploy
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy contracts/reelflow_contracts kit/reelflow_kit
 
 FUZZ_EXAMPLES ?= 40
 FUZZ_SEED ?= $(shell date +%s)
@@ -62,4 +70,4 @@ lock: $(STAMP)
 	@mv requirements/constraints.tmp requirements/constraints.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

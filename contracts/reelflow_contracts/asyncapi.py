@@ -15,7 +15,7 @@ import sys
 from importlib import metadata
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from reelflow_contracts.envelope import CONTENT_TYPE, SPECVERSION, encode
 from reelflow_contracts.examples import example_envelope
@@ -76,7 +76,7 @@ def consumed_by(cls: type[Message]) -> list[str]:
     return [
         service
         for service, topics in SUBSCRIBES.items()
-        if cls.topic in topics and (topics[cls.topic] is None or cls.__name__ in topics[cls.topic])
+        if cls.topic in topics and ((names := topics[cls.topic]) is None or cls.__name__ in names)
     ]
 
 
@@ -112,7 +112,14 @@ HEADERS_SCHEMA: dict[str, Any] = {
         },
     },
     "required": [
-        "ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "content-type", "ce_correlationid",
+        "ce_specversion",
+        "ce_id",
+        "ce_type",
+        "ce_source",
+        "ce_time",
+        "ce_subject",
+        "content-type",
+        "ce_correlationid",
     ],
 }
 
@@ -132,7 +139,7 @@ DLQ_HEADERS_SCHEMA: dict[str, Any] = {
 
 
 def _schemas() -> dict[str, Any]:
-    models = [(cls, "validation") for cls in CONTRACT_TYPES]
+    models: list[tuple[type[Message], JsonSchemaMode]] = [(cls, "validation") for cls in CONTRACT_TYPES]
     by_model, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     for (cls, _), schema in by_model.items():
@@ -165,11 +172,13 @@ def _message(cls: type[Message]) -> dict[str, Any]:
         "x-ce-type": cls.ce_type,
         "x-subject-field": cls.subject_field,
         "x-consumed-by": consumed_by(cls),
-        "examples": [{
-            "name": f"{cls.__name__}Example",
-            "headers": record.header_dict(),
-            "payload": json.loads(record.value),
-        }],
+        "examples": [
+            {
+                "name": f"{cls.__name__}Example",
+                "headers": record.header_dict(),
+                "payload": json.loads(record.value),
+            }
+        ],
     }
 
 

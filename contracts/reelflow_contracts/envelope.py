@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Generic, Iterable, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -20,6 +21,7 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 M = TypeVar("M", bound=Message)
+M_co = TypeVar("M_co", bound=Message, covariant=True)
 
 
 class MessageDecodeError(ValueError):
@@ -35,13 +37,13 @@ class UnknownMessageType(MessageDecodeError):
 
 
 @dataclass(frozen=True)
-class Envelope(Generic[M]):
-    data: M
+class Envelope(Generic[M_co]):
+    data: M_co
     source: str
     correlation_id: str
     causation_id: str | None = None
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def type(self) -> str:
@@ -78,7 +80,7 @@ def new_envelope(
     *,
     source: str,
     correlation_id: str | None = None,
-    causation: Envelope | None = None,
+    causation: Envelope[Message] | None = None,
     id: str | None = None,
 ) -> Envelope[M]:
     """An envelope for `data`; reacting to `causation` inherits its correlation id."""
@@ -95,10 +97,10 @@ def new_envelope(
 
 
 def format_time(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def encode(env: Envelope) -> KafkaRecord:
+def encode(env: Envelope[Message]) -> KafkaRecord:
     headers = {
         "ce_specversion": SPECVERSION,
         "ce_id": env.id,
@@ -122,7 +124,7 @@ def encode(env: Envelope) -> KafkaRecord:
 _REQUIRED = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 
-def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope:
+def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelope[Message]:
     """Parse a Kafka record into an envelope with a typed, validated message.
 
     Raises MessageDecodeError (or its UnknownMessageType) naming the problem.
@@ -154,14 +156,14 @@ def decode(headers: Iterable[tuple[str, bytes]], value: bytes | None) -> Envelop
         raise MessageDecodeError(f"ce_time is not an RFC 3339 time: {attrs['ce_time']!r}") from None
     if time is not None and time.tzinfo is None:
         # RFC 3339 requires an offset; read a bare time as UTC rather than as this host's local time.
-        time = time.replace(tzinfo=timezone.utc)
+        time = time.replace(tzinfo=UTC)
     return Envelope(
         data=data,
         source=attrs["ce_source"],
         correlation_id=attrs.get("ce_correlationid") or attrs["ce_id"],
         causation_id=attrs.get("ce_causationid") or None,
         id=attrs["ce_id"],
-        time=time or datetime.now(timezone.utc),
+        time=time or datetime.now(UTC),
     )
 
 
@@ -173,11 +175,11 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def decode_record(record: KafkaRecord) -> Envelope:
+def decode_record(record: KafkaRecord) -> Envelope[Message]:
     return decode(record.headers, record.value)
 
 
-def to_json_dict(env: Envelope) -> dict:
+def to_json_dict(env: Envelope[Message]) -> dict[str, Any]:
     """Structured-mode view (for logs and SSE): attributes plus data."""
     return {
         "specversion": SPECVERSION,

@@ -8,8 +8,9 @@ operation. Ids are fixed (uuid5), so the output is the same on every run.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages import (
@@ -57,8 +58,8 @@ from reelflow_contracts.messages import (
     VideoCommandRejected,
     VideoFailed,
     VideoOptions,
-    VideoRenderProgressed,
     VideoRendered,
+    VideoRenderProgressed,
     VideoRequested,
     image_media_key,
     video_media_key,
@@ -78,13 +79,22 @@ def _id(name: str) -> str:
 IDS = {
     name: _id(name)
     for name in (
-        "user", "script", "scene_1", "scene_2", "shot_1", "shot_2",
-        "image_1", "image_2", "image_3", "video", "operation",
+        "user",
+        "script",
+        "scene_1",
+        "scene_2",
+        "shot_1",
+        "shot_2",
+        "image_1",
+        "image_2",
+        "image_3",
+        "video",
+        "operation",
     )
 }
 """The fixed ids every example uses, by role."""
 
-T0 = datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=UTC)
 
 TITLE = "The Lighthouse Keeper"
 SCENE_1 = (
@@ -120,15 +130,15 @@ def _at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-def _base(**fields: object) -> dict:
+def _base(**fields: Any) -> dict[str, Any]:
     return {"script_id": IDS["script"], **fields}
 
 
-def _cmd(**fields: object) -> dict:
+def _cmd(**fields: Any) -> dict[str, Any]:
     return _base(requested_by=IDS["user"], **fields)
 
 
-def _rejection(command_type: str, target: str, code: str, reason: str) -> dict:
+def _rejection(command_type: str, target: str, code: str, reason: str) -> dict[str, Any]:
     return _base(
         target_id=target,
         command_id=_id(f"command:{command_type}"),
@@ -142,8 +152,9 @@ _FACTORIES: dict[type[Message], Callable[[], Message]] = {
     # script
     CreateScript: lambda: CreateScript(**_cmd(owner_id=IDS["user"], title=TITLE, content=CONTENT)),
     GenerateScript: lambda: GenerateScript(
-        **_cmd(owner_id=IDS["user"], premise="An old lighthouse keeper's last night before automation.",
-               target_scenes=2)
+        **_cmd(
+            owner_id=IDS["user"], premise="An old lighthouse keeper's last night before automation.", target_scenes=2
+        )
     ),
     UpdateScript: lambda: UpdateScript(**_cmd(title=TITLE + " (draft 2)")),
     ApproveScript: lambda: ApproveScript(**_cmd()),
@@ -155,13 +166,22 @@ _FACTORIES: dict[type[Message], Callable[[], Message]] = {
         **_base(owner_id=IDS["user"], title=TITLE, content=CONTENT, approved_at=_at(120))
     ),
     ScriptGenerationFailed: lambda: ScriptGenerationFailed(
-        **_base(owner_id=IDS["user"], premise="An old lighthouse keeper's last night before automation.",
-                code="provider_unavailable", error="openai: HTTP 503 Service Unavailable (after 4 attempts)",
-                attempts=4, usage=OPENAI_USAGE)
+        **_base(
+            owner_id=IDS["user"],
+            premise="An old lighthouse keeper's last night before automation.",
+            code="provider_unavailable",
+            error="openai: HTTP 503 Service Unavailable (after 4 attempts)",
+            attempts=4,
+            usage=OPENAI_USAGE,
+        )
     ),
     ScriptCommandRejected: lambda: ScriptCommandRejected(
-        **_rejection("reelflow.script.update_script.v1", IDS["script"], "not_draft",
-                     "The script is approved and can no longer be edited.")
+        **_rejection(
+            "reelflow.script.update_script.v1",
+            IDS["script"],
+            "not_draft",
+            "The script is approved and can no longer be edited.",
+        )
     ),
     # scene
     UpdateScene: lambda: UpdateScene(**_cmd(scene_id=IDS["scene_1"], text=SCENE_1 + "\n\nShe pauses at the top.")),
@@ -169,28 +189,47 @@ _FACTORIES: dict[type[Message], Callable[[], Message]] = {
     SceneCreated: lambda: SceneCreated(
         **_base(scene_id=IDS["scene_1"], order=1, heading="EXT. LIGHTHOUSE - DUSK", text=SCENE_1, created_at=_at(121))
     ),
-    ScriptSegmented: lambda: ScriptSegmented(
-        **_base(scene_ids=(IDS["scene_1"], IDS["scene_2"]), method="sluglines")
-    ),
+    ScriptSegmented: lambda: ScriptSegmented(**_base(scene_ids=(IDS["scene_1"], IDS["scene_2"]), method="sluglines")),
     SegmentationFailed: lambda: SegmentationFailed(
-        **_base(code="invalid_output", error="the model's scenes did not cover the script, even after a repair",
-                final=False, attempts=2, usage=OPENAI_USAGE)
+        **_base(
+            code="invalid_output",
+            error="the model's scenes did not cover the script, even after a repair",
+            final=False,
+            attempts=2,
+            usage=OPENAI_USAGE,
+        )
     ),
     SceneUpdated: lambda: SceneUpdated(
-        **_base(scene_id=IDS["scene_1"], order=1, heading="EXT. LIGHTHOUSE - DUSK",
-                text=SCENE_1 + "\n\nShe pauses at the top.", updated_at=_at(180))
+        **_base(
+            scene_id=IDS["scene_1"],
+            order=1,
+            heading="EXT. LIGHTHOUSE - DUSK",
+            text=SCENE_1 + "\n\nShe pauses at the top.",
+            updated_at=_at(180),
+        )
     ),
     SceneApproved: lambda: SceneApproved(**_base(scene_id=IDS["scene_1"], order=1, approved_at=_at(200))),
     ShotPlanned: lambda: ShotPlanned(
-        **_base(scene_id=IDS["scene_1"], shot_id=IDS["shot_1"], scene_order=1, order=1, shot_count=2,
-                description="Mara climbs the lighthouse stairs as waves crash below.",
-                image_prompt=PROMPT_1, duration_s=4.5,
-                narration="Waves hammer the rocks. Mara climbs the iron stairs, lantern in hand.",
-                style=STYLE)
+        **_base(
+            scene_id=IDS["scene_1"],
+            shot_id=IDS["shot_1"],
+            scene_order=1,
+            order=1,
+            shot_count=2,
+            description="Mara climbs the lighthouse stairs as waves crash below.",
+            image_prompt=PROMPT_1,
+            duration_s=4.5,
+            narration="Waves hammer the rocks. Mara climbs the iron stairs, lantern in hand.",
+            style=STYLE,
+        )
     ),
     ShotPlanningFailed: lambda: ShotPlanningFailed(
-        **_base(scene_id=IDS["scene_2"], code="rate_limited",
-                error="openai: HTTP 429 Too Many Requests (Retry-After 20 s) after 5 attempts", attempts=5)
+        **_base(
+            scene_id=IDS["scene_2"],
+            code="rate_limited",
+            error="openai: HTTP 429 Too Many Requests (Retry-After 20 s) after 5 attempts",
+            attempts=5,
+        )
     ),
     SceneCommandRejected: lambda: SceneCommandRejected(
         **_rejection("reelflow.scene.approve_scene.v1", IDS["scene_1"], "not_pending", "The scene is already approved.")
@@ -199,84 +238,158 @@ _FACTORIES: dict[type[Message], Callable[[], Message]] = {
     ApproveImage: lambda: ApproveImage(**_cmd(image_id=IDS["image_1"])),
     RejectImage: lambda: RejectImage(**_cmd(image_id=IDS["image_2"], feedback="Make it stormier; show her face.")),
     ImageGenerated: lambda: ImageGenerated(
-        **_base(image_id=IDS["image_1"], shot_id=IDS["shot_1"], scene_id=IDS["scene_1"], attempt=1,
-                width=1920, height=1080, prompt=PROMPT_1,
-                media_key=image_media_key(IDS["scene_1"], IDS["image_1"]), size_bytes=412_338,
-                generated_at=_at(230), usage=Usage(provider="local", images=1))
+        **_base(
+            image_id=IDS["image_1"],
+            shot_id=IDS["shot_1"],
+            scene_id=IDS["scene_1"],
+            attempt=1,
+            width=1920,
+            height=1080,
+            prompt=PROMPT_1,
+            media_key=image_media_key(IDS["scene_1"], IDS["image_1"]),
+            size_bytes=412_338,
+            generated_at=_at(230),
+            usage=Usage(provider="local", images=1),
+        )
     ),
     ImageApproved: lambda: ImageApproved(
-        **_base(image_id=IDS["image_3"], shot_id=IDS["shot_2"], scene_id=IDS["scene_1"], attempt=2,
-                width=1920, height=1080, prompt=PROMPT_2,
-                media_key=image_media_key(IDS["scene_1"], IDS["image_3"]),
-                replaced_image_id=IDS["image_2"], approved_at=_at(300))
+        **_base(
+            image_id=IDS["image_3"],
+            shot_id=IDS["shot_2"],
+            scene_id=IDS["scene_1"],
+            attempt=2,
+            width=1920,
+            height=1080,
+            prompt=PROMPT_2,
+            media_key=image_media_key(IDS["scene_1"], IDS["image_3"]),
+            replaced_image_id=IDS["image_2"],
+            approved_at=_at(300),
+        )
     ),
     ImageRejected: lambda: ImageRejected(
-        **_base(image_id=IDS["image_2"], shot_id=IDS["shot_2"], scene_id=IDS["scene_1"], attempt=1,
-                prompt=PROMPT_2, feedback="Make it stormier; show her face.", rejected_at=_at(260))
+        **_base(
+            image_id=IDS["image_2"],
+            shot_id=IDS["shot_2"],
+            scene_id=IDS["scene_1"],
+            attempt=1,
+            prompt=PROMPT_2,
+            feedback="Make it stormier; show her face.",
+            rejected_at=_at(260),
+        )
     ),
     ImageGenerationFailed: lambda: ImageGenerationFailed(
-        **_base(image_id=IDS["image_3"], shot_id=IDS["shot_2"], scene_id=IDS["scene_1"], attempt=2,
-                code="storage_unavailable", error="S3 PutObject timed out after 3 attempts", final=True)
+        **_base(
+            image_id=IDS["image_3"],
+            shot_id=IDS["shot_2"],
+            scene_id=IDS["scene_1"],
+            attempt=2,
+            code="storage_unavailable",
+            error="S3 PutObject timed out after 3 attempts",
+            final=True,
+        )
     ),
     ImageCommandRejected: lambda: ImageCommandRejected(
-        **_rejection("reelflow.image.reject_image.v1", IDS["image_1"], "not_pending",
-                     "Only a pending or failed image can be rejected; this one is approved.")
+        **_rejection(
+            "reelflow.image.reject_image.v1",
+            IDS["image_1"],
+            "not_pending",
+            "Only a pending or failed image can be rejected; this one is approved.",
+        )
     ),
     # video
     CreateVideo: lambda: CreateVideo(
         **_cmd(video_id=IDS["video"], options=VideoOptions(transition="fadeblack", transition_s=0.75))
     ),
     VideoRequested: lambda: VideoRequested(
-        **_base(video_id=IDS["video"], options=VideoOptions(transition="fadeblack", transition_s=0.75),
-                image_ids=(IDS["image_1"], IDS["image_3"]), requested_at=_at(310))
+        **_base(
+            video_id=IDS["video"],
+            options=VideoOptions(transition="fadeblack", transition_s=0.75),
+            image_ids=(IDS["image_1"], IDS["image_3"]),
+            requested_at=_at(310),
+        )
     ),
     VideoRenderProgressed: lambda: VideoRenderProgressed(
-        **_base(video_id=IDS["video"], step="encoding", fraction=0.42, frames_done=96, frames_total=248,
-                at=_at(314))
+        **_base(video_id=IDS["video"], step="encoding", fraction=0.42, frames_done=96, frames_total=248, at=_at(314))
     ),
     VideoRendered: lambda: VideoRendered(
-        **_base(video_id=IDS["video"], duration_s=8.25, width=1920, height=1080, fps=30, size_bytes=3_145_728,
-                media_key=video_media_key(IDS["video"]), has_audio=True, render_s=6.4, rendered_at=_at(320),
-                usage=Usage(provider="local", model="espeak-ng", audio_seconds=7.9))
+        **_base(
+            video_id=IDS["video"],
+            duration_s=8.25,
+            width=1920,
+            height=1080,
+            fps=30,
+            size_bytes=3_145_728,
+            media_key=video_media_key(IDS["video"]),
+            has_audio=True,
+            render_s=6.4,
+            rendered_at=_at(320),
+            usage=Usage(provider="local", model="espeak-ng", audio_seconds=7.9),
+        )
     ),
     VideoFailed: lambda: VideoFailed(
-        **_base(video_id=IDS["video"], code="ffmpeg_failed",
-                error="ffmpeg exited with status 1: Error while filtering: Cannot allocate memory")
+        **_base(
+            video_id=IDS["video"],
+            code="ffmpeg_failed",
+            error="ffmpeg exited with status 1: Error while filtering: Cannot allocate memory",
+        )
     ),
     VideoCommandRejected: lambda: VideoCommandRejected(
-        **_rejection("reelflow.video.create_video.v1", IDS["video"], "images_missing",
-                     "1 shot has no approved image and 1 scene has no planned shots."),
+        **_rejection(
+            "reelflow.video.create_video.v1",
+            IDS["video"],
+            "images_missing",
+            "1 shot has no approved image and 1 scene has no planned shots.",
+        ),
         missing_shots=(MissingShot(shot_id=IDS["shot_2"], scene_id=IDS["scene_1"], scene_order=1, order=2),),
         unplanned_scene_ids=(IDS["scene_2"],),
     ),
     # operation
     OperationStarted: lambda: OperationStarted(
-        **_base(operation_id=IDS["operation"], owner_id=IDS["user"], input="content", title=TITLE,
-                started_at=_at(-1))
+        **_base(operation_id=IDS["operation"], owner_id=IDS["user"], input="content", title=TITLE, started_at=_at(-1))
     ),
     OperationProgressed: lambda: OperationProgressed(
-        **_base(operation_id=IDS["operation"], stage="image_generation",
-                progress=OperationProgress(scenes_segmented=2, scenes_approved=2, shots_planned=4,
-                                           images_generated=3, images_approved=2),
-                scenes=(
-                    SceneProgress(scene_id=IDS["scene_1"], order=1, status="approved", shots_planned=2,
-                                  images_generated=2, images_approved=2),
-                    SceneProgress(scene_id=IDS["scene_2"], order=2, status="approved", shots_planned=2,
-                                  images_generated=1),
+        **_base(
+            operation_id=IDS["operation"],
+            stage="image_generation",
+            progress=OperationProgress(
+                scenes_segmented=2, scenes_approved=2, shots_planned=4, images_generated=3, images_approved=2
+            ),
+            scenes=(
+                SceneProgress(
+                    scene_id=IDS["scene_1"],
+                    order=1,
+                    status="approved",
+                    shots_planned=2,
+                    images_generated=2,
+                    images_approved=2,
                 ),
-                summary="3 of 4 images drawn")
+                SceneProgress(scene_id=IDS["scene_2"], order=2, status="approved", shots_planned=2, images_generated=1),
+            ),
+            summary="3 of 4 images drawn",
+        )
     ),
     OperationCompleted: lambda: OperationCompleted(
-        **_base(operation_id=IDS["operation"], video_id=IDS["video"], media_key=video_media_key(IDS["video"]),
-                duration_s=8.25,
-                stage_seconds=StageSeconds(script=0.2, segmentation=0.4, shot_planning=0.6,
-                                           image_generation=9.8, render=6.4),
-                usage=UsageTotals(images=4, audio_seconds=7.9), completed_at=_at(321))
+        **_base(
+            operation_id=IDS["operation"],
+            video_id=IDS["video"],
+            media_key=video_media_key(IDS["video"]),
+            duration_s=8.25,
+            stage_seconds=StageSeconds(
+                script=0.2, segmentation=0.4, shot_planning=0.6, image_generation=9.8, render=6.4
+            ),
+            usage=UsageTotals(images=4, audio_seconds=7.9),
+            completed_at=_at(321),
+        )
     ),
     OperationFailed: lambda: OperationFailed(
-        **_base(operation_id=IDS["operation"], stage="image_generation", code="storage_unavailable",
-                error="S3 PutObject timed out after 3 attempts",
-                cause_type="reelflow.image.generation_failed.v1", failed_at=_at(250))
+        **_base(
+            operation_id=IDS["operation"],
+            stage="image_generation",
+            code="storage_unavailable",
+            error="S3 PutObject timed out after 3 attempts",
+            cause_type="reelflow.image.generation_failed.v1",
+            failed_at=_at(250),
+        )
     ),
     OperationCancelled: lambda: OperationCancelled(
         **_base(operation_id=IDS["operation"], stage="shot_planning", cancelled_by=IDS["user"], cancelled_at=_at(205))
@@ -290,7 +403,7 @@ def example(cls: type[M]) -> M:
         factory = _FACTORIES[cls]
     except KeyError:
         raise KeyError(f"no example for {cls.__name__}") from None
-    return factory()  # type: ignore[return-value]
+    return cast(M, factory())  # each type's factory makes that type (the mapping cannot say so)
 
 
 def _emitter(cls: type[Message]) -> str:

@@ -21,6 +21,9 @@ class ContentCaps(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REELFLOW_", env_file=None, extra="ignore")
 
     max_scenes_per_script: int = Field(
-        default=300, ge=1, le=MAX_SCENES_CEILING,
+        default=300,
+        ge=1,
+        le=MAX_SCENES_CEILING,
         description="a script that cuts into more scenes fails segmentation (`too_many_scenes`); "
-                    "set the same value for the scene service and the gateway (which states it in /api/limits)")
+        "set the same value for the scene service and the gateway (which states it in /api/limits)",
+    )

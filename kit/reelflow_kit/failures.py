@@ -6,6 +6,7 @@ its text, and hands the last one to the give-up handler, which reports it with i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 UNEXPECTED = "unexpected_error"
 """The code of a failure nobody named (an exception that is not a `Failed`)."""
@@ -22,19 +23,19 @@ class Failure:
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
-    def to_doc(self) -> dict:
+    def to_doc(self) -> dict[str, str | bool]:
         return {"code": self.code, "message": self.message, "retryable": self.retryable}
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Failure":
+    def from_doc(cls, doc: dict[str, Any]) -> Failure:
         return cls(code=doc["code"], message=doc["message"], retryable=doc.get("retryable", True))
 
-    def named(self, code: str) -> "Failure":
+    def named(self, code: str) -> Failure:
         """This failure, with `code` if nobody named it (an unexpected error)."""
         return Failure(code, self.message, self.retryable, self.delay_s) if self.code == UNEXPECTED else self
 
     @classmethod
-    def of(cls, exc: BaseException) -> "Failure":
+    def of(cls, exc: BaseException) -> Failure:
         """The failure an exception stands for: its own if it is a `Failed`, else an unexpected one."""
         if isinstance(exc, Failed):
             return exc.failure

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import AsyncIterator, Awaitable, Callable, Generic, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 class HandlingRuntime(Transactions, Protocol):
     """What a handler's context needs of its runtime."""
 
-    after_commit_hooks: list[Callable[["HandlerContext"], None]]
+    after_commit_hooks: list[Callable[[HandlerContext[Any]], None]]
 
 
 class HandlerContext(Generic[M]):
@@ -44,7 +45,7 @@ class HandlerContext(Generic[M]):
         return self.envelope.data
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
         return self.runtime.db
 
     def derived_id(self, *parts: object) -> str:
@@ -59,12 +60,18 @@ class HandlerContext(Generic[M]):
         async def record_in_inbox(session: AsyncClientSession) -> None:
             await record_applied(self.db, session, self.group, self.envelope.id, self.envelope.type)
 
-        async with self.runtime.transaction(id_seed=self.envelope.id, correlation_id=self.envelope.correlation_id,
-                                            causation_id=self.envelope.id, causation_type=self.envelope.type,
-                                            first=record_in_inbox) as tx:
+        async with self.runtime.transaction(
+            id_seed=self.envelope.id,
+            correlation_id=self.envelope.correlation_id,
+            causation_id=self.envelope.id,
+            causation_type=self.envelope.type,
+            first=record_in_inbox,
+        ) as tx:
             yield tx
         self.committed = True
         for hook in self.runtime.after_commit_hooks:
             hook(self)
 
-Handler = Callable[[HandlerContext], Awaitable[None]]
+
+Handler = Callable[[HandlerContext[Any]], Awaitable[None]]
+"""A message handler: it is registered per message type, so the context's message type is the one it handles."""

@@ -4,31 +4,61 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_kit.store.outbox import set_aside_count
+from reelflow_kit.settings import KitSettings
+from reelflow_kit.store.outbox import OutboxRelay, set_aside_count
+
+Scope = MutableMapping[str, Any]
+"""An ASGI connection scope."""
+ASGIMessage = MutableMapping[str, Any]
+"""An event the ASGI server hands the app, or one the app sends back."""
+Receive = Callable[[], Awaitable[ASGIMessage]]
+Send = Callable[[ASGIMessage], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Counted(Protocol):
+    """What the health report shows of a consumer."""
+
+    @property
+    def group(self) -> str: ...
+
+    @property
+    def processed(self) -> int: ...
+
+    @property
+    def dead_lettered(self) -> int: ...
 
 
 class Observed(Protocol):
     """What the health report reads of a running service, and how its app starts and stops it."""
 
-    db: AsyncDatabase
-    settings: Any
+    db: AsyncDatabase[dict[str, Any]]
     instance_id: str
     health_probes: dict[str, Callable[[], Awaitable[object]]]
-    relay: Any
-    consumers: list[Any]
+
+    @property
+    def settings(self) -> KitSettings: ...
+
+    @property
+    def relay(self) -> OutboxRelay: ...
+
+    @property
+    def consumers(self) -> Sequence[Counted]: ...
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
+
 CHECK_TIMEOUT_S = 3.0
 
 
-async def _check(probe: Callable[[], Awaitable[object]]) -> dict:
+async def _check(probe: Callable[[], Awaitable[object]]) -> dict[str, Any]:
     try:
         await asyncio.wait_for(probe(), CHECK_TIMEOUT_S)
         return {"ok": True}
@@ -44,28 +74,32 @@ async def _set_aside(runtime: Observed) -> int | None:
         return None
 
 
-async def health_report(runtime: Observed) -> dict:
-    checks = dict(zip(
-        runtime.health_probes,
-        await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
-    ))
+async def health_report(runtime: Observed) -> dict[str, Any]:
+    checks = dict(
+        zip(
+            runtime.health_probes,
+            await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
+            strict=True,
+        )
+    )
     return {
         "service": runtime.settings.service_name,
         "instance": runtime.instance_id,
         "status": "ok" if all(c["ok"] for c in checks.values()) else "unavailable",
         "checks": checks,
-        "outbox": {"published": runtime.relay.published,
-                   "last_error": runtime.relay.last_error,
-                   "set_aside": await _set_aside(runtime)},
-        "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered}
-                      for c in runtime.consumers},
+        "outbox": {
+            "published": runtime.relay.published,
+            "last_error": runtime.relay.last_error,
+            "set_aside": await _set_aside(runtime),
+        },
+        "consumers": {c.group: {"processed": c.processed, "dead_lettered": c.dead_lettered} for c in runtime.consumers},
     }
 
 
-def health_app(runtime: Observed):
+def health_app(runtime: Observed) -> ASGIApp:
     """ASGI app: GET /healthz (200 healthy, 503 not), and lifespan starting/stopping the runtime."""
 
-    async def app(scope, receive, send):
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 event = await receive()
@@ -91,8 +125,13 @@ def health_app(runtime: Observed):
     return app
 
 
-async def _respond(send, status: int, body: dict) -> None:
+async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

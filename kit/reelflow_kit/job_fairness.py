@@ -11,7 +11,8 @@ either: it starts at the rank being served, not at zero.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -21,16 +22,26 @@ SHARED_KEY = ""
 """The key of jobs enqueued without one: they share one turn among them (first come, first served)."""
 
 
-async def rank_for(jobs: AsyncCollection, kind: str, fair_key: str, unfinished: Iterable[str],
-                   session: AsyncClientSession | None = None) -> int:
+async def rank_for(
+    jobs: AsyncCollection[dict[str, Any]],
+    kind: str,
+    fair_key: str,
+    unfinished: Iterable[str],
+    session: AsyncClientSession | None = None,
+) -> int:
     """The rank of a job of `kind` enqueued now for `fair_key` (reads within the caller's transaction)."""
     statuses = {"$in": list(unfinished)}
-    serving = await jobs.find_one({"kind": kind, "status": statuses}, projection={"rank": 1},
-                                  sort=[("rank", ASCENDING)], session=session)
-    latest = await jobs.find_one({"kind": kind, "fair_key": fair_key, "status": statuses}, projection={"rank": 1},
-                                 sort=[("rank", DESCENDING)], session=session)
-    now_serving = (serving or {}).get("rank") or 0
-    after_own = (latest or {}).get("rank", -1) + 1
+    serving = await jobs.find_one(
+        {"kind": kind, "status": statuses}, projection={"rank": 1}, sort=[("rank", ASCENDING)], session=session
+    )
+    latest = await jobs.find_one(
+        {"kind": kind, "fair_key": fair_key, "status": statuses},
+        projection={"rank": 1},
+        sort=[("rank", DESCENDING)],
+        session=session,
+    )
+    now_serving: int = (serving or {}).get("rank") or 0
+    after_own: int = (latest or {}).get("rank", -1) + 1
     return max(now_serving, after_own)
 
 

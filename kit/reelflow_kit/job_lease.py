@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,9 @@ class LeaseKeeper:
     `margin_s` (left for clock skew and for the job to stop) without having been renewed, or
     another worker holds it, `work` is cancelled and `lost` is set."""
 
-    def __init__(self, renew: Callable[[], Awaitable[bool]], *, lease_s: float, held_until: float,
-                 what: dict) -> None:
+    def __init__(
+        self, renew: Callable[[], Awaitable[bool]], *, lease_s: float, held_until: float, what: dict[str, object]
+    ) -> None:
         self._renew = renew
         self.lease_s = lease_s
         self.held_until = held_until
@@ -29,7 +30,7 @@ class LeaseKeeper:
         self.lost = False
         self._what = what
 
-    async def keep(self, work: asyncio.Task) -> None:
+    async def keep(self, work: asyncio.Task[object]) -> None:
         while True:
             await asyncio.sleep(max(0.0, self.held_until - self.lease_s * 2 / 3 - time.monotonic()))
             if not await self._renewed():
@@ -42,8 +43,9 @@ class LeaseKeeper:
             sent_at = time.monotonic()
             stop_at = self.held_until - self.margin_s
             if sent_at >= stop_at:
-                log.error("job lease not renewed in time; job stopped so no other worker runs it alongside",
-                          extra=self._what)
+                log.error(
+                    "job lease not renewed in time; job stopped so no other worker runs it alongside", extra=self._what
+                )
                 return False
             try:
                 async with asyncio.timeout(stop_at - sent_at):

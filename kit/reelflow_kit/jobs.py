@@ -28,9 +28,10 @@ import random
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -38,11 +39,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.retry import is_server_away, is_transient_transaction_error
-from reelflow_kit.failures import DeadlineExceeded, Failure, Outage, RetryLater
-from reelflow_kit.transaction import Transaction, Transactions
+from reelflow_kit.failures import DeadlineExceeded, Failure, Outage
 from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
 from reelflow_kit.job_lease import LeaseKeeper
 from reelflow_kit.logging import message_context
+from reelflow_kit.transaction import Transaction, Transactions
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +52,16 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 UNFINISHED = (QUEUED, RUNNING)
 
 
-async def release_jobs_of(db: AsyncDatabase, instance_id: str) -> int:
+async def release_jobs_of(db: AsyncDatabase[dict[str, Any]], instance_id: str) -> int:
     """The jobs a dead instance was running, back in the queue now (the attempt it made counts)."""
     result = await db[JOBS].update_many(
         {"status": RUNNING, "lease_owner": {"$regex": f"^{re.escape(instance_id)}/"}},
-        {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""}})
+        {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""}},
+    )
     if result.modified_count:
-        log.warning("jobs of a dead instance queued again", extra={"dead_instance": instance_id,
-                                                                   "jobs": result.modified_count})
+        log.warning(
+            "jobs of a dead instance queued again", extra={"dead_instance": instance_id, "jobs": result.modified_count}
+        )
     return result.modified_count
 
 
@@ -76,16 +79,18 @@ class LeaseLost(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-async def ensure_job_indexes(db: AsyncDatabase) -> None:
+async def ensure_job_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     for keys in FAIRNESS_INDEXES:
         await db[JOBS].create_index(keys)
     await db[JOBS].create_index([("kind", ASCENDING), ("status", ASCENDING), ("lease_until", ASCENDING)])
 
 
-async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+async def enqueue_job(
+    tx: Transaction, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+) -> None:
     """Add a job in the caller's transaction. The same id twice is one job (replays add nothing).
     `fair_key` (the owner, else the script) shares the pool fairly between keys; jobs without
     one share a single turn."""
@@ -94,13 +99,23 @@ async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *,
     rank = await rank_for(tx.db[JOBS], kind, fair_key, UNFINISHED, session=tx.session)
     await tx.db[JOBS].update_one(
         {"_id": job_id},
-        {"$setOnInsert": {
-            "kind": kind, "payload": payload, "status": QUEUED, "attempts": 0, "failures": 0, "outages": 0,
-            "fair_key": fair_key, "rank": rank,
-            "not_before": now, "created_at": now, "updated_at": now,
-            "correlation_id": tx.correlation_id,
-            "causation_id": tx.causation_id,
-        }},
+        {
+            "$setOnInsert": {
+                "kind": kind,
+                "payload": payload,
+                "status": QUEUED,
+                "attempts": 0,
+                "failures": 0,
+                "outages": 0,
+                "fair_key": fair_key,
+                "rank": rank,
+                "not_before": now,
+                "created_at": now,
+                "updated_at": now,
+                "correlation_id": tx.correlation_id,
+                "causation_id": tx.causation_id,
+            }
+        },
         upsert=True,
         session=tx.session,
     )
@@ -111,7 +126,7 @@ async def enqueue_job(tx: Transaction, kind: str, job_id: str, payload: dict, *,
 class Job:
     id: str
     kind: str
-    payload: dict
+    payload: dict[str, Any]
     attempt: int
     correlation_id: str | None
     causation_id: str | None
@@ -135,7 +150,7 @@ class JobContext:
         self._reports = 0
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
         return self.runtime.db
 
     @contextlib.asynccontextmanager
@@ -147,18 +162,28 @@ class JobContext:
         async def finish_if_still_leased(session: AsyncClientSession) -> None:
             finished = await self.db[JOBS].update_one(
                 {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease},
-                {"$set": {"status": status, "updated_at": _now(), "attempts": self.job.attempt,
-                          "last_error": str(failure) if failure else None,
-                          "last_failure": failure.to_doc() if failure else None},
-                 "$unset": {"lease_owner": "", "lease_until": ""}},
+                {
+                    "$set": {
+                        "status": status,
+                        "updated_at": _now(),
+                        "attempts": self.job.attempt,
+                        "last_error": str(failure) if failure else None,
+                        "last_failure": failure.to_doc() if failure else None,
+                    },
+                    "$unset": {"lease_owner": "", "lease_until": ""},
+                },
                 session=session,
             )
             if finished.matched_count != 1:
                 raise LeaseLost(self.job.id)
 
         # the job's events continue the chain of the message that enqueued it
-        async with self.runtime.transaction(id_seed=f"job/{self.job.id}", correlation_id=self.job.correlation_id,
-                                            causation_id=self.job.causation_id, first=finish_if_still_leased) as tx:
+        async with self.runtime.transaction(
+            id_seed=f"job/{self.job.id}",
+            correlation_id=self.job.correlation_id,
+            causation_id=self.job.causation_id,
+            first=finish_if_still_leased,
+        ) as tx:
             yield tx
 
     async def report(self, *events: Message) -> None:
@@ -169,14 +194,17 @@ class JobContext:
         async def check_still_leased(session: AsyncClientSession) -> None:
             # a read, not a write: the lease keeper's renewals never conflict with a report
             held = await self.db[JOBS].find_one(
-                {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease}, {"_id": 1}, session=session)
+                {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease}, {"_id": 1}, session=session
+            )
             if held is None:
                 raise LeaseLost(self.job.id)
 
         async with self.runtime.transaction(
-                id_seed=f"job/{self.job.id}/{self.job.attempt}/report/{self._reports}",
-                correlation_id=self.job.correlation_id, causation_id=self.job.causation_id,
-                first=check_still_leased) as tx:
+            id_seed=f"job/{self.job.id}/{self.job.attempt}/report/{self._reports}",
+            correlation_id=self.job.correlation_id,
+            causation_id=self.job.causation_id,
+            first=check_still_leased,
+        ) as tx:
             for event in events:
                 tx.emit(event)
 
@@ -186,10 +214,22 @@ GiveUpHandler = Callable[[JobContext, Failure], Awaitable[None]]
 
 
 class JobPool:
-    def __init__(self, runtime: Transactions, kind: str, handler: JobHandler, *, concurrency: int,
-                 lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None, deadline_s: float,
-                 max_outages: int = 20, poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
-                 ) -> None:
+    def __init__(
+        self,
+        runtime: Transactions,
+        kind: str,
+        handler: JobHandler,
+        *,
+        concurrency: int,
+        lease_s: float,
+        max_attempts: int,
+        on_give_up: GiveUpHandler | None,
+        deadline_s: float,
+        max_outages: int = 20,
+        poll_interval_s: float = 0.25,
+        outage_backoff_s: float = 0.5,
+        outage_backoff_cap_s: float = 30.0,
+    ) -> None:
         self.runtime = runtime
         self.kind = kind
         self.handler = handler
@@ -205,8 +245,8 @@ class JobPool:
         self.worker_id = f"{runtime.instance_id}/{kind}"
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
-        self._dispatcher: asyncio.Task | None = None
-        self._running: set[asyncio.Task] = set()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
         self.running = 0
         self.completed = 0
         self.failed = 0
@@ -227,8 +267,11 @@ class JobPool:
         # for any instance; the interrupted attempt does not count
         await self.runtime.db[JOBS].update_many(
             {"kind": self.kind, "status": RUNNING, "lease_owner": {"$regex": f"^{re.escape(self.worker_id)}/"}},
-            {"$set": {"status": QUEUED, "not_before": _now()}, "$unset": {"lease_owner": "", "lease_until": ""},
-             "$inc": {"attempts": -1}},
+            {
+                "$set": {"status": QUEUED, "not_before": _now()},
+                "$unset": {"lease_owner": "", "lease_until": ""},
+                "$inc": {"attempts": -1},
+            },
         )
 
     async def _dispatch(self) -> None:
@@ -263,8 +306,10 @@ class JobPool:
             with message_context(job.correlation_id, job.causation_id):
                 await self._run(job)
         except Exception as exc:  # e.g. the database away while a failure was put on record
-            log.error("job outcome not recorded; it runs again once its lease has run out",
-                      extra={"job": job.id, "kind": self.kind, "error": repr(exc)})
+            log.error(
+                "job outcome not recorded; it runs again once its lease has run out",
+                extra={"job": job.id, "kind": self.kind, "error": repr(exc)},
+            )
         finally:
             self._slots.release()
 
@@ -273,23 +318,36 @@ class JobPool:
         claimed_at, now = time.monotonic(), _now()
         lease = f"{self.worker_id}/{uuid.uuid4().hex[:12]}"
         doc = await self.runtime.db[JOBS].find_one_and_update(
-            {"kind": self.kind, "$or": [
-                {"status": QUEUED, "not_before": {"$lte": now}},
-                {"status": RUNNING, "lease_until": {"$lt": now}},  # its worker died
-            ]},
-            {"$set": {"status": RUNNING, "lease_owner": lease, "lease_until": now + self.lease, "updated_at": now},
-             "$inc": {"attempts": 1}},
+            {
+                "kind": self.kind,
+                "$or": [
+                    {"status": QUEUED, "not_before": {"$lte": now}},
+                    {"status": RUNNING, "lease_until": {"$lt": now}},  # its worker died
+                ],
+            },
+            {
+                "$set": {"status": RUNNING, "lease_owner": lease, "lease_until": now + self.lease, "updated_at": now},
+                "$inc": {"attempts": 1},
+            },
             sort=[("rank", ASCENDING), ("not_before", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:
             return None
         log.info("job claimed", extra={"job": doc["_id"], "kind": self.kind, "attempt": doc["attempts"]})
-        return Job(id=doc["_id"], kind=doc["kind"], payload=doc["payload"], attempt=doc["attempts"],
-                   correlation_id=doc.get("correlation_id"), causation_id=doc.get("causation_id"),
-                   lease=lease, claimed_at=claimed_at, failures=doc.get("failures", 0),
-                   outages=doc.get("outages", 0),
-                   last_failure=Failure.from_doc(doc["last_failure"]) if doc.get("last_failure") else None)
+        return Job(
+            id=doc["_id"],
+            kind=doc["kind"],
+            payload=doc["payload"],
+            attempt=doc["attempts"],
+            correlation_id=doc.get("correlation_id"),
+            causation_id=doc.get("causation_id"),
+            lease=lease,
+            claimed_at=claimed_at,
+            failures=doc.get("failures", 0),
+            outages=doc.get("outages", 0),
+            last_failure=Failure.from_doc(doc["last_failure"]) if doc.get("last_failure") else None,
+        )
 
     async def _run(self, job: Job) -> None:
         self.running += 1
@@ -313,14 +371,19 @@ class JobPool:
     async def _attempt(self, job: Job) -> None:
         """The handler, within the deadline and for as long as the lease is kept."""
         handling = asyncio.create_task(self._handle_within_deadline(job))
-        keeper = LeaseKeeper(lambda: self._extend_lease(job), lease_s=self.lease.total_seconds(),
-                             held_until=job.claimed_at + self.lease.total_seconds(),
-                             what={"job": job.id, "kind": self.kind})
+        keeper = LeaseKeeper(
+            lambda: self._extend_lease(job),
+            lease_s=self.lease.total_seconds(),
+            held_until=job.claimed_at + self.lease.total_seconds(),
+            what={"job": job.id, "kind": self.kind},
+        )
         keeping = asyncio.create_task(keeper.keep(handling))
         try:
             await handling
         except asyncio.CancelledError:
-            if keeper.lost and not asyncio.current_task().cancelling():
+            this_task = asyncio.current_task()
+            assert this_task is not None  # a coroutine run by a task
+            if keeper.lost and not this_task.cancelling():
                 raise LeaseLost(job.id) from None
             raise
         finally:
@@ -356,20 +419,25 @@ class JobPool:
             if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends
                 await self._give_up(job, failure)
                 return
-            delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s,
-                                                   self.outage_backoff_s * 2 ** job.outages)
-            log.warning("job met an outage, retrying (not counted as an attempt)",
-                        extra={"job": job.id, "error": str(failure), "outages": job.outages + 1,
-                               "retry_in_s": round(delay, 2)})
+            delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s, self.outage_backoff_s * 2**job.outages)
+            log.warning(
+                "job met an outage, retrying (not counted as an attempt)",
+                extra={"job": job.id, "error": str(failure), "outages": job.outages + 1, "retry_in_s": round(delay, 2)},
+            )
             await self._requeue(job, failure, delay_s=delay, count_attempt=False, outage=True)
             return
         if job.attempt >= self.max_attempts or not failure.retryable:
             await self._give_up(job, failure)
             return
-        delay = failure.delay_s if failure.delay_s is not None else \
-            random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (job.attempt - 1))
-        log.warning("job failed, retrying", extra={"job": job.id, "attempt": job.attempt, "error": str(failure),
-                                                   "retry_in_s": round(delay, 2)})
+        delay = (
+            failure.delay_s
+            if failure.delay_s is not None
+            else random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (job.attempt - 1))
+        )
+        log.warning(
+            "job failed, retrying",
+            extra={"job": job.id, "attempt": job.attempt, "error": str(failure), "retry_in_s": round(delay, 2)},
+        )
         await self._requeue(job, failure, delay_s=delay)
 
     async def _give_up(self, job: Job, failure: Failure) -> None:
@@ -384,18 +452,25 @@ class JobPool:
             except Exception as give_up_error:
                 # The failure event must get out: put the job back and give up again later,
                 # rather than leave the aggregate waiting for an event that never comes.
-                log.warning("give-up handler failed, retrying",
-                            extra={"job": job.id, "error": repr(give_up_error)})
+                log.warning("give-up handler failed, retrying", extra={"job": job.id, "error": repr(give_up_error)})
                 await self._requeue(job, failure, delay_s=1.0, count_attempt=False)
                 return
         await self._mark(job, FAILED, failure)
 
-    async def _requeue(self, job: Job, failure: Failure, delay_s: float, count_attempt: bool = True,
-                       outage: bool = False) -> None:
-        update: dict = {"$set": {"status": QUEUED, "not_before": _now() + timedelta(seconds=delay_s),
-                                 "last_error": str(failure), "last_failure": failure.to_doc(), "updated_at": _now()},
-                        "$unset": {"lease_owner": "", "lease_until": ""},
-                        "$inc": {"failures": 1} if count_attempt else {"attempts": -1}}
+    async def _requeue(
+        self, job: Job, failure: Failure, delay_s: float, count_attempt: bool = True, outage: bool = False
+    ) -> None:
+        update: dict[str, Any] = {
+            "$set": {
+                "status": QUEUED,
+                "not_before": _now() + timedelta(seconds=delay_s),
+                "last_error": str(failure),
+                "last_failure": failure.to_doc(),
+                "updated_at": _now(),
+            },
+            "$unset": {"lease_owner": "", "lease_until": ""},
+            "$inc": {"failures": 1} if count_attempt else {"attempts": -1},
+        }
         if outage:
             update["$inc"]["outages"] = 1
         await self.runtime.db[JOBS].update_one({"_id": job.id, "lease_owner": job.lease}, update)
@@ -405,17 +480,25 @@ class JobPool:
         (not counted) if the lease is still its own and the database answers; else it waits for
         its lease to run out, and the stopped attempt counts as one whose worker died."""
         try:
-            await self._requeue(job, Failure("lease_lost", "the job's lease could not be renewed"), delay_s=0,
-                                count_attempt=False)
+            await self._requeue(
+                job, Failure("lease_lost", "the job's lease could not be renewed"), delay_s=0, count_attempt=False
+            )
         except Exception as exc:
             log.warning("stopped job left to its lease", extra={"job": job.id, "error": repr(exc)})
 
     async def _mark(self, job: Job, status: str, failure: Failure) -> None:
         await self.runtime.db[JOBS].update_one(
             {"_id": job.id, "lease_owner": job.lease},
-            {"$set": {"status": status, "last_error": str(failure), "last_failure": failure.to_doc(),
-                      "updated_at": _now(), "attempts": job.attempt},
-             "$unset": {"lease_owner": "", "lease_until": ""}},
+            {
+                "$set": {
+                    "status": status,
+                    "last_error": str(failure),
+                    "last_failure": failure.to_doc(),
+                    "updated_at": _now(),
+                    "attempts": job.attempt,
+                },
+                "$unset": {"lease_owner": "", "lease_until": ""},
+            },
         )
 
 

@@ -7,7 +7,8 @@ import logging
 import os
 import socket
 import uuid
-from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
@@ -16,15 +17,15 @@ from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import ALL_TOPICS
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
 from reelflow_kit.bus.consumer import Consumer, DeadLetterNotice
+from reelflow_kit.bus.refusals import refused_entry_rejection
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes, release_jobs_of
+from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
-from reelflow_kit.bus.refusals import refused_entry_rejection
 from reelflow_kit.store.outbox import OutboxRelay, add_to_outbox, ensure_outbox_indexes, set_aside
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_kit.store.sessions import SessionRegistry
-from reelflow_kit.settings import KitSettings
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,9 @@ StartupHook = Callable[["ServiceRuntime"], Awaitable[None]]
 
 
 class ServiceRuntime:
-    def __init__(self, settings: KitSettings, *, uses_object_store: bool = True,
-                 topics: Iterable[str] = ALL_TOPICS) -> None:
+    def __init__(
+        self, settings: KitSettings, *, uses_object_store: bool = True, topics: Iterable[str] = ALL_TOPICS
+    ) -> None:
         self.settings = settings
         self.instance_id = settings.instance_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.broker = make_broker(settings)
@@ -43,7 +45,7 @@ class ServiceRuntime:
         self.store = ObjectStore(settings) if uses_object_store else None
         self.topics = {settings.topic(t) for t in topics}
         self.consumers: list[Consumer] = []
-        self.after_commit_hooks: list[Callable[[HandlerContext], None]] = []
+        self.after_commit_hooks: list[Callable[[HandlerContext[Any]], None]] = []
         self._startup_hooks: list[StartupHook] = []
         self.job_pools: dict[str, JobPool] = {}
         self.relay = OutboxRelay(
@@ -62,9 +64,16 @@ class ServiceRuntime:
             self.health_probes["s3"] = self.store.ping
         self.started = False
 
-    def consume(self, group: str, topics: Iterable[str], handlers: Mapping[type[Message], Handler], *,
-                skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
-                on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None) -> Consumer:
+    def consume(
+        self,
+        group: str,
+        topics: Iterable[str],
+        handlers: Mapping[type[Message], Handler],
+        *,
+        skip: Callable[[Message], bool] | None = None,
+        look_up_inbox_first: bool = True,
+        on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None,
+    ) -> Consumer:
         """Subscribe `handlers` (message type -> handler) to `topics` as consumer group `group`.
         `skip(message)`, if given, says without any I/O that a message is none of this group's
         business: it is passed over before the inbox lookup.
@@ -74,9 +83,15 @@ class ServiceRuntime:
         A command that fails for good is dead-lettered and rejected (`dead_lettered`) to its sender;
         an event, by the failure `on_dead_letter[type](envelope, error)` returns, so what waited on
         it fails visibly instead of waiting for ever."""
-        consumer = Consumer(self, self.settings.consumer_group(group),
-                            tuple(self.settings.topic(t) for t in topics), handlers, skip=skip,
-                            look_up_inbox_first=look_up_inbox_first, on_dead_letter=on_dead_letter)
+        consumer = Consumer(
+            self,
+            self.settings.consumer_group(group),
+            tuple(self.settings.topic(t) for t in topics),
+            handlers,
+            skip=skip,
+            look_up_inbox_first=look_up_inbox_first,
+            on_dead_letter=on_dead_letter,
+        )
         consumer.subscribe()
         self.consumers.append(consumer)
         self.topics.update(consumer.topics)
@@ -95,23 +110,45 @@ class ServiceRuntime:
             if pool := self.job_pools.get(kind):
                 pool.notify()
 
-    def work(self, kind: str, handler: JobHandler, *, concurrency: int = 1, lease_s: float = 60.0,
-             max_attempts: int = 5, on_give_up: GiveUpHandler | None = None, deadline_s: float = 600.0,
-             max_outages: int = 20) -> JobPool:
+    def work(
+        self,
+        kind: str,
+        handler: JobHandler,
+        *,
+        concurrency: int = 1,
+        lease_s: float = 60.0,
+        max_attempts: int = 5,
+        on_give_up: GiveUpHandler | None = None,
+        deadline_s: float = 600.0,
+        max_outages: int = 20,
+    ) -> JobPool:
         """Run jobs of `kind` (enqueued with `enqueue_job`) with up to `concurrency` at once in this
         process; a try still running after `deadline_s` is cancelled and counts as a failed attempt.
         Outages (a server away) are retried uncounted, up to `max_outages` times (about 5 minutes)."""
-        pool = JobPool(self, kind, handler, concurrency=concurrency, lease_s=lease_s,
-                       max_attempts=max_attempts, on_give_up=on_give_up, deadline_s=deadline_s,
-                       max_outages=max_outages)
+        pool = JobPool(
+            self,
+            kind,
+            handler,
+            concurrency=concurrency,
+            lease_s=lease_s,
+            max_attempts=max_attempts,
+            on_give_up=on_give_up,
+            deadline_s=deadline_s,
+            max_outages=max_outages,
+        )
         self.job_pools[kind] = pool
         return pool
 
     @contextlib.asynccontextmanager
-    async def transaction(self, *, correlation_id: str | None = None, causation_id: str | None = None,
-                          causation_type: str | None = None, id_seed: str | None = None,
-                          first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
-                          ) -> AsyncIterator[Transaction]:
+    async def transaction(
+        self,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        causation_type: str | None = None,
+        id_seed: str | None = None,
+        first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
+    ) -> AsyncIterator[Transaction]:
         """One transaction: the caller's state changes and emitted messages (commands or events)
         commit together; after the commit the messages go to the relay and the queued jobs'
         workers are woken. `first(session)` runs before the caller's writes (a handler records
@@ -122,24 +159,32 @@ class ServiceRuntime:
             async with await session.start_transaction():
                 if first is not None:
                     await first(session)
-                tx = Transaction(self.db, session, source=self.settings.service_name,
-                                 id_seed=id_seed or str(uuid.uuid4()), correlation_id=correlation_id,
-                                 causation_id=causation_id, causation_type=causation_type)
+                tx = Transaction(
+                    self.db,
+                    session,
+                    source=self.settings.service_name,
+                    id_seed=id_seed or str(uuid.uuid4()),
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                    causation_type=causation_type,
+                )
                 yield tx
-                tx.outboxed = await add_to_outbox(self.db, session, tx.emitted, self.instance_id,
-                                                  self.settings.kafka_max_record_bytes, causation_type)
+                tx.outboxed = await add_to_outbox(
+                    self.db, session, tx.emitted, self.instance_id, self.settings.kafka_max_record_bytes, causation_type
+                )
         self.after_commit(tx)
 
-    async def _refused(self, entry: dict, error: str) -> None:
+    async def _refused(self, entry: dict[str, Any], error: str) -> None:
         """An outbox entry the broker refused for good: set aside, and its cause rejected, at once."""
         headers = {k: bytes(v).decode("utf-8", "replace") for k, v in entry["headers"]}
-        async with self.transaction(id_seed=f"refused/{entry['_id']}", correlation_id=headers.get("ce_correlationid"),
-                                    causation_id=entry["_id"]) as tx:
+        async with self.transaction(
+            id_seed=f"refused/{entry['_id']}", correlation_id=headers.get("ce_correlationid"), causation_id=entry["_id"]
+        ) as tx:
             await set_aside(tx.db, entry["_id"], error, tx.session)
             if (rejection := refused_entry_rejection(entry, error)) is not None:
                 tx.emit(rejection)
 
-    async def publish(self, envelope: Envelope) -> None:
+    async def publish(self, envelope: Envelope[Message]) -> None:
         """Publish directly, outside any transaction (e.g. a command from an HTTP request)."""
         record = encode(envelope)
         await publish_record(self.broker, record, topic=self.settings.topic(record.topic))

@@ -11,28 +11,44 @@ class KitSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REELFLOW_", env_file=None, extra="ignore")
 
-    service_name: str = Field(default="reelflow", description="names the service in logs, events (`source`), database and bucket")
+    service_name: str = Field(
+        default="reelflow", description="names the service in logs, events (`source`), database and bucket"
+    )
     instance_id: str = Field(default="", description="unique per process; defaults to host:pid")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR; JSON lines on stderr")
 
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers, comma-separated")
     kafka_namespace: str = Field(
-        default="", pattern=r"^([a-z0-9][a-z0-9_-]*)?$",
+        default="",
+        pattern=r"^([a-z0-9][a-z0-9_-]*)?$",
         description="prefixes every topic and consumer group (`<ns>.script.events`, `<ns>.script-service`), "
-                    "so independent deployments can share one Kafka cluster")
+        "so independent deployments can share one Kafka cluster",
+    )
     kafka_partitions: int = Field(default=4, ge=1, description="partitions of topics we create")
-    kafka_session_timeout_ms: int = Field(default=2000, description="a consumer silent this long leaves its group (short: fast takeover)")
-    kafka_heartbeat_interval_ms: int = Field(default=300, description="consumer heartbeats; well under the session timeout")
-    kafka_fetch_max_wait_ms: int = Field(default=15, description="how long the broker holds a fetch open when there is nothing new")
-    kafka_request_timeout_ms: int = Field(default=10_000, description="Kafka requests (produce, metadata) give up after this")
+    kafka_session_timeout_ms: int = Field(
+        default=2000, description="a consumer silent this long leaves its group (short: fast takeover)"
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        default=300, description="consumer heartbeats; well under the session timeout"
+    )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=15, description="how long the broker holds a fetch open when there is nothing new"
+    )
+    kafka_request_timeout_ms: int = Field(
+        default=10_000, description="Kafka requests (produce, metadata) give up after this"
+    )
     kafka_max_record_bytes: int = Field(
-        default=900_000, ge=10_000,
+        default=900_000,
+        ge=10_000,
         description="the largest event a handler may emit (value, key and headers); a larger one refuses the "
-                    "handler's transaction (the command is rejected) instead of blocking the outbox. Keep it under "
-                    "the producer's 1 MiB request limit and the broker's message.max.bytes")
+        "handler's transaction (the command is rejected) instead of blocking the outbox. Keep it under "
+        "the producer's 1 MiB request limit and the broker's message.max.bytes",
+    )
 
-    mongo_uri: str = Field(default="mongodb://127.0.0.1:27117/?directConnection=true",
-                           description="MongoDB; must be a replica set (transactions)")
+    mongo_uri: str = Field(
+        default="mongodb://127.0.0.1:27117/?directConnection=true",
+        description="MongoDB; must be a replica set (transactions)",
+    )
     mongo_database: str = Field(default="", description="defaults to reelflow_<service_name>")
     mongo_timeout_ms: int = Field(default=5000, description="server selection and connect timeout")
 
@@ -42,10 +58,13 @@ class KitSettings(BaseSettings):
     s3_region: str = Field(default="us-east-1", description="S3 region (signing)")
     s3_bucket: str = Field(default="", description="defaults to reelflow-<service_name>")
 
-    outbox_poll_interval_s: float = Field(default=0.5, description="how often the outbox relay looks for events "
-                                                                  "no committed handler has published yet")
-    outbox_orphan_after_s: float = Field(default=5.0, description="an outbox entry unpublished this long is sent "
-                                                                 "by any instance (its writer may have died)")
+    outbox_poll_interval_s: float = Field(
+        default=0.5, description="how often the outbox relay looks for events no committed handler has published yet"
+    )
+    outbox_orphan_after_s: float = Field(
+        default=5.0,
+        description="an outbox entry unpublished this long is sent by any instance (its writer may have died)",
+    )
     handler_max_attempts: int = Field(default=5, ge=1, description="tries before a failing message goes to the DLQ")
     retry_backoff_s: float = Field(default=0.2, description="first wait before a failed message is tried again")
     retry_backoff_max_s: float = Field(default=10.0, description="longest wait between tries of a message")

@@ -5,7 +5,9 @@ on the runtime itself)."""
 from __future__ import annotations
 
 import uuid
-from typing import AsyncContextManager, Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -27,8 +29,17 @@ class Transaction:
     Emitted ids derive from `id_seed`, so re-running the same work emits the same ids.
     """
 
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession, *, source: str, id_seed: str,
-                 correlation_id: str | None, causation_id: str | None, causation_type: str | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        session: AsyncClientSession,
+        *,
+        source: str,
+        id_seed: str,
+        correlation_id: str | None,
+        causation_id: str | None,
+        causation_type: str | None = None,
+    ) -> None:
         self.db = db
         self.session = session
         self.source = source
@@ -36,15 +47,20 @@ class Transaction:
         self.causation_id = causation_id
         self.causation_type = causation_type
         self._id_seed = id_seed
-        self.emitted: list[Envelope] = []
-        self.outboxed: list[dict] = []
+        self.emitted: list[Envelope[Message]] = []
+        self.outboxed: list[dict[str, Any]] = []
         """The outbox entries of `emitted`, once written (just before the commit)."""
         self.enqueued_kinds: set[str] = set()
 
-    def emit(self, message: Message) -> Envelope:
+    def emit(self, message: Message) -> Envelope[Message]:
         event_id = derived_id(self._id_seed, "emit", len(self.emitted))
-        envelope = Envelope(data=message, source=self.source, correlation_id=self.correlation_id or event_id,
-                            causation_id=self.causation_id, id=event_id)
+        envelope = Envelope(
+            data=message,
+            source=self.source,
+            correlation_id=self.correlation_id or event_id,
+            causation_id=self.causation_id,
+            id=event_id,
+        )
         self.emitted.append(envelope)
         return envelope
 
@@ -52,10 +68,15 @@ class Transaction:
 class Transactions(Protocol):
     """What opens transactions: the service's database, and its runtime's `transaction`."""
 
-    db: AsyncDatabase
+    db: AsyncDatabase[dict[str, Any]]
     instance_id: str
 
-    def transaction(self, *, correlation_id: str | None = None, causation_id: str | None = None,
-                    causation_type: str | None = None, id_seed: str | None = None,
-                    first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
-                    ) -> AsyncContextManager[Transaction]: ...
+    def transaction(
+        self,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        causation_type: str | None = None,
+        id_seed: str | None = None,
+        first: Callable[[AsyncClientSession], Awaitable[object]] | None = None,
+    ) -> AbstractAsyncContextManager[Transaction]: ...

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, AsyncContextManager, Awaitable, Callable, Mapping, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, Self, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -24,8 +25,8 @@ from reelflow_contracts.messages.base import Message
 from reelflow_contracts.messages.common import CommandRejected
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import Handler, HandlerContext
-from reelflow_kit.transaction import Transaction, derived_id
 from reelflow_kit.jobs import DONE, FAILED, GiveUpHandler, Job, JobContext, JobHandler, enqueue_job
+from reelflow_kit.transaction import Transaction, derived_id
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class UnitOfWork(Protocol):
 
     def emit(self, message: Message) -> None: ...
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None: ...
+    async def enqueue(
+        self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+    ) -> None: ...
 
     def refuse(self, code: str, reason: str) -> None: ...
 
@@ -47,10 +50,17 @@ class UnitOfWork(Protocol):
 
 
 class MongoUnitOfWork:
-    def __init__(self, db: AsyncDatabase, open_transaction: Callable[[], AsyncContextManager[Transaction]], *,
-                 id_seed: str, cause: Envelope | None = None, job: Job | None = None,
-                 report: Callable[..., Awaitable[None]] | None = None,
-                 open_failed: Callable[[Failure], AsyncContextManager[Transaction]] | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        open_transaction: Callable[[], contextlib.AbstractAsyncContextManager[Transaction]],
+        *,
+        id_seed: str,
+        cause: Envelope[Message] | None = None,
+        job: Job | None = None,
+        report: Callable[..., Awaitable[None]] | None = None,
+        open_failed: Callable[[Failure], contextlib.AbstractAsyncContextManager[Transaction]] | None = None,
+    ) -> None:
         self._db = db
         self._open_transaction = open_transaction
         self._id_seed = id_seed
@@ -65,26 +75,32 @@ class MongoUnitOfWork:
         self._bind(db, None)
 
     @classmethod
-    def for_message(cls, ctx: HandlerContext) -> "MongoUnitOfWork":
+    def for_message(cls, ctx: HandlerContext[Any]) -> Self:
         return cls(ctx.db, ctx.transaction, id_seed=ctx.envelope.id, cause=ctx.envelope)
 
     @classmethod
-    def for_job(cls, ctx: JobContext) -> "MongoUnitOfWork":
+    def for_job(cls, ctx: JobContext) -> Self:
         """The job's unit of work: its block commits the job's outcome, `done` (see `failing`)."""
-        return cls(ctx.db, lambda: ctx.transaction(status=DONE), id_seed=f"job/{ctx.job.id}", job=ctx.job,
-                   report=ctx.report, open_failed=lambda failure: ctx.transaction(status=FAILED, failure=failure))
+        return cls(
+            ctx.db,
+            lambda: ctx.transaction(status=DONE),
+            id_seed=f"job/{ctx.job.id}",
+            job=ctx.job,
+            report=ctx.report,
+            open_failed=lambda failure: ctx.transaction(status=FAILED, failure=failure),
+        )
 
-    def failing(self, failure: Failure) -> "MongoUnitOfWork":
+    def failing(self, failure: Failure) -> Self:
         """This job's unit of work, its block committing the job `failed` with `failure` instead."""
         assert self._open_failed is not None, "only a job fails"
         open_failed = self._open_failed
         self._open_transaction = lambda: open_failed(failure)
         return self
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None) -> None:
         """Make the service's repositories on `db`, within `session` when there is one."""
 
-    async def __aenter__(self) -> "MongoUnitOfWork":
+    async def __aenter__(self) -> Self:
         self._transaction = self._open_transaction()
         self._tx = await self._transaction.__aenter__()
         self._bind(self._tx.db, self._tx.session)
@@ -106,7 +122,7 @@ class MongoUnitOfWork:
     def emit(self, message: Message) -> None:
         self._current().emit(message)
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+    async def enqueue(self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None) -> None:
         await enqueue_job(self._current(), kind, job_id, payload, fair_key=fair_key)
 
     def refuse(self, code: str, reason: str) -> None:
@@ -127,16 +143,20 @@ class MongoUnitOfWork:
 
 U = TypeVar("U", bound=MongoUnitOfWork)
 M = TypeVar("M", bound=Message)
-MessageHandler = Callable[[Any, Any], Awaitable[None]]
-"""`(message, uow)`: what a service's message handler is."""
-JobWork = Callable[[Job, Any], Awaitable[None]]
-JobGiveUp = Callable[[Job, Failure, Any], Awaitable[None]]
+MessageHandler = Callable[[Any, U], Awaitable[None]]
+"""`(message, uow)`: what a service's message handler is (registered per message type, so it
+takes the one type it is registered for)."""
+JobWork = Callable[[Job, U], Awaitable[None]]
+JobGiveUp = Callable[[Job, Failure, U], Awaitable[None]]
 
 
-def message_handlers(unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler]) -> dict[type[Message], Handler]:
+def message_handlers(
+    unit_of_work: type[U], handlers: Mapping[type[Message], MessageHandler[U]]
+) -> dict[type[Message], Handler]:
     """The kit's handlers for `handlers`: each is called with the message and a fresh unit of work."""
-    def bound(handler: MessageHandler) -> Handler:
-        async def handle(ctx: HandlerContext) -> None:
+
+    def bound(handler: MessageHandler[U]) -> Handler:
+        async def handle(ctx: HandlerContext[Any]) -> None:
             await handler(ctx.message, unit_of_work.for_message(ctx))
 
         handle.__name__ = getattr(handler, "__name__", "handle")
@@ -145,15 +165,16 @@ def message_handlers(unit_of_work: type[U], handlers: Mapping[type[Message], Mes
     return {kind: bound(handler) for kind, handler in handlers.items()}
 
 
-def job_handler(unit_of_work: type[U], work: JobWork) -> JobHandler:
+def job_handler(unit_of_work: type[U], work: JobWork[U]) -> JobHandler:
     async def run(ctx: JobContext) -> None:
         await work(ctx.job, unit_of_work.for_job(ctx))
 
     return run
 
 
-def give_up_handler(unit_of_work: type[U], give_up: JobGiveUp) -> GiveUpHandler:
+def give_up_handler(unit_of_work: type[U], give_up: JobGiveUp[U]) -> GiveUpHandler:
     """`give_up(job, failure, uow)`: commits in `uow.failing(failure)`."""
+
     async def run(ctx: JobContext, failure: Failure) -> None:
         await give_up(ctx.job, failure, unit_of_work.for_job(ctx))
 

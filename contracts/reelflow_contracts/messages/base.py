@@ -6,13 +6,14 @@ reading what a newer producer writes. A breaking change gets a new `.vN` type in
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar, Literal, TypeVar
+from collections.abc import Callable
+from typing import ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["command", "event"]
 
-CATALOG: dict[str, type["Message"]] = {}
+CATALOG: dict[str, type[Message]] = {}
 """ce_type -> model class, filled by @message."""
 
 
@@ -61,13 +62,13 @@ class Event(Message):
     kind: ClassVar[Kind] = "event"
 
 
-M = TypeVar("M", bound=type[Message])
+MessageT = TypeVar("MessageT", bound=Message)
 
 
-def message(ce_type: str, *, topic: str, subject: str = "script_id") -> Callable[[M], M]:
+def message(ce_type: str, *, topic: str, subject: str = "script_id") -> Callable[[type[MessageT]], type[MessageT]]:
     """Register a message model under its CloudEvents type and topic."""
 
-    def register(cls: M) -> M:
+    def register(cls: type[MessageT]) -> type[MessageT]:
         if ce_type in CATALOG:
             raise ValueError(f"duplicate message type {ce_type}")
         if subject not in cls.model_fields:

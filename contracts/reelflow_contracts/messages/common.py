@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import to_json
 
-from reelflow_contracts.messages.base import Event, Usage
+from reelflow_contracts.messages.base import Event, Message, Usage
 
 if TYPE_CHECKING:
     from reelflow_contracts.envelope import Envelope
@@ -55,7 +55,7 @@ MAX_FEEDBACK_CHARS = 2000
 MAX_ERROR_CHARS = 4000
 
 
-def _max_utf8_bytes(limit: int):
+def _max_utf8_bytes(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         size = len(value.encode("utf-8"))
         if size > limit:
@@ -65,18 +65,19 @@ def _max_utf8_bytes(limit: int):
     return AfterValidator(check)
 
 
-def _max_json_bytes(limit: int):
+def _max_json_bytes(limit: int) -> AfterValidator:
     def check(value: str) -> str:
         size = len(to_json(value)) - 2  # without the quotes; the same encoder as the events' values
         if size > limit:
-            raise ValueError(f"is {size} bytes once JSON-encoded (control characters take six bytes), "
-                             f"at most {limit} allowed")
+            raise ValueError(
+                f"is {size} bytes once JSON-encoded (control characters take six bytes), at most {limit} allowed"
+            )
         return value
 
     return AfterValidator(check)
 
 
-def _truncate(limit: int):
+def _truncate(limit: int) -> BeforeValidator:
     def cut(value: Any) -> Any:
         if isinstance(value, str) and len(value) > limit:
             return value[: limit - 1] + "…"
@@ -108,6 +109,7 @@ ErrorText = Annotated[
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 """A machine-readable snake_case code, e.g. `not_draft`, `rate_limited`."""
 
+
 def _no_dot_segments(value: str) -> str:
     if ".." in value:
         raise ValueError("must not contain '..'")
@@ -125,8 +127,18 @@ Origin = Literal["user", "ai"]
 Aspect = Literal["16:9", "9:16", "1:1"]
 Resolution = Literal["720p", "1080p"]
 Transition = Literal[
-    "none", "fade", "fadeblack", "fadewhite", "dissolve", "wipeleft", "wiperight",
-    "slideleft", "slideright", "circleopen", "circleclose", "zoomin",
+    "none",
+    "fade",
+    "fadeblack",
+    "fadewhite",
+    "dissolve",
+    "wipeleft",
+    "wiperight",
+    "slideleft",
+    "slideright",
+    "circleopen",
+    "circleclose",
+    "zoomin",
 ]
 """FFmpeg `xfade` transition names, plus `none` for hard cuts."""
 
@@ -197,7 +209,7 @@ class CommandRejected(Event):
     reason: str = Field(min_length=1, max_length=2000, description="human-readable explanation")
 
     @staticmethod
-    def of(command: "Envelope", *, code: str, reason: str, **extra: Any) -> "CommandRejected":
+    def of(command: Envelope[Message], *, code: str, reason: str, **extra: Any) -> CommandRejected:
         """The rejection of `command`, typed for the service that owns the command's topic."""
         service = _service_of(command.topic)
         for sub in CommandRejected.__subclasses__():

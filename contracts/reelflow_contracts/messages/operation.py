@@ -96,7 +96,7 @@ class OperationStarted(Event):
     started_at: AwareDatetime
 
     @model_validator(mode="after")
-    def _premise_matches_input(self) -> "OperationStarted":
+    def _premise_matches_input(self) -> OperationStarted:
         if (self.input == "premise") != (self.premise is not None):
             raise ValueError("premise is required exactly when input is 'premise'")
         return self

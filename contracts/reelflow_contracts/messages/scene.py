@@ -50,8 +50,9 @@ class UpdateScene(Command):
 
     scene_id: Id
     text: ScriptText
-    heading: Heading | None = Field(default=None, description="the scene's heading as the writer set it; "
-                                                              "absent: read again from the text")
+    heading: Heading | None = Field(
+        default=None, description="the scene's heading as the writer set it; absent: read again from the text"
+    )
 
 
 @message("reelflow.scene.approve_scene.v1", topic=SCENE_COMMANDS, subject="scene_id")
@@ -147,7 +148,7 @@ class ShotPlanned(Event):
     usage: Usage = Field(default_factory=Usage)
 
     @model_validator(mode="after")
-    def _order_within_count(self) -> "ShotPlanned":
+    def _order_within_count(self) -> ShotPlanned:
         if self.order > self.shot_count:
             raise ValueError(f"order {self.order} is past shot_count {self.shot_count}")
         return self

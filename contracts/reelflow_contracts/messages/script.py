@@ -69,7 +69,7 @@ class UpdateScript(Command):
     aspect: Aspect | None = None
 
     @model_validator(mode="after")
-    def _changes_something(self) -> "UpdateScript":
+    def _changes_something(self) -> UpdateScript:
         if self.title is None and self.content is None and self.aspect is None:
             raise ValueError("nothing to update: give title, content or aspect")
         return self

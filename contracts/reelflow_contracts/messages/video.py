@@ -1,7 +1,8 @@
 """Video service messages: commands on `video.commands`, events on `video.events`.
 
-A video is `pending` once accepted (VideoRenderProgressed tells how far its render is), then `approved` (the MP4 exists, VideoRendered) or
-`rejected` (rendering failed, VideoFailed). The MP4 lives under `videos/video_{video_id}.mp4`.
+A video is `pending` once accepted (VideoRenderProgressed tells how far its render is), then `approved`
+(the MP4 exists, VideoRendered) or `rejected` (rendering failed, VideoFailed).
+The MP4 lives under `videos/video_{video_id}.mp4`.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ class CreateVideo(Command):
     video_id: Id = Field(description="chosen by the gateway, so it can answer 202 with it at once")
     options: VideoOptions = Field(default_factory=VideoOptions)
     image_ids: tuple[Id, ...] = Field(
-        default=(), max_length=10_000,
+        default=(),
+        max_length=10_000,
         description="the approved image of every shot as the sender saw it; the video service waits a moment "
-                    "for its own copy of the storyboard to hold them all, so an image approved just before "
-                    "this command is the one rendered")
+        "for its own copy of the storyboard to hold them all, so an image approved just before "
+        "this command is the one rendered",
+    )
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -89,8 +92,9 @@ class VideoRenderProgressed(Event):
     step; a retried render starts again from zero. Informational: nothing waits for it."""
 
     video_id: Id
-    step: RenderStep = Field(description="preparing (images and narration), encoding (the shots), "
-                                         "joining (the final MP4), storing (upload)")
+    step: RenderStep = Field(
+        description="preparing (images and narration), encoding (the shots), joining (the final MP4), storing (upload)"
+    )
     fraction: float = Field(ge=0, le=1, description="of the whole render, 0 to 1")
     frames_done: int = Field(default=0, ge=0)
     frames_total: int = Field(default=0, ge=0)
@@ -111,7 +115,9 @@ class VideoRendered(Event):
     media_key: MediaKey
     has_audio: bool = False
     render_s: float = Field(default=0.0, ge=0, description="wall time spent rendering (FFmpeg)")
-    narration_s: float = Field(default=0.0, ge=0, description="wall time spent synthesizing narration, before rendering")
+    narration_s: float = Field(
+        default=0.0, ge=0, description="wall time spent synthesizing narration, before rendering"
+    )
     reused_segments: int = Field(default=0, ge=0, description="segments taken from the render cache")
     rendered_at: AwareDatetime
     usage: Usage = Field(default_factory=Usage, description="narration (speech) usage")

@@ -25,14 +25,24 @@ planning, image generation; narration follows as a sibling interface and factory
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.errors import AIProviderError
 from reelflow_kit.ai.factory import (
-    make_image_generator, make_narrator, make_script_writer, make_segmenter, make_shot_planner,
+    make_image_generator,
+    make_narrator,
+    make_script_writer,
+    make_segmenter,
+    make_shot_planner,
 )
-from reelflow_kit.ai.narration import NarrationSettings, Narrator, Speech, SpokenSentence
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageGenerator, ImageRequest, compose_prompt
+from reelflow_kit.ai.narration import NarrationSettings, Narrator, Speech, SpokenSentence
 from reelflow_kit.ai.screenplay import Beat, Scene, Screenplay, render_screenplay
 from reelflow_kit.ai.script_writing import ScriptWriter, WrittenScript
 from reelflow_kit.ai.segmentation import (
-    EmptyScript, SceneText, Segmentation, Segmenter, clamp_heading, covers, heading_of,
+    EmptyScript,
+    SceneText,
+    Segmentation,
+    Segmenter,
+    clamp_heading,
+    covers,
+    heading_of,
 )
 from reelflow_kit.ai.settings import AIProviderName, AISettings
 from reelflow_kit.ai.shot_planning import PlannedShot, ScriptContext, ShotPlan, ShotPlanner, describe_script

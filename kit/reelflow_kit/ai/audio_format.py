@@ -44,9 +44,22 @@ FFMPEG_TIMEOUT_S = 120.0
 
 def wav_header(data_bytes: int, sample_rate: int = SAMPLE_RATE) -> bytes:
     """The 44-byte header of a mono 16-bit PCM WAV holding `data_bytes` of samples."""
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, _PCM, CHANNELS,
-                       sample_rate, sample_rate * CHANNELS * SAMPLE_WIDTH, CHANNELS * SAMPLE_WIDTH,
-                       8 * SAMPLE_WIDTH, b"data", data_bytes)
+    return struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + data_bytes,
+        b"WAVE",
+        b"fmt ",
+        16,
+        _PCM,
+        CHANNELS,
+        sample_rate,
+        sample_rate * CHANNELS * SAMPLE_WIDTH,
+        CHANNELS * SAMPLE_WIDTH,
+        8 * SAMPLE_WIDTH,
+        b"data",
+        data_bytes,
+    )
 
 
 def encode_wav(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
@@ -88,8 +101,8 @@ def decode_wav(data: bytes) -> tuple[bytes, int]:
     samples: bytes | None = None
     pos = 12
     while pos + 8 <= len(data):
-        chunk_id = data[pos:pos + 4]
-        size = int.from_bytes(data[pos + 4:pos + 8], "little")
+        chunk_id = data[pos : pos + 4]
+        size = int.from_bytes(data[pos + 4 : pos + 8], "little")
         start = pos + 8
         end = min(start + size, len(data))
         if chunk_id == b"fmt ":
@@ -146,8 +159,8 @@ def _to_int16(samples: bytes, encoding: int, bits: int) -> bytes:
     if width == 1:  # unsigned: 128 is silence
         out[1::2] = samples.translate(_FLIP_SIGN)
     else:  # keep the two most significant bytes
-        out[0::2] = samples[width - 2::width]
-        out[1::2] = samples[width - 1::width]
+        out[0::2] = samples[width - 2 :: width]
+        out[1::2] = samples[width - 1 :: width]
     return bytes(out)
 
 
@@ -204,17 +217,21 @@ def resample(pcm: bytes, from_rate: int, to_rate: int = SAMPLE_RATE, *, followin
     for phase in range(min(phases, count_out)):
         first, remainder = divmod(phase * step, phases)
         count = (count_out - phase + phases - 1) // phases
-        left = _strided(source, first, step, count)
+        left: bytes | bytearray = _strided(source, first, step, count)
         if remainder:
             weight = (remainder << 16) // phases
             right = _strided(source, first + 1, step, count)
-            blend = (_fields(left, count) * (65536 - weight) + _fields(right, count) * weight
-                     + int.from_bytes(_ROUNDING * count, "little")).to_bytes(4 * count, "little")
-            left = bytearray(SAMPLE_WIDTH * count)
-            left[0::2] = blend[2::4]
-            left[1::2] = blend[3::4].translate(_FLIP_SIGN)
-        out[SAMPLE_WIDTH * phase::stride] = left[0::2]
-        out[SAMPLE_WIDTH * phase + 1::stride] = left[1::2]
+            blend = (
+                _fields(left, count) * (65536 - weight)
+                + _fields(right, count) * weight
+                + int.from_bytes(_ROUNDING * count, "little")
+            ).to_bytes(4 * count, "little")
+            mixed = bytearray(SAMPLE_WIDTH * count)
+            mixed[0::2] = blend[2::4]
+            mixed[1::2] = blend[3::4].translate(_FLIP_SIGN)
+            left = mixed
+        out[SAMPLE_WIDTH * phase :: stride] = left[0::2]
+        out[SAMPLE_WIDTH * phase + 1 :: stride] = left[1::2]
     return bytes(out)
 
 
@@ -250,13 +267,13 @@ class Resampler:
             self._pending.clear()
             return ready
         size = SAMPLE_WIDTH * self._block
-        ready = []
+        outputs: list[bytes] = []
         while len(self._pending) > size:  # a following sample is there
             block = bytes(self._pending[:size])
-            following = bytes(self._pending[size:size + SAMPLE_WIDTH])
-            ready.append(resample(block, self.from_rate, self.to_rate, following=following))
+            following = bytes(self._pending[size : size + SAMPLE_WIDTH])
+            outputs.append(resample(block, self.from_rate, self.to_rate, following=following))
             del self._pending[:size]
-        return b"".join(ready)
+        return b"".join(outputs)
 
     def flush(self) -> bytes:
         """The rest of the output."""
@@ -265,18 +282,17 @@ class Resampler:
         return rest
 
 
-
 def _strided(pcm: bytes, first: int, step: int, count: int) -> bytes:
     """`count` samples of `pcm` from sample `first`, every `step`-th."""
     start, stride = SAMPLE_WIDTH * first, SAMPLE_WIDTH * step
     stop = start + stride * (count - 1) + 1
     picked = bytearray(SAMPLE_WIDTH * count)
     picked[0::2] = pcm[start:stop:stride]
-    picked[1::2] = pcm[start + 1:stop + 1:stride]
+    picked[1::2] = pcm[start + 1 : stop + 1 : stride]
     return bytes(picked)
 
 
-def _fields(samples: bytes, count: int) -> int:
+def _fields(samples: bytes | bytearray, count: int) -> int:
     """Signed 16-bit little-endian samples as one integer of unsigned 32-bit fields (x + 32768 each)."""
     fields = bytearray(4 * count)
     fields[0::4] = samples[0::2]
@@ -309,10 +325,29 @@ def transcode(audio: bytes, timeout_s: float = FFMPEG_TIMEOUT_S) -> bytes:
 
         executable = imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError) as exc:
-        raise ValueError(f"the audio is not WAV, and FFmpeg (imageio-ffmpeg) is not available to decode it: "
-                         f"{exc}") from None
-    command = [executable, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-vn", "-map", "0:a:0",
-               "-f", "s16le", "-acodec", "pcm_s16le", "-ac", str(CHANNELS), "-ar", str(SAMPLE_RATE), "pipe:1"]
+        raise ValueError(
+            f"the audio is not WAV, and FFmpeg (imageio-ffmpeg) is not available to decode it: {exc}"
+        ) from None
+    command = [
+        executable,
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-i",
+        "pipe:0",
+        "-vn",
+        "-map",
+        "0:a:0",
+        "-f",
+        "s16le",
+        "-acodec",
+        "pcm_s16le",
+        "-ac",
+        str(CHANNELS),
+        "-ar",
+        str(SAMPLE_RATE),
+        "pipe:1",
+    ]
     try:
         done = subprocess.run(command, input=audio, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
@@ -325,7 +360,7 @@ def transcode(audio: bytes, timeout_s: float = FFMPEG_TIMEOUT_S) -> bytes:
     return done.stdout[: len(done.stdout) - len(done.stdout) % SAMPLE_WIDTH]
 
 
-def _native_to_le(values: array) -> bytes:
+def _native_to_le(values: array[int]) -> bytes:
     if not _LITTLE_ENDIAN:
         values = array(values.typecode, values)
         values.byteswap()

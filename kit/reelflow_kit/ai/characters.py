@@ -21,13 +21,30 @@ MAX_CHARACTERS = 50
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
 _CAPS_RUN = re.compile(r"(?<![^\W\d_])([^\W\d_a-z]{2,}(?:[ '’-][^\W\d_a-z]{2,}){0,2})(?![^\W\d_])(\s*\()?")
 _WORD_PART = re.compile(r"[^\W\d_]+")
-SENTENCE_ENDS = frozenset(".!?:;\"“”…。！？")
-NOT_NAMES = frozenset("""
+SENTENCE_ENDS = frozenset('.!?:;"“”…。！？')
+NOT_NAMES = frozenset(
+    """
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july
 august september october november december mr mrs ms dr sir madam god ok okay yes no hey oh god
-""".split())
-SCREEN_TERMS = NOT_SPEAKERS | {"V.O", "O.S", "O.C", "CONT'D", "CONT’D", "CU", "ECU", "TV", "OK", "DAY", "NIGHT",
-                               "DAWN", "DUSK", "MORNING", "EVENING"}
+""".split()
+)
+SCREEN_TERMS = NOT_SPEAKERS | {
+    "V.O",
+    "O.S",
+    "O.C",
+    "CONT'D",
+    "CONT’D",
+    "CU",
+    "ECU",
+    "TV",
+    "OK",
+    "DAY",
+    "NIGHT",
+    "DAWN",
+    "DUSK",
+    "MORNING",
+    "EVENING",
+}
 
 
 def find_characters(script: str) -> tuple[str, ...]:
@@ -61,8 +78,10 @@ def find_characters(script: str) -> tuple[str, ...]:
 
 def display_name(name: str) -> str:
     """`MRS. HALE` -> `Mrs. Hale`; `o'neil` -> `O'Neil`."""
-    return " ".join(_WORD_PART.sub(lambda m: m.group(0).capitalize(), part) if part.isupper() or part.islower()
-                    else part for part in name.split())
+    return " ".join(
+        _WORD_PART.sub(lambda m: m.group(0).capitalize(), part) if part.isupper() or part.islower() else part
+        for part in name.split()
+    )
 
 
 def named_in(text: str, characters: tuple[str, ...]) -> tuple[str, ...]:
@@ -78,7 +97,7 @@ def in_display_case(text: str, characters: tuple[str, ...]) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _name_pattern(name: str) -> re.Pattern:
+def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_]){re.escape(name)}(?![^\W_])", re.IGNORECASE)
 
 
@@ -98,9 +117,15 @@ def _recurring_capitalised_words(texts: list[tuple[int, str]]) -> list[tuple[str
                 continue
             capitalised[word] += 1
             first_seen.setdefault(word, index)
-            before = text[max(0, match.start() - 16): match.start()].rstrip()
+            before = text[max(0, match.start() - 16) : match.start()].rstrip()
             if before and before[-1] not in SENTENCE_ENDS:
                 mid_sentence.add(word)
-    return [(word, first_seen[word]) for word, count in capitalised.items()
-            if count >= 2 and word in mid_sentence and word.lower() not in lower
-            and word.lower() not in STOPWORDS and word.lower() not in NOT_NAMES]
+    return [
+        (word, first_seen[word])
+        for word, count in capitalised.items()
+        if count >= 2
+        and word in mid_sentence
+        and word.lower() not in lower
+        and word.lower() not in STOPWORDS
+        and word.lower() not in NOT_NAMES
+    ]

@@ -34,11 +34,12 @@ class SceneStart(BaseModel):
     model_config = _CONFIG
 
     order: int = Field(ge=1, description="the scene's position, counted from 1")
-    starts_with: str = Field(min_length=1, max_length=MAX_START_CHARS,
-                             description="the scene's first words, copied exactly from the script")
+    starts_with: str = Field(
+        min_length=1, max_length=MAX_START_CHARS, description="the scene's first words, copied exactly from the script"
+    )
 
     @model_validator(mode="after")
-    def _has_words(self) -> "SceneStart":
+    def _has_words(self) -> SceneStart:
         if not self.starts_with.split():
             raise ValueError("starts_with is blank")
         return self
@@ -52,7 +53,7 @@ class SceneStarts(BaseModel):
     scenes: list[SceneStart] = Field(min_length=1, max_length=MAX_AI_SCENES)
 
     @model_validator(mode="after")
-    def _ordered_from_one(self) -> "SceneStarts":
+    def _ordered_from_one(self) -> SceneStarts:
         orders = [scene.order for scene in self.scenes]
         if orders != list(range(1, len(orders) + 1)):
             raise ValueError(f"scene orders must be 1, 2, 3, ... in sequence; got {orders[:20]}")
@@ -97,7 +98,7 @@ def find_opening(script: str, opening: str, start: int) -> int | None:
     return match.start() if match else None
 
 
-def _opening_pattern(opening: str) -> re.Pattern:
+def _opening_pattern(opening: str) -> re.Pattern[str]:
     words = ["".join(_LOOK_ALIKES.get(ch, re.escape(ch)) for ch in word) for word in opening.split()]
     return re.compile(r"\s+".join(words))
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.failures import Failed, Failure
 
-RETRYABLE_CODES = frozenset({"rate_limited", "provider_unavailable", "timeout", "unreachable", "deadline_exceeded",
-                             "provider_error", "invalid_output"})
+RETRYABLE_CODES = frozenset(
+    {
+        "rate_limited",
+        "provider_unavailable",
+        "timeout",
+        "unreachable",
+        "deadline_exceeded",
+        "provider_error",
+        "invalid_output",
+    }
+)
 """Codes of failures that another try, later, may well not meet (the others need a change first:
 a key, a model name, a request)."""
 
@@ -22,8 +31,15 @@ class AIProviderError(Failed):
     come back after that long. As a `Failed`, it says itself whether trying again may help.
     """
 
-    def __init__(self, code: str, message: str, *, attempts: int = 1, usage: Usage | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        attempts: int = 1,
+        usage: Usage | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(Failure(code, message, retryable=code in RETRYABLE_CODES, delay_s=retry_after))
         self.message = message
         self.attempts = attempts

@@ -7,9 +7,9 @@ implementation; narration gets its own here next.
 from __future__ import annotations
 
 from reelflow_kit.ai.image_generation import ImageGenerator
+from reelflow_kit.ai.narration import NarrationSettings, Narrator
 from reelflow_kit.ai.script_writing import ScriptWriter
 from reelflow_kit.ai.segmentation import Segmenter
-from reelflow_kit.ai.narration import NarrationSettings, Narrator
 from reelflow_kit.ai.settings import AISettings
 from reelflow_kit.ai.shot_planning import ShotPlanner
 
@@ -63,7 +63,7 @@ def make_narrator(settings: AISettings | None = None, narration: NarrationSettin
     `settings` when it mixes NarrationSettings in, else from the environment."""
     settings = settings or AISettings()
     if narration is None:
-        narration = settings if isinstance(settings, NarrationSettings) else NarrationSettings()
+        narration = _narration_settings_in(settings)
     if settings.ai_provider == "openai":
         from reelflow_kit.ai.openai_compat.speech import OpenAINarrator
 
@@ -71,3 +71,10 @@ def make_narrator(settings: AISettings | None = None, narration: NarrationSettin
     from reelflow_kit.ai.local.espeak import EspeakNarrator
 
     return EspeakNarrator(voice=narration.local_tts_voice, rate_wpm=narration.local_tts_rate_wpm)
+
+
+def _narration_settings_in(settings: object) -> NarrationSettings:
+    """`settings` when it mixes NarrationSettings in (taken as any object: for mypy, the generated
+    initialisers of AISettings and NarrationSettings would rule a class with both out), else the
+    environment's."""
+    return settings if isinstance(settings, NarrationSettings) else NarrationSettings()

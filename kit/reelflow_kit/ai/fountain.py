@@ -28,14 +28,45 @@ from typing import Literal
 
 from reelflow_kit.ai.fountain_markup import Visible, has_emphasis, hidden_spans, without_emphasis
 
-ElementKind = Literal["title_page", "scene_heading", "action", "character", "parenthetical", "dialogue",
-                      "lyrics", "transition", "centered", "page_break", "section", "synopsis", "note", "boneyard"]
+ElementKind = Literal[
+    "title_page",
+    "scene_heading",
+    "action",
+    "character",
+    "parenthetical",
+    "dialogue",
+    "lyrics",
+    "transition",
+    "centered",
+    "page_break",
+    "section",
+    "synopsis",
+    "note",
+    "boneyard",
+]
 
 SCENE_HEADING = re.compile(r"^(?:INT\.?/EXT|EXT\.?/INT|INT|EXT|EST|I/E)[.\s]", re.IGNORECASE)
 _SCENE_NUMBER = re.compile(r"\s*#([\w.-]+)#$")
 _TITLE_KEY = re.compile(r"^([^\W\d_]+(?: [^\W\d_]+){0,2}):(.*)$")
-TITLE_PAGE_KEYS = frozenset({"title", "credit", "author", "authors", "source", "draft date", "date", "contact",
-                             "copyright", "notes", "revision", "release date", "translator", "editor", "language"})
+TITLE_PAGE_KEYS = frozenset(
+    {
+        "title",
+        "credit",
+        "author",
+        "authors",
+        "source",
+        "draft date",
+        "date",
+        "contact",
+        "copyright",
+        "notes",
+        "revision",
+        "release date",
+        "translator",
+        "editor",
+        "language",
+    }
+)
 """A text opens with a title page when its first lines are `Key: value` lines with one of these keys."""
 _CENTERED = re.compile(r"^>\s*(.*?)\s*<$")
 _PAGE_BREAK = re.compile(r"^={3,}$")
@@ -79,8 +110,12 @@ class TitlePage:
 
     @property
     def authors(self) -> tuple[str, ...]:
-        names = [name for key, value in self.fields if key in ("author", "authors")
-                 for name in _AUTHOR_SEPARATORS.split(value)]
+        names = [
+            name
+            for key, value in self.fields
+            if key in ("author", "authors")
+            for name in _AUTHOR_SEPARATORS.split(value)
+        ]
         return tuple(dict.fromkeys(" ".join(name.split()) for name in names if name.strip()))
 
 
@@ -120,8 +155,9 @@ def read_fountain(text: str) -> FountainScript:
 def read_title_page(text: str) -> TitlePage:
     """The metadata of `text`'s title page; an empty TitlePage when it has none."""
     fields, _ = _title_page(_lines(Visible(text).text))
-    return TitlePage(tuple((key, "".join(ch for ch in value if ch.isprintable() or ch == "\n"))
-                           for key, value in fields))
+    return TitlePage(
+        tuple((key, "".join(ch for ch in value if ch.isprintable() or ch == "\n")) for key, value in fields)
+    )
 
 
 def is_fountain(text: str) -> bool:
@@ -175,8 +211,11 @@ def _title_page(lines: list[_Line]) -> tuple[list[tuple[str, str]], int]:
     known key (`Author: ...` set apart by a blank line) still belongs to it."""
     fields: list[tuple[str, list[str]]] = []
     start, end = _next_text(lines, 0), 0
-    while start < len(lines) and (match := _TITLE_KEY.match(lines[start].text.rstrip())) \
-            and (not fields or _key(match) in TITLE_PAGE_KEYS):
+    while (
+        start < len(lines)
+        and (match := _TITLE_KEY.match(lines[start].text.rstrip()))
+        and (not fields or _key(match) in TITLE_PAGE_KEYS)
+    ):
         end = start
         while end < len(lines) and not lines[end].blank:
             line = lines[end].text.rstrip()
@@ -221,19 +260,22 @@ def _body(lines: list[_Line], index: int) -> list[tuple[Element, int, int]]:
             end = index
             while end + 1 < len(lines) and lines[end + 1].stripped.startswith("~"):
                 end += 1
-            pieces.append((Element("lyrics", _joined(lines[index:end + 1], "~"), 0, 0),
-                           *_span(line, lines[end])))
+            pieces.append((Element("lyrics", _joined(lines[index : end + 1], "~"), 0, 0), *_span(line, lines[end])))
             index = end + 1
-        elif (after_blank and next_line is not None and not next_line.blank
-              and not SCENE_HEADING.match(next_line.stripped)
-              and (cue := _cue(line.stripped, forced=line.stripped.startswith("@")))):
+        elif (
+            after_blank
+            and next_line is not None
+            and not next_line.blank
+            and not SCENE_HEADING.match(next_line.stripped)
+            and (cue := _cue(line.stripped, forced=line.stripped.startswith("@")))
+        ):
             pieces.append((cue, *_span(line, line)))
             index = _dialogue(lines, index + 1, pieces)
         else:
             end = index
             while end + 1 < len(lines) and not lines[end + 1].blank and not _ends_action(lines[end + 1].stripped):
                 end += 1
-            pieces.append((Element("action", _joined(lines[index:end + 1], "!"), 0, 0), *_span(line, lines[end])))
+            pieces.append((Element("action", _joined(lines[index : end + 1], "!"), 0, 0), *_span(line, lines[end])))
             index = end + 1
     return pieces
 
@@ -270,8 +312,15 @@ def _cue(line: str, *, forced: bool) -> Element | None:
     name = without_emphasis(match.group("name")).strip()
     if not name or name.endswith(":") or (not forced and (name != name.upper() or not _has_upper(name))):
         return None
-    return Element("character", name, 0, 0, name=name, extension=" ".join((match.group("extension") or "").split()),
-                   dual=bool(match.group("dual")))
+    return Element(
+        "character",
+        name,
+        0,
+        0,
+        name=name,
+        extension=" ".join((match.group("extension") or "").split()),
+        dual=bool(match.group("dual")),
+    )
 
 
 def _dialogue(lines: list[_Line], index: int, pieces: list[tuple[Element, int, int]]) -> int:
@@ -291,7 +340,7 @@ def _dialogue(lines: list[_Line], index: int, pieces: list[tuple[Element, int, i
             kind = "dialogue"
         while lines[end].blank:
             end -= 1  # a line of two spaces closing the speech
-        pieces.append((Element(kind, _joined(lines[index:end + 1], "~"), 0, 0), *_span(lines[index], lines[end])))
+        pieces.append((Element(kind, _joined(lines[index : end + 1], "~"), 0, 0), *_span(lines[index], lines[end])))
         index = end + 1
     return index
 
@@ -358,13 +407,17 @@ def _with_hidden(elements: list[Element], visible: Visible) -> tuple[Element, ..
         before, after = (out[-1] if out else None), (elements[at] if at < len(elements) else None)
         if after is not None and after.start <= span.start:
             continue  # inside an element
-        if (before is not None and before.kind not in ("note", "boneyard") and "\n" not in source[before.end:span.start]
-                and (after is None or span.end <= after.start)):
+        if (
+            before is not None
+            and before.kind not in ("note", "boneyard")
+            and "\n" not in source[before.end : span.start]
+            and (after is None or span.end <= after.start)
+        ):
             out[-1] = replace(before, end=span.end)
-        elif after is not None and "\n" not in source[span.end:after.start]:
+        elif after is not None and "\n" not in source[span.end : after.start]:
             elements[at] = replace(after, start=span.start)
         else:
-            out.append(Element(span.kind, _clean(_inside_marks(source[span.start:span.end])), span.start, span.end))
+            out.append(Element(span.kind, _clean(_inside_marks(source[span.start : span.end])), span.start, span.end))
     return tuple(out + elements[at:])
 
 

@@ -142,7 +142,7 @@ def _without_marks(line: str, width: int, opens: re.Pattern[str], closes: re.Pat
         if next_closing == len(closings):
             break
         closing = closings[next_closing]
-        kept += [line[position:opening], line[opening + width:closing]]
+        kept += [line[position:opening], line[opening + width : closing]]
         position = closing + width
     return "".join(kept) + line[position:] if kept else line
 
@@ -151,6 +151,6 @@ def _removed_range(text: str, span: Hidden) -> tuple[int, int]:
     line_start = text.rfind("\n", 0, span.start) + 1
     line_end = text.find("\n", span.end)
     line_end = len(text) if line_end < 0 else line_end
-    if text[line_start:span.start].strip() or text[span.end:line_end].strip():
+    if text[line_start : span.start].strip() or text[span.end : line_end].strip():
         return span.start, span.end
     return line_start, min(len(text), line_end + 1)

@@ -61,6 +61,6 @@ def _cut(text: str, limit: int) -> str:
         return text
     room = max(1, limit - 1)
     head = text[:room]
-    if " " in head[room // 2:]:
+    if " " in head[room // 2 :]:
         head = head[: head.rindex(" ")]
     return head.rstrip(" ,;:.") + "…"

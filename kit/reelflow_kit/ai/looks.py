@@ -19,5 +19,5 @@ LOOKS: tuple[str, ...] = (
 
 def style_suffix_for(owner_id: str, title: str) -> str:
     """The look of every image of the script `title` by `owner_id` (deterministic)."""
-    digest = hashlib.sha256(f"{owner_id}\n{' '.join(title.split())}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{owner_id}\n{' '.join(title.split())}".encode()).digest()
     return LOOKS[int.from_bytes(digest[:8], "big") % len(LOOKS)]

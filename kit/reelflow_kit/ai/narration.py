@@ -81,19 +81,26 @@ class NarrationSettings(BaseSettings):
 
     openai_tts_model: str = Field(default="gpt-4o-mini-tts", min_length=1, description="first speech model tried")
     openai_tts_fallback_models: Annotated[tuple[str, ...], NoDecode] = Field(
-        default=(), description="comma-separated; tried in order once the previous speech model gave up")
-    openai_tts_voice: str = Field(default="alloy", min_length=1, max_length=100,
-                                  description="used when speak() is given no voice")
-    openai_tts_concurrency: int = Field(default=3, ge=1, le=16,
-                                        description="requests in flight at once for a text over one request")
-    local_tts_voice: str = Field(default="", max_length=100,
-                                 description="eSpeak NG voice (`en-us`, `en+f3`, `de`); empty: from the language "
-                                             "asked for, else guessed from the script of the text")
+        default=(), description="comma-separated; tried in order once the previous speech model gave up"
+    )
+    openai_tts_voice: str = Field(
+        default="alloy", min_length=1, max_length=100, description="used when speak() is given no voice"
+    )
+    openai_tts_concurrency: int = Field(
+        default=3, ge=1, le=16, description="requests in flight at once for a text over one request"
+    )
+    local_tts_voice: str = Field(
+        default="",
+        max_length=100,
+        description="eSpeak NG voice (`en-us`, `en+f3`, `de`); empty: from the language "
+        "asked for, else guessed from the script of the text",
+    )
     local_tts_rate_wpm: int = Field(default=160, ge=80, le=450, description="eSpeak NG speaking rate, words a minute")
 
     @field_validator("openai_tts_fallback_models", mode="before")
     @classmethod
-    def _split_comma_list(cls, value: object) -> object:
+    def _split_tts_models(cls, value: object) -> object:
+        # not AISettings' name (`_split_comma_list`): in a class mixing both, the one would hide the other
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -119,7 +126,7 @@ def timed_sentences(groups: list[tuple[list[str], int]], sample_rate: int = SAMP
     for sentences, samples in groups:
         weights = [max(1, len(sentence)) for sentence in sentences]
         total, done = sum(weights), 0
-        for sentence, weight in zip(sentences, weights):
+        for sentence, weight in zip(sentences, weights, strict=True):
             done += weight
             end = offset + samples * done // total
             if end > reached:
@@ -147,12 +154,14 @@ _FINAL_UNSPACED = "。！？｡．"
 _CLOSERS = "\"'”’»›)]}」』）】〕〉》"
 _SENTENCE_END = re.compile(
     rf"(?P<mark>[{re.escape(_FINAL_UNSPACED)}]+)[{re.escape(_CLOSERS)}]*"
-    rf"|(?P<spaced>[{re.escape(_FINAL_SPACED)}]+)[{re.escape(_CLOSERS)}]*(?=\s|$)")
+    rf"|(?P<spaced>[{re.escape(_FINAL_SPACED)}]+)[{re.escape(_CLOSERS)}]*(?=\s|$)"
+)
 _LETTERS = re.compile(r"[^\W\d_]+")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof rev gen col capt lt sgt cmdr gov sen rep hon mt ft vs etc eg ie no nos vol "
     "fig approx dept est inc ltd co corp av ave blvd rd jan feb mar apr jun jul aug sep sept oct nov dec "
-    "mme mlle hr fr sra srta".split())
+    "mme mlle hr fr sra srta".split()
+)
 _CLAUSE_BREAK = re.compile(r"[,;:、，；：—–](?=\s)|[、，；：]|\s[-—–]\s")
 
 
@@ -192,7 +201,7 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]
         for match in _SENTENCE_END.finditer(paragraph):
             if match.group("spaced") and not _ends_sentence(paragraph, match):
                 continue
-            sentences.extend(_bounded(paragraph[start:match.end()].strip(), max_chars))
+            sentences.extend(_bounded(paragraph[start : match.end()].strip(), max_chars))
             start = match.end()
         sentences.extend(_bounded(paragraph[start:].strip(), max_chars))
     return [s for s in sentences if s]
@@ -201,14 +210,14 @@ def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]
 def _ends_sentence(paragraph: str, match: re.Match[str]) -> bool:
     if match.group("spaced") != ".":
         return True
-    before = paragraph[max(0, match.start() - 40):match.start()][::-1]
+    before = paragraph[max(0, match.start() - 40) : match.start()][::-1]
     word = _LETTERS.match(before)  # the letters right before the full stop, reversed
     if word is None:
         return True
     letters = word.group()[::-1]
     if letters.lower() == letters.upper():
         return True  # a script without case (Arabic, Devanagari, ...): none of the rules below apply
-    following = paragraph[match.end():match.end() + 8].lstrip()  # a paragraph has single spaces
+    following = paragraph[match.end() : match.end() + 8].lstrip()  # a paragraph has single spaces
     if following and following[0].islower():
         return False  # "e.g. the", "approx. ten"
     if len(letters) == 1 and letters.isupper():

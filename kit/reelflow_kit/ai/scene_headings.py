@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import re
 
-SLUGLINE = re.compile(r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$",
-                      re.MULTILINE | re.IGNORECASE)
+SLUGLINE = re.compile(
+    r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$", re.MULTILINE | re.IGNORECASE
+)
 HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]+\S.*|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
-    re.MULTILINE)
+    r"^[ \t]*(?:#{1,6}[ \t]+\S.*"
+    r"|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*"
+    r"|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
+    re.MULTILINE,
+)

@@ -22,29 +22,54 @@ MAX_BEAT_WORDS = 100
 MAX_SETTING_CHARS = 300
 MAX_TIME_OF_DAY_CHARS = 50
 
-_SLUGLINE_PARTS = re.compile(r"^\s*(INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)\s+(.*)$",
-                             re.IGNORECASE)
+_SLUGLINE_PARTS = re.compile(
+    r"^\s*(INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)\s+(.*)$", re.IGNORECASE
+)
 _INSIDE = {"INT.": "interior", "EXT.": "exterior", "EST.": "exterior"}
 TIMES_OF_DAY = {
-    "day": "day", "daytime": "day", "night": "night", "nighttime": "night", "midnight": "night",
-    "late night": "night", "moonlight": "night", "dawn": "dawn", "sunrise": "dawn", "daybreak": "dawn",
-    "first light": "dawn", "early morning": "morning", "morning": "morning", "noon": "midday",
-    "midday": "midday", "afternoon": "afternoon", "dusk": "dusk", "sunset": "dusk", "twilight": "dusk",
-    "evening": "evening", "magic hour": "dusk", "sun sets": "dusk", "setting sun": "dusk", "sun rises": "dawn",
+    "day": "day",
+    "daytime": "day",
+    "night": "night",
+    "nighttime": "night",
+    "midnight": "night",
+    "late night": "night",
+    "moonlight": "night",
+    "dawn": "dawn",
+    "sunrise": "dawn",
+    "daybreak": "dawn",
+    "first light": "dawn",
+    "early morning": "morning",
+    "morning": "morning",
+    "noon": "midday",
+    "midday": "midday",
+    "afternoon": "afternoon",
+    "dusk": "dusk",
+    "sunset": "dusk",
+    "twilight": "dusk",
+    "evening": "evening",
+    "magic hour": "dusk",
+    "sun sets": "dusk",
+    "setting sun": "dusk",
+    "sun rises": "dawn",
     "rising sun": "dawn",
 }
 CONTINUITY = frozenset({"continuous", "later", "moments later", "same", "same time", "simultaneous", ""})
-_TIME_WORDS = re.compile(r"(?<![^\W_])(" + "|".join(sorted(map(re.escape, TIMES_OF_DAY), key=len, reverse=True))
-                         + r")(?![^\W_])", re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"(?<![^\W_])(" + "|".join(sorted(map(re.escape, TIMES_OF_DAY), key=len, reverse=True)) + r")(?![^\W_])",
+    re.IGNORECASE,
+)
 _PLACE_PHRASE = re.compile(
     r"(?<![^\W_])(?:in|at|on|inside|outside|into|near|across|through|by|along|above|below|under|toward|towards)"
     r"\s+(?:(?:a|an|the|her|his|their|its|our|my|your|this|that)\s+)?"
     r"((?:[^\W\d_][^\W\d_'’-]*\s+){0,2}[^\W\d_][^\W\d_'’-]*)",
-    re.IGNORECASE)
-PLACE_NOUNS = frozenset(PLACES) | frozenset("""
+    re.IGNORECASE,
+)
+PLACE_NOUNS = frozenset(PLACES) | frozenset(
+    """
 platform room hall corridor balcony hill porch yard stairs staircase terrace pier gate kitchen
 shop cafe café chapel deck cockpit hallway lobby lounge tunnel meadow cliffs rooftops shoreline
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +107,12 @@ def read_scene(text: str, characters: tuple[str, ...] = ()) -> SceneReading:
     beats = _beats(blocks, characters)
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
     setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
-    return SceneReading(setting=setting[:MAX_SETTING_CHARS], time_of_day=_time_of_day(slug_time, body),
-                        beats=beats, heading=slugline or (headings[0] if headings else ""))
+    return SceneReading(
+        setting=setting[:MAX_SETTING_CHARS],
+        time_of_day=_time_of_day(slug_time, body),
+        beats=beats,
+        heading=slugline or (headings[0] if headings else ""),
+    )
 
 
 def spoken_text(text: str) -> str:
@@ -101,12 +130,16 @@ def _beats(blocks: list[Block], characters: tuple[str, ...]) -> tuple[Beat, ...]
             speaker = _known_as(block.speaker, characters)
             last = beats[-1] if beats else None
             if last and (last.speaker == speaker or (not last.speaker and speaker in last.characters)):
-                beats[-1] = replace(last, narration=f"{last.narration} {block.text}", speaker=speaker,
-                                    characters=last.characters if speaker in last.characters
-                                    else (*last.characters, speaker))
+                beats[-1] = replace(
+                    last,
+                    narration=f"{last.narration} {block.text}",
+                    speaker=speaker,
+                    characters=last.characters if speaker in last.characters else (*last.characters, speaker),
+                )
             else:
-                beats.append(Beat(visual=f"{speaker} speaks", narration=block.text, characters=(speaker,),
-                                  speaker=speaker))
+                beats.append(
+                    Beat(visual=f"{speaker} speaks", narration=block.text, characters=(speaker,), speaker=speaker)
+                )
     return tuple(piece for beat in beats for piece in _cut_long(beat))
 
 
@@ -118,7 +151,7 @@ def _known_as(cue: str, characters: tuple[str, ...]) -> str:
 def _sentences(paragraph: str) -> list[str]:
     out, start = [], 0
     for match in SENTENCE_END.finditer(paragraph):
-        out.append(paragraph[start: match.end()].strip())
+        out.append(paragraph[start : match.end()].strip())
         start = match.end()
     out.append(paragraph[start:].strip())
     return [s for s in out if s]
@@ -128,9 +161,9 @@ def _cut_long(beat: Beat) -> list[Beat]:
     words = beat.narration.split()
     if beat.words <= MAX_BEAT_WORDS or len(words) < 2:
         return [beat]
-    chunks = [" ".join(words[i: i + MAX_BEAT_WORDS]) for i in range(0, len(words), MAX_BEAT_WORDS)]
+    chunks = [" ".join(words[i : i + MAX_BEAT_WORDS]) for i in range(0, len(words), MAX_BEAT_WORDS)]
     visuals = [beat.visual if beat.visual != beat.narration else chunk for chunk in chunks]
-    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals)]
+    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals, strict=True)]
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:

@@ -40,7 +40,7 @@ class Beat(BaseModel):
     text: str = Field(min_length=1, max_length=4000, description="the action, or the spoken words")
 
     @model_validator(mode="after")
-    def _dialogue_has_a_speaker(self) -> "Beat":
+    def _dialogue_has_a_speaker(self) -> Beat:
         if self.kind == "dialogue" and not self.character.strip():
             raise ValueError("a dialogue beat needs a character")
         return self
@@ -49,8 +49,11 @@ class Beat(BaseModel):
 class Scene(BaseModel):
     model_config = _CONFIG
 
-    slugline: str = Field(pattern=SLUGLINE_PATTERN, max_length=200,
-                          description="scene heading, e.g. 'INT. LIGHTHOUSE - NIGHT' or 'EXT. HARBOR - DAWN'")
+    slugline: str = Field(
+        pattern=SLUGLINE_PATTERN,
+        max_length=200,
+        description="scene heading, e.g. 'INT. LIGHTHOUSE - NIGHT' or 'EXT. HARBOR - DAWN'",
+    )
     beats: list[Beat] = Field(min_length=1, max_length=200)
 
     @field_validator("slugline", mode="before")
@@ -66,7 +69,7 @@ class Screenplay(BaseModel):
     scenes: list[Scene] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
-    def _fits_in_a_script(self) -> "Screenplay":
+    def _fits_in_a_script(self) -> Screenplay:
         size = len(render_screenplay(self).encode("utf-8"))
         if size > MAX_SCRIPT_BYTES:
             raise ValueError(f"the screenplay is {size} bytes of text, at most {MAX_SCRIPT_BYTES} allowed")
@@ -90,8 +93,9 @@ def _render_beat(beat: Beat) -> str:
     lines = [_CUE_INDENT + _one_line(beat.character).upper()]
     if note := _one_line(beat.parenthetical).strip("()"):
         lines.append(_PARENTHETICAL_INDENT + f"({note})")
-    lines.extend(textwrap.wrap(text, _DIALOGUE_WIDTH, initial_indent=_DIALOGUE_INDENT,
-                               subsequent_indent=_DIALOGUE_INDENT))
+    lines.extend(
+        textwrap.wrap(text, _DIALOGUE_WIDTH, initial_indent=_DIALOGUE_INDENT, subsequent_indent=_DIALOGUE_INDENT)
+    )
     return "\n".join(lines)
 
 

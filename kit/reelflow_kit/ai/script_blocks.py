@@ -27,7 +27,8 @@ _ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 _KEEP = frozenset("\n\t")
 _TRANSITION = re.compile(
     r"^(?:FADE (?:IN|OUT|TO(?: BLACK)?)|(?:SMASH |MATCH |JUMP |HARD )?CUT(?: TO)?|DISSOLVE(?: TO)?|"
-    r"INTERCUT(?: WITH)?|BACK TO|THE END|END|CONTINUED)\b[^a-z]*$")
+    r"INTERCUT(?: WITH)?|BACK TO|THE END|END|CONTINUED)\b[^a-z]*$"
+)
 _CUE = re.compile(r"^([^\W\d_][^\W_]*(?:[ .'’-]+[^\W_]+)*\.?)\s*((?:\([^)]*\)\s*)*):?$")
 _COLON_DIALOGUE = re.compile(r"^([^\W\d_][^\W_]*(?:[ .'’-]+[^\W_]+){0,3})\s*(?:\([^)]*\))?\s*:\s+(\S.*)$")
 _PARENTHETICAL = re.compile(r"^\(.*\)$")
@@ -36,8 +37,28 @@ MAX_CUE_WORDS = 4
 MAX_SCENE_NUMBER_HEADING_WORDS = 5
 """A "Scene 3 - The Storm" line is a heading; "Scene 1: ADA checks the map again..." is action."""
 MAX_TITLE_WORDS = 8
-NOT_SPEAKERS = frozenset({"INT", "EXT", "FADE", "CUT", "THE END", "END", "TITLE", "SUPER", "INSERT", "NOTE",
-                          "MONTAGE", "FLASHBACK", "LATER", "CONTINUOUS", "SFX", "POV", "ANGLE ON", "CLOSE ON"})
+NOT_SPEAKERS = frozenset(
+    {
+        "INT",
+        "EXT",
+        "FADE",
+        "CUT",
+        "THE END",
+        "END",
+        "TITLE",
+        "SUPER",
+        "INSERT",
+        "NOTE",
+        "MONTAGE",
+        "FLASHBACK",
+        "LATER",
+        "CONTINUOUS",
+        "SFX",
+        "POV",
+        "ANGLE ON",
+        "CLOSE ON",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -173,7 +194,7 @@ def _action_blocks(lines: list[str]) -> list[Block]:
 
 def _titles_as_headings(blocks: list[Block]) -> list[Block]:
     """A short line all in capitals before the first heading (`THE LAST FERRY`) is a title, not action."""
-    out = []
+    out: list[Block] = []
     for index, block in enumerate(blocks):
         if block.kind == "heading":
             return out + blocks[index:]
@@ -182,8 +203,12 @@ def _titles_as_headings(blocks: list[Block]) -> list[Block]:
 
 
 def _is_title(text: str) -> bool:
-    return (len(text.split()) <= MAX_TITLE_WORDS and any(ch.isupper() for ch in text) and text == text.upper()
-            and not text.endswith((".", "!", "?")))
+    return (
+        len(text.split()) <= MAX_TITLE_WORDS
+        and any(ch.isupper() for ch in text)
+        and text == text.upper()
+        and not text.endswith((".", "!", "?"))
+    )
 
 
 def _starts_dialogue(line: str) -> bool:

@@ -23,8 +23,9 @@ class WrittenScript:
 
 @runtime_checkable
 class ScriptWriter(Protocol):
-    async def write_script(self, premise: str, *, title_hint: str = "",
-                           target_scenes: int | None = None) -> WrittenScript:
+    async def write_script(
+        self, premise: str, *, title_hint: str = "", target_scenes: int | None = None
+    ) -> WrittenScript:
         """Write a draft from `premise`. `title_hint` (if any) is the title to use; `target_scenes`
         is a wish, not a promise. Raises AIProviderError when the provider gives up."""
         ...

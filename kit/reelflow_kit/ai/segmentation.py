@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
@@ -61,14 +62,16 @@ def scenes_from_cuts(script: str, cuts: list[int]) -> list[SceneText]:
     whitespace join the scene before them, so nothing is lost and no scene is empty."""
     bounds = [*cuts, len(script)]
     pieces: list[str] = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         piece = script[start:end]
         if pieces and not piece.strip():
             pieces[-1] += piece
         else:
             pieces.append(piece)
-    return [SceneText(order=order, text=piece.strip(), heading=heading_of(piece))
-            for order, piece in enumerate(pieces, start=1)]
+    return [
+        SceneText(order=order, text=piece.strip(), heading=heading_of(piece))
+        for order, piece in enumerate(pieces, start=1)
+    ]
 
 
 def heading_of(text: str) -> str:

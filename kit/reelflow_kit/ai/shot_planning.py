@@ -69,8 +69,9 @@ class ShotPlanner(Protocol):
 def describe_script(*, title: str, owner_id: str, content: str, aspect: str = "16:9") -> ScriptContext:
     """The context every shot of this script is planned in: characters found in the whole text
     and a style suffix chosen from the owner and title (the same script always gets the same)."""
-    return ScriptContext(title=title, characters=find_characters(content),
-                         style_suffix=style_suffix_for(owner_id, title), aspect=aspect)
+    return ScriptContext(
+        title=title, characters=find_characters(content), style_suffix=style_suffix_for(owner_id, title), aspect=aspect
+    )
 
 
 def one_line(text: str, limit: int) -> str:

@@ -6,14 +6,18 @@ are slow unless the session timeout is short; see docs/architecture.md.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import RecordMetadata
 from faststream.kafka import KafkaBroker
 
 from reelflow_contracts.envelope import Envelope, KafkaRecord, encode
+from reelflow_contracts.messages.base import Message
 from reelflow_kit.settings import KitSettings
 
 log = logging.getLogger(__name__)
@@ -40,7 +44,7 @@ def make_broker(settings: KitSettings) -> KafkaBroker:
     )
 
 
-def subscriber_options(settings: KitSettings) -> dict:
+def subscriber_options(settings: KitSettings) -> dict[str, Any]:
     """Consumer options for at-least-once delivery: offsets are committed after handling."""
     return {
         "auto_offset_reset": "earliest",
@@ -69,7 +73,9 @@ async def ensure_topics(settings: KitSettings, topics: Iterable[str]) -> None:
         await admin.close()
 
 
-async def publish_record(broker: KafkaBroker, record: KafkaRecord, *, wait: bool = True, topic: str | None = None):
+async def publish_record(
+    broker: KafkaBroker, record: KafkaRecord, *, wait: bool = True, topic: str | None = None
+) -> asyncio.Future[RecordMetadata] | RecordMetadata:
     """Send one encoded record (to `topic` if given, e.g. a namespaced one). With wait=False,
     returns the delivery future (order is kept per partition)."""
     headers = record.header_dict()
@@ -83,6 +89,6 @@ async def publish_record(broker: KafkaBroker, record: KafkaRecord, *, wait: bool
     )
 
 
-async def publish(broker: KafkaBroker, envelope: Envelope) -> None:
+async def publish(broker: KafkaBroker, envelope: Envelope[Message]) -> None:
     """Publish straight to Kafka (for commands from HTTP; handlers emit through the outbox)."""
     await publish_record(broker, encode(envelope))

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
@@ -28,13 +31,14 @@ from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.refusals import dead_letter_rejection
 from reelflow_kit.handling import Handler, HandlerContext, HandlingRuntime
 from reelflow_kit.logging import message_context
+from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
-
 
 log = logging.getLogger(__name__)
 
-DeadLetterNotice = Callable[[Envelope, str], "Message | None"]
-"""The failure event telling who waited on a dead-lettered event (given it and the error)."""
+DeadLetterNotice = Callable[[Envelope[Any], str], Message | None]
+"""The failure event telling who waited on a dead-lettered event (given it and the error); registered
+per message type, so it takes envelopes of the one type it is registered for."""
 
 PASSED_OVER_COMMIT_EVERY = 200
 PASSED_OVER_COMMIT_AFTER_S = 5.0
@@ -49,17 +53,26 @@ async def _the_message(msg: KafkaMessage) -> KafkaMessage:
 class ConsumingRuntime(HandlingRuntime, Protocol):
     """What a consumer needs of its runtime, beyond what its handlers' contexts need."""
 
-    settings: Any
-    """The service's KitSettings (retry and delivery settings)."""
-    broker: Any
-    """The FastStream KafkaBroker it subscribes on and dead-letters through."""
+    @property
+    def settings(self) -> KitSettings:
+        """The service's settings (retry and delivery settings)."""
+
+    @property
+    def broker(self) -> KafkaBroker:
+        """The FastStream KafkaBroker it subscribes on and dead-letters through."""
 
 
 class Consumer:
-    def __init__(self, runtime: ConsumingRuntime, group: str, topics: tuple[str, ...],
-                 handlers: Mapping[type[Message], Handler],
-                 skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
-                 on_dead_letter: Mapping[type[Message], "DeadLetterNotice"] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: ConsumingRuntime,
+        group: str,
+        topics: tuple[str, ...],
+        handlers: Mapping[type[Message], Handler],
+        skip: Callable[[Message], bool] | None = None,
+        look_up_inbox_first: bool = True,
+        on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.on_dead_letter = dict(on_dead_letter or {})
         self.skip = skip
@@ -116,10 +129,12 @@ class Consumer:
 
     def _commit_due(self) -> bool:
         self._passed_over += 1
-        return (self._passed_over >= PASSED_OVER_COMMIT_EVERY
-                or time.monotonic() - self._committed_at >= PASSED_OVER_COMMIT_AFTER_S)
+        return (
+            self._passed_over >= PASSED_OVER_COMMIT_EVERY
+            or time.monotonic() - self._committed_at >= PASSED_OVER_COMMIT_AFTER_S
+        )
 
-    async def _handle(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+    async def _handle(self, record: ConsumerRecord, envelope: Envelope[Message], handler: Handler) -> None:
         async def attempt() -> None:
             if self.look_up_inbox_first and await was_applied(self.runtime.db, self.group, envelope.id):
                 log.info("already applied, skipping", extra={"ce_id": envelope.id, "ce_type": envelope.type})
@@ -139,22 +154,27 @@ class Consumer:
 
         await with_message_retries(self.runtime.settings, attempt, give_up)
 
-    def _notice_of(self, envelope: Envelope, error: str) -> Message | None:
+    def _notice_of(self, envelope: Envelope[Message], error: str) -> Message | None:
         if (rejection := dead_letter_rejection(envelope, error)) is not None:
             return rejection
         notice = self.on_dead_letter.get(type(envelope.data))
         return notice(envelope, error) if notice is not None else None
 
-    async def _tell(self, envelope: Envelope, notice: Message) -> None:
+    async def _tell(self, envelope: Envelope[Message], notice: Message) -> None:
         """Tell whoever waits on a dead-lettered message that it will not be applied; recorded in
         the inbox, so a replay of the topic neither runs it nor tells them again."""
-        async def record_in_inbox(session) -> None:
+
+        async def record_in_inbox(session: AsyncClientSession) -> None:
             await record_applied(self.runtime.db, session, self.group, envelope.id, envelope.type)
 
         try:
-            async with self.runtime.transaction(id_seed=f"dead-lettered/{envelope.id}",
-                                                correlation_id=envelope.correlation_id, causation_id=envelope.id,
-                                                causation_type=envelope.type, first=record_in_inbox) as tx:
+            async with self.runtime.transaction(
+                id_seed=f"dead-lettered/{envelope.id}",
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.id,
+                causation_type=envelope.type,
+                first=record_in_inbox,
+            ) as tx:
                 tx.emit(notice)
         except AlreadyApplied:
             pass

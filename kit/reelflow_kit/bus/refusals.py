@@ -8,24 +8,31 @@ a failed outcome (GET shows why) and a waiting operation into a failure at its s
 
 from __future__ import annotations
 
+from typing import Any
+
 from reelflow_contracts.envelope import Envelope
-from reelflow_contracts.messages.base import Command
+from reelflow_contracts.messages.base import Command, Message
 from reelflow_contracts.messages.common import DEAD_LETTERED, EVENT_REFUSED, CommandRejected
 
 _REASON_CHARS = 1800
 
 
-def dead_letter_rejection(envelope: Envelope, error: str) -> CommandRejected | None:
+def dead_letter_rejection(envelope: Envelope[Message], error: str) -> CommandRejected | None:
     """The rejection of a dead-lettered command; None for an event (nobody waits on an answer)."""
     rejection_type = _rejection_type_for(envelope.topic)
     if not isinstance(envelope.data, Command) or rejection_type is None:
         return None
-    return rejection_type(script_id=envelope.data.script_id, target_id=envelope.subject, command_id=envelope.id,
-                          command_type=envelope.type, code=DEAD_LETTERED,
-                          reason=f"could not be applied and was set aside: {error}"[:_REASON_CHARS])
+    return rejection_type(
+        script_id=envelope.data.script_id,
+        target_id=envelope.subject,
+        command_id=envelope.id,
+        command_type=envelope.type,
+        code=DEAD_LETTERED,
+        reason=f"could not be applied and was set aside: {error}"[:_REASON_CHARS],
+    )
 
 
-def refused_entry_rejection(entry: dict, error: str) -> CommandRejected | None:
+def refused_entry_rejection(entry: dict[str, Any], error: str) -> CommandRejected | None:
     """The rejection of what caused an outbox entry the broker refused for good; None when the
     entry is itself a rejection (one refused notice must not beget another)."""
     rejection_type = _rejection_type_for(entry["topic"])

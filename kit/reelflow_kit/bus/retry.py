@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiokafka.errors import (
-    CorruptRecordException, InvalidTimestampError, InvalidTopicError, KafkaConnectionError, KafkaTimeoutError,
-    MessageSizeTooLargeError, NodeNotReadyError, RecordListTooLargeError, RecordTooLargeError, RequestTimedOutError,
+    CorruptRecordException,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    MessageSizeTooLargeError,
+    NodeNotReadyError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    RequestTimedOutError,
     UnsupportedForMessageFormatError,
 )
 from botocore.exceptions import ConnectionError as ObjectStoreConnectionError

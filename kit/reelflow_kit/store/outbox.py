@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING
@@ -29,6 +30,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from reelflow_contracts.envelope import Envelope, KafkaRecord, encode
+from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.retry import Unprocessable, is_refused_for_good
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ SENT_RETENTION = timedelta(days=7)
 
 Send = Callable[[KafkaRecord], Awaitable[Awaitable[object]]]
 """Starts sending a record and returns an awaitable that resolves when the broker acked it."""
-OnRefused = Callable[[dict, str], Awaitable[None]]
+OnRefused = Callable[[dict[str, Any], str], Awaitable[None]]
 """Called with an entry the broker refused for good and the error, to record it and tell its owner."""
 
 
@@ -54,8 +56,9 @@ def record_size(record: KafkaRecord) -> int:
     return len(record.value) + len(record.key) + sum(len(k) + len(v) for k, v in record.headers)
 
 
-def outbox_document(envelope: Envelope, owner: str, max_record_bytes: int | None = None,
-                    cause_type: str | None = None) -> dict:
+def outbox_document(
+    envelope: Envelope[Message], owner: str, max_record_bytes: int | None = None, cause_type: str | None = None
+) -> dict[str, Any]:
     record = encode(envelope)
     if max_record_bytes is not None and (size := record_size(record)) > max_record_bytes:
         raise RecordTooLarge(envelope.type, size, max_record_bytes)
@@ -69,12 +72,12 @@ def outbox_document(envelope: Envelope, owner: str, max_record_bytes: int | None
         "type": envelope.type,
         "cause_type": cause_type,
         "owner": owner,
-        "created_at": datetime.now(timezone.utc),
+        "created_at": datetime.now(UTC),
         "sent_at": None,
     }
 
 
-def record_of(doc: dict) -> KafkaRecord:
+def record_of(doc: dict[str, Any]) -> KafkaRecord:
     return KafkaRecord(
         topic=doc["topic"],
         key=bytes(doc["key"]),
@@ -83,15 +86,25 @@ def record_of(doc: dict) -> KafkaRecord:
     )
 
 
-async def ensure_outbox_indexes(db: AsyncDatabase) -> None:
+async def ensure_outbox_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
     await db[OUTBOX].create_index([("sent_at", ASCENDING), ("seq", ASCENDING)])
     await db[OUTBOX].create_index("set_aside_at", sparse=True)
-    await db[OUTBOX].create_index("sent_at", expireAfterSeconds=int(SENT_RETENTION.total_seconds()),
-                                  name="sent_at_ttl", partialFilterExpression={"sent_at": {"$type": "date"}})
+    await db[OUTBOX].create_index(
+        "sent_at",
+        expireAfterSeconds=int(SENT_RETENTION.total_seconds()),
+        name="sent_at_ttl",
+        partialFilterExpression={"sent_at": {"$type": "date"}},
+    )
 
 
-async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelopes: Sequence[Envelope],
-                        owner: str, max_record_bytes: int | None = None, cause_type: str | None = None) -> list[dict]:
+async def add_to_outbox(
+    db: AsyncDatabase[dict[str, Any]],
+    session: AsyncClientSession,
+    envelopes: Sequence[Envelope[Message]],
+    owner: str,
+    max_record_bytes: int | None = None,
+    cause_type: str | None = None,
+) -> list[dict[str, Any]]:
     """The envelopes' outbox entries, written in the caller's transaction; hand them to the relay
     (`OutboxRelay.hand_off`) once it committed. Raises `RecordTooLarge` for an envelope over
     `max_record_bytes`, which aborts the transaction."""
@@ -104,8 +117,17 @@ async def add_to_outbox(db: AsyncDatabase, session: AsyncClientSession, envelope
 class OutboxRelay:
     """Publishes unsent outbox entries in order and marks them sent."""
 
-    def __init__(self, db: AsyncDatabase, send: Send, *, owner: str, poll_interval: float,
-                 orphan_after: float, batch_size: int = 500, on_refused: OnRefused | None = None) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        send: Send,
+        *,
+        owner: str,
+        poll_interval: float,
+        orphan_after: float,
+        batch_size: int = 500,
+        on_refused: OnRefused | None = None,
+    ) -> None:
         self._col = db[OUTBOX]
         self._send = send
         self._on_refused = on_refused or self._set_aside
@@ -114,16 +136,16 @@ class OutboxRelay:
         self._orphan_after = timedelta(seconds=orphan_after)
         self._batch_size = batch_size
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._sweep_all = False
-        self._handed: list[dict] = []
+        self._handed: list[dict[str, Any]] = []
         self._last_read = float("-inf")  # when the collection was last read with nothing failing since
-        self._read_ids: set = set()
+        self._read_ids: set[str] = set()
         self.published = 0
         self.refused = 0
         self.last_error: str | None = None
 
-    def hand_off(self, docs: Sequence[dict]) -> None:
+    def hand_off(self, docs: Sequence[dict[str, Any]]) -> None:
         """Entries of a transaction that just committed, in commit order: published next, as they are."""
         self._handed.extend(docs)
         self._wake.set()
@@ -182,24 +204,24 @@ class OutboxRelay:
                 continue
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
-    async def _due(self) -> list[dict]:
-        orphan_before = datetime.now(timezone.utc) - self._orphan_after
-        query: dict = {"sent_at": None, "set_aside_at": None}
+    async def _due(self) -> list[dict[str, Any]]:
+        orphan_before = datetime.now(UTC) - self._orphan_after
+        query: dict[str, Any] = {"sent_at": None, "set_aside_at": None}
         if not self._sweep_all:
             query["$or"] = [{"owner": self._owner}, {"created_at": {"$lt": orphan_before}}]
         cursor = self._col.find(query).sort("seq", ASCENDING).limit(self._batch_size)
         return await cursor.to_list()
 
-    async def _publish(self, docs: list[dict]) -> None:
+    async def _publish(self, docs: list[dict[str, Any]]) -> None:
         """Send `docs` in order; an entry the broker refuses for good is set aside and the others go
         on. Any other failure is raised after what was acked is marked sent (the rest is read again)."""
         if not docs:
             return
         # Start every send before awaiting any: the producer keeps per-partition order.
-        started: list[tuple[dict, Awaitable[object] | BaseException]] = []
+        started: list[tuple[dict[str, Any], Awaitable[object] | BaseException]] = []
         for doc in docs:
             try:
                 started.append((doc, await self._send(record_of(doc))))
@@ -208,19 +230,22 @@ class OutboxRelay:
                     raise
                 started.append((doc, exc))
         outcomes = await asyncio.gather(*(_settled(ack) for _, ack in started))
-        acked = [doc for (doc, _), outcome in zip(started, outcomes) if outcome is None]
+        acked = [doc for (doc, _), outcome in zip(started, outcomes, strict=True) if outcome is None]
         if acked:
-            await self._col.update_many({"_id": {"$in": [d["_id"] for d in acked]}},
-                                        {"$set": {"sent_at": datetime.now(timezone.utc)}})
+            await self._col.update_many(
+                {"_id": {"$in": [d["_id"] for d in acked]}}, {"$set": {"sent_at": datetime.now(UTC)}}
+            )
             self.published += len(acked)
         failure = None
-        for (doc, _), outcome in zip(started, outcomes):
+        for (doc, _), outcome in zip(started, outcomes, strict=True):
             if outcome is None:
                 continue
             if is_refused_for_good(outcome):
                 error = f"{type(outcome).__name__}: {outcome}"[:2000]
-                log.error("outbox entry refused by the broker for good; set aside",
-                          extra={"entry": doc["_id"], "type": doc.get("type"), "error": error})
+                log.error(
+                    "outbox entry refused by the broker for good; set aside",
+                    extra={"entry": doc["_id"], "type": doc.get("type"), "error": error},
+                )
                 await self._on_refused(doc, error)
                 self.refused += 1
             elif failure is None:
@@ -228,7 +253,7 @@ class OutboxRelay:
         if failure is not None:
             raise failure
 
-    async def _set_aside(self, doc: dict, error: str, session: AsyncClientSession | None = None) -> None:
+    async def _set_aside(self, doc: dict[str, Any], error: str, session: AsyncClientSession | None = None) -> None:
         await set_aside(self._col.database, doc["_id"], error, session)
 
 
@@ -243,18 +268,21 @@ async def _settled(ack: Awaitable[object] | BaseException) -> BaseException | No
     return None
 
 
-async def set_aside(db: AsyncDatabase, entry_id: str, error: str, session: AsyncClientSession | None = None) -> None:
+async def set_aside(
+    db: AsyncDatabase[dict[str, Any]], entry_id: str, error: str, session: AsyncClientSession | None = None
+) -> None:
     """Keep a refused entry, with why, out of the relay's way."""
-    await db[OUTBOX].update_one({"_id": entry_id}, {"$set": {"set_aside_at": datetime.now(timezone.utc),
-                                                             "error": error}}, session=session)
+    await db[OUTBOX].update_one(
+        {"_id": entry_id}, {"$set": {"set_aside_at": datetime.now(UTC), "error": error}}, session=session
+    )
 
 
-async def pending_count(db: AsyncDatabase) -> int:
+async def pending_count(db: AsyncDatabase[dict[str, Any]]) -> int:
     try:
         return await db[OUTBOX].count_documents({"sent_at": None, "set_aside_at": None})
     except PyMongoError:
         return -1
 
 
-async def set_aside_count(db: AsyncDatabase) -> int:
+async def set_aside_count(db: AsyncDatabase[dict[str, Any]]) -> int:
     return await db[OUTBOX].count_documents({"set_aside_at": {"$type": "date"}})

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
+from typing import ParamSpec, TypeVar
 
 import boto3
 from botocore.client import Config
 from botocore.exceptions import ClientError
 
 from reelflow_kit.settings import KitSettings
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ObjectStore:
@@ -31,8 +36,8 @@ class ObjectStore:
             ),
         )
 
-    async def _call(self, fn, /, **kwargs):
-        return await asyncio.to_thread(partial(fn, **kwargs))
+    async def _call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(partial(fn, *args, **kwargs))
 
     async def ensure_bucket(self) -> None:
         try:
@@ -43,7 +48,10 @@ class ObjectStore:
             try:
                 await self._call(self._client.create_bucket, Bucket=self.bucket)
             except ClientError as create_exc:
-                if create_exc.response.get("Error", {}).get("Code") not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                if create_exc.response.get("Error", {}).get("Code") not in (
+                    "BucketAlreadyOwnedByYou",
+                    "BucketAlreadyExists",
+                ):
                     raise
 
     async def ping(self) -> None:

@@ -28,8 +28,9 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypedDict
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -43,7 +44,15 @@ DeadHook = Callable[[str], Awaitable[object]]
 """Called with a dead instance's id, after its sessions were ended."""
 
 
-def this_process() -> dict | None:
+class ProcessPlace(TypedDict):
+    """Where a process runs: the machine's boot, the PID namespace, and its PID there."""
+
+    boot_id: str
+    pid_namespace: int
+    pid: int
+
+
+def this_process() -> ProcessPlace | None:
     """Where this process runs, as far as telling its death from a sibling goes (Linux only)."""
     try:
         with open("/proc/sys/kernel/random/boot_id") as boot:
@@ -51,7 +60,7 @@ def this_process() -> dict | None:
         pid_namespace = os.stat("/proc/self/ns/pid").st_ino
     except OSError:
         return None
-    return {"boot_id": boot_id, "pid_namespace": pid_namespace, "pid": os.getpid()}
+    return ProcessPlace(boot_id=boot_id, pid_namespace=pid_namespace, pid=os.getpid())
 
 
 def process_gone(pid: int) -> bool:
@@ -65,27 +74,34 @@ def process_gone(pid: int) -> bool:
         return False
 
 
-def _beating(doc: dict, stale: datetime) -> bool:
-    beat = doc["heartbeat_at"]
-    return (beat if beat.tzinfo else beat.replace(tzinfo=timezone.utc)) >= stale
+def _beating(doc: dict[str, Any], stale: datetime) -> bool:
+    beat: datetime = doc["heartbeat_at"]
+    return (beat if beat.tzinfo else beat.replace(tzinfo=UTC)) >= stale
 
 
-def _process_of_doc_gone(doc: dict) -> bool:
+def _process_of_doc_gone(doc: dict[str, Any]) -> bool:
     """Only asked of instances recorded with this machine's boot id and PID namespace."""
     pid = (doc.get("process") or {}).get("pid")
     return pid is not None and process_gone(pid)
 
 
 class SessionRegistry:
-    def __init__(self, client: AsyncMongoClient, db: AsyncDatabase, instance_id: str, *,
-                 heartbeat_s: float = 2.0, dead_after_s: float = 15.0) -> None:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        db: AsyncDatabase[dict[str, Any]],
+        instance_id: str,
+        *,
+        heartbeat_s: float = 2.0,
+        dead_after_s: float = 15.0,
+    ) -> None:
         self._client = client
         self._instances = db[INSTANCES]
         self._instance_id = instance_id
         self._heartbeat_s = heartbeat_s
         self._dead_after = timedelta(seconds=dead_after_s)
-        self._known: dict[bytes, dict] = {}
-        self._task: asyncio.Task | None = None
+        self._known: dict[bytes, Mapping[str, Any]] = {}
+        self._task: asyncio.Task[None] | None = None
         self._on_dead: list[DeadHook] = []
         self._process = this_process()
 
@@ -116,11 +132,12 @@ class SessionRegistry:
     async def reap(self) -> int:
         """End the sessions of every dead instance (heartbeat stopped, or a process of this
         machine that is gone); returns how many instances."""
-        stale = datetime.now(timezone.utc) - self._dead_after
-        suspects: list[dict] = [{"heartbeat_at": {"$lt": stale}}]
+        stale = datetime.now(UTC) - self._dead_after
+        suspects: list[dict[str, Any]] = [{"heartbeat_at": {"$lt": stale}}]
         if self._process:
-            suspects.append({"process.boot_id": self._process["boot_id"],
-                             "process.pid_namespace": self._process["pid_namespace"]})
+            suspects.append(
+                {"process.boot_id": self._process["boot_id"], "process.pid_namespace": self._process["pid_namespace"]}
+            )
         reaped = 0
         async for doc in self._instances.find({"$or": suspects, "_id": {"$ne": self._instance_id}}):
             if _beating(doc, stale) and not _process_of_doc_gone(doc):
@@ -130,17 +147,25 @@ class SessionRegistry:
             for hook in self._on_dead:  # after the sessions: their locks no longer hold these writes up
                 await hook(doc["_id"])
             await self._instances.delete_one({"_id": doc["_id"], "heartbeat_at": doc["heartbeat_at"]})
-            log.warning("ended the sessions of a dead instance",
-                        extra={"dead_instance": doc["_id"], "sessions": len(doc.get("lsids", ()))})
+            log.warning(
+                "ended the sessions of a dead instance",
+                extra={"dead_instance": doc["_id"], "sessions": len(doc.get("lsids", ()))},
+            )
             reaped += 1
         return reaped
 
     async def _beat(self) -> None:
         await self._instances.update_one(
             {"_id": self._instance_id},
-            {"$set": {"heartbeat_at": datetime.now(timezone.utc), "lsids": list(self._known.values()),
-                      "process": self._process}},
-            upsert=True)
+            {
+                "$set": {
+                    "heartbeat_at": datetime.now(UTC),
+                    "lsids": list(self._known.values()),
+                    "process": self._process,
+                }
+            },
+            upsert=True,
+        )
 
     async def _run(self) -> None:
         while True:

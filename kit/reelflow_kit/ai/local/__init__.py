@@ -23,10 +23,10 @@ _PROVIDERS = {
     "LocalShotPlanner": "reelflow_kit.ai.local.shot_planner",
 }
 
-__all__ = list(_PROVIDERS)
+__all__ = ["LocalImageGenerator", "LocalScriptWriter", "LocalSegmenter", "LocalShotPlanner"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name in _PROVIDERS:
         return getattr(import_module(_PROVIDERS[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,8 +22,10 @@ SETUP: tuple[Template, ...] = (
     ),
     (
         ("A", "{atmosphere}"),
-        ("A", "{hero_intro} {habit}. Tucked in a pocket, a faded photograph: "
-              "{hero} and {friend}, years ago, laughing."),
+        (
+            "A",
+            "{hero_intro} {habit}. Tucked in a pocket, a faded photograph: {hero} and {friend}, years ago, laughing.",
+        ),
         ("A", "{friend_intro} arrives with two coffees and no invitation."),
         ("F", "", "You look like you haven't slept."),
         ("H", "", "I sleep. Just not when I'm supposed to."),
@@ -125,8 +127,10 @@ CLIMAX: tuple[Template, ...] = (
         ("H", "", "I've spent too long afraid of {stake}."),
         ("F", "", "{hero}, wait—"),
         ("H", "", "No more waiting."),
-        ("A", "{hero} makes the choice that has been waiting since the beginning. "
-              "For one long second, nothing happens."),
+        (
+            "A",
+            "{hero} makes the choice that has been waiting since the beginning. For one long second, nothing happens.",
+        ),
         ("A", "Then everything does."),
     ),
     (
@@ -167,14 +171,22 @@ HABITS = (
 )
 
 ATMOSPHERE = {
-    ("INT", "NIGHT"): ("A single lamp holds back the dark.",
-                       "The hum of a refrigerator. A clock that runs two minutes fast."),
-    ("EXT", "NIGHT"): ("Wind and darkness. Far off, a light blinks on and off.",
-                       "A cold, clear night. Breath hangs in the air."),
-    ("INT", "DAY"): ("Sunlight through dusty glass. Everything in its place.",
-                     "Daylight, flat and honest, across a cluttered room."),
-    ("EXT", "DAY"): ("Hard, bright daylight. People going about their business.",
-                     "A blustery day, clouds racing overhead."),
+    ("INT", "NIGHT"): (
+        "A single lamp holds back the dark.",
+        "The hum of a refrigerator. A clock that runs two minutes fast.",
+    ),
+    ("EXT", "NIGHT"): (
+        "Wind and darkness. Far off, a light blinks on and off.",
+        "A cold, clear night. Breath hangs in the air.",
+    ),
+    ("INT", "DAY"): (
+        "Sunlight through dusty glass. Everything in its place.",
+        "Daylight, flat and honest, across a cluttered room.",
+    ),
+    ("EXT", "DAY"): (
+        "Hard, bright daylight. People going about their business.",
+        "A blustery day, clouds racing overhead.",
+    ),
     ("INT", "DAWN"): ("Grey first light creeps across the floor.",),
     ("EXT", "DAWN"): ("The sky pales at the edges. Birds start up, one by one.",),
     ("INT", "DUSK"): ("The last orange light slides down the walls.",),

@@ -63,9 +63,22 @@ modulation off altogether (roughness 0 still modulates trills)."""
 LOCAL_MODEL = "espeak-ng"
 DEFAULT_RATE_WPM = 160
 _LANGUAGE_VOICES = {
-    "zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-sg": "cmn", "zh-tw": "cmn", "zh-hant": "cmn",
-    "zh-hk": "yue", "zh-mo": "yue", "no": "nb", "nn": "nb", "iw": "he", "in": "id", "fil": "tl",
-    "en-us": "en-us", "en-gb": "en", "en-uk": "en",
+    "zh": "cmn",
+    "zh-cn": "cmn",
+    "zh-hans": "cmn",
+    "zh-sg": "cmn",
+    "zh-tw": "cmn",
+    "zh-hant": "cmn",
+    "zh-hk": "yue",
+    "zh-mo": "yue",
+    "no": "nb",
+    "nn": "nb",
+    "iw": "he",
+    "in": "id",
+    "fil": "tl",
+    "en-us": "en-us",
+    "en-gb": "en",
+    "en-uk": "en",
 }
 
 _VOICE_NAME = re.compile(r"[\w+\-() ]{1,60}")
@@ -88,13 +101,19 @@ _BUFFER_MS = 200
 
 
 class _Event(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
-                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", ctypes.c_char * 8)]
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
 
 
-_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                  ctypes.POINTER(_Event))
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 
 
 class _Engine:
@@ -113,8 +132,16 @@ class _Engine:
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetParameter.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.argtypes = []
         lib.espeak_Synchronize.restype = ctypes.c_int
@@ -123,8 +150,7 @@ class _Engine:
             self._seed.argtypes = [ctypes.c_long]
             self._seed.restype = None
         data_path, self.steady = _data_home(Path(espeakng_loader.get_data_path()))
-        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode(),
-                                     _INITIALIZE_DONT_EXIT)
+        rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, _BUFFER_MS, data_path.encode(), _INITIALIZE_DONT_EXIT)
         if rate <= 0:
             raise OSError(f"espeak_Initialize failed ({rate}) with the voice data at {data_path}")
         self.sample_rate = rate
@@ -137,8 +163,8 @@ class _Engine:
         self._rate: int | None = None
         self._known: dict[str, bool] = {}
 
-    def _on_audio(self, wav, samples: int, events) -> int:
-        if wav and samples > 0:
+    def _on_audio(self, wav: ctypes._Pointer[ctypes.c_short], samples: int, events: ctypes._Pointer[_Event]) -> int:
+        if wav and samples > 0:  # type: ignore[truthy-bool]  # typeshed's ctypes._Pointer lacks __bool__ (NULL is false)
             self._audio += ctypes.string_at(wav, samples * SAMPLE_WIDTH)
         return 1 if self._stop is not None and self._stop.is_set() else 0
 
@@ -205,8 +231,10 @@ def _data_home(wheel_data: Path) -> tuple[str, bool]:
             (variants / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
         (variants / STEADY_VARIANT).write_text(_STEADY_VARIANT_FILE, encoding="ascii")
     except OSError as exc:
-        log.warning("cannot add the steady voice variant; narration may differ slightly from run to run",
-                    extra={"error": f"{type(exc).__name__}: {exc}"})
+        log.warning(
+            "cannot add the steady voice variant; narration may differ slightly from run to run",
+            extra={"error": f"{type(exc).__name__}: {exc}"},
+        )
         shutil.rmtree(home, ignore_errors=True)
         return str(wheel_data), False
     return str(home), True
@@ -226,8 +254,10 @@ def _the_engine() -> _Engine:
         try:
             _engine = _Engine()
         except (ImportError, OSError, AttributeError, RuntimeError) as exc:
-            _engine_error = (f"eSpeak NG is not available (install espeakng-loader, the `ai` extra of "
-                             f"reelflow-kit): {type(exc).__name__}: {exc}")
+            _engine_error = (
+                f"eSpeak NG is not available (install espeakng-loader, the `ai` extra of "
+                f"reelflow-kit): {type(exc).__name__}: {exc}"
+            )
             raise AIProviderError("provider_unavailable", _engine_error) from None
     return _engine
 
@@ -267,9 +297,13 @@ class EspeakNarrator:
             stop.set()  # a cancelled call: the worker thread stops at its next audio buffer
             raise
         duration = spoken.samples / SAMPLE_RATE
-        return Speech(wav=spoken.wav, duration_s=duration, sample_rate=SAMPLE_RATE,
-                      usage=usage.model_copy(update={"audio_seconds": duration}),
-                      sentences=timed_sentences(spoken.pieces))
+        return Speech(
+            wav=spoken.wav,
+            duration_s=duration,
+            sample_rate=SAMPLE_RATE,
+            usage=usage.model_copy(update={"audio_seconds": duration}),
+            sentences=timed_sentences(spoken.pieces),
+        )
 
     def _speak_all(self, sentences: list[str], voice: str, language: str, stop: threading.Event) -> _Spoken:
         with _ENGINE_LOCK:
@@ -296,14 +330,16 @@ class EspeakNarrator:
             if name:
                 if engine.knows(name):
                     return name
-                log.warning("eSpeak NG has no such voice, choosing one by language",
-                            extra={"voice": name, "given_by": given_by})
+                log.warning(
+                    "eSpeak NG has no such voice, choosing one by language", extra={"voice": name, "given_by": given_by}
+                )
         for candidate in _language_voices(language):
             if engine.knows(candidate):
                 return candidate
         if language:
-            log.warning("eSpeak NG has no voice for the language, guessing it from the text",
-                        extra={"language": language})
+            log.warning(
+                "eSpeak NG has no voice for the language, guessing it from the text", extra={"language": language}
+            )
         for candidate in (*_language_voices(guess_language(text)), DEFAULT_VOICE):
             if engine.knows(candidate):
                 return candidate

@@ -12,7 +12,14 @@ import re
 from dataclasses import dataclass
 
 from reelflow_kit.ai.local.lexicon import (
-    ARTICLES, COMMON_VERBS, DETERMINERS, MODALS, PLACE_PREPOSITIONS, PLACES, ROLES, STOPWORDS,
+    ARTICLES,
+    COMMON_VERBS,
+    DETERMINERS,
+    MODALS,
+    PLACE_PREPOSITIONS,
+    PLACES,
+    ROLES,
+    STOPWORDS,
 )
 
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’-](?=[^\W_]))*|[.!?;:,]")
@@ -61,11 +68,20 @@ def read_premise(premise: str) -> PremiseReading:
     roles = tuple(p for p in phrases if is_role(p.head))
     places = _places(phrases, place_names)
     place_heads = {p.lower() for p, _ in places}
-    things = tuple(p for p in phrases if not is_role(p.head) and p.text.lower() not in place_heads
-                   and p.head not in PLACES and p.article in ARTICLES)
+    things = tuple(
+        p
+        for p in phrases
+        if not is_role(p.head) and p.text.lower() not in place_heads and p.head not in PLACES and p.article in ARTICLES
+    )
     keywords = tuple(dict.fromkeys(w.lower() for w in words if len(w) > 3 and w.lower() not in STOPWORDS))
-    return PremiseReading(names=names, roles=roles, places=places, things=things,
-                          keywords=keywords, predicate=_predicate(tokens, names, roles))
+    return PremiseReading(
+        names=names,
+        roles=roles,
+        places=places,
+        things=things,
+        keywords=keywords,
+        predicate=_predicate(tokens, names, roles),
+    )
 
 
 def _sentence_case(premise: str) -> str:
@@ -182,7 +198,7 @@ def _predicate(tokens: list[str], names: tuple[str, ...], roles: tuple[Phrase, .
         return ""
     rest = tokens[after:first_sentence_end]
     if rest and rest[0].lower() in PLACE_PREPOSITIONS:  # "chefs in Lisbon must cook" -> "must cook"
-        rest = rest[next((k for k, w in enumerate(rest[:5]) if _is_verb(w)), len(rest)):]
+        rest = rest[next((k for k, w in enumerate(rest[:5]) if _is_verb(w)), len(rest)) :]
     if not rest or not _is_verb(rest[0]) or len(rest) > _MAX_PREDICATE_WORDS:
         return ""
     return _join(rest)
@@ -197,8 +213,14 @@ def _is_verb(word: str) -> bool:
     low = word.lower()
     if low in COMMON_VERBS or low in MODALS:
         return True
-    return low.endswith("s") and not low.endswith("ss") and low not in STOPWORDS and not is_role(low) \
-        and low not in PLACES and word[0].islower()
+    return (
+        low.endswith("s")
+        and not low.endswith("ss")
+        and low not in STOPWORDS
+        and not is_role(low)
+        and low not in PLACES
+        and word[0].islower()
+    )
 
 
 def _join(tokens: list[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.local import beats
@@ -25,10 +26,14 @@ _TIME_WEIGHTS = (4, 4, 1, 1, 2, 2)
 class LocalScriptWriter:
     """ScriptWriter without network or key. Usage is zero (`provider="local"`)."""
 
-    async def write_script(self, premise: str, *, title_hint: str = "",
-                           target_scenes: int | None = None) -> WrittenScript:
-        return written(write_screenplay(premise, target_scenes), title_hint=title_hint,
-                       usage=Usage(provider="local", model="local-screenplay-v1"))
+    async def write_script(
+        self, premise: str, *, title_hint: str = "", target_scenes: int | None = None
+    ) -> WrittenScript:
+        return written(
+            write_screenplay(premise, target_scenes),
+            title_hint=title_hint,
+            usage=Usage(provider="local", model="local-screenplay-v1"),
+        )
 
 
 def write_screenplay(premise: str, target_scenes: int | None = None) -> Screenplay:
@@ -52,7 +57,7 @@ def _scene_count(target: int | None, keywords: int, rng: random.Random) -> int:
     return max(MIN_LOCAL_SCENES, min(MAX_LOCAL_SCENES, wanted))
 
 
-def _outline(count: int, story: Story, rng: random.Random):
+def _outline(count: int, story: Story, rng: random.Random) -> Iterator[tuple[str, beats.Template, Location, str]]:
     """(beat kind, template, location, time of day) per scene, in story order."""
     middle = max(0, count - 4)
     kinds = ["setup", "incident", *["complication"] * middle, "climax", "resolution"][:count]
@@ -79,8 +84,9 @@ def _time(rng: random.Random) -> str:
     return rng.choices(_TIMES, weights=_TIME_WEIGHTS)[0]
 
 
-def _scene(kind: str, template: beats.Template, location: Location, time: str, story: Story,
-           rng: random.Random) -> Scene:
+def _scene(
+    kind: str, template: beats.Template, location: Location, time: str, story: Story, rng: random.Random
+) -> Scene:
     fields = _fields(story, location, time, rng)
     speakers = {"H": story.hero.cue, "F": story.friend.cue}
     lines: list[Beat] = []
@@ -89,8 +95,9 @@ def _scene(kind: str, template: beats.Template, location: Location, time: str, s
             lines.append(Beat(kind="action", character="", parenthetical="", text=line[1].format(**fields)))
         else:
             who, note, text = line
-            lines.append(Beat(kind="dialogue", character=speakers.get(who, who), parenthetical=note,
-                              text=text.format(**fields)))
+            lines.append(
+                Beat(kind="dialogue", character=speakers.get(who, who), parenthetical=note, text=text.format(**fields))
+            )
     return Scene(slugline=f"{location.inside}. {location.slug} - {time}", beats=lines)
 
 

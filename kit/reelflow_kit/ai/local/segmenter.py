@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
@@ -46,10 +47,10 @@ def segment_text(script: str) -> Segmentation:
     for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
         starts = _outside(hidden, (m.start() for m in pattern.finditer(script)))
         if starts:
-            return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method,
-                                usage=LOCAL_USAGE)
-    return Segmentation(scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs",
-                        usage=LOCAL_USAGE)
+            return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method, usage=LOCAL_USAGE)
+    return Segmentation(
+        scenes=scenes_from_cuts(script, _paragraph_cuts(script)), method="paragraphs", usage=LOCAL_USAGE
+    )
 
 
 def _outside(hidden: tuple[Hidden, ...], offsets: Iterable[int]) -> list[int]:
@@ -73,11 +74,11 @@ def _paragraph_cuts(script: str) -> list[int]:
     paragraph_starts = [0] + [m.end() for m in BLANK_LINES.finditer(script) if m.end() < len(script)]
     units: list[int] = []
     bounds = paragraph_starts + [len(script)]
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in pairwise(bounds):
         units.extend(_split_long(script, a, b))
     cuts = [0]
     size = 0
-    for a, b in zip(units, units[1:] + [len(script)]):
+    for a, b in zip(units, units[1:] + [len(script)], strict=True):
         length = len(script[a:b].strip())
         if size and (size >= TARGET_CHARS or size + length > MAX_CHARS):
             cuts.append(a)
@@ -92,13 +93,13 @@ def _split_long(script: str, start: int, end: int) -> list[int]:
     starts = [start]
     while end - starts[-1] > MAX_CHARS:
         begin = starts[-1]
-        window = script[begin: begin + TARGET_CHARS]
+        window = script[begin : begin + TARGET_CHARS]
         cut = _last_break(window, SENTENCE_END) or _last_break(window, re.compile(r"\s+")) or TARGET_CHARS
         starts.append(begin + cut)
     return starts
 
 
-def _last_break(window: str, pattern: re.Pattern) -> int:
+def _last_break(window: str, pattern: re.Pattern[str]) -> int:
     """The end of the last match in the second half of the window, or 0."""
     best = 0
     for m in pattern.finditer(window, len(window) // 2):

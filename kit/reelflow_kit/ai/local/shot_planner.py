@@ -19,7 +19,12 @@ from reelflow_kit.ai.local.visuals import COMPOSITION, framing_for, light_for, m
 from reelflow_kit.ai.scene_reading import Beat, SceneReading, read_scene
 from reelflow_kit.ai.segmentation import SceneText
 from reelflow_kit.ai.shot_planning import (
-    MAX_DESCRIPTION_CHARS, MAX_PROMPT_CHARS, PlannedShot, ScriptContext, ShotPlan, one_line,
+    MAX_DESCRIPTION_CHARS,
+    MAX_PROMPT_CHARS,
+    PlannedShot,
+    ScriptContext,
+    ShotPlan,
+    one_line,
 )
 from reelflow_kit.ai.timing import reading_seconds, share_duration, shot_count
 
@@ -41,8 +46,10 @@ def plan_scene(scene: SceneText, context: ScriptContext) -> ShotPlan:
     groups = group_beats(list(reading.beats), shot_count(len(reading.beats), total_s)) if reading.beats else [[]]
     durations = share_duration(total_s, [sum(beat.words for beat in group) for group in groups])
     mood = mood_of(scene.text)
-    shots = [_shot(order, len(groups), group, duration, reading, mood, scene, context)
-             for order, (group, duration) in enumerate(zip(groups, durations), start=1)]
+    shots = [
+        _shot(order, len(groups), group, duration, reading, mood, scene, context)
+        for order, (group, duration) in enumerate(zip(groups, durations, strict=True), start=1)
+    ]
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=LOCAL_USAGE)
 
 
@@ -54,7 +61,7 @@ def group_beats(beats: list[Beat], count: int) -> list[list[Beat]]:
     total = sum(weights)
     groups: list[list[Beat]] = [[]]
     done = 0.0
-    for index, (beat, weight) in enumerate(zip(beats, weights)):
+    for index, (beat, weight) in enumerate(zip(beats, weights, strict=True)):
         beats_left, groups_to_open = len(beats) - index, count - len(groups)
         past_boundary = done + weight / 2 > total * len(groups) / count
         if groups[-1] and groups_to_open > 0 and (past_boundary or beats_left <= groups_to_open):
@@ -64,27 +71,44 @@ def group_beats(beats: list[Beat], count: int) -> list[list[Beat]]:
     return groups
 
 
-def _shot(order: int, count: int, beats: list[Beat], duration_s: float, reading: SceneReading, mood: str,
-          scene: SceneText, context: ScriptContext) -> PlannedShot:
+def _shot(
+    order: int,
+    count: int,
+    beats: list[Beat],
+    duration_s: float,
+    reading: SceneReading,
+    mood: str,
+    scene: SceneText,
+    context: ScriptContext,
+) -> PlannedShot:
     characters = tuple(dict.fromkeys(name for beat in beats for name in beat.characters))
     speaking = any(beat.speaker for beat in beats)
     framing = framing_for(order, count, characters, speaking)
     names = tuple(dict.fromkeys((*context.characters, *characters)))
-    visual = in_display_case(" ".join(beat.visual for beat in beats), names) if beats else \
-        _establishing(reading, scene, context)
+    visual = (
+        in_display_case(" ".join(beat.visual for beat in beats), names)
+        if beats
+        else _establishing(reading, scene, context)
+    )
     return PlannedShot(
         order=order,
         description=one_line(f"{framing}: {_summary(beats, visual, names)}", MAX_DESCRIPTION_CHARS),
-        image_prompt=compose_prompt(framing, visual, reading.setting, reading.time_of_day, characters, mood,
-                                    context),
+        image_prompt=compose_prompt(framing, visual, reading.setting, reading.time_of_day, characters, mood, context),
         duration_s=duration_s,
         narration=" ".join(beat.narration for beat in beats),
         characters=characters,
     )
 
 
-def compose_prompt(framing: str, visual: str, setting: str, time_of_day: str, characters: tuple[str, ...],
-                   mood: str, context: ScriptContext) -> str:
+def compose_prompt(
+    framing: str,
+    visual: str,
+    setting: str,
+    time_of_day: str,
+    characters: tuple[str, ...],
+    mood: str,
+    context: ScriptContext,
+) -> str:
     parts = [f"{framing}.", _sentence(one_line(visual, MAX_VISUAL_CHARS))]
     if setting:
         parts.append(f"Setting: {setting}.")

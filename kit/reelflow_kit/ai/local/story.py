@@ -6,7 +6,13 @@ import random
 from dataclasses import dataclass
 
 from reelflow_kit.ai.local.lexicon import (
-    FALLBACK_PLACES, GIVEN_NAMES, OLD_WORDS, PLACES, ROLES, SIDEKICK_ROLES, YOUNG_WORDS,
+    FALLBACK_PLACES,
+    GIVEN_NAMES,
+    OLD_WORDS,
+    PLACES,
+    ROLES,
+    SIDEKICK_ROLES,
+    YOUNG_WORDS,
 )
 from reelflow_kit.ai.local.premise import Phrase, PremiseReading, is_role, protagonist_role
 
@@ -65,8 +71,15 @@ def plan_story(reading: PremiseReading, rng: random.Random) -> Story:
     rng.shuffle(pool)
     elsewhere = tuple(p for p in [*places[1:], *pool] if p.slug != home.slug)
     climax = places[-1] if len(places) > 1 else elsewhere[0]
-    return Story(hero=hero, friend=friend, stake=stake, incident=_incident(reading, hero, friend, stake),
-                 home=home, elsewhere=tuple(p for p in elsewhere if p != climax), climax=climax)
+    return Story(
+        hero=hero,
+        friend=friend,
+        stake=stake,
+        incident=_incident(reading, hero, friend, stake),
+        home=home,
+        elsewhere=tuple(p for p in elsewhere if p != climax),
+        climax=climax,
+    )
 
 
 def _hero(reading: PremiseReading, rng: random.Random) -> Character:
@@ -84,8 +97,9 @@ def _friend(reading: PremiseReading, hero: Character, rng: random.Random) -> Cha
         return Character(name=name, description=hero.description, age=_age(hero_role, rng))
     if others:
         return Character(name=name, description=_described(others[0]), age=_age(others[0], rng))
-    return Character(name=name, description=rng.choice(SIDEKICK_ROLES).format(hero=hero.name),
-                     age=rng.choice(_ADULT_AGES))
+    return Character(
+        name=name, description=rng.choice(SIDEKICK_ROLES).format(hero=hero.name), age=rng.choice(_ADULT_AGES)
+    )
 
 
 def _described(role: Phrase) -> str:

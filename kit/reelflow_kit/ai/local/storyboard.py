@@ -25,6 +25,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TypedDict
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -46,15 +47,60 @@ TIME_WORDS = {
     "day": ("day", "noon", "afternoon", "sunny", "daylight"),
 }
 SETTING_WORDS = {
-    "sea": ("sea", "ocean", "harbor", "harbour", "beach", "shore", "pier", "ferry", "boat", "coast", "lake", "river", "port"),
+    "sea": (
+        "sea",
+        "ocean",
+        "harbor",
+        "harbour",
+        "beach",
+        "shore",
+        "pier",
+        "ferry",
+        "boat",
+        "coast",
+        "lake",
+        "river",
+        "port",
+    ),
     "forest": ("forest", "woods", "tree", "park", "garden", "jungle", "field", "meadow"),
     "mountains": ("mountain", "hill", "cliff", "valley", "canyon", "peak"),
     "desert": ("desert", "dune", "sand"),
     "snow": ("snow", "winter", "ice", "frozen", "arctic"),
-    "city": ("city", "street", "road", "rooftop", "building", "avenue", "alley", "town", "square", "parking", "station"),
+    "city": (
+        "city",
+        "street",
+        "road",
+        "rooftop",
+        "building",
+        "avenue",
+        "alley",
+        "town",
+        "square",
+        "parking",
+        "station",
+    ),
 }
-INTERIOR_WORDS = ("int.", "interior", "room", "kitchen", "office", "cafe", "café", "bar", "apartment", "house",
-                  "hall", "library", "cabin", "bedroom", "studio", "hospital", "classroom", "shop", "inside")
+INTERIOR_WORDS = (
+    "int.",
+    "interior",
+    "room",
+    "kitchen",
+    "office",
+    "cafe",
+    "café",
+    "bar",
+    "apartment",
+    "house",
+    "hall",
+    "library",
+    "cabin",
+    "bedroom",
+    "studio",
+    "hospital",
+    "classroom",
+    "shop",
+    "inside",
+)
 MOODS = {
     "tense": ("tense", "fear", "danger", "storm", "angry", "chase", "run", "scream", "threat"),
     "sad": ("sad", "grief", "cry", "tears", "alone", "lonely", "rain", "funeral"),
@@ -72,22 +118,133 @@ class Scene:
     raining: bool
 
 
+class _SceneChanges(TypedDict, total=False):
+    """What feedback may change in a Scene."""
+
+    time: str
+    setting: str
+    interior: bool
+    mood: str
+    raining: bool
+
+
 SLUGLINE = re.compile(r"\b(?:INT|EXT|I/E)\.?(?:/(?:INT|EXT)\.?)?\s[^.\n]*?(?:-\s*[A-Z ]+)?(?:\.|$)")
 
 _LABEL = re.compile(r"\b(Setting|Time of day|Characters|Mood):\s*([^.]*)")
-_LABELLED_MOODS = {"tense": "tense", "suspense": "tense", "melanchol": "sad", "sad": "sad", "lonely": "sad",
-                   "warm": "warm", "tender": "warm", "joy": "warm", "lively": "warm"}
+_LABELLED_MOODS = {
+    "tense": "tense",
+    "suspense": "tense",
+    "melanchol": "sad",
+    "sad": "sad",
+    "lonely": "sad",
+    "warm": "warm",
+    "tender": "warm",
+    "joy": "warm",
+    "lively": "warm",
+}
 _RAIN = re.compile(r"\b(?:rain|rains|raining|rainy|storm|storms|stormy|downpour|drizzle)\b")
 _NAME_STOP = {
-    "INT", "EXT", "The", "A", "An", "And", "With", "Night", "Day", "Dawn", "Dusk", "Style", "Cinematic",
-    "Shot", "Scene", "Wide", "Close", "Medium", "She", "He", "They", "In", "On", "At", "Of", "His", "Her",
-    "Warm", "Cold", "Soft", "Light", "Storyboard", "Frame", "Film", "Photo", "Painting", "Illustration",
-    "Muted", "Golden", "Moody", "Dramatic", "Establishing", "Low", "High", "Angle", "Palette", "Rain",
-    "Fog", "Sun", "Moon", "Morning", "Evening", "Afternoon", "Then", "Later", "Meanwhile", "Its", "Their",
-    "Setting", "Time", "Characters", "Mood", "Widescreen", "Vertical", "Square", "Composition", "Extreme",
-    "Over", "Two", "Three", "Insert", "Aerial", "Tracking", "Portrait", "Landscape", "Interior", "Exterior",
-    "Revise", "Make", "Show", "Add", "Keep", "Less", "More", "Very", "This", "That", "There", "Here", "Rows",
-    "Inside", "Outside", "Behind", "Under", "Above", "Below", "Through", "Across", "From", "Into", "Only",
+    "INT",
+    "EXT",
+    "The",
+    "A",
+    "An",
+    "And",
+    "With",
+    "Night",
+    "Day",
+    "Dawn",
+    "Dusk",
+    "Style",
+    "Cinematic",
+    "Shot",
+    "Scene",
+    "Wide",
+    "Close",
+    "Medium",
+    "She",
+    "He",
+    "They",
+    "In",
+    "On",
+    "At",
+    "Of",
+    "His",
+    "Her",
+    "Warm",
+    "Cold",
+    "Soft",
+    "Light",
+    "Storyboard",
+    "Frame",
+    "Film",
+    "Photo",
+    "Painting",
+    "Illustration",
+    "Muted",
+    "Golden",
+    "Moody",
+    "Dramatic",
+    "Establishing",
+    "Low",
+    "High",
+    "Angle",
+    "Palette",
+    "Rain",
+    "Fog",
+    "Sun",
+    "Moon",
+    "Morning",
+    "Evening",
+    "Afternoon",
+    "Then",
+    "Later",
+    "Meanwhile",
+    "Its",
+    "Their",
+    "Setting",
+    "Time",
+    "Characters",
+    "Mood",
+    "Widescreen",
+    "Vertical",
+    "Square",
+    "Composition",
+    "Extreme",
+    "Over",
+    "Two",
+    "Three",
+    "Insert",
+    "Aerial",
+    "Tracking",
+    "Portrait",
+    "Landscape",
+    "Interior",
+    "Exterior",
+    "Revise",
+    "Make",
+    "Show",
+    "Add",
+    "Keep",
+    "Less",
+    "More",
+    "Very",
+    "This",
+    "That",
+    "There",
+    "Here",
+    "Rows",
+    "Inside",
+    "Outside",
+    "Behind",
+    "Under",
+    "Above",
+    "Below",
+    "Through",
+    "Across",
+    "From",
+    "Into",
+    "Only",
 }
 
 _NOT_RAINING = re.compile(r"\b(?:no|without|not|stop|less|dry)\b[\w ]{0,12}\b(?:rain|raining|storm|stormy)\b|\bdry\b")
@@ -101,16 +258,17 @@ def read_prompt(prompt: str, characters: tuple[str, ...] = (), feedback: str = "
     notes = feedback.lower()
     if not notes.strip():
         return scene
-    changes: dict = {}
-    if time := next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)),
-                    None):
+    changes: _SceneChanges = {}
+    if time := next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)), None):
         changes["time"] = time
-    if setting := next((s for s, words in SETTING_WORDS.items()
-                        if any(re.search(rf"\b{w}", notes) for w in words)), None):
+    if setting := next(
+        (s for s, words in SETTING_WORDS.items() if any(re.search(rf"\b{w}", notes) for w in words)), None
+    ):
         changes["setting"] = setting
         changes["interior"] = False
     if re.search(r"\b(?:int\.|inside|indoors|interior)", notes) or any(
-            re.search(rf"\b{re.escape(w)}s?\b", notes) for w in INTERIOR_WORDS[2:]):
+        re.search(rf"\b{re.escape(w)}s?\b", notes) for w in INTERIOR_WORDS[2:]
+    ):
         changes["interior"] = True
     if re.search(r"\b(?:ext\.|outside|outdoors|exterior)", notes):
         changes["interior"] = False
@@ -133,18 +291,22 @@ def _read(prompt: str, characters: tuple[str, ...] = ()) -> Scene:
     time = next((t for t, words in TIME_WORDS.items() if any(re.search(rf"\b{w}", time_text) for w in words)), "day")
     setting_text = labels.get("setting") or lower
     interior = bool(re.search(r"\bint\.", setting_text)) or any(
-        re.search(rf"\b{re.escape(w)}", setting_text) for w in INTERIOR_WORDS[1:])
+        re.search(rf"\b{re.escape(w)}", setting_text) for w in INTERIOR_WORDS[1:]
+    )
     if re.search(r"\bext\.|\(exterior\)", setting_text):
         interior = False
-    setting = next((s for s, words in SETTING_WORDS.items()
-                    if any(re.search(rf"\b{w}", setting_text) for w in words)), "open")
+    setting = next(
+        (s for s, words in SETTING_WORDS.items() if any(re.search(rf"\b{w}", setting_text) for w in words)), "open"
+    )
     if "mood" in labels:
         mood = next((m for word, m in _LABELLED_MOODS.items() if word in labels["mood"]), "calm")
     else:
         mood = next((m for m, words in MOODS.items() if any(re.search(rf"\b{w}", lower) for w in words)), "calm")
     if not characters:
         if "characters" in labels:
-            listed = _LABEL.search(prompt[prompt.index("Characters:"):]).group(2)
+            label = _LABEL.search(prompt[prompt.index("Characters:") :])
+            assert label is not None  # the labels were read with this pattern
+            listed = label.group(2)
             characters = tuple(n.strip() for n in re.split(r",|\band\b", listed) if n.strip())
         elif not labels:
             names = re.findall(r"\b([A-Z][a-z]{2,})\b", SLUGLINE.sub(" ", prompt))
@@ -173,8 +335,12 @@ frames are painted at once (the image service: REELFLOW_IMAGE_CONCURRENCY)."""
 class LocalImageGenerator:
     async def generate(self, request: ImageRequest) -> GeneratedImage:
         png = await asyncio.get_running_loop().run_in_executor(_PAINTERS, paint, request)
-        return GeneratedImage(png=png, width=request.width, height=request.height,
-                              usage=Usage(provider="local", model="storyboard", images=1))
+        return GeneratedImage(
+            png=png,
+            width=request.width,
+            height=request.height,
+            usage=Usage(provider="local", model="storyboard", images=1),
+        )
 
 
 def paint(request: ImageRequest) -> bytes:
@@ -227,7 +393,8 @@ def _linear_mask(w: int, h: int) -> Image.Image:
 
 
 def _shade(color: RGB, factor: float) -> RGB:
-    return tuple(max(0, min(255, int(c * factor))) for c in color)  # type: ignore[return-value]
+    red, green, blue = (max(0, min(255, int(c * factor))) for c in color)
+    return red, green, blue
 
 
 def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
@@ -242,8 +409,15 @@ def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: in
         _disc(draw, rng, w, horizon, (255, 200, 120), glow=(255, 150, 80), low=True)
     else:
         _disc(draw, rng, w, horizon, (255, 250, 215), glow=(255, 255, 220))
-    ground = {"sea": (30, 70, 120), "forest": (40, 85, 45), "mountains": (70, 80, 75), "desert": (210, 170, 110),
-              "snow": (225, 230, 240), "city": (60, 60, 68), "open": (90, 110, 70)}[scene.setting]
+    ground = {
+        "sea": (30, 70, 120),
+        "forest": (40, 85, 45),
+        "mountains": (70, 80, 75),
+        "desert": (210, 170, 110),
+        "snow": (225, 230, 240),
+        "city": (60, 60, 68),
+        "open": (90, 110, 70),
+    }[scene.setting]
     ground = _tint(_shade(ground, 0.45 if scene.time == "night" else 1.0), scene.mood)
     if scene.setting in ("mountains", "snow", "open", "desert"):
         _ridges(draw, rng, w, horizon, _shade(sky_bottom, 0.55), layers=3 if scene.setting != "desert" else 2)
@@ -266,7 +440,9 @@ def _exterior(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: in
             _tree(draw, rng, w, h, horizon, _shade(ground, rng.uniform(0.5, 0.8)))
 
 
-def _disc(draw, rng, w, horizon, color, glow, low=False) -> None:
+def _disc(
+    draw: ImageDraw.ImageDraw, rng: random.Random, w: int, horizon: int, color: RGB, glow: RGB, low: bool = False
+) -> None:
     cx = int(w * rng.uniform(0.15, 0.85))
     cy = int(horizon * (rng.uniform(0.7, 0.92) if low else rng.uniform(0.15, 0.4)))
     r = int(horizon * 0.08)
@@ -276,7 +452,7 @@ def _disc(draw, rng, w, horizon, color, glow, low=False) -> None:
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=color)
 
 
-def _ridges(draw, rng, w, horizon, color: RGB, layers: int) -> None:
+def _ridges(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, horizon: int, color: RGB, layers: int) -> None:
     for layer in range(layers):
         base = horizon - int(horizon * 0.05 * (layers - layer))
         points = [(0, horizon)]
@@ -288,7 +464,7 @@ def _ridges(draw, rng, w, horizon, color: RGB, layers: int) -> None:
         draw.polygon(points, fill=_shade(color, 0.75 + layer * 0.12))
 
 
-def _skyline(draw, rng, scene: Scene, w, horizon) -> None:
+def _skyline(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, horizon: int) -> None:
     x = 0
     night = scene.time in ("night", "dusk")
     while x < w:
@@ -304,25 +480,28 @@ def _skyline(draw, rng, scene: Scene, w, horizon) -> None:
         x += bw + rng.randint(0, w // 60)
 
 
-def _boat(draw, rng, w, h, horizon) -> None:
+def _boat(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int, horizon: int) -> None:
     bx = int(w * rng.uniform(0.2, 0.7))
     by = horizon + int((h - horizon) * 0.2)
     s = max(20, w // 40)
     draw.polygon([(bx, by), (bx + 4 * s, by), (bx + 3 * s, by + s), (bx + s, by + s)], fill=(35, 30, 30))
     draw.line((bx + 2 * s, by, bx + 2 * s, by - 3 * s), fill=(35, 30, 30), width=max(2, s // 6))
-    draw.polygon([(bx + 2 * s, by - 3 * s), (bx + 2 * s, by - s // 2), (bx + 3.4 * s, by - s // 2)], fill=(230, 225, 210))
+    draw.polygon(
+        [(bx + 2 * s, by - 3 * s), (bx + 2 * s, by - s // 2), (bx + 3.4 * s, by - s // 2)], fill=(230, 225, 210)
+    )
 
 
-def _tree(draw, rng, w, h, horizon, color: RGB) -> None:
+def _tree(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int, horizon: int, color: RGB) -> None:
     x = rng.randrange(w)
     base = horizon + rng.randint(0, (h - horizon) // 3)
     height = rng.randint(h // 6, h // 3)
     draw.rectangle((x - height // 40, base - height // 4, x + height // 40, base), fill=(60, 40, 25))
-    draw.polygon([(x, base - height), (x - height // 4, base - height // 5), (x + height // 4, base - height // 5)],
-                 fill=color)
+    draw.polygon(
+        [(x, base - height), (x - height // 4, base - height // 5), (x + height // 4, base - height // 5)], fill=color
+    )
 
 
-def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
+def _room(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
     wall = _tint(_shade((150, 130, 110), 0.45 if scene.time == "night" else 0.95), scene.mood)
     draw.rectangle((0, 0, w, h), fill=wall)
     floor = _shade(wall, 0.6)
@@ -338,8 +517,10 @@ def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
     draw.rectangle((wx0, wy0, wx0 + ww, wy0 + wh), outline=frame, width=max(4, w // 200))
     draw.line((wx0 + ww // 2, wy0, wx0 + ww // 2, wy0 + wh), fill=frame, width=max(3, w // 300))
     tx = int(w * rng.uniform(0.45, 0.7))
-    draw.rectangle((tx, int(horizon + (h - horizon) * 0.25), tx + w // 5, int(horizon + (h - horizon) * 0.3)),
-                   fill=_shade(floor, 0.6))
+    draw.rectangle(
+        (tx, int(horizon + (h - horizon) * 0.25), tx + w // 5, int(horizon + (h - horizon) * 0.3)),
+        fill=_shade(floor, 0.6),
+    )
     if scene.time in ("night", "dusk"):
         lx, ly = int(w * rng.uniform(0.6, 0.9)), int(h * 0.2)
         for k in range(8, 0, -1):
@@ -348,7 +529,7 @@ def _room(draw, rng, scene: Scene, w, h, horizon) -> None:
         draw.ellipse((lx - 14, ly - 14, lx + 14, ly + 14), fill=(255, 230, 170))
 
 
-def _figures(draw, rng, scene: Scene, w, h, horizon) -> None:
+def _figures(draw: ImageDraw.ImageDraw, rng: random.Random, scene: Scene, w: int, h: int, horizon: int) -> None:
     count = len(scene.characters)
     if not count:
         return
@@ -361,24 +542,45 @@ def _figures(draw, rng, scene: Scene, w, h, horizon) -> None:
         _silhouette(draw, cx, feet, height, dark, lean=rng.uniform(-0.04, 0.04))
 
 
-def _silhouette(draw, cx: int, feet: int, height: int, color: RGB, lean: float) -> None:
+def _silhouette(draw: ImageDraw.ImageDraw, cx: int, feet: int, height: int, color: RGB, lean: float) -> None:
     """A standing person: head, shoulders, torso, arms and legs, `height` pixels tall."""
     u = height / 8  # a head is an eighth of a body
     top = feet - height
     shift = int(lean * height)
     draw.ellipse((cx + shift - 0.5 * u, top, cx + shift + 0.5 * u, top + 1.1 * u), fill=color)
     neck, hips = top + 1.2 * u, top + 4.2 * u
-    draw.polygon([(cx + shift - 1.1 * u, neck + 0.2 * u), (cx + shift + 1.1 * u, neck + 0.2 * u),
-                  (cx + 0.8 * u, hips), (cx - 0.8 * u, hips)], fill=color)
+    draw.polygon(
+        [
+            (cx + shift - 1.1 * u, neck + 0.2 * u),
+            (cx + shift + 1.1 * u, neck + 0.2 * u),
+            (cx + 0.8 * u, hips),
+            (cx - 0.8 * u, hips),
+        ],
+        fill=color,
+    )
     for side in (-1, 1):
         shoulder = cx + shift + side * 1.05 * u
-        draw.polygon([(shoulder, neck + 0.2 * u), (shoulder + side * 0.35 * u, neck + 0.3 * u),
-                      (cx + side * 1.35 * u, hips + 0.2 * u), (cx + side * 1.0 * u, hips + 0.2 * u)], fill=color)
-        draw.polygon([(cx + side * 0.05 * u, hips - 0.1 * u), (cx + side * 0.8 * u, hips - 0.1 * u),
-                      (cx + side * 0.55 * u, feet), (cx + side * 0.15 * u, feet)], fill=color)
+        draw.polygon(
+            [
+                (shoulder, neck + 0.2 * u),
+                (shoulder + side * 0.35 * u, neck + 0.3 * u),
+                (cx + side * 1.35 * u, hips + 0.2 * u),
+                (cx + side * 1.0 * u, hips + 0.2 * u),
+            ],
+            fill=color,
+        )
+        draw.polygon(
+            [
+                (cx + side * 0.05 * u, hips - 0.1 * u),
+                (cx + side * 0.8 * u, hips - 0.1 * u),
+                (cx + side * 0.55 * u, feet),
+                (cx + side * 0.15 * u, feet),
+            ],
+            fill=color,
+        )
 
 
-def _rain(draw, rng, w, h) -> None:
+def _rain(draw: ImageDraw.ImageDraw, rng: random.Random, w: int, h: int) -> None:
     for _ in range(400):
         x, y = rng.randrange(w), rng.randrange(h)
         draw.line((x, y, x - h // 90, y + h // 30), fill=(200, 210, 230, 90), width=1)

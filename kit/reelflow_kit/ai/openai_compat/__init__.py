@@ -6,5 +6,11 @@ from reelflow_kit.ai.openai_compat.segmenter import OpenAISegmenter
 from reelflow_kit.ai.openai_compat.shot_planner import OpenAIShotPlanner
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat, StructuredResult
 
-__all__ = ["OpenAIImageGenerator", "OpenAIScriptWriter", "OpenAISegmenter", "OpenAIShotPlanner", "StructuredChat",
-           "StructuredResult"]
+__all__ = [
+    "OpenAIImageGenerator",
+    "OpenAIScriptWriter",
+    "OpenAISegmenter",
+    "OpenAIShotPlanner",
+    "StructuredChat",
+    "StructuredResult",
+]

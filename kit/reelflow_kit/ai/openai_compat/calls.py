@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Protocol, Sequence, TypeVar
+from typing import Protocol, TypeVar
 
 import openai
 
@@ -56,8 +57,14 @@ class CallRules:
         return CallTally(deadline=time.monotonic() + self.budget_s)
 
 
-async def across_models(rules: CallRules, models: Sequence[str], tally: CallTally,
-                        with_model: Callable[[str], Awaitable[R]], *, report_retry_after: bool = False) -> R:
+async def across_models(
+    rules: CallRules,
+    models: Sequence[str],
+    tally: CallTally,
+    with_model: Callable[[str], Awaitable[R]],
+    *,
+    report_retry_after: bool = False,
+) -> R:
     """`with_model(model)` for each model in turn until one answers; AIProviderError when none does."""
     for model in models:
         tally.model = model
@@ -70,8 +77,10 @@ async def across_models(rules: CallRules, models: Sequence[str], tally: CallTall
             log.warning("model gave up", extra={"api": rules.api, "model": model, "error": gave_up.failure.message})
     last = tally.failures[-1][1]
     per_model = "; ".join(f"{model}: {failure.message}" for model, failure in tally.failures)
-    message = (f"{rules.api} at {rules.base_url} failed after {tally.attempts} "
-               f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
+    message = (
+        f"{rules.api} at {rules.base_url} failed after {tally.attempts} "
+        f"request{'s' if tally.attempts != 1 else ''} ({per_model})"
+    )
     retry_after = {"retry_after": last.retry_after} if report_retry_after else {}
     raise AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage(), **retry_after)
 
@@ -82,8 +91,9 @@ async def with_retries(rules: CallRules, tally: Attempts, send: Callable[[float]
     while True:
         remaining = tally.deadline - time.monotonic()
         if remaining <= 0:
-            raise ModelGaveUp(CallFailure("deadline_exceeded", f"the {rules.budget_s:g}s time budget is used up",
-                                          "fatal"))
+            raise ModelGaveUp(
+                CallFailure("deadline_exceeded", f"the {rules.budget_s:g}s time budget is used up", "fatal")
+            )
         tally.attempts += 1
         try:
             return await send(min(rules.timeout_s, remaining))
@@ -93,14 +103,25 @@ async def with_retries(rules: CallRules, tally: Attempts, send: Callable[[float]
         if failure.scope != "retry" or retry >= policy.max_retries:
             raise ModelGaveUp(failure)
         if policy.waits_too_long(failure.retry_after):
-            raise ModelGaveUp(failure.with_note(
-                f"Retry-After {failure.retry_after:g}s is over the {policy.retry_after_max_s:g}s limit"))
+            raise ModelGaveUp(
+                failure.with_note(
+                    f"Retry-After {failure.retry_after:g}s is over the {policy.retry_after_max_s:g}s limit"
+                )
+            )
         retry += 1
         delay = policy.delay(retry, failure.retry_after)
         if time.monotonic() + delay > tally.deadline:
-            raise ModelGaveUp(failure.final(f"waiting {delay:.3g}s more would overrun the "
-                                            f"{rules.budget_s:g}s time budget"))
-        log.warning("provider request failed, retrying", extra={
-            "api": rules.api, "model": tally.model, "error": failure.message, "retry": retry,
-            "delay_s": round(delay, 3)})
+            raise ModelGaveUp(
+                failure.final(f"waiting {delay:.3g}s more would overrun the {rules.budget_s:g}s time budget")
+            )
+        log.warning(
+            "provider request failed, retrying",
+            extra={
+                "api": rules.api,
+                "model": tally.model,
+                "error": failure.message,
+                "retry": retry,
+                "delay_s": round(delay, 3),
+            },
+        )
         await asyncio.sleep(delay)

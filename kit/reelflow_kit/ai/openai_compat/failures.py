@@ -19,10 +19,10 @@ class CallFailure:
     scope: Scope
     retry_after: float | None = None
 
-    def with_note(self, note: str) -> "CallFailure":
+    def with_note(self, note: str) -> CallFailure:
         return replace(self, message=f"{self.message} ({note})")
 
-    def final(self, note: str) -> "CallFailure":
+    def final(self, note: str) -> CallFailure:
         """This failure, ending the whole call (no other model is tried)."""
         return replace(self.with_note(note), scope="fatal")
 
@@ -54,8 +54,8 @@ def _from_status(exc: openai.APIStatusError) -> CallFailure:
 
 def _server_message(exc: openai.APIStatusError) -> str:
     body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
+    if isinstance(body, dict) and isinstance(message := body.get("message"), str):
+        return message
     if isinstance(body, str) and body.strip():
         return body.strip()[:1000]
     return exc.message

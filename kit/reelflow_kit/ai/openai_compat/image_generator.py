@@ -26,16 +26,18 @@ import base64
 import binascii
 import logging
 import time
+from typing import Any
 
 import httpx
 import openai
+from openai.types import ImagesResponse
 
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest, compose_prompt
 from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, across_models, with_retries
 from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.image_sizes import api_size, fit_png, size_text, spec_for
-from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
+from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.settings import AISettings
 
 log = logging.getLogger(__name__)
@@ -50,25 +52,40 @@ class OpenAIImageGenerator:
         self.quality = settings.openai_image_quality
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._rules = CallRules(api="OpenAI-compatible images API", base_url=self.base_url, policy=self.policy,
-                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
+        self._rules = CallRules(
+            api="OpenAI-compatible images API",
+            base_url=self.base_url,
+            policy=self.policy,
+            timeout_s=settings.openai_timeout_s,
+            budget_s=settings.openai_deadline_s,
+        )
 
     async def generate(self, request: ImageRequest) -> GeneratedImage:
         tally = self._rules.tally()
         prompt = compose_prompt(request.prompt, request.feedback)
         # A client per call: no connection outlives the call, so nothing needs closing later.
-        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._rules.timeout_s, max_retries=0) as client:
-            return await across_models(self._rules, self.models, tally,
-                                       lambda model: self._with_model(client, model, prompt, request, tally),
-                                       report_retry_after=True)
+        async with openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self._api_key, timeout=self._rules.timeout_s, max_retries=0
+        ) as client:
+            return await across_models(
+                self._rules,
+                self.models,
+                tally,
+                lambda model: self._with_model(client, model, prompt, request, tally),
+                report_retry_after=True,
+            )
 
-    async def _with_model(self, client: openai.AsyncOpenAI, model: str, prompt: str, request: ImageRequest,
-                          tally: CallTally) -> GeneratedImage:
+    async def _with_model(
+        self, client: openai.AsyncOpenAI, model: str, prompt: str, request: ImageRequest, tally: CallTally
+    ) -> GeneratedImage:
         spec = spec_for(model)
         size = api_size(spec, request.width, request.height)
-        arguments: dict = {"model": model, "prompt": _shortened(prompt, spec.prompt_limit), "n": 1,
-                           "size": size_text(size)}
+        arguments: dict[str, Any] = {  # keyword arguments: `quality` is any text a compatible server takes
+            "model": model,
+            "prompt": _shortened(prompt, spec.prompt_limit),
+            "n": 1,
+            "size": size_text(size),
+        }
         if spec.sends_response_format:
             arguments["response_format"] = "b64_json"
         if self.quality:
@@ -79,13 +96,20 @@ class OpenAIImageGenerator:
             png = await asyncio.to_thread(fit_png, data, request.width, request.height)
         except ValueError as exc:
             raise ModelGaveUp(CallFailure("invalid_output", str(exc), "next_model")) from None
+        assert response.data is not None  # the image was read from it
         item = response.data[0]
-        return GeneratedImage(png=png, width=request.width, height=request.height, usage=tally.usage(),
-                              revised_prompt=item.revised_prompt or "")
+        return GeneratedImage(
+            png=png,
+            width=request.width,
+            height=request.height,
+            usage=tally.usage(),
+            revised_prompt=item.revised_prompt or "",
+        )
 
-    async def _request(self, client: openai.AsyncOpenAI, arguments: dict, tally: CallTally):
-        async def send(timeout_s: float):
-            response = await client.images.generate(**arguments, timeout=timeout_s)
+    async def _request(self, client: openai.AsyncOpenAI, arguments: dict[str, Any], tally: CallTally) -> ImagesResponse:
+        async def send(timeout_s: float) -> ImagesResponse:
+            # keyword arguments from a dict match every overload; without `stream` it is this one
+            response: ImagesResponse = await client.images.generate(**arguments, timeout=timeout_s)
             tally.images += len(response.data or [])
             usage = getattr(response, "usage", None)
             if usage is not None:
@@ -95,7 +119,7 @@ class OpenAIImageGenerator:
 
         return await with_retries(self._rules, tally, send)
 
-    async def _image_bytes(self, response, tally: CallTally) -> bytes:
+    async def _image_bytes(self, response: ImagesResponse, tally: CallTally) -> bytes:
         items = response.data or []
         if not items:
             raise ModelGaveUp(CallFailure("invalid_output", "the response has no image", "next_model"))
@@ -104,8 +128,9 @@ class OpenAIImageGenerator:
             try:
                 return base64.b64decode(item.b64_json, validate=True)
             except (binascii.Error, ValueError) as exc:
-                raise ModelGaveUp(CallFailure("invalid_output", f"b64_json is not base64: {exc}",
-                                               "next_model")) from None
+                raise ModelGaveUp(
+                    CallFailure("invalid_output", f"b64_json is not base64: {exc}", "next_model")
+                ) from None
         if item.url:
             return await self._download(item.url, tally)
         raise ModelGaveUp(CallFailure("invalid_output", "the image has neither b64_json nor url", "next_model"))
@@ -121,18 +146,25 @@ class OpenAIImageGenerator:
                     async for chunk in answer.aiter_bytes():
                         size += len(chunk)
                         if size > MAX_DOWNLOAD_BYTES:
-                            raise ModelGaveUp(CallFailure(
-                                "invalid_output", f"the image at its URL is over {MAX_DOWNLOAD_BYTES} bytes",
-                                "next_model"))
+                            raise ModelGaveUp(
+                                CallFailure(
+                                    "invalid_output",
+                                    f"the image at its URL is over {MAX_DOWNLOAD_BYTES} bytes",
+                                    "next_model",
+                                )
+                            )
                         chunks.append(chunk)
                     return b"".join(chunks)
         except httpx.HTTPError as exc:
-            raise ModelGaveUp(CallFailure("provider_unavailable", f"cannot download the image: "
-                                           f"{type(exc).__name__}: {exc}", "next_model")) from None
+            raise ModelGaveUp(
+                CallFailure(
+                    "provider_unavailable", f"cannot download the image: {type(exc).__name__}: {exc}", "next_model"
+                )
+            ) from None
 
 
 def _shortened(prompt: str, limit: int) -> str:
     if len(prompt) <= limit:
         return prompt
     head = prompt[: limit - 1]
-    return (head[: head.rindex(" ")] if " " in head[limit // 2:] else head) + "…"
+    return (head[: head.rindex(" ")] if " " in head[limit // 2 :] else head) + "…"

@@ -85,7 +85,7 @@ def fit_png(data: bytes, width: int, height: int) -> bytes:
     frame, centre-cropped, transparency flattened onto black. An exact-size RGB PNG is kept as is.
     Raises ValueError when `data` is not a readable image."""
     try:
-        image = Image.open(io.BytesIO(data))
+        image: Image.Image = Image.open(io.BytesIO(data))
         image.load()
     except Exception as exc:  # Pillow raises many types for bad data
         raise ValueError(f"the image data cannot be read: {type(exc).__name__}: {exc}") from None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Mapping
+
+from reelflow_kit.ai.settings import AISettings
 
 
 @dataclass(frozen=True)
@@ -19,17 +21,21 @@ class RetryPolicy:
     """A server asking for a longer wait than this is given up on rather than waited for."""
 
     @classmethod
-    def from_settings(cls, settings) -> "RetryPolicy":
+    def from_settings(cls, settings: AISettings) -> RetryPolicy:
         """The policy every OpenAI-compatible call uses, from AISettings."""
-        return cls(max_retries=settings.openai_max_retries, backoff_s=settings.openai_backoff_s,
-                   backoff_max_s=settings.openai_backoff_max_s, retry_after_max_s=settings.openai_retry_after_max_s)
+        return cls(
+            max_retries=settings.openai_max_retries,
+            backoff_s=settings.openai_backoff_s,
+            backoff_max_s=settings.openai_backoff_max_s,
+            retry_after_max_s=settings.openai_retry_after_max_s,
+        )
 
     def delay(self, retry: int, retry_after: float | None, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number `retry` (from 1): the server's Retry-After when it
         sent one, else exponential backoff (`backoff_s`, doubling, capped) with jitter in its upper half."""
         if retry_after is not None:
             return max(0.0, retry_after)
-        ceiling = min(self.backoff_max_s, self.backoff_s * (2 ** (retry - 1)))
+        ceiling: float = min(self.backoff_max_s, self.backoff_s * (2 ** (retry - 1)))
         return ceiling * (rng or random).uniform(0.5, 1.0)
 
     def waits_too_long(self, retry_after: float | None) -> bool:
@@ -52,8 +58,8 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _number(raw: str | None) -> float | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from openai.types.chat import ChatCompletionMessageParam
+
 from reelflow_kit.ai.openai_compat.json_schema import strict_json_schema
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat
 from reelflow_kit.ai.screenplay import Screenplay
@@ -22,14 +24,16 @@ class OpenAIScriptWriter:
     def __init__(self, chat: StructuredChat) -> None:
         self._chat = chat
 
-    async def write_script(self, premise: str, *, title_hint: str = "",
-                           target_scenes: int | None = None) -> WrittenScript:
-        result = await self._chat.complete(_messages(premise, title_hint, target_scenes), Screenplay,
-                                           schema_name="screenplay")
+    async def write_script(
+        self, premise: str, *, title_hint: str = "", target_scenes: int | None = None
+    ) -> WrittenScript:
+        result = await self._chat.complete(
+            _messages(premise, title_hint, target_scenes), Screenplay, schema_name="screenplay"
+        )
         return written(result.value, title_hint=title_hint, usage=result.usage)
 
 
-def _messages(premise: str, title_hint: str, target_scenes: int | None) -> list[dict]:
+def _messages(premise: str, title_hint: str, target_scenes: int | None) -> list[ChatCompletionMessageParam]:
     wishes = [f"Premise: {premise.strip()}"]
     wishes.append(f"Title: {title_hint}" if title_hint else "Propose a short title.")
     wishes.append(f"Write about {target_scenes} scenes." if target_scenes else "Write 3 to 8 scenes.")

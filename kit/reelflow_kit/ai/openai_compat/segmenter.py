@@ -15,6 +15,8 @@ import asyncio
 import json
 import logging
 
+from openai.types.chat import ChatCompletionMessageParam
+
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.cut_points import MAX_AI_SCENES, Cut, SceneStarts, cut_at_starts
 from reelflow_kit.ai.errors import AIProviderError
@@ -55,12 +57,18 @@ class OpenAISegmenter:
             cut = cut_at_starts(script, first.value)
             if cut.ok:
                 return Segmentation(scenes=cut.scenes, usage=usage, method="ai")
-            log.info("the model's scene starts do not fit the script, asking once more",
-                     extra={"problems": cut.problems[:5]})
+            log.info(
+                "the model's scene starts do not fit the script, asking once more", extra={"problems": cut.problems[:5]}
+            )
             repaired = await self._chat.complete(
-                [*conversation, {"role": "assistant", "content": first.value.model_dump_json()},
-                 {"role": "user", "content": repair_request(cut)}],
-                SceneStarts, schema_name=SCHEMA_NAME)
+                [
+                    *conversation,
+                    {"role": "assistant", "content": first.value.model_dump_json()},
+                    {"role": "user", "content": repair_request(cut)},
+                ],
+                SceneStarts,
+                schema_name=SCHEMA_NAME,
+            )
             usage, attempts = added(usage, repaired.usage), attempts + repaired.attempts
             second = cut_at_starts(script, repaired.value)
             if second.ok:
@@ -68,8 +76,9 @@ class OpenAISegmenter:
             reason = "after one repair, the model's scenes still do not cover the script: " + "; ".join(second.problems)
         except AIProviderError as failed:
             if failed.code != "invalid_output":
-                raise AIProviderError(failed.code, failed.message, attempts=attempts + failed.attempts,
-                                      usage=added(usage, failed.usage)) from failed
+                raise AIProviderError(
+                    failed.code, failed.message, attempts=attempts + failed.attempts, usage=added(usage, failed.usage)
+                ) from failed
             usage = added(usage, failed.usage)
             reason = f"the model gave no valid answer: {failed.message}"
         return await _fall_back(script, reason, usage)
@@ -87,12 +96,14 @@ async def _fall_back(script: str, reason: str, usage: Usage) -> Segmentation:
 def repair_request(cut: Cut) -> str:
     listed = "\n".join(f"- {problem}" for problem in cut.problems[:20])
     more = f"\n- and {len(cut.problems) - 20} more" if len(cut.problems) > 20 else ""
-    return ("Those scene openings do not cut the script cleanly:\n" + listed + more + "\n"
-            "Copy each scene's first words exactly as they appear in the script, in the script's order, "
-            "and reply with the corrected JSON object only.")
+    return (
+        "Those scene openings do not cut the script cleanly:\n" + listed + more + "\n"
+        "Copy each scene's first words exactly as they appear in the script, in the script's order, "
+        "and reply with the corrected JSON object only."
+    )
 
 
-def _messages(script: str) -> list[dict]:
+def _messages(script: str) -> list[ChatCompletionMessageParam]:
     schema = json.dumps(strict_json_schema(SceneStarts), separators=(",", ":"))
     return [
         {"role": "system", "content": SYSTEM_PROMPT + schema},

@@ -13,15 +13,22 @@ from __future__ import annotations
 import asyncio
 import json
 
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.characters import named_in
 from reelflow_kit.ai.openai_compat.json_schema import strict_json_schema
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat
 from reelflow_kit.ai.scene_reading import read_scene
 from reelflow_kit.ai.segmentation import SceneText
 from reelflow_kit.ai.shot_planning import (
-    MAX_DESCRIPTION_CHARS, MAX_PROMPT_CHARS, PlannedShot, ScriptContext, ShotPlan, one_line,
+    MAX_DESCRIPTION_CHARS,
+    MAX_PROMPT_CHARS,
+    PlannedShot,
+    ScriptContext,
+    ShotPlan,
+    one_line,
 )
 from reelflow_kit.ai.timing import MAX_SHOTS, reading_seconds, share_duration, word_count
 
@@ -65,7 +72,7 @@ class ShotDrafts(BaseModel):
     shots: list[ShotDraft] = Field(min_length=1, max_length=MAX_SHOTS)
 
     @model_validator(mode="after")
-    def _ordered_from_one(self) -> "ShotDrafts":
+    def _ordered_from_one(self) -> ShotDrafts:
         orders = [shot.order for shot in self.shots]
         if orders != list(range(1, len(orders) + 1)):
             raise ValueError(f"shot orders must be 1, 2, 3, ... in sequence; got {orders}")
@@ -82,22 +89,24 @@ class OpenAIShotPlanner:
         return await asyncio.to_thread(shot_plan_of, result.value, scene, context, usage=result.usage)
 
 
-def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *, usage) -> ShotPlan:
+def shot_plan_of(drafts: ShotDrafts, scene: SceneText, context: ScriptContext, *, usage: Usage) -> ShotPlan:
     """The model's shots with the script's look, the scene's setting and timing made consistent."""
     reading = read_scene(scene.text, context.characters)
     narrations = [" ".join(draft.narration.split()) for draft in drafts.shots]
     durations = share_duration(reading_seconds(reading.spoken_text), [word_count(n) for n in narrations])
     shots = []
-    for draft, narration, duration in zip(drafts.shots, narrations, durations):
+    for draft, narration, duration in zip(drafts.shots, narrations, durations, strict=True):
         seen = f"{draft.description} {draft.image_prompt} {narration}"
-        shots.append(PlannedShot(
-            order=draft.order,
-            description=one_line(draft.description, MAX_DESCRIPTION_CHARS),
-            image_prompt=with_style(draft.image_prompt, context.style_suffix),
-            duration_s=duration,
-            narration=narration,
-            characters=named_in(seen, context.characters),
-        ))
+        shots.append(
+            PlannedShot(
+                order=draft.order,
+                description=one_line(draft.description, MAX_DESCRIPTION_CHARS),
+                image_prompt=with_style(draft.image_prompt, context.style_suffix),
+                duration_s=duration,
+                narration=narration,
+                characters=named_in(seen, context.characters),
+            )
+        )
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=usage)
 
 
@@ -108,14 +117,19 @@ def with_style(prompt: str, style_suffix: str) -> str:
     return one_line(prompt, MAX_PROMPT_CHARS)
 
 
-def _messages(scene: SceneText, context: ScriptContext) -> list[dict]:
+def _messages(scene: SceneText, context: ScriptContext) -> list[ChatCompletionMessageParam]:
     schema = json.dumps(strict_json_schema(ShotDrafts), separators=(",", ":"))
-    facts = [f"Script title: {context.title}" if context.title else "",
-             f"The script's characters: {', '.join(context.characters)}" if context.characters else "",
-             f"Frame: {context.aspect}",
-             f"Scene {scene.order}" + (f", heading: {scene.heading}" if scene.heading else "")]
+    facts = [
+        f"Script title: {context.title}" if context.title else "",
+        f"The script's characters: {', '.join(context.characters)}" if context.characters else "",
+        f"Frame: {context.aspect}",
+        f"Scene {scene.order}" + (f", heading: {scene.heading}" if scene.heading else ""),
+    ]
     return [
         {"role": "system", "content": SYSTEM_PROMPT + schema},
-        {"role": "user", "content": "\n".join(f for f in facts if f)
-         + f"\nThe scene's text, between the lines of dashes:\n-----\n{scene.text}\n-----"},
+        {
+            "role": "user",
+            "content": "\n".join(f for f in facts if f)
+            + f"\nThe scene's text, between the lines of dashes:\n-----\n{scene.text}\n-----",
+        },
     ]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 import openai
@@ -36,8 +37,14 @@ import openai
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.audio_format import SAMPLE_RATE, SAMPLE_WIDTH, WavWriter, to_narration_pcm
 from reelflow_kit.ai.errors import AIProviderError
-from reelflow_kit.ai.narration import (NarrationSettings, Speech, silence, speakable_text, split_sentences,
-                                       timed_sentences)
+from reelflow_kit.ai.narration import (
+    NarrationSettings,
+    Speech,
+    silence,
+    speakable_text,
+    split_sentences,
+    timed_sentences,
+)
 from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, with_retries
 from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
@@ -95,8 +102,13 @@ class OpenAINarrator:
         self.concurrency = narration.openai_tts_concurrency
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._rules = CallRules(api="OpenAI-compatible speech API", base_url=self.base_url, policy=self.policy,
-                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
+        self._rules = CallRules(
+            api="OpenAI-compatible speech API",
+            base_url=self.base_url,
+            policy=self.policy,
+            timeout_s=settings.openai_timeout_s,
+            budget_s=settings.openai_deadline_s,
+        )
 
     async def speak(self, text: str, *, voice: str = "", language: str = "") -> Speech:
         """`language` is not sent: the models read the language from the text."""
@@ -108,10 +120,12 @@ class OpenAINarrator:
         models = _Models(self.models)
         gate = asyncio.Semaphore(self.concurrency)
         # A client per call: no connection outlives the call, so nothing needs closing later.
-        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._rules.timeout_s, max_retries=0) as client:
-            requests = [self._spoken(client, " ".join(group), voice or self.voice, models, gate, tally)
-                        for group in groups]
+        async with openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self._api_key, timeout=self._rules.timeout_s, max_retries=0
+        ) as client:
+            requests = [
+                self._spoken(client, " ".join(group), voice or self.voice, models, gate, tally) for group in groups
+            ]
             try:
                 answers = await _all_or_first_failure(requests)
             except _CallGaveUp:
@@ -119,15 +133,21 @@ class OpenAINarrator:
         model = answers[-1].model
         writer = WavWriter()
         pieces: list[tuple[list[str], int]] = []
-        for index, group in enumerate(groups):
-            pieces.append((group, writer.append(answers[index].pcm)))
-            answers[index] = None  # in the WAV now: hours of audio are not held twice
+        answers.reverse()  # popped in order: once in the WAV, hours of audio are not held twice
+        for group in groups:
+            pieces.append((group, writer.append(answers.pop().pcm)))
         samples = writer.samples
-        return Speech(wav=writer.finish(), duration_s=samples / SAMPLE_RATE, sample_rate=SAMPLE_RATE,
-                      usage=tally.usage(model), sentences=timed_sentences(pieces))
+        return Speech(
+            wav=writer.finish(),
+            duration_s=samples / SAMPLE_RATE,
+            sample_rate=SAMPLE_RATE,
+            usage=tally.usage(model),
+            sentences=timed_sentences(pieces),
+        )
 
-    async def _spoken(self, client: openai.AsyncOpenAI, text: str, voice: str, models: _Models,
-                      gate: asyncio.Semaphore, tally: _Tally) -> _Answer:
+    async def _spoken(
+        self, client: openai.AsyncOpenAI, text: str, voice: str, models: _Models, gate: asyncio.Semaphore, tally: _Tally
+    ) -> _Answer:
         async with gate:
             while (model := models.current()) is not None:
                 try:
@@ -146,8 +166,9 @@ class OpenAINarrator:
     async def _request(self, client: openai.AsyncOpenAI, model: str, text: str, voice: str, tally: _Tally) -> bytes:
         async def send(timeout_s: float) -> bytes:
             tally.model = model
-            response = await client.audio.speech.create(model=model, voice=voice, input=text,
-                                                        response_format="wav", timeout=timeout_s)
+            response = await client.audio.speech.create(
+                model=model, voice=voice, input=text, response_format="wav", timeout=timeout_s
+            )
             return response.content
 
         return await with_retries(self._rules, tally, send)
@@ -165,10 +186,13 @@ class OpenAINarrator:
     def _error(self, tally: _Tally) -> AIProviderError:
         last = tally.failures[-1][1]
         per_model = "; ".join(f"{model}: {failure.message}" for model, failure in _last_per_model(tally.failures))
-        message = (f"OpenAI-compatible speech API at {self.base_url} failed after {tally.attempts} "
-                   f"request{'s' if tally.attempts != 1 else ''} ({per_model})")
-        return AIProviderError(last.code, message, attempts=tally.attempts, usage=tally.usage(),
-                               retry_after=last.retry_after)
+        message = (
+            f"OpenAI-compatible speech API at {self.base_url} failed after {tally.attempts} "
+            f"request{'s' if tally.attempts != 1 else ''} ({per_model})"
+        )
+        return AIProviderError(
+            last.code, message, attempts=tally.attempts, usage=tally.usage(), retry_after=last.retry_after
+        )
 
 
 def request_groups(sentences: list[str], limit: int = MAX_INPUT_CHARS) -> list[list[str]]:
@@ -202,7 +226,7 @@ def _last_per_model(failures: list[tuple[str, CallFailure]]) -> list[tuple[str, 
     return list(last.items())
 
 
-async def _all_or_first_failure(calls: list) -> list[_Answer | None]:
+async def _all_or_first_failure(calls: Sequence[Awaitable[_Answer]]) -> list[_Answer]:
     """Runs the coroutines concurrently; their results in order, or the first exception once the
     others are cancelled (and awaited, so none outlives the client)."""
     tasks = [asyncio.ensure_future(call) for call in calls]
@@ -214,6 +238,6 @@ async def _all_or_first_failure(calls: list) -> list[_Answer | None]:
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
     return [task.result() for task in tasks]

@@ -15,23 +15,25 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.openai_compat.calls import CallRules, ModelGaveUp, across_models, with_retries
 from reelflow_kit.ai.openai_compat.failures import CallFailure
 from reelflow_kit.ai.openai_compat.json_schema import response_format
-from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy
+from reelflow_kit.ai.openai_compat.tally import CallTally
 from reelflow_kit.ai.settings import AISettings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
-Message = dict[str, Any]
+Message = ChatCompletionMessageParam
 
 _FENCED = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
 
@@ -56,42 +58,68 @@ class StructuredChat:
         self.temperature = settings.openai_temperature
         self.policy = RetryPolicy.from_settings(settings)
         self._api_key = settings.openai_api_key.get_secret_value() or "unused"
-        self._rules = CallRules(api="OpenAI-compatible API", base_url=self.base_url, policy=self.policy,
-                                timeout_s=settings.openai_timeout_s, budget_s=settings.openai_deadline_s)
+        self._rules = CallRules(
+            api="OpenAI-compatible API",
+            base_url=self.base_url,
+            policy=self.policy,
+            timeout_s=settings.openai_timeout_s,
+            budget_s=settings.openai_deadline_s,
+        )
 
     async def complete(self, messages: list[Message], output: type[T], *, schema_name: str) -> StructuredResult[T]:
         tally = self._rules.tally()
         fmt = response_format(output, schema_name)
         # A client per call: no connection outlives the call, so nothing needs closing later.
-        async with openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key,
-                                      timeout=self._rules.timeout_s, max_retries=0) as client:
+        async with openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self._api_key, timeout=self._rules.timeout_s, max_retries=0
+        ) as client:
             value = await across_models(
-                self._rules, self.models, tally,
-                lambda model: self._with_model(client, model, list(messages), output, fmt, tally))
+                self._rules,
+                self.models,
+                tally,
+                lambda model: self._with_model(client, model, list(messages), output, fmt, tally),
+            )
         return StructuredResult(value=value, usage=tally.usage(), attempts=tally.attempts)
 
-    async def _with_model(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message],
-                          output: type[T], fmt: dict, tally: CallTally) -> T:
+    async def _with_model(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        conversation: list[Message],
+        output: type[T],
+        fmt: ResponseFormatJSONSchema,
+        tally: CallTally,
+    ) -> T:
         completion = await self._request(client, model, conversation, fmt, tally)
         try:
             return _parsed(completion, output)
         except _InvalidOutput as invalid:
             log.info("invalid structured output, asking for a repair", extra={"model": model, "error": str(invalid)})
-            conversation = [*conversation, {"role": "assistant", "content": invalid.content},
-                            {"role": "user", "content": _repair_request(str(invalid))}]
+            conversation = [
+                *conversation,
+                {"role": "assistant", "content": invalid.content},
+                {"role": "user", "content": _repair_request(str(invalid))},
+            ]
         completion = await self._request(client, model, conversation, fmt, tally)
         try:
             return _parsed(completion, output)
         except _InvalidOutput as still_invalid:
-            raise ModelGaveUp(CallFailure("invalid_output", f"invalid output after one repair: {still_invalid}",
-                                          "next_model")) from None
+            raise ModelGaveUp(
+                CallFailure("invalid_output", f"invalid output after one repair: {still_invalid}", "next_model")
+            ) from None
 
-    async def _request(self, client: openai.AsyncOpenAI, model: str, conversation: list[Message], fmt: dict,
-                       tally: CallTally):
-        async def send(timeout_s: float):
+    async def _request(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        conversation: list[Message],
+        fmt: ResponseFormatJSONSchema,
+        tally: CallTally,
+    ) -> ChatCompletion:
+        async def send(timeout_s: float) -> ChatCompletion:
             completion = await client.chat.completions.create(
-                model=model, messages=conversation, response_format=fmt, temperature=self.temperature,
-                timeout=timeout_s)
+                model=model, messages=conversation, response_format=fmt, temperature=self.temperature, timeout=timeout_s
+            )
             if completion.usage is not None:
                 tally.input_tokens += completion.usage.prompt_tokens or 0
                 tally.output_tokens += completion.usage.completion_tokens or 0
@@ -100,7 +128,7 @@ class StructuredChat:
         return await with_retries(self._rules, tally, send)
 
 
-def _parsed(completion, output: type[T]) -> T:
+def _parsed(completion: ChatCompletion, output: type[T]) -> T:
     content = _content_of(completion)
     try:
         return output.model_validate_json(_unfenced(content))
@@ -108,15 +136,16 @@ def _parsed(completion, output: type[T]) -> T:
         raise _InvalidOutput(_describe(exc), content) from None
 
 
-def _content_of(completion) -> str:
+def _content_of(completion: ChatCompletion) -> str:
     if not completion.choices:
         raise _InvalidOutput("the response has no choices")
     choice = completion.choices[0]
     if getattr(choice.message, "refusal", None):
         raise _InvalidOutput(f"the model refused: {choice.message.refusal}")
     if choice.finish_reason == "length":
-        raise _InvalidOutput("the answer was cut off at the token limit; answer more briefly",
-                             choice.message.content or "")
+        raise _InvalidOutput(
+            "the answer was cut off at the token limit; answer more briefly", choice.message.content or ""
+        )
     if not choice.message.content:
         raise _InvalidOutput("the answer is empty")
     return choice.message.content
@@ -136,5 +165,7 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _repair_request(problem: str) -> str:
-    return (f"That reply is not valid: {problem}. Reply again with only the corrected JSON object, "
-            "matching the schema exactly, and nothing else.")
+    return (
+        f"That reply is not valid: {problem}. Reply again with only the corrected JSON object, "
+        "matching the schema exactly, and nothing else."
+    )

@@ -21,5 +21,10 @@ class CallTally:
     failures: list[tuple[str, CallFailure]] = field(default_factory=list)
 
     def usage(self) -> Usage:
-        return Usage(provider="openai", model=self.model, input_tokens=self.input_tokens,
-                     output_tokens=self.output_tokens, images=self.images)
+        return Usage(
+            provider="openai",
+            model=self.model,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            images=self.images,
+        )
