@@ -28,10 +28,10 @@ from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Command
 from reelflow_kit.runtime import ServiceRuntime
 
+from reelflow_gateway.collections import COMMANDS
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters, find_outcome
 
-COMMANDS = "commands"
 COMMAND_LOG_RETENTION_S = 7 * 24 * 3600
 OWNED_POLL_INTERVAL_S = 0.5
 

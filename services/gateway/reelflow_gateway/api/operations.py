@@ -31,7 +31,7 @@ from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.public import page
 from reelflow_gateway.schemas import SceneCount, VideoOptionsIn, content_or_premise
 from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
-from reelflow_gateway.operations.costs import PriceList
+from reelflow_gateway.costs import PriceList
 from reelflow_gateway.operations.events import stage_seconds, usage_totals
 from reelflow_kit.bus.retry import retried_on_conflict
 from reelflow_kit.clock import now

@@ -20,7 +20,7 @@ from reelflow_contracts.messages.video import (
     CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
 )
 
-from reelflow_gateway.operations.costs import add_usage_line, summed_lines, used_something
+from reelflow_gateway.costs import add_usage_line, summed_lines, used_something
 
 TERMINAL = ("completed", "cancelled")
 STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import Deferred, JobContext, RetryLater, enqueue_job
-from reelflow_gateway.operations.costs import PriceList
+from reelflow_gateway.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS, TERMINAL, from_document, to_document
 from reelflow_gateway.operations.events import state_event
 from reelflow_gateway.webhooks.delivery import DeliveryFailed, DeliveryLimits, Resolver, post_webhook, resolve_host

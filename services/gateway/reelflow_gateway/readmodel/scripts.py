@@ -18,10 +18,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import ScriptApproved, ScriptCreated, ScriptGenerationFailed, ScriptUpdated
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.collections import SCRIPTS, SCRIPT_FAILURES
 from reelflow_gateway.readmodel.public import SCRIPT_FIELDS
 
-SCRIPTS = "views.scripts"
-SCRIPT_FAILURES = "views.script_failures"
 
 _PROJECTION = {name: 1 for name in ("owner_id", *SCRIPT_FIELDS, "scene_count", "approved_scene_count", "segmentation")}
 
