@@ -66,7 +66,7 @@ def build(settings: Settings) -> AppState:
         images=images,
         videos=VideosView(runtime.db, images),
         read_model=read_model,
-        commands=CommandSender(runtime, waiters, read_model=read_model,
+        commands=CommandSender(runtime, waiters, answers_read_by=read_model,
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
         image_media=MediaStore(settings, settings.image_bucket, **media),
         video_media=MediaStore(settings, settings.video_bucket, **media),
