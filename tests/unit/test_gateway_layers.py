@@ -194,6 +194,15 @@ def test_collections_are_named_in_one_module() -> None:
     assert found == []
 
 
+def test_routes_reach_no_database() -> None:
+    """api/ asks the parts (views, the command sender, the operations service), never the database."""
+    found = [f"{module}: .{node.attr}" for module, (source, _) in package_sources(GATEWAY).items()
+             if part_of(module) == "api"
+             for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Attribute) and node.attr in ("db", "transaction", "session")]
+    assert found == []
+
+
 def _names_a_database(node: ast.expr) -> bool:
     name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
     return name == "db" or name.endswith("_db")

@@ -110,6 +110,10 @@ class CommandSender:
         """Whether this instance reads the answers on the partition of `topic` that `key` lands on."""
         return self._answers_read_by.owns(topic, key)
 
+    async def outcome_of(self, command_id: str) -> Outcome | None:
+        """How the command was answered, once it was (from the read model's outcomes)."""
+        return await find_outcome(self._db, command_id)
+
     async def sent_by(self, owner_id: str, command_id: str) -> dict | None:
         """The record of a command this owner sent (another owner's is not found)."""
         return await self._db[COMMANDS].find_one({"_id": command_id, "owner_id": owner_id})
