@@ -1,4 +1,5 @@
-"""What the routes share: settings, runtime, stores, the command sender. One per process."""
+"""What the routes share, one per process (built by bootstrap.py): settings, the views, the
+command sender, the operations service, the stores."""
 
 from __future__ import annotations
 
