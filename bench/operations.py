@@ -56,8 +56,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from _support import UNLIMITED, Service, api, embedded_stack, first_write, free_port, register, running
-from pipeline import read_events, screenplay
+from _support import (
+    UNLIMITED, Service, api, embedded_stack, first_write, free_port, read_events, register, running, screenplay,
+)
 
 TARGET_OVERHEAD = 0.10
 """Share of an operation's wall time outside AI, drawing and rendering."""

@@ -108,29 +108,14 @@ from _support import (
     first_write,
     local_services,
     percentile,
+    read_events,
     register,
     running,
+    screenplay,
 )
 
 TARGET_RATIO = 3.0
 """Our p50 per hop over the bare bus's p50."""
-
-PLACES = ["KITCHEN", "HARBOR", "ROOFTOP", "SUBWAY CAR", "LIBRARY", "FOREST ROAD", "HOSPITAL HALL", "BAKERY"]
-TIMES = ["DAY", "NIGHT", "DAWN", "DUSK"]
-
-
-def screenplay(n: int, scenes: int) -> str:
-    parts = ["FADE IN:\n"]
-    for k in range(scenes):
-        where = "INT." if k % 2 else "EXT."
-        parts.append(
-            f"{where} {PLACES[(n + k) % len(PLACES)]} - {TIMES[k % len(TIMES)]}\n\n"
-            f"MARA crosses the room with a lantern. Rain taps the glass of scene {k + 1} in script {n}.\n\n"
-            f"TOMAS waits by the door and counts the bells.\n\n"
-            f"                      MARA\n          We leave before the tide turns.\n"
-        )
-    return "\n".join(parts) + "\nFADE OUT.\n"
-
 
 # --------------------------------------------------------------------------- the HTTP driver
 
@@ -424,33 +409,6 @@ class DesignFloor:
 
 
 # --------------------------------------------------------------------------- where the time went
-
-
-async def read_events(bootstrap: str, topics: list[str], idle_s: float = 2.0) -> list:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
-    await consumer.start()
-    records = []
-    try:
-        assigned = []
-        for topic in topics:
-            partitions = consumer.partitions_for_topic(topic)
-            while not partitions:
-                await consumer._client.force_metadata_update()
-                partitions = consumer.partitions_for_topic(topic)
-            assigned += [TopicPartition(topic, p) for p in partitions]
-        consumer.assign(assigned)
-        await consumer.seek_to_beginning(*assigned)
-        last = time.monotonic()
-        while time.monotonic() - last < idle_s:  # Tansu's end offsets are unreliable: stop at silence
-            batch = await consumer.getmany(timeout_ms=200)
-            for rs in batch.values():
-                records += rs
-                last = time.monotonic()
-    finally:
-        await consumer.stop()
-    return records
 
 
 def breakdown(records: list, segmenting: Hop, planning: Hop) -> list[tuple[str, list[float]]]:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Protocol
+
+from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_kit.store.outbox import set_aside_count
 
-if TYPE_CHECKING:
-    from reelflow_kit.runtime import ServiceRuntime
+
+class Observed(Protocol):
+    """What the health report reads of a running service, and how its app starts and stops it."""
+
+    db: AsyncDatabase
+    settings: Any
+    instance_id: str
+    health_probes: dict[str, Callable[[], Awaitable[object]]]
+    relay: Any
+    consumers: list[Any]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 CHECK_TIMEOUT_S = 3.0
 
@@ -22,7 +36,7 @@ async def _check(probe: Callable[[], Awaitable[object]]) -> dict:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500]}
 
 
-async def _set_aside(runtime: "ServiceRuntime") -> int | None:
+async def _set_aside(runtime: Observed) -> int | None:
     """Outbox entries the broker refused for good, kept with their error (None: cannot count now)."""
     try:
         return await asyncio.wait_for(set_aside_count(runtime.db), CHECK_TIMEOUT_S)
@@ -30,7 +44,7 @@ async def _set_aside(runtime: "ServiceRuntime") -> int | None:
         return None
 
 
-async def health_report(runtime: "ServiceRuntime") -> dict:
+async def health_report(runtime: Observed) -> dict:
     checks = dict(zip(
         runtime.health_probes,
         await asyncio.gather(*(_check(p) for p in runtime.health_probes.values())),
@@ -48,7 +62,7 @@ async def health_report(runtime: "ServiceRuntime") -> dict:
     }
 
 
-def health_app(runtime: "ServiceRuntime"):
+def health_app(runtime: Observed):
     """ASGI app: GET /healthz (200 healthy, 503 not), and lifespan starting/stopping the runtime."""
 
     async def app(scope, receive, send):

@@ -30,7 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -38,13 +38,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts.messages.base import Message
 from reelflow_kit.bus.retry import is_server_away, is_transient_transaction_error
-from reelflow_kit.handling import Transaction
+from reelflow_kit.failures import DeadlineExceeded, Failure, Outage, RetryLater
+from reelflow_kit.transaction import Transaction, Transactions
 from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
 from reelflow_kit.job_lease import LeaseKeeper
 from reelflow_kit.logging import message_context
-
-if TYPE_CHECKING:
-    from reelflow_kit.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -62,23 +60,6 @@ async def release_jobs_of(db: AsyncDatabase, instance_id: str) -> int:
         log.warning("jobs of a dead instance queued again", extra={"dead_instance": instance_id,
                                                                    "jobs": result.modified_count})
     return result.modified_count
-
-
-class RetryLater(Exception):
-    """Put the job back; run it again after `delay_s` (counts as an attempt)."""
-
-    def __init__(self, message: str, delay_s: float | None = None) -> None:
-        super().__init__(message)
-        self.delay_s = delay_s
-
-
-class DeadlineExceeded(RetryLater):
-    """The handler ran past its pool's deadline and was cancelled (counts as an attempt)."""
-
-
-class Outage(Exception):
-    """A server the job needs is away (e.g. S3 answering 503): put the job back with a growing
-    delay, without counting an attempt."""
 
 
 class Deferred(Exception):
@@ -141,13 +122,13 @@ class Job:
     failures: int = 0
     """Attempts whose failure was put on record; the others of `attempt - 1` died with their worker."""
     outages: int = 0
-    last_error: str | None = None
+    last_failure: Failure | None = None
 
 
 class JobContext:
     """What a job handler sees: the job and one transaction that commits its outcome."""
 
-    def __init__(self, runtime: "ServiceRuntime", job: Job) -> None:
+    def __init__(self, runtime: Transactions, job: Job) -> None:
         self.runtime = runtime
         self.job = job
         self._opened = False
@@ -158,7 +139,7 @@ class JobContext:
         return self.runtime.db
 
     @contextlib.asynccontextmanager
-    async def transaction(self, *, status: str = DONE, error: str | None = None) -> AsyncIterator[Transaction]:
+    async def transaction(self, *, status: str = DONE, failure: Failure | None = None) -> AsyncIterator[Transaction]:
         if self._opened:
             raise RuntimeError("a job commits its outcome once")
         self._opened = True
@@ -166,7 +147,9 @@ class JobContext:
         async def finish_if_still_leased(session: AsyncClientSession) -> None:
             finished = await self.db[JOBS].update_one(
                 {"_id": self.job.id, "status": RUNNING, "lease_owner": self.job.lease},
-                {"$set": {"status": status, "updated_at": _now(), "last_error": error, "attempts": self.job.attempt},
+                {"$set": {"status": status, "updated_at": _now(), "attempts": self.job.attempt,
+                          "last_error": str(failure) if failure else None,
+                          "last_failure": failure.to_doc() if failure else None},
                  "$unset": {"lease_owner": "", "lease_until": ""}},
                 session=session,
             )
@@ -199,11 +182,11 @@ class JobContext:
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
-GiveUpHandler = Callable[[JobContext, str], Awaitable[None]]
+GiveUpHandler = Callable[[JobContext, Failure], Awaitable[None]]
 
 
 class JobPool:
-    def __init__(self, runtime: "ServiceRuntime", kind: str, handler: JobHandler, *, concurrency: int,
+    def __init__(self, runtime: Transactions, kind: str, handler: JobHandler, *, concurrency: int,
                  lease_s: float, max_attempts: int, on_give_up: GiveUpHandler | None, deadline_s: float,
                  max_outages: int = 20, poll_interval_s: float = 0.25, outage_backoff_s: float = 0.5, outage_backoff_cap_s: float = 30.0,
                  ) -> None:
@@ -305,7 +288,8 @@ class JobPool:
         return Job(id=doc["_id"], kind=doc["kind"], payload=doc["payload"], attempt=doc["attempts"],
                    correlation_id=doc.get("correlation_id"), causation_id=doc.get("causation_id"),
                    lease=lease, claimed_at=claimed_at, failures=doc.get("failures", 0),
-                   outages=doc.get("outages", 0), last_error=doc.get("last_error"))
+                   outages=doc.get("outages", 0),
+                   last_failure=Failure.from_doc(doc["last_failure"]) if doc.get("last_failure") else None)
 
     async def _run(self, job: Job) -> None:
         self.running += 1
@@ -349,7 +333,7 @@ class JobPool:
                 await self.handler(JobContext(self.runtime, job))
         except TimeoutError:
             if limit.expired():
-                raise DeadlineExceeded(f"deadline of {self.deadline_s:g} s exceeded") from None
+                raise DeadlineExceeded(self.deadline_s) from None
             raise
 
     async def _extend_lease(self, job: Job) -> bool:
@@ -361,39 +345,39 @@ class JobPool:
         return renewed.matched_count == 1
 
     async def _failed(self, job: Job, exc: Exception) -> None:
-        error = str(exc) if isinstance(exc, (RetryLater, Outage)) else f"{type(exc).__name__}: {exc}"
+        failure = Failure.of(exc)
         if is_transient_transaction_error(exc):
-            await self._requeue(job, error, delay_s=0.05, count_attempt=False)
+            await self._requeue(job, failure, delay_s=0.05, count_attempt=False)
             return
         if isinstance(exc, Deferred):
-            await self._requeue(job, str(exc), delay_s=exc.delay_s, count_attempt=False)
+            await self._requeue(job, Failure("deferred", str(exc)), delay_s=exc.delay_s, count_attempt=False)
             return
         if isinstance(exc, Outage) or is_server_away(exc):
             if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends
-                await self._give_up(job, error)
+                await self._give_up(job, failure)
                 return
             delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s,
                                                    self.outage_backoff_s * 2 ** job.outages)
             log.warning("job met an outage, retrying (not counted as an attempt)",
-                        extra={"job": job.id, "error": error, "outages": job.outages + 1,
+                        extra={"job": job.id, "error": str(failure), "outages": job.outages + 1,
                                "retry_in_s": round(delay, 2)})
-            await self._requeue(job, error, delay_s=delay, count_attempt=False, outage=True)
+            await self._requeue(job, failure, delay_s=delay, count_attempt=False, outage=True)
             return
-        if job.attempt >= self.max_attempts:
-            await self._give_up(job, error)
+        if job.attempt >= self.max_attempts or not failure.retryable:
+            await self._give_up(job, failure)
             return
-        delay = exc.delay_s if isinstance(exc, RetryLater) and exc.delay_s is not None else \
+        delay = failure.delay_s if failure.delay_s is not None else \
             random.uniform(0.5, 1.0) * min(30.0, 0.5 * 2 ** (job.attempt - 1))
-        log.warning("job failed, retrying", extra={"job": job.id, "attempt": job.attempt, "error": error,
+        log.warning("job failed, retrying", extra={"job": job.id, "attempt": job.attempt, "error": str(failure),
                                                    "retry_in_s": round(delay, 2)})
-        await self._requeue(job, error, delay_s=delay)
+        await self._requeue(job, failure, delay_s=delay)
 
-    async def _give_up(self, job: Job, error: str) -> None:
-        log.error("job gave up", extra={"job": job.id, "kind": self.kind, "error": error})
+    async def _give_up(self, job: Job, failure: Failure) -> None:
+        log.error("job gave up", extra={"job": job.id, "kind": self.kind, "error": str(failure)})
         self.failed += 1
         if self.on_give_up:
             try:
-                await self.on_give_up(JobContext(self.runtime, job), error)
+                await self.on_give_up(JobContext(self.runtime, job), failure)
                 return
             except LeaseLost:
                 return
@@ -402,14 +386,14 @@ class JobPool:
                 # rather than leave the aggregate waiting for an event that never comes.
                 log.warning("give-up handler failed, retrying",
                             extra={"job": job.id, "error": repr(give_up_error)})
-                await self._requeue(job, error, delay_s=1.0, count_attempt=False)
+                await self._requeue(job, failure, delay_s=1.0, count_attempt=False)
                 return
-        await self._mark(job, FAILED, error)
+        await self._mark(job, FAILED, failure)
 
-    async def _requeue(self, job: Job, error: str, delay_s: float, count_attempt: bool = True,
+    async def _requeue(self, job: Job, failure: Failure, delay_s: float, count_attempt: bool = True,
                        outage: bool = False) -> None:
         update: dict = {"$set": {"status": QUEUED, "not_before": _now() + timedelta(seconds=delay_s),
-                                 "last_error": error, "updated_at": _now()},
+                                 "last_error": str(failure), "last_failure": failure.to_doc(), "updated_at": _now()},
                         "$unset": {"lease_owner": "", "lease_until": ""},
                         "$inc": {"failures": 1} if count_attempt else {"attempts": -1}}
         if outage:
@@ -421,20 +405,24 @@ class JobPool:
         (not counted) if the lease is still its own and the database answers; else it waits for
         its lease to run out, and the stopped attempt counts as one whose worker died."""
         try:
-            await self._requeue(job, "the job's lease could not be renewed", delay_s=0, count_attempt=False)
+            await self._requeue(job, Failure("lease_lost", "the job's lease could not be renewed"), delay_s=0,
+                                count_attempt=False)
         except Exception as exc:
             log.warning("stopped job left to its lease", extra={"job": job.id, "error": repr(exc)})
 
-    async def _mark(self, job: Job, status: str, error: str) -> None:
+    async def _mark(self, job: Job, status: str, failure: Failure) -> None:
         await self.runtime.db[JOBS].update_one(
             {"_id": job.id, "lease_owner": job.lease},
-            {"$set": {"status": status, "last_error": error, "updated_at": _now(), "attempts": job.attempt},
+            {"$set": {"status": status, "last_error": str(failure), "last_failure": failure.to_doc(),
+                      "updated_at": _now(), "attempts": job.attempt},
              "$unset": {"lease_owner": "", "lease_until": ""}},
         )
 
 
-def _died(job: Job) -> str:
+def _died(job: Job) -> Failure:
     """Why a job claimed past its attempts is given up: its workers died running it."""
     deaths = max(1, job.attempt - 1 - job.failures)
-    error = f"worker died {deaths} time{'s' if deaths != 1 else ''} while running this job"
-    return f"{error} (last error: {job.last_error})" if job.last_error else error
+    message = f"worker died {deaths} time{'s' if deaths != 1 else ''} while running this job"
+    if job.last_failure is not None:
+        return Failure(job.last_failure.code, f"{message} (last error: {job.last_failure.message})")
+    return Failure("worker_died", message)

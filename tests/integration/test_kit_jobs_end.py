@@ -40,7 +40,7 @@ async def test_a_job_whose_workers_died_max_attempts_times_is_given_up_instead_o
                          lease_owner="gone/toy-work/1", lease_until=expired),
             # its process is known dead (the session registry releases its jobs); one try had failed before
             job_document(f"released-{unique}", f"released-{unique}", status="running", attempts=3, failures=1,
-                         last_error="provider busy (attempt 1)", lease_owner=f"dead-{unique}/toy-work/2",
+                         last_failure={"code": "provider_busy", "message": "provider busy (attempt 1)"}, lease_owner=f"dead-{unique}/toy-work/2",
                          lease_until=still_leased),
         ])
     runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", max_attempts=3)
@@ -190,7 +190,7 @@ async def test_a_job_whose_lease_cannot_be_renewed_is_stopped_before_another_wor
 @pytest.mark.parametrize("outage", [
     lambda: EndpointConnectionError(endpoint_url="http://127.0.0.1:1/bucket"),
     lambda: AutoReconnect("connection refused"),
-    lambda: Outage("[storage_unavailable] S3 answered 503"),
+    lambda: Outage("storage_unavailable", "S3 answered 503"),
 ], ids=["s3-unreachable", "mongodb-unreachable", "outage-raised-by-the-handler"])
 async def test_outages_are_retried_with_growing_delays_and_use_up_no_attempt(infra, unique, database, outage):
     tries: list[tuple[float, int]] = []

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from reelflow_contracts.messages.base import Command, Event, message
 from reelflow_kit.handling import HandlerContext
-from reelflow_kit.jobs import JobContext, RetryLater, enqueue_job
+from reelflow_kit.failures import Failure, RetryLater
+from reelflow_kit.jobs import JobContext, enqueue_job
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.settings import KitSettings
 
@@ -54,7 +55,7 @@ async def do_work(ctx: JobContext) -> None:
     started = datetime.now(timezone.utc)
     await asyncio.sleep(p["seconds"])
     if ctx.job.attempt <= p["fail_first"]:
-        raise RetryLater(f"provider busy (attempt {ctx.job.attempt})", delay_s=0.05)
+        raise RetryLater("provider_busy", f"provider busy (attempt {ctx.job.attempt})", delay_s=0.05)
     async with ctx.transaction() as tx:
         await tx.db.runs.insert_one({"job": ctx.job.id, "script_id": p["script_id"], "index": p["index"],
                                      "worker": ctx.runtime.instance_id, "started": started,
@@ -62,13 +63,13 @@ async def do_work(ctx: JobContext) -> None:
         tx.emit(WorkDone(script_id=p["script_id"], index=p["index"], attempt=ctx.job.attempt))
 
 
-async def give_up(ctx: JobContext, error: str) -> None:
+async def give_up(ctx: JobContext, failure: Failure) -> None:
     p = ctx.job.payload
     if p.get("flaky_give_up") and not await ctx.db.give_up_hiccups.find_one({"_id": ctx.job.id}):
         await ctx.db.give_up_hiccups.insert_one({"_id": ctx.job.id})
         raise ConnectionError("the database went away while giving up")
-    async with ctx.transaction(status="failed", error=error) as tx:
-        tx.emit(WorkFailed(script_id=p["script_id"], index=p["index"], error=error))
+    async with ctx.transaction(status="failed", failure=failure) as tx:
+        tx.emit(WorkFailed(script_id=p["script_id"], index=p["index"], error=failure.message))
 
 
 def build(settings: KitSettings, group: str, concurrency: int = 3, max_attempts: int = 3) -> ServiceRuntime:

@@ -1,5 +1,5 @@
 """The image service's handler logic that needs no servers: what a generation asks the provider
-for, the prompt it records, ids, error codes carried through the job queue, storage failures."""
+for, the prompt it records, ids, storage failures."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from PIL import Image
 from reelflow_image.adapters.media import ImageMedia, StorageFailure
 from reelflow_image.domain import Shot
 from reelflow_image.handlers import image_id_of
-from reelflow_image.handlers.common import GAVE_UP_CODE, coded, decoded
-from reelflow_image.handlers.generation import RETRYABLE, attempt_prompt, image_request, png_size
+from reelflow_image.handlers.generation import attempt_prompt, image_request, png_size
 from reelflow_kit.ai.image_generation import REVISION_LEAD
 
 AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
@@ -36,14 +35,6 @@ def test_an_attempt_asks_for_the_shots_frame_with_its_caption_characters_and_the
 def test_image_ids_derive_from_the_shot_and_the_attempt():
     assert image_id_of("shot-1", 1) == image_id_of("shot-1", 1)
     assert len({image_id_of("shot-1", 1), image_id_of("shot-1", 2), image_id_of("shot-2", 1)}) == 3
-
-
-def test_error_codes_survive_the_job_queue():
-    assert decoded(coded("storage_unavailable", "S3 PutObject failed: [x] y")) == (
-        "storage_unavailable", "S3 PutObject failed: [x] y")
-    assert decoded("RuntimeError: boom") == (GAVE_UP_CODE, "RuntimeError: boom")
-    assert {"rate_limited", "provider_unavailable", "timeout"} <= RETRYABLE
-    assert not {"auth_failed", "bad_request", "model_not_found"} & RETRYABLE
 
 
 def test_png_size_reads_the_header():

@@ -11,7 +11,7 @@ from reelflow_kit.handling import derived_id
 from reelflow_scene.domain import Scene, ScriptFacts
 from reelflow_scene.handlers.segmentation import SegmentationProblem, segment
 from reelflow_scene.handlers.shot_planning import (
-    GAVE_UP_CODE, coded, context_of, decoded, shot_planned_event, shots_of, usage_of_shot,
+    context_of, shot_planned_event, shots_of, usage_of_shot,
 )
 
 AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
@@ -90,12 +90,6 @@ def test_shot_planned_carries_everything_the_image_and_video_services_need():
                                         "setting": "cafe (interior)", "time_of_day": "night",
                                         "characters": ("Nora",)}
     assert event.usage == USAGE
-
-
-def test_an_error_keeps_its_code_through_the_job_queue():
-    assert decoded(coded("rate_limited", "HTTP 429: slow down\nretry later")) == (
-        "rate_limited", "HTTP 429: slow down\nretry later")
-    assert decoded("KeyError: 'scene_id'") == (GAVE_UP_CODE, "KeyError: 'scene_id'")
 
 
 def test_the_planning_calls_usage_rides_on_the_first_shot_only():

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from reelflow_contracts.messages.base import Usage
-from reelflow_script.domain import AlreadyApproved, NotDraft, Script, ScriptRuleBroken, Status
+from reelflow_kit.domain import RuleBroken
+from reelflow_script.domain import AlreadyApproved, NotDraft, Script, Status
 
 T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
 T1 = T0 + timedelta(minutes=5)
@@ -68,7 +69,7 @@ def test_approving_twice_is_refused_with_already_approved():
         approved.approved(at=T2)
     assert refused.value.code == "already_approved"
     assert "already approved" in refused.value.reason
-    assert isinstance(refused.value, ScriptRuleBroken)
+    assert isinstance(refused.value, RuleBroken)
 
 
 def test_editing_an_approved_script_is_refused_with_not_draft():
@@ -83,6 +84,6 @@ def test_refused_commands_leave_the_script_unchanged():
     approved = draft().approved(at=T1)
     for attempt in (lambda: approved.approved(at=T2),
                     lambda: approved.edited(title="x", content=None, aspect=None, at=T2)):
-        with pytest.raises(ScriptRuleBroken):
+        with pytest.raises(RuleBroken):
             attempt()
     assert approved == draft().approved(at=T1)

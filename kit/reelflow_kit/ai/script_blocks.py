@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reelflow_kit.ai.fountain import Element, is_fountain, read_fountain
-from reelflow_kit.ai.local.segmenter import HEADING, SLUGLINE
+from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
 
 BlockKind = Literal["heading", "transition", "action", "dialogue"]
 

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.fountain_markup import visible_text
+from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
 
 MAX_HEADING_CHARS = 300
 """A scene heading is at most this long (SceneCreated.heading); a longer heading line is cut."""
@@ -74,8 +75,6 @@ def heading_of(text: str) -> str:
     """The scene's heading: its first slugline (`INT. KITCHEN - NIGHT`), else its first heading
     line (`# The call`, `Scene 3`), else "". Fountain notes and boneyard are not read (`INT.
     KITCHEN - NIGHT [[CAT]]` gives `INT. KITCHEN - NIGHT`). At most MAX_HEADING_CHARS characters."""
-    from reelflow_kit.ai.local.segmenter import HEADING, SLUGLINE
-
     text = visible_text(text)
     for pattern in (SLUGLINE, HEADING):
         if match := pattern.search(text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
@@ -26,12 +26,10 @@ from reelflow_contracts.topics import dead_letter_topic
 from reelflow_kit.bus.broker import subscriber_options
 from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.refusals import dead_letter_rejection
-from reelflow_kit.handling import Handler, HandlerContext
+from reelflow_kit.handling import Handler, HandlerContext, HandlingRuntime
 from reelflow_kit.logging import message_context
 from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
 
-if TYPE_CHECKING:
-    from reelflow_kit.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +46,17 @@ async def _the_message(msg: KafkaMessage) -> KafkaMessage:
     return msg
 
 
+class ConsumingRuntime(HandlingRuntime, Protocol):
+    """What a consumer needs of its runtime, beyond what its handlers' contexts need."""
+
+    settings: Any
+    """The service's KitSettings (retry and delivery settings)."""
+    broker: Any
+    """The FastStream KafkaBroker it subscribes on and dead-letters through."""
+
+
 class Consumer:
-    def __init__(self, runtime: "ServiceRuntime", group: str, topics: tuple[str, ...],
+    def __init__(self, runtime: ConsumingRuntime, group: str, topics: tuple[str, ...],
                  handlers: Mapping[type[Message], Handler],
                  skip: Callable[[Message], bool] | None = None, look_up_inbox_first: bool = True,
                  on_dead_letter: Mapping[type[Message], "DeadLetterNotice"] | None = None) -> None:

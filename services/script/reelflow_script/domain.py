@@ -1,7 +1,7 @@
 """The script aggregate and its rules: pure code, no I/O.
 
 A script is a `draft` until approved, then `approved` for good. Only a draft can be edited;
-approving twice or editing an approved script raises a ScriptRuleBroken with a machine code
+approving twice or editing an approved script raises a RuleBroken with a machine code
 (`already_approved`, `not_draft`) and a human reason, which the handler turns into a
 ScriptCommandRejected.
 """
@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_kit.domain import RuleBroken
 
 
 class Status(StrEnum):
@@ -20,21 +21,11 @@ class Status(StrEnum):
     APPROVED = "approved"
 
 
-class ScriptRuleBroken(Exception):
-    """A command that the script's state does not allow."""
-
-    code = "rule_broken"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class NotDraft(ScriptRuleBroken):
+class NotDraft(RuleBroken):
     code = "not_draft"
 
 
-class AlreadyApproved(ScriptRuleBroken):
+class AlreadyApproved(RuleBroken):
     code = "already_approved"
 
 

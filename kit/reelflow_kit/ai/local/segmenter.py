@@ -15,13 +15,9 @@ from collections.abc import Iterable
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
+from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
 from reelflow_kit.ai.segmentation import EmptyScript, Segmentation, scenes_from_cuts
 
-SLUGLINE = re.compile(r"^[ \t]*(?:INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)[ \t]+\S.*$",
-                      re.MULTILINE | re.IGNORECASE)
-HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]+\S.*|(?:scene|SCENE|Scene)[ \t]+(?:\d+|[IVXLC]+)\b.*|(?:act|ACT|Act)[ \t]+(?:\d+|[IVXLC]+)\b.*)$",
-    re.MULTILINE)
 BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 SENTENCE_END = re.compile(r"[.!?…。！？।؟][\"'”’)\]]*\s+|[。！？]")
 

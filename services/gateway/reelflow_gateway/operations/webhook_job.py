@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 
 from reelflow_kit.clock import now
-from reelflow_kit.jobs import Deferred, JobContext, RetryLater
+from reelflow_kit.failures import Failure, RetryLater
+from reelflow_kit.jobs import Deferred, JobContext
 
 from reelflow_gateway.operations.repository import MongoOperationRepository
 from reelflow_gateway.webhooks.delivery import DeliveryFailed, DeliveryLimits, Resolver, post_webhook, resolve_host
@@ -52,9 +53,9 @@ def deliver_webhook_with(delivery: WebhookDelivery) -> callable:
             await post_webhook(payload["url"], body, headers, delivery.policy, delivery.limits, delivery.resolve)
         except DeliveryFailed as failure:
             if failure.permanent:
-                await give_up_webhook(ctx, failure.reason)
+                await give_up_webhook(ctx, Failure("delivery_failed", failure.reason, retryable=False))
                 return
-            raise RetryLater(failure.reason, delay_s=failure.retry_after_s) from None
+            raise RetryLater("delivery_failed", failure.reason, delay_s=failure.retry_after_s) from None
         finally:
             delivery.owner_slots.give_back(owner_id)
         async with ctx.transaction() as tx:
@@ -71,9 +72,9 @@ async def owner_of(ctx: JobContext, operation_id: str) -> str:
     return owner_id
 
 
-async def give_up_webhook(ctx: JobContext, error: str) -> None:
-    shown = error if SHOWN_ERRORS.fullmatch(error) else "delivery failed"
-    async with ctx.transaction(status="failed", error=shown) as tx:
+async def give_up_webhook(ctx: JobContext, failure: Failure) -> None:
+    shown = failure.message if SHOWN_ERRORS.fullmatch(failure.message) else "delivery failed"
+    async with ctx.transaction(status="failed", failure=Failure(failure.code, shown, retryable=False)) as tx:
         await MongoOperationRepository(tx.db, tx.session).record_webhook(
             ctx.job.payload["operation_id"], {"status": "failed", "attempts": ctx.job.attempt, "error": shown,
                                               "at": now()})

@@ -29,19 +29,18 @@ import time
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.image import ImageGenerated, ImageGenerationFailed, image_media_key
 from reelflow_kit.ai import AIProviderError, ImageGenerator, ImageRequest, compose_prompt
-from reelflow_kit.jobs import DONE, FAILED, JobContext, JobHandler, Outage, RetryLater
+from reelflow_kit.failures import Failure, Outage, RetryLater
+from reelflow_kit.jobs import DONE, FAILED, JobContext, JobHandler
 from reelflow_image.adapters.drafts import Draft, MongoDraftStore
 from reelflow_image.adapters.images import MongoImageRepository
 from reelflow_image.adapters.media import STORAGE_UNAVAILABLE, ImageMedia, StorageFailure
 from reelflow_image.adapters.shots import MongoShotRepository
 from reelflow_image.domain import Image, Shot
 from reelflow_kit.clock import now
-from reelflow_image.handlers.common import coded, decoded
 
 log = logging.getLogger(__name__)
 
-RETRYABLE = frozenset({"rate_limited", "provider_unavailable", "timeout", "unreachable", "deadline_exceeded",
-                       "provider_error", "invalid_output"})
+GAVE_UP_CODE = "generation_failed"
 
 
 def image_request(shot: Shot, attempt: int) -> ImageRequest:
@@ -70,7 +69,8 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
         if shot is None or await MongoImageRepository(ctx.db).exists(image_id):
             # cannot happen: the shot is stored with its first job, and an image ends its job
             log.error("nothing to generate", extra={"image_id": image_id, "shot_known": shot is not None})
-            async with ctx.transaction(status=DONE if shot else FAILED, error=None if shot else "unknown shot"):
+            async with ctx.transaction(status=DONE if shot else FAILED,
+                                       failure=None if shot else Failure("not_found", "unknown shot", retryable=False)):
                 return
         drafts = MongoDraftStore(ctx.db)
         draft = await drafts.get(image_id)
@@ -80,14 +80,14 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
             try:
                 generated = await generator.generate(image_request(shot, attempt))
             except AIProviderError as failure:
-                if failure.code in RETRYABLE:
-                    raise RetryLater(coded(failure.code, failure.message), delay_s=failure.retry_after) from failure
-                await _record_failure(ctx, failure.code, failure.message, failure.usage)
+                if failure.retryable:
+                    raise  # the job queue tries again (after the provider's Retry-After, if it gave one)
+                await _record_failure(ctx, failure.failure, failure.usage)
                 return
             draft = Draft(png=generated.png, usage=generated.usage, draw_s=time.perf_counter() - began_drawing)
             if png_size(draft.png) != (shot.width, shot.height):
-                await _record_failure(ctx, "invalid_output", f"the generator returned {png_size(draft.png)} "
-                                      f"instead of a {shot.width}x{shot.height} PNG", draft.usage)
+                await _record_failure(ctx, Failure("invalid_output", f"the generator returned {png_size(draft.png)} "
+                                      f"instead of a {shot.width}x{shot.height} PNG", retryable=False), draft.usage)
                 return
         media_key = image_media_key(shot.scene_id, image_id)
         began_upload = time.perf_counter()
@@ -98,8 +98,8 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
                 await drafts.keep(image_id, draft)
             log.warning("image upload failed", extra={"image_id": image_id, "error": failure.message})
             if failure.code == STORAGE_UNAVAILABLE:
-                raise Outage(coded(failure.code, failure.message)) from failure
-            raise RetryLater(coded(failure.code, failure.message)) from failure
+                raise Outage(failure.code, failure.message) from failure
+            raise RetryLater(failure.code, failure.message) from failure
         upload_s = time.perf_counter() - began_upload
         timings = {"draw_s": round(draft.draw_s, 4), "upload_s": round(upload_s, 4), "redrawn": drawn_now,
                    "job_s": round(time.perf_counter() - began, 4), "started_at": started_at,
@@ -124,17 +124,17 @@ def generate_images_with(generator: ImageGenerator) -> JobHandler:
     return generate_image
 
 
-async def give_up(ctx: JobContext, error: str) -> None:
+async def give_up(ctx: JobContext, failure: Failure) -> None:
     """The attempt used up its tries: a `failed` image and ImageGenerationFailed with the last error."""
-    code, message = decoded(error)
     draft = await MongoDraftStore(ctx.db).get(ctx.job.payload["image_id"])
-    await _record_failure(ctx, code, message, draft.usage if draft else Usage(), job_error=error)
+    await _record_failure(ctx, failure.named(GAVE_UP_CODE), draft.usage if draft else Usage())
 
 
-async def _record_failure(ctx: JobContext, code: str, message: str, usage: Usage, job_error: str | None = None) -> None:
+async def _record_failure(ctx: JobContext, failure: Failure, usage: Usage) -> None:
     order = ctx.job.payload
     image_id = order["image_id"]
-    async with ctx.transaction(status=FAILED, error=job_error or coded(code, message)) as tx:
+    code, message = failure.code, failure.message
+    async with ctx.transaction(status=FAILED, failure=failure) as tx:
         shots = MongoShotRepository(tx.db, tx.session)
         images = MongoImageRepository(tx.db, tx.session)
         shot = await shots.get(order["shot_id"])

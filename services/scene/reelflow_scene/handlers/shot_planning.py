@@ -14,7 +14,6 @@ planners never make one; a provider or planner that did is refused rather than b
 from __future__ import annotations
 
 import logging
-import re
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import StyleHints
@@ -22,7 +21,8 @@ from reelflow_contracts.messages.scene import ShotPlanned, ShotPlanningFailed
 from reelflow_kit.ai import AIProviderError, SceneText, ScriptContext, ShotPlan, ShotPlanner
 from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.handling import derived_id
-from reelflow_kit.jobs import FAILED, JobContext, JobHandler, RetryLater
+from reelflow_kit.failures import Failure
+from reelflow_kit.jobs import FAILED, JobContext, JobHandler
 from reelflow_scene.adapters.scenes import MongoSceneRepository
 from reelflow_scene.adapters.scripts import MongoScriptFactsRepository
 from reelflow_scene.adapters.shots import MongoShotRepository
@@ -32,10 +32,7 @@ from reelflow_kit.clock import now
 log = logging.getLogger(__name__)
 
 PLAN_SHOTS = "plan-shots"
-RETRYABLE = frozenset({"rate_limited", "provider_unavailable", "timeout", "unreachable", "deadline_exceeded",
-                       "provider_error", "invalid_output"})
 GAVE_UP_CODE = "shot_planning_failed"
-_CODED = re.compile(r"^\[([a-z][a-z0-9_]*)\] (.*)$", re.DOTALL)
 
 
 def planning_job(scene: Scene) -> dict:
@@ -52,20 +49,21 @@ def plan_shots_with(planner: ShotPlanner) -> JobHandler:
         scene = await MongoSceneRepository(ctx.db).get(scene_id)
         if scene is None:  # cannot happen: approval stores the scene with the job
             log.error("shot planning job for an unknown scene", extra={"scene_id": scene_id})
-            async with ctx.transaction(status=FAILED, error=f"there is no scene {scene_id}"):
+            async with ctx.transaction(status=FAILED,
+                                       failure=Failure("not_found", f"there is no scene {scene_id}", retryable=False)):
                 return
         facts = await MongoScriptFactsRepository(ctx.db).get(scene.script_id)
         try:
             plan = await planner.plan_shots(SceneText(order=scene.order, text=scene.text, heading=scene.heading),
                                             context=context_of(facts))
         except AIProviderError as failure:
-            if failure.code in RETRYABLE:
-                raise RetryLater(coded(failure.code, failure.message)) from failure
-            await _fail(ctx, scene, failure.code, failure.message, failure.usage)
+            if failure.retryable:
+                raise  # the job queue tries again
+            await _fail(ctx, scene, failure.failure, failure.usage)
             return
         if len(plan.shots) > MAX_SHOTS_PER_SCENE:
-            await _fail(ctx, scene, "too_many_shots", f"the plan has {len(plan.shots)} shots; at most "
-                        f"{MAX_SHOTS_PER_SCENE} shots per scene are allowed", plan.usage)
+            await _fail(ctx, scene, Failure("too_many_shots", f"the plan has {len(plan.shots)} shots; at most "
+                        f"{MAX_SHOTS_PER_SCENE} shots per scene are allowed", retryable=False), plan.usage)
             return
         async with ctx.transaction() as tx:
             shots = MongoShotRepository(tx.db, tx.session)
@@ -82,21 +80,21 @@ def plan_shots_with(planner: ShotPlanner) -> JobHandler:
     return plan_shots
 
 
-async def give_up_planning(ctx: JobContext, error: str) -> None:
+async def give_up_planning(ctx: JobContext, failure: Failure) -> None:
     """The job used up its attempts: ShotPlanningFailed with the last error."""
     scene_id = ctx.job.payload["scene_id"]
-    code, message = decoded(error)
-    async with ctx.transaction(status=FAILED, error=error) as tx:
+    failure = failure.named(GAVE_UP_CODE)
+    async with ctx.transaction(status=FAILED, failure=failure) as tx:
         await MongoSceneRepository(tx.db, tx.session).record_shot_planning(scene_id, ShotPlanning.FAILED)
-        tx.emit(ShotPlanningFailed(script_id=ctx.job.payload["script_id"], scene_id=scene_id, code=code,
-                                   error=message, final=True, attempts=max(1, ctx.job.attempt)))
+        tx.emit(ShotPlanningFailed(script_id=ctx.job.payload["script_id"], scene_id=scene_id, code=failure.code,
+                                   error=failure.message, final=True, attempts=max(1, ctx.job.attempt)))
 
 
-async def _fail(ctx: JobContext, scene: Scene, code: str, message: str, usage: Usage) -> None:
-    async with ctx.transaction(status=FAILED, error=coded(code, message)) as tx:
+async def _fail(ctx: JobContext, scene: Scene, failure: Failure, usage: Usage) -> None:
+    async with ctx.transaction(status=FAILED, failure=failure) as tx:
         await MongoSceneRepository(tx.db, tx.session).record_shot_planning(scene.id, ShotPlanning.FAILED)
-        tx.emit(ShotPlanningFailed(script_id=scene.script_id, scene_id=scene.id, code=code, error=message,
-                                   final=True, attempts=max(1, ctx.job.attempt), usage=usage))
+        tx.emit(ShotPlanningFailed(script_id=scene.script_id, scene_id=scene.id, code=failure.code,
+                                   error=failure.message, final=True, attempts=max(1, ctx.job.attempt), usage=usage))
 
 
 def context_of(facts: ScriptFacts | None) -> ScriptContext:
@@ -130,14 +128,3 @@ def shot_planned_event(shot: Shot, usage: Usage) -> ShotPlanned:
         style=StyleHints(aspect=shot.aspect, style_suffix=shot.style_suffix[:500], setting=shot.setting[:300],
                          time_of_day=shot.time_of_day[:50], characters=shot.characters[:50]),
         usage=usage)
-
-
-def coded(code: str, message: str) -> str:
-    """An error text that keeps its code through the job queue (which keeps only text)."""
-    return f"[{code}] {message}"
-
-
-def decoded(error: str) -> tuple[str, str]:
-    """(code, message) of a `coded` text; any other error is a GAVE_UP_CODE with the text as is."""
-    match = _CODED.match(error)
-    return (match.group(1), match.group(2)) if match else (GAVE_UP_CODE, error)

@@ -14,6 +14,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import VideoOptions
 from reelflow_contracts.messages.video import VideoFailed, VideoRendered
 from reelflow_kit.ai import Narrator
+from reelflow_kit.failures import Failure
 from reelflow_kit.jobs import JobContext, JobHandler
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_video.adapters.media import ImageFetcher, upload_video
@@ -28,6 +29,8 @@ from reelflow_video.render.timeline import ShotSpec
 from reelflow_kit.clock import now
 
 log = logging.getLogger(__name__)
+
+GAVE_UP_CODE = "render_failed"
 
 __all__ = ["RENDER", "give_up_render", "render_with"]
 
@@ -71,15 +74,16 @@ def render_with(images: ObjectStore, narrator: Narrator | None, workdir: Path, p
     return render
 
 
-async def give_up_render(ctx: JobContext, error: str) -> None:
+async def give_up_render(ctx: JobContext, failure: Failure) -> None:
     video_id = ctx.job.payload["video_id"]
-    async with ctx.transaction(status="failed", error=error) as tx:
+    failure = failure.named(GAVE_UP_CODE)
+    async with ctx.transaction(status="failed", failure=failure) as tx:
         videos = Videos(tx.db, tx.session)
         video = await videos.get(video_id)
         if video is None or video.status != "pending":
             return
-        await videos.save(video.failed(error))
-        tx.emit(VideoFailed(script_id=video.script_id, video_id=video.id, error=error,
+        await videos.save(video.failed(failure.message))
+        tx.emit(VideoFailed(script_id=video.script_id, video_id=video.id, code=failure.code, error=failure.message,
                             attempts=max(1, ctx.job.attempt)))
 
 

@@ -1,0 +1,99 @@
+"""In-memory stand-ins for unit tests of handler decisions: a unit of work that keeps what a
+handler emitted, queued and committed, and helpers to wrap a command as the bus delivers it.
+Per service, `tests/support/fakes/<service>.py` adds its repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reelflow_contracts.envelope import Envelope, new_envelope
+from reelflow_contracts.messages.base import Message
+from reelflow_contracts.messages.common import CommandRejected
+from reelflow_kit.failures import Failure
+from reelflow_kit.handling import derived_id
+from reelflow_kit.jobs import Job
+
+
+def delivered(message: Message, source: str = "gateway") -> Envelope:
+    """`message` as a consumer receives it."""
+    return new_envelope(message, source=source)
+
+
+def job(kind: str, payload: dict, attempt: int = 1, job_id: str = "job-1") -> Job:
+    return Job(id=job_id, kind=kind, payload=payload, attempt=attempt, correlation_id="corr", causation_id="cause")
+
+
+@dataclass
+class Queued:
+    kind: str
+    job_id: str
+    payload: dict
+    fair_key: str | None = None
+
+
+class FakeUnitOfWork:
+    """Like the kit's MongoUnitOfWork, in memory. A block that raises keeps nothing it emitted or
+    queued (repositories of subclasses are plain dicts and keep their writes: tests look at the
+    events); `emitted`, `enqueued` and `commits` say what committed."""
+
+    def __init__(self, cause: Envelope | None = None, job: Job | None = None) -> None:
+        self.cause = cause
+        self.job = job
+        self.emitted: list[Message] = []
+        self.enqueued: list[Queued] = []
+        self.reports: list[Message] = []
+        self.commits = 0
+        self.failed_with: Failure | None = None
+        self._failing: Failure | None = None
+        self._open = False
+        self._emitting: list[Message] = []
+        self._queueing: list[Queued] = []
+
+    async def __aenter__(self) -> Any:
+        assert not self._open, "one block at a time"
+        self._open, self._emitting, self._queueing = True, [], []
+        return self
+
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
+        self._open = False
+        if exc_type is None:
+            self.commits += 1
+            self.emitted += self._emitting
+            self.enqueued += self._queueing
+            if self._failing is not None:
+                self.failed_with = self._failing
+
+    def emit(self, message: Message) -> None:
+        assert self._open, "emit only inside `async with uow:`"
+        self._emitting.append(message)
+
+    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+        assert self._open, "enqueue only inside `async with uow:`"
+        self._queueing.append(Queued(kind, job_id, payload, fair_key))
+
+    def refuse(self, code: str, reason: str) -> None:
+        assert self.cause is not None, "only a command can be refused"
+        self.emit(CommandRejected.of(self.cause, code=code, reason=reason))
+
+    def derived_id(self, *parts: object) -> str:
+        seed = self.cause.id if self.cause is not None else f"job/{self.job.id if self.job else 'job'}"
+        return derived_id(seed, *parts)
+
+    def failing(self, failure: Failure) -> "FakeUnitOfWork":
+        self._failing = failure
+        return self
+
+    async def report(self, *events: Message) -> None:
+        self.reports += events
+
+    @property
+    def refusals(self) -> list[tuple[str, str]]:
+        return [(m.code, m.reason) for m in self.emitted if isinstance(m, CommandRejected)]
+
+
+@dataclass
+class Recorder:
+    """Calls made to a fake collaborator (AI, media store), for asserting what a handler asked."""
+
+    calls: list[tuple] = field(default_factory=list)
