@@ -164,9 +164,7 @@ async def list_operations(user: CurrentUser, state: State,
                           offset: Offset = 0):
     """Each with its status, stage, what it waits for and its progress; `GET /api/operations/{id}`
     gives one in full (scenes, errors, result, usage, cost)."""
-    operations = state.operations.operations
-    listed = await operations.list_for_owner(user, limit=limit, offset=offset)
-    total = await operations.count_for_owner(user)
+    listed, total = await state.operations.page(user, limit=limit, offset=offset)
     return json_response(page([listed_operation(op) for op in listed], total, limit, offset))
 
 
@@ -185,14 +183,14 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
     """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends.
     A stream takes one of the user's held-open slots (`held_requests_per_user`): all taken, 429."""
     await owned(state, user, operation_id)
-    operations, prices = state.operations.operations, state.operations.prices
+    operations = state.operations
 
     async def stream():
         seen = None
         while True:
-            stored = await operations.get(operation_id)
+            stored = await operations.latest(operation_id)
             op = stored.operation
-            snapshot = json.dumps(operation_body(stored, prices), default=str)
+            snapshot = json.dumps(operation_body(stored, operations.prices), default=str)
             if snapshot != seen:
                 seen = snapshot
                 yield f"event: progress\ndata: {snapshot}\n\n"

@@ -74,19 +74,34 @@ class OperationService:
         self._webhook_policy = webhook_policy
         self.prices = prices
         self.running_cap = running_cap
-        self.operations = MongoOperationRepository(runtime.db)
-        """Outside any transaction: for reads."""
+        self._reads = MongoOperationRepository(runtime.db)
+
+    # -- reading
 
     async def owned(self, owner_id: str, operation_id: str) -> StoredOperation:
-        stored = await self.operations.get(operation_id)
+        stored = await self._reads.get(operation_id)
         if stored is None or stored.operation.owner_id != owner_id:
             raise OperationNotFound(operation_id)
         return stored
 
+    async def latest(self, operation_id: str) -> StoredOperation:
+        """An operation known to exist, as it is now (for a stream that checked its owner first)."""
+        stored = await self._reads.get(operation_id)
+        if stored is None:
+            raise OperationNotFound(operation_id)
+        return stored
+
+    async def page(self, owner_id: str, *, limit: int, offset: int) -> tuple[list[Operation], int]:
+        """The owner's operations, newest first, and how many they have in all."""
+        listed = await self._reads.list_for_owner(owner_id, limit=limit, offset=offset)
+        return listed, await self._reads.count_for_owner(owner_id)
+
+    # -- changing
+
     async def start(self, owner_id: str, request: OperationRequest) -> Started:
         """The operation stored and its first command sent, in one transaction; first refused with
         TooManyRunning at the owner's cap, or WebhookUrlRejected for a webhook URL no delivery may reach."""
-        running = await self.operations.count_running(owner_id)
+        running = await self._reads.count_running(owner_id)
         refusal = over_cap("running operations (not completed, cancelled or failed)", self.running_cap, running,
                            RUNNING_RETRY_AFTER_S)
         if refusal:
