@@ -31,11 +31,11 @@ from reelflow_contracts import (
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.common import VideoOptions
 
-from reelflow_gateway.readmodel.images import IMAGES, ImagesView, ensure_image_indexes
+from reelflow_gateway.collections import IMAGES, SHOTS, VIDEOS
+from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.projector import projections
 from reelflow_gateway.readmodel.public import image_body, video_body
-from reelflow_gateway.readmodel.scenes import SHOTS
-from reelflow_gateway.readmodel.videos import VIDEOS, VideosView
+from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.schemas import ImageOut, VideoOut
 from tests.e2e.test_scene_read_model import interleavings
 from tests.support.infra import Infra

@@ -26,11 +26,10 @@ from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.sessions import SessionRegistry
 
+from reelflow_gateway.collections import SCENES, SCRIPTS
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
 from reelflow_gateway.readmodel.projector import batch_projections, projections
-from reelflow_gateway.readmodel.scenes import SCENES
-from reelflow_gateway.readmodel.scripts import SCRIPTS
 from reelflow_gateway.readmodel.usage import usage_of
 from tests.support.infra import Infra
 

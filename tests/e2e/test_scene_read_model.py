@@ -28,11 +28,12 @@ from reelflow_contracts import (
 )
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.collections import SCENES, SCRIPTS, SHOTS
 from reelflow_gateway.readmodel.consumer import runs
 from reelflow_gateway.readmodel.projector import batch_projections, projections
 from reelflow_gateway.readmodel.public import scene_body, script_body
-from reelflow_gateway.readmodel.scenes import SCENES, SHOTS, ScenesView
-from reelflow_gateway.readmodel.scripts import SCRIPTS, ScriptsView
+from reelflow_gateway.readmodel.scenes import ScenesView
+from reelflow_gateway.readmodel.scripts import ScriptsView
 from tests.support.infra import Infra
 
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)

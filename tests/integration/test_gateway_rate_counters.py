@@ -9,8 +9,9 @@ from datetime import timezone
 import pytest
 from pymongo import AsyncMongoClient
 
+from reelflow_gateway.collections import RATE_COUNTERS
 from reelflow_gateway.errors import ApiError
-from reelflow_gateway.limits.counters import RATE_COUNTERS, MongoWindowCounters, ensure_counter_indexes
+from reelflow_gateway.limits.counters import MongoWindowCounters, ensure_counter_indexes
 from reelflow_gateway.limits.decisions import Window
 from reelflow_gateway.limits.limiter import RateLimit, RateLimiter
 from reelflow_gateway.limits.rates import Rate

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reelflow_gateway.api.operations import check_webhook
-from reelflow_gateway.errors import ApiError
 from reelflow_gateway.webhooks.delivery import DeliveryFailed, DeliveryLimits, post_webhook
 from reelflow_gateway.webhooks.policy import OutboundPolicy
+from reelflow_gateway.webhooks.url_check import WebhookUrlRejected, check_webhook_url
 from tests.support.processes import free_port
 from tests.support.webhook_receivers import (
     answer_204, answer_status, byte_per_second, endless_chunks, huge_body, receiver,
@@ -59,7 +58,7 @@ async def test_a_name_that_resolves_to_a_refused_address_at_delivery_is_not_call
     resolve = resolving(["93.184.216.34"], ["127.0.0.1"])
     async with receiver(answer_204) as hook:
         url = hook.url(host="rebind.example")
-        await check_webhook(url, PUBLIC_ONLY, resolve)  # accepted at registration
+        await check_webhook_url(url, PUBLIC_ONLY, resolve)  # accepted at registration
         failed = await failure_of(url, PUBLIC_ONLY, resolve=resolve)
     assert failed.reason == "refused by policy" and failed.permanent
     assert hook.received == [] and resolve.calls == ["rebind.example", "rebind.example"]
@@ -183,7 +182,7 @@ async def test_https_is_verified_against_the_host_name_while_connecting_to_the_c
 async def test_registration_refuses_what_delivery_would_refuse():
     for url in ("http://127.0.0.1:27017/", "http://[::ffff:127.0.0.1]:9092/", "http://169.254.169.254/latest/",
                 "http://10.0.0.1/", "http://2130706433/", "http://0x7f000001/", "http://localhost:6379/"):
-        with pytest.raises(ApiError) as refused:
-            await check_webhook(url, PUBLIC_ONLY)
+        with pytest.raises(WebhookUrlRejected) as refused:
+            await check_webhook_url(url, PUBLIC_ONLY)
         assert refused.value.code == "webhook_url_refused", url
-    await check_webhook("http://93.184.216.34/hook", PUBLIC_ONLY)
+    await check_webhook_url("http://93.184.216.34/hook", PUBLIC_ONLY)

@@ -20,7 +20,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from reelflow_gateway.app import create_app
-from reelflow_gateway.operations.handlers import DELIVER_WEBHOOK, OPERATIONS
+from reelflow_gateway.collections import OPERATIONS
+from reelflow_gateway.operations.webhook_job import DELIVER_WEBHOOK
 from reelflow_gateway.settings import Settings
 from reelflow_kit.jobs import enqueue_job
 from tests.support.limits import high_limit_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelflow_gateway.operations.costs import ModelPrice, cost_of
+from reelflow_gateway.costs import ModelPrice, cost_of
 
 PRICES = {
     "writer": ModelPrice(input_per_mtok=2.0, output_per_mtok=8.0),

@@ -20,14 +20,16 @@ from reelflow_gateway.idempotency import IdempotencyStore
 from reelflow_gateway.limits.counters import MongoWindowCounters, ensure_counter_indexes
 from reelflow_gateway.limits.held import HeldRequests
 from reelflow_gateway.limits.limiter import RateLimiter
-from reelflow_gateway.readmodel import projector
-from reelflow_gateway.operations.handlers import (
-    DELIVER_WEBHOOK, OPERATIONS_GROUP, Undriven, WebhookDelivery, deliver_webhook_with, ensure_operation_indexes,
-    give_up_webhook, operation_handlers,
+from reelflow_gateway.media import MediaStore, media_executor
+from reelflow_gateway.operations.handlers import OPERATIONS_GROUP, Undriven, operation_handlers
+from reelflow_gateway.operations.repository import ensure_operation_indexes
+from reelflow_gateway.operations.service import OperationService
+from reelflow_gateway.operations.webhook_job import (
+    DELIVER_WEBHOOK, WebhookDelivery, deliver_webhook_with, give_up_webhook,
 )
+from reelflow_gateway.readmodel import projector
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
-from reelflow_gateway.media import MediaStore, media_executor
 from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.scenes import ScenesView, ensure_scene_indexes
 from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
@@ -54,6 +56,9 @@ def build(settings: Settings) -> AppState:
     read_model = ReadModelConsumer(runtime, settings.read_model_group, EVENT_TOPICS, projector.projections(), waiters,
                                    batched=projector.batch_projections())
     images = ImagesView(runtime.db)
+    webhook_policy = OutboundPolicy(allowed_networks=tuple(settings.webhook_allowed_networks),
+                                    own_port=settings.http_port, own_addresses=own_addresses())
+    webhook_secrets = WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s))
     executor = media_executor(settings.media_threads)
     media = dict(executor=executor, chunk_bytes=settings.media_chunk_bytes, connections=settings.media_threads)
     state = AppState(
@@ -66,14 +71,14 @@ def build(settings: Settings) -> AppState:
         images=images,
         videos=VideosView(runtime.db, images),
         read_model=read_model,
-        commands=CommandSender(runtime, waiters, read_model=read_model,
+        commands=CommandSender(runtime, waiters, answers_read_by=read_model,
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
         image_media=MediaStore(settings, settings.image_bucket, **media),
         video_media=MediaStore(settings, settings.video_bucket, **media),
         idempotency=IdempotencyStore(runtime.db),
-        webhook_policy=OutboundPolicy(allowed_networks=tuple(settings.webhook_allowed_networks),
-                                      own_port=settings.http_port, own_addresses=own_addresses()),
-        webhook_secrets=WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s)),
+        operations=OperationService(runtime, webhook_secrets=webhook_secrets, webhook_policy=webhook_policy,
+                                    prices=settings.price_list(), running_cap=settings.max_running_operations_per_user),
+        webhook_secrets=webhook_secrets,
         passwords=PasswordHashing(settings.password_hash_threads, settings.password_hash_queue),
         limiter=RateLimiter(MongoWindowCounters(runtime.db)),
         held=HeldRequests(settings.max_held_requests_per_user),
@@ -84,7 +89,7 @@ def build(settings: Settings) -> AppState:
     runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven, settings.price_list()),
                     skip=undriven.skips)
     delivery = WebhookDelivery(
-        secrets=state.webhook_secrets, policy=state.webhook_policy,
+        secrets=webhook_secrets, policy=webhook_policy,
         limits=DeliveryLimits(deadline_s=settings.webhook_deadline_s, response_bytes=settings.webhook_response_bytes),
         owner_slots=OwnerSlots(settings.webhook_owner_concurrency))
     runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(delivery), concurrency=settings.webhook_concurrency,

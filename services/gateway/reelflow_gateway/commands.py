@@ -11,7 +11,9 @@
 4. Instances of the gateway share the read-model consumer group, so the answering event may be
    projected by another instance. If this instance's consumer does not own the partition the
    answer arrives on, the request polls `views.command_outcomes` every `poll_interval`;
-   if it does, it polls only rarely (in case a rebalance moves the partition meanwhile).
+   if it does, it polls only rarely (in case a rebalance moves the partition meanwhile). The
+   sender asks that through `PartitionReader`, which bootstrap.py wires to the consumer: it
+   knows nothing else of the read model's consumer or projector.
 5. Past `timeout` the answer is None: the command is on the bus and will still be applied.
 """
 
@@ -21,6 +23,7 @@ import asyncio
 import contextlib
 import time
 from datetime import datetime, timezone
+from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -28,10 +31,9 @@ from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Command
 from reelflow_kit.runtime import ServiceRuntime
 
-from reelflow_gateway.readmodel.consumer import ReadModelConsumer
+from reelflow_gateway.collections import COMMANDS
 from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters, find_outcome
 
-COMMANDS = "commands"
 COMMAND_LOG_RETENTION_S = 7 * 24 * 3600
 OWNED_POLL_INTERVAL_S = 0.5
 
@@ -41,18 +43,26 @@ async def ensure_command_indexes(db: AsyncDatabase) -> None:
     await db[COMMANDS].create_index("sent_at", expireAfterSeconds=COMMAND_LOG_RETENTION_S, name="sent_at_ttl")
 
 
+class PartitionReader(Protocol):
+    """Where answers are read: the read model's consumer, as the composition root wires it."""
+
+    def owns(self, topic: str, key: str) -> bool:
+        """Whether this instance reads the partition of `topic` that `key` lands on."""
+        ...
+
+
 def answer_topic(command_topic: str) -> str:
     """Commands on `<service>.commands` are answered on `<service>.events`."""
     return command_topic.rsplit(".", 1)[0] + ".events"
 
 
 class CommandSender:
-    def __init__(self, runtime: ServiceRuntime, waiters: OutcomeWaiters, *, read_model: ReadModelConsumer,
+    def __init__(self, runtime: ServiceRuntime, waiters: OutcomeWaiters, *, answers_read_by: PartitionReader,
                  timeout: float, poll_interval: float) -> None:
         self._runtime = runtime
         self._db = runtime.db
         self._waiters = waiters
-        self._read_model = read_model
+        self._answers_read_by = answers_read_by
         self.timeout = timeout
         self.poll_interval = poll_interval
 
@@ -97,8 +107,12 @@ class CommandSender:
                 return outcome, None
 
     def owns_partition(self, topic: str, key: str) -> bool:
-        """Whether this instance's read-model consumer is assigned the partition `key` lands on."""
-        return self._read_model.owns(topic, key)
+        """Whether this instance reads the answers on the partition of `topic` that `key` lands on."""
+        return self._answers_read_by.owns(topic, key)
+
+    async def outcome_of(self, command_id: str) -> Outcome | None:
+        """How the command was answered, once it was (from the read model's outcomes)."""
+        return await find_outcome(self._db, command_id)
 
     async def sent_by(self, owner_id: str, command_id: str) -> dict | None:
         """The record of a command this owner sent (another owner's is not found)."""

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-IDEMPOTENCY = "idempotency_keys"
+from reelflow_gateway.collections import IDEMPOTENCY_KEYS
+
 KEPT_FOR = timedelta(days=1)
 ABANDONED_AFTER = timedelta(minutes=2)
 """A claim whose request never finished (its process died) is free again after this."""
@@ -49,7 +50,7 @@ def worth_keeping(status: int) -> bool:
 
 class IdempotencyStore:
     def __init__(self, db: AsyncDatabase) -> None:
-        self._col = db[IDEMPOTENCY]
+        self._col = db[IDEMPOTENCY_KEYS]
 
     async def ensure_indexes(self) -> None:
         await self._col.create_index("created_at", expireAfterSeconds=int(KEPT_FOR.total_seconds()),

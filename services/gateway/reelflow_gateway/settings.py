@@ -12,8 +12,8 @@ from pydantic_settings import NoDecode
 from reelflow_kit.content_caps import ContentCaps
 from reelflow_kit.settings import KitSettings
 
+from reelflow_gateway.costs import ModelPrice, PriceList
 from reelflow_gateway.limits.rates import Rate
-from reelflow_gateway.operations.costs import ModelPrice, PriceList
 
 RateSetting = Annotated[Rate, NoDecode, BeforeValidator(Rate.parse), PlainSerializer(str)]
 """`N/60s`, `N/min`, `N/hour` in the environment."""

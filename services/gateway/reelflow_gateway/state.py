@@ -1,4 +1,5 @@
-"""What the routes share: settings, runtime, stores, the command sender. One per process."""
+"""What the routes share, one per process (built by bootstrap.py): settings, the views, the
+command sender, the operations service, the stores."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from reelflow_gateway.idempotency import IdempotencyStore
 from reelflow_gateway.limits.held import HeldRequests
 from reelflow_gateway.limits.limiter import RateLimiter
 from reelflow_gateway.media import MediaStore
+from reelflow_gateway.operations.service import OperationService
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.images import ImagesView
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
@@ -21,7 +23,6 @@ from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.scripts import ScriptsView
 from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.settings import Settings
-from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 
 
@@ -37,13 +38,13 @@ class AppState:
     videos: VideosView
     read_model: ReadModelConsumer
     commands: CommandSender
+    operations: OperationService
+    """Start, cancel and read operations (the process manager drives them)."""
     image_media: MediaStore
     """The image service's bucket (PNGs)."""
     video_media: MediaStore
     """The video service's bucket (MP4s)."""
     idempotency: IdempotencyStore
-    webhook_policy: OutboundPolicy
-    """Where operation webhooks may go."""
     webhook_secrets: WebhookSecrets
     """Each owner's webhook signing secrets."""
     passwords: PasswordHashing

@@ -7,7 +7,6 @@ from fastapi import APIRouter
 from reelflow_gateway.api.writes import valid_id
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
-from reelflow_gateway.readmodel.outcomes import find_outcome
 from reelflow_gateway.schemas import CommandOut
 
 router = APIRouter(prefix="/commands", tags=["commands"], responses=responses(401, 503))
@@ -21,7 +20,7 @@ async def get_command(command_id: str, user: CurrentUser, state: State):
     sent = await state.commands.sent_by(user, command_id) if valid_id(command_id) else None
     if sent is None:
         raise ApiError(404, f"command {command_id!r} not found")
-    outcome = await find_outcome(state.runtime.db, command_id)
+    outcome = await state.commands.outcome_of(command_id)
     return json_response({
         "id": command_id, "type": sent["type"], "subject": sent["subject"], "sent_at": sent["sent_at"],
         "status": outcome.status if outcome else "pending",

@@ -11,35 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from starlette.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.responses import Response
 
 from reelflow_contracts.messages.common import ScriptText
-from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
-from reelflow_contracts.messages.script import CreateScript, GenerateScript
-from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
+
 from reelflow_gateway.api.guards import HeldStreamingResponse, take_held_slot
+from reelflow_gateway.api.idempotency import IDEMPOTENCY_RESPONSES, IdempotencyKey, once
 from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
+from reelflow_gateway.limits.limiter import rate_limited
+from reelflow_gateway.operations.domain import NOT_RUNNING
+from reelflow_gateway.operations.public import listed_operation, operation_body
+from reelflow_gateway.operations.repository import StoredOperation
+from reelflow_gateway.operations.service import AlreadyEnded, OperationNotFound, OperationRequest, TooManyRunning
 from reelflow_gateway.readmodel.public import page
 from reelflow_gateway.schemas import SceneCount, VideoOptionsIn, content_or_premise
-from reelflow_gateway.operations.domain import TERMINAL, Operation, from_document, to_document
-from reelflow_gateway.operations.costs import PriceList
-from reelflow_gateway.operations.events import stage_seconds, usage_totals
-from reelflow_kit.bus.retry import retried_on_conflict
-from reelflow_kit.clock import now
-from reelflow_gateway.operations.handlers import OPERATIONS, kept_fields
 from reelflow_gateway.state import AppState
-from reelflow_gateway.webhooks.delivery import Resolver, Unresolvable, WebhookRefused, checked_addresses, resolve_host
-from reelflow_gateway.webhooks.policy import InvalidWebhookUrl, OutboundPolicy, parse_target
-from reelflow_gateway.limits.running import refuse_beyond_running_cap
+from reelflow_gateway.webhooks.url_check import WebhookUrlRejected
 
 router = APIRouter(tags=["operations"], responses=responses(401, 503))
 MAX_OPERATIONS_PAGE = 100
@@ -53,8 +48,6 @@ SSE_EVENT = {"type": "object", "required": ["event", "data"],
 WEBHOOK_URL_PATTERN = r"^$|^[hH][tT][tT][pP][sS]?://[^/?#@\s]+([/?#].*)?$"
 """What a webhook URL looks like (empty: none); whether its host resolves to allowed addresses is checked
 when it is given."""
-WEBHOOK_LOOKUP_S = 5.0
-"""How long the webhook host's name lookup may hold a request."""
 
 
 def operation_rules(schema: dict) -> None:
@@ -100,44 +93,15 @@ class OperationAccepted(BaseModel):
                                   "`POST /api/webhooks/secret` rotates it")
 
 
-def body(op: Operation, doc: dict, prices: PriceList) -> dict:
-    result = None
-    if op.result:
-        result = {**{k: v for k, v in op.result.items() if k != "media_key"},
-                  "content_url": f"/api/videos/{op.result['video_id']}/content"}
-    return {
-        "id": op.id, "status": op.status, "stage": op.stage, "waiting_for": op.waiting_for,
-        "script_id": op.script_id, "video_id": op.video_id, "auto_approve": op.auto_approve,
-        "options": op.options, "progress": op.progress(),
-        "scenes": [{"scene_id": s.scene_id, "order": s.order, "status": s.status, "shot_count": s.shot_count,
-                    "shots_planned": len(s.shots), "images_generated": len(s.generated),
-                    "images_approved": len(s.approved)} for s in op.scenes],
-        "errors": op.errors, "result": result, "usage": usage_totals(op, prices).model_dump(),
-        "usage_by_model": op.usage_by_model, "cost": prices.cost(op.usage_by_model),
-        "stage_seconds": stage_seconds(op).model_dump(), "webhook": doc.get("webhook"),
-        "created_at": op.created_at, "updated_at": op.updated_at,
-    }
-
-
-async def owned(state, user: str, operation_id: str) -> dict:
-    doc = await state.runtime.db[OPERATIONS].find_one({"_id": operation_id})
-    if doc is None or doc["owner_id"] != user:
-        raise ApiError(404, f"operation {operation_id!r} not found")
-    return doc
-
-
-async def check_webhook(url: str, policy: OutboundPolicy, resolve: Resolver = resolve_host) -> None:
-    """An http(s) URL whose every address the outbound policy allows (delivery checks it again)."""
+async def owned(state: AppState, user: str, operation_id: str) -> StoredOperation:
     try:
-        async with asyncio.timeout(WEBHOOK_LOOKUP_S):
-            await checked_addresses(parse_target(url), policy, resolve)
-    except InvalidWebhookUrl as exc:
-        raise webhook_url_error(f"webhook_url {exc}", "invalid_webhook_url") from None
-    except (Unresolvable, TimeoutError):
-        raise webhook_url_error("webhook_url has a host that does not resolve", "invalid_webhook_url") from None
-    except WebhookRefused as refused:
-        raise webhook_url_error(f"webhook_url points at a {refused.reason} address, which webhooks may not reach",
-                                "webhook_url_refused") from None
+        return await state.operations.owned(user, operation_id)
+    except OperationNotFound:
+        raise not_found(operation_id) from None
+
+
+def not_found(operation_id: str) -> ApiError:
+    return ApiError(404, f"operation {operation_id!r} not found")
 
 
 def webhook_url_error(detail: str, code: str) -> ApiError:
@@ -157,30 +121,18 @@ async def start_operation(payload: OperationIn, request: Request, user: CurrentU
 
 
 async def _start_operation(payload: OperationIn, user: str, state: AppState) -> Response:
-    await refuse_beyond_running_cap(state.runtime.db, user, state.settings.max_running_operations_per_user)
-    new_webhook_secret = None
-    if payload.webhook_url:
-        await check_webhook(payload.webhook_url, state.webhook_policy)
-        new_webhook_secret = await state.webhook_secrets.create_if_missing(user)
-    op = Operation(id=str(uuid.uuid4()), owner_id=user, script_id=str(uuid.uuid4()),
-                   input="premise" if payload.premise else "content", auto_approve=payload.auto_approve,
-                   options=payload.options.model_dump(), created_at=now(), title=payload.title)
-    op.updated_at = op.created_at
-    if payload.premise:
-        first = GenerateScript(script_id=op.script_id, owner_id=user, premise=payload.premise, title=payload.title,
-                               target_scenes=payload.target_scenes, aspect=payload.options.aspect,
-                               requested_by=op.requester)
-    else:
-        first = CreateScript(script_id=op.script_id, owner_id=user, title=payload.title, content=payload.content,
-                             aspect=payload.options.aspect, requested_by=op.requester)
-    async with state.runtime.transaction(correlation_id=op.id) as tx:
-        await tx.db[OPERATIONS].insert_one(to_document(op) | ({"webhook_url": payload.webhook_url}
-                                                              if payload.webhook_url else {}), session=tx.session)
-        tx.emit(OperationStarted(script_id=op.script_id, operation_id=op.id, owner_id=user, input=op.input,
-                                 title=payload.title, premise=payload.premise, auto_approve=op.auto_approve,
-                                 options=payload.options, webhook=bool(payload.webhook_url), started_at=op.created_at))
-        tx.emit(first)
-    accepted = {"id": op.id, "status": op.status} | ({"webhook_secret": new_webhook_secret} if new_webhook_secret else {})
+    request = OperationRequest(premise=payload.premise, content=payload.content, title=payload.title,
+                               target_scenes=payload.target_scenes, options=payload.options,
+                               auto_approve=payload.auto_approve, webhook_url=payload.webhook_url)
+    try:
+        started = await state.operations.start(user, request)
+    except TooManyRunning as full:
+        raise rate_limited(full.refusal) from None
+    except WebhookUrlRejected as rejected:
+        raise webhook_url_error(rejected.detail, rejected.code) from None
+    op = started.operation
+    accepted = {"id": op.id, "status": op.status} | (
+        {"webhook_secret": started.webhook_secret} if started.webhook_secret else {})
     return json_response(accepted, 202, headers={"Location": f"/api/operations/{op.id}"})
 
 
@@ -205,12 +157,6 @@ class OperationPage(BaseModel):
     offset: int
 
 
-def summary_of(op: Operation) -> dict:
-    return {"id": op.id, "status": op.status, "stage": op.stage, "waiting_for": op.waiting_for, "title": op.title,
-            "input": op.input, "script_id": op.script_id, "video_id": op.video_id, "progress": op.progress(),
-            "created_at": op.created_at, "updated_at": op.updated_at}
-
-
 @router.get("/operations", response_model=OperationPage, summary="Your operations, newest first",
             responses=responses(422))
 async def list_operations(user: CurrentUser, state: State,
@@ -218,17 +164,14 @@ async def list_operations(user: CurrentUser, state: State,
                           offset: Offset = 0):
     """Each with its status, stage, what it waits for and its progress; `GET /api/operations/{id}`
     gives one in full (scenes, errors, result, usage, cost)."""
-    owned_by = {"owner_id": user}
-    docs = await state.runtime.db[OPERATIONS].find(owned_by).sort([("created_at", -1), ("_id", -1)]).skip(offset).limit(limit).to_list()
-    total = await state.runtime.db[OPERATIONS].count_documents(owned_by)
-    return json_response(page([summary_of(from_document(d)) for d in docs], total, limit, offset))
+    listed, total = await state.operations.page(user, limit=limit, offset=offset)
+    return json_response(page([listed_operation(op) for op in listed], total, limit, offset))
 
 
 @router.get("/operations/{operation_id}", summary="An operation's status, stage, progress, errors and result",
             responses=responses(404))
 async def get_operation(operation_id: str, user: CurrentUser, state: State):
-    doc = await owned(state, user, operation_id)
-    return json_response(body(from_document(doc), doc, state.settings.price_list()))
+    return json_response(operation_body(await owned(state, user, operation_id), state.operations.prices))
 
 
 @router.get("/operations/{operation_id}/events", summary="Server-Sent Events of an operation's progress",
@@ -240,18 +183,18 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
     """`event: progress` with the operation's JSON whenever it changes; `event: end` when it ends.
     A stream takes one of the user's held-open slots (`held_requests_per_user`): all taken, 429."""
     await owned(state, user, operation_id)
-    prices = state.settings.price_list()
+    operations = state.operations
 
     async def stream():
         seen = None
         while True:
-            doc = await state.runtime.db[OPERATIONS].find_one({"_id": operation_id})
-            op = from_document(doc)
-            snapshot = json.dumps(body(op, doc, prices), default=str)
+            stored = await operations.latest(operation_id)
+            op = stored.operation
+            snapshot = json.dumps(operation_body(stored, operations.prices), default=str)
             if snapshot != seen:
                 seen = snapshot
                 yield f"event: progress\ndata: {snapshot}\n\n"
-            if op.status in (*TERMINAL, "failed"):  # a failed one may resume later: GET it then
+            if op.status in NOT_RUNNING:  # a failed one may resume later: GET it then
                 yield f"event: end\ndata: {json.dumps({'status': op.status})}\n\n"
                 return
             await asyncio.sleep(SSE_POLL_S)
@@ -265,21 +208,10 @@ async def operation_events(operation_id: str, user: CurrentUser, state: State):
 async def cancel_operation(operation_id: str, user: CurrentUser, state: State):
     """Runs again when it races the operation's own progress (a write conflict): it then sees the
     latest state, and may find the operation ended (409)."""
-    await owned(state, user, operation_id)
-    prices = state.settings.price_list()
-
-    async def cancel() -> tuple[Operation, dict]:
-        async with state.runtime.transaction(correlation_id=operation_id) as tx:
-            doc = await tx.db[OPERATIONS].find_one({"_id": operation_id}, session=tx.session)
-            op = from_document(doc)
-            if op.status in TERMINAL:
-                raise ApiError(409, f"operation {operation_id} is already {op.status}", "already_ended")
-            op.cancel(now())
-            await tx.db[OPERATIONS].replace_one({"_id": op.id}, to_document(op) | kept_fields(doc),
-                                                session=tx.session)
-            tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage, cancelled_by=user,
-                                       usage=usage_totals(op, prices), cancelled_at=op.updated_at))
-        return op, doc
-
-    op, doc = await retried_on_conflict(cancel)
-    return json_response(body(op, doc, prices))
+    try:
+        cancelled = await state.operations.cancel(user, operation_id)
+    except OperationNotFound:
+        raise not_found(operation_id) from None
+    except AlreadyEnded as ended:
+        raise ApiError(409, f"operation {operation_id} is already {ended.status}", "already_ended") from None
+    return json_response(operation_body(cancelled, state.operations.prices))

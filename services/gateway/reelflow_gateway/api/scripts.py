@@ -21,9 +21,7 @@ from reelflow_gateway.api.writes import PENDING_RESPONSE, execute as execute_com
 from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
-from reelflow_gateway.readmodel.outcomes import find_outcome
 from reelflow_gateway.readmodel.public import page, script_body
-from reelflow_gateway.readmodel.usage import usage_of
 from reelflow_gateway.schemas import ScriptCreateIn, ScriptOut, ScriptPage, ScriptUpdateIn, ScriptUsageOut
 from reelflow_gateway.state import AppState
 
@@ -56,7 +54,7 @@ async def not_found(state: AppState, user: str, script_id: str) -> ApiError:
                         failure.get("code") or "generation_failed")
     command = await state.commands.pending_for(user, script_id)
     if command is not None:
-        outcome = await find_outcome(state.runtime.db, command["_id"])
+        outcome = await state.commands.outcome_of(command["_id"])
         if outcome is None:
             return ApiError(404, f"script {script_id} is not created yet: its command is still pending, retry shortly",
                             "pending", {"Retry-After": "1"})
@@ -120,7 +118,7 @@ async def get_script_usage(script_id: str, user: CurrentUser, state: State):
     images, narrating), per provider and model, priced with `REELFLOW_PRICES`."""
     if not (valid_id(script_id) and await state.scripts.owns(user, script_id)):
         raise await not_found(state, user, script_id)
-    usage = await usage_of(state.runtime.db, script_id)
+    usage = await state.scripts.usage(script_id)
     return json_response({"script_id": script_id, "usage": usage, "cost": state.settings.price_list().cost(usage)})
 
 

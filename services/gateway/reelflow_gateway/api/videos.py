@@ -26,7 +26,6 @@ from reelflow_gateway.api.scripts import owned_script
 from reelflow_gateway.api.writes import request_id_of, valid_id
 from reelflow_gateway.deps import CurrentUser, State, VideoViewer
 from reelflow_gateway.errors import ApiError, json_response, responses
-from reelflow_gateway.readmodel.outcomes import find_outcome
 from reelflow_gateway.readmodel.public import video_body
 from reelflow_gateway.schemas import (
     ContentTicketOut,
@@ -54,7 +53,7 @@ async def video_not_found(state: AppState, user: str, video_id: str) -> ApiError
     if valid_id(video_id):
         command = await state.commands.pending_for(user, video_id)
         if command is not None:
-            outcome = await find_outcome(state.runtime.db, command["_id"])
+            outcome = await state.commands.outcome_of(command["_id"])
             if outcome is None:
                 return ApiError(404, f"video {video_id} is not accepted yet: its command is still pending, "
                                      "retry shortly", "pending", {"Retry-After": "1"})

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-SECRETS = "secrets"
+from reelflow_gateway.collections import SECRETS
+
 JWT_SECRET_ID = "jwt_hs256"
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-USERS = "users"
+from reelflow_gateway.collections import USERS
 
 
 class EmailTaken(Exception):

@@ -15,10 +15,9 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from reelflow_gateway.collections import RATE_COUNTERS
 from reelflow_gateway.limits.decisions import Window
 from reelflow_gateway.limits.rates import Rate
-
-RATE_COUNTERS = "rate_counters"
 
 
 async def ensure_counter_indexes(db: AsyncDatabase) -> None:

@@ -20,9 +20,11 @@ from reelflow_contracts.messages.video import (
     CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
 )
 
-from reelflow_gateway.operations.costs import add_usage_line, summed_lines, used_something
+from reelflow_gateway.costs import add_usage_line, summed_lines, used_something
 
 TERMINAL = ("completed", "cancelled")
+NOT_RUNNING = (*TERMINAL, "failed")
+"""A failed operation may be resumed, but holds nothing until then: it does not count as running."""
 STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")
 OPERATION_NAMESPACE = uuid.UUID("2d7f0c35-7a51-4f4f-8d8e-3c0f1b6a9e42")
 

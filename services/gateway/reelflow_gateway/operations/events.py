@@ -8,7 +8,7 @@ from reelflow_contracts.messages.operation import (
     OperationCompleted, OperationFailed, OperationProgress, OperationProgressed, SceneProgress, StageSeconds,
     UsageTotals,
 )
-from reelflow_gateway.operations.costs import PriceList
+from reelflow_gateway.costs import PriceList
 from reelflow_gateway.operations.domain import Operation
 
 

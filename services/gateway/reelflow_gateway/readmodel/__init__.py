@@ -5,5 +5,3 @@ Each handler writes its view change, the command outcome the event answers, and 
 kit) the event id, in one MongoDB transaction; so a redelivery changes nothing, and dropping
 the views and replaying the topics from offset 0 rebuilds them exactly (see rebuild.py).
 """
-
-VIEW_PREFIX = "views."

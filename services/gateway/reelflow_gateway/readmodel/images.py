@@ -23,8 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import ImageApproved, ImageGenerated, ImageGenerationFailed, ImageRejected
 from reelflow_contracts.envelope import Envelope
 
-IMAGES = "views.images"
-SHOTS = "views.shots"  # scenes.SHOTS (not imported: scenes imports this module)
+from reelflow_gateway.collections import IMAGES, SHOTS
 
 KNOWN = {"attempt": {"$exists": True}}
 """An image some event described (not a placeholder left by a replacement that came first)."""

@@ -16,7 +16,8 @@ from typing import Literal
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-OUTCOMES = "views.command_outcomes"
+from reelflow_gateway.collections import OUTCOMES
+
 OUTCOME_RETENTION_S = 7 * 24 * 3600
 
 Status = Literal["applied", "rejected", "failed"]

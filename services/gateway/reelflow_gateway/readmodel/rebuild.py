@@ -26,7 +26,7 @@ from reelflow_kit.bus.broker import ensure_topics
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client
 
-from reelflow_gateway.readmodel import VIEW_PREFIX
+from reelflow_gateway.collections import VIEW_PREFIX
 from reelflow_gateway.settings import Settings
 
 log = logging.getLogger(__name__)

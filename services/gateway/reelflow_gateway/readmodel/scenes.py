@@ -48,11 +48,7 @@ from reelflow_contracts import (
 )
 from reelflow_contracts.envelope import Envelope
 
-from reelflow_gateway.readmodel.images import IMAGES
-from reelflow_gateway.readmodel.scripts import SCRIPTS
-
-SCENES = "views.scenes"
-SHOTS = "views.shots"
+from reelflow_gateway.collections import IMAGES, SCENES, SCRIPTS, SHOTS
 
 
 async def ensure_scene_indexes(db: AsyncDatabase) -> None:

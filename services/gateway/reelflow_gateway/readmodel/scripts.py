@@ -18,10 +18,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import ScriptApproved, ScriptCreated, ScriptGenerationFailed, ScriptUpdated
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.collections import SCRIPTS, SCRIPT_FAILURES
 from reelflow_gateway.readmodel.public import SCRIPT_FIELDS
+from reelflow_gateway.readmodel.usage import usage_of
 
-SCRIPTS = "views.scripts"
-SCRIPT_FAILURES = "views.script_failures"
 
 _PROJECTION = {name: 1 for name in ("owner_id", *SCRIPT_FIELDS, "scene_count", "approved_scene_count", "segmentation")}
 
@@ -114,6 +114,7 @@ async def apply_generation_failed(db: AsyncDatabase, session: AsyncClientSession
 
 class ScriptsView:
     def __init__(self, db: AsyncDatabase) -> None:
+        self._db = db
         self._scripts = db[SCRIPTS]
         self._failures = db[SCRIPT_FAILURES]
 
@@ -133,3 +134,7 @@ class ScriptsView:
 
     async def failure(self, owner_id: str, script_id: str) -> dict | None:
         return await self._failures.find_one({"_id": script_id, "owner_id": owner_id})
+
+    async def usage(self, script_id: str) -> list[dict]:
+        """What AI the script used, by provider and model (callers check ownership)."""
+        return await usage_of(self._db, script_id)

@@ -3,7 +3,7 @@
 Every event that carries a `Usage` (the AI script, its segmentation, each scene's shot plan,
 each image, each narrated video) adds to its script's lines, in the read model's transaction,
 so each event counts once (the inbox) and a replay rebuilds exactly the same totals. The
-script resource shows them with their cost (`operations/costs.py`).
+script resource shows them with their cost (`costs.py`).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
 
-from reelflow_gateway.operations.costs import COUNTS, used_something
-
-SCRIPT_USAGE = "views.script_usage"
+from reelflow_gateway.collections import SCRIPT_USAGE
+from reelflow_gateway.costs import COUNTS, used_something
 
 
 async def ensure_usage_indexes(db: AsyncDatabase) -> None:

@@ -25,9 +25,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import VideoFailed, VideoRendered, VideoRenderProgressed, VideoRequested
 from reelflow_contracts.envelope import Envelope
 
+from reelflow_gateway.collections import SCENES, SHOTS, VIDEOS
 from reelflow_gateway.readmodel.images import ImagesView
 
-VIDEOS = "views.videos"
 CREATED = {"requested_at": {"$exists": True}}
 
 
@@ -146,8 +146,8 @@ class VideosView:
 
     def __init__(self, db: AsyncDatabase, images: ImagesView) -> None:
         self._videos = db[VIDEOS]
-        self._scenes = db["views.scenes"]
-        self._shots = db["views.shots"]
+        self._scenes = db[SCENES]
+        self._shots = db[SHOTS]
         self._images = images
 
     async def get(self, video_id: str) -> dict | None:

@@ -13,10 +13,9 @@ from datetime import datetime, timedelta, timezone
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from reelflow_gateway.collections import WEBHOOK_SECRETS
 from reelflow_gateway.webhooks.signature import new_secret
 from reelflow_kit.clock import now
-
-WEBHOOK_SECRETS = "webhook_secrets"
 
 
 @dataclass(frozen=True)
