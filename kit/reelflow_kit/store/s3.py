@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import boto3
 from botocore.client import Config
@@ -13,28 +13,37 @@ from botocore.exceptions import ClientError
 
 from reelflow_kit.settings import KitSettings
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client  # types only: boto3-stubs, a development dependency
+
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def s3_client(settings: KitSettings, *, connections: int = 32) -> S3Client:
+    """A boto3 S3 client for the configured endpoint: path-style addressing (SeaweedFS, MinIO),
+    short connect timeout, standard retries, `connections` pooled connections."""
+    return boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
+        region_name=settings.s3_region,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=5,
+            read_timeout=30,
+            max_pool_connections=connections,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    )
 
 
 class ObjectStore:
     def __init__(self, settings: KitSettings, bucket: str | None = None) -> None:
         self.bucket = bucket or settings.bucket_name
-        self._client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint,
-            aws_access_key_id=settings.s3_access_key,
-            aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
-            region_name=settings.s3_region,
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": "path"},
-                connect_timeout=5,
-                read_timeout=30,
-                max_pool_connections=32,  # renders fetch and cache many objects at once
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
-        )
+        self._client = s3_client(settings, connections=32)  # renders fetch and cache many objects at once
 
     async def _call(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.to_thread(partial(fn, *args, **kwargs))

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, AsyncIterator
 
-import boto3
-from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reelflow_kit.settings import KitSettings
+from reelflow_kit.store.s3 import s3_client
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +58,7 @@ class MediaStore:
         self.bucket = bucket
         self.chunk_bytes = chunk_bytes
         self._executor = executor
-        self._client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint,
-            aws_access_key_id=settings.s3_access_key,
-            aws_secret_access_key=settings.s3_secret_key.get_secret_value(),
-            region_name=settings.s3_region,
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": "path"},
-                connect_timeout=5,
-                read_timeout=30,
-                retries={"max_attempts": 3, "mode": "standard"},
-                max_pool_connections=connections,
-            ),
-        )
+        self._client = s3_client(settings, connections=connections)
 
     async def _run(self, fn, /, *args, **kwargs):
         loop = asyncio.get_running_loop()

@@ -5,7 +5,7 @@ Per service, `tests/support/fakes/<service>.py` adds its repositories."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Message
@@ -15,6 +15,14 @@ from reelflow_kit.handling import derived_id
 from reelflow_kit.jobs import Job
 
 
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=Identified)
+
+
 def delivered(message: Message, source: str = "gateway") -> Envelope:
     """`message` as a consumer receives it."""
     return new_envelope(message, source=source)
@@ -22,6 +30,26 @@ def delivered(message: Message, source: str = "gateway") -> Envelope:
 
 def job(kind: str, payload: dict, attempt: int = 1, job_id: str = "job-1") -> Job:
     return Job(id=job_id, kind=kind, payload=payload, attempt=attempt, correlation_id="corr", causation_id="cause")
+
+
+class InMemoryRepository(Generic[T]):
+    """Aggregates by id, in a dict (`by_id`) that tests look into."""
+
+    def __init__(self, *items: T) -> None:
+        self.by_id = {item.id: item for item in items}
+
+    async def get(self, id: str) -> T | None:
+        return self.by_id.get(id)
+
+    async def add(self, item: T) -> None:
+        assert item.id not in self.by_id, "duplicate key"
+        self.by_id[item.id] = item
+
+    async def save(self, item: T) -> None:
+        self.by_id[item.id] = item
+
+    async def exists(self, id: str) -> bool:
+        return id in self.by_id
 
 
 @dataclass

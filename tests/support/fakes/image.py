@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import struct
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
@@ -12,37 +12,12 @@ from reelflow_image.adapters.media import StorageFailure
 from reelflow_image.domain import Image, Shot
 from reelflow_kit.ai import AIProviderError, GeneratedImage, ImageRequest
 from reelflow_kit.jobs import Job
-from tests.support.fakes import FakeUnitOfWork
+from tests.support.fakes import FakeUnitOfWork, InMemoryRepository
 
 
 def png_header(width: int, height: int) -> bytes:
     """The start of a PNG of that size: all `png_size` reads."""
     return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + struct.pack(">II", width, height) + b"\x08\x02\x00\x00\x00"
-
-
-class Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-T = TypeVar("T", bound=Identified)
-
-
-class InMemoryRepository(Generic[T]):
-    """Aggregates by id, in a dict (`by_id`) that tests look into."""
-
-    def __init__(self, *items: T) -> None:
-        self.by_id = {item.id: item for item in items}
-
-    async def get(self, id: str) -> T | None:
-        return self.by_id.get(id)
-
-    async def add(self, item: T) -> None:
-        assert item.id not in self.by_id, "duplicate key"
-        self.by_id[item.id] = item
-
-    async def save(self, item: T) -> None:
-        self.by_id[item.id] = item
 
 
 class FakeShotRepository(InMemoryRepository[Shot]):
@@ -54,8 +29,6 @@ class FakeImageRepository(InMemoryRepository[Image]):
         super().__init__(*images)
         self.timings: dict[str, dict[str, Any]] = {}
 
-    async def exists(self, image_id: str) -> bool:
-        return image_id in self.by_id
 
     async def add(self, image: Image, timings: dict[str, Any] | None = None) -> None:
         await super().add(image)
