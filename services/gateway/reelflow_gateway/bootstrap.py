@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from reelflow_contracts.topics import EVENT_TOPICS
 from reelflow_kit.runtime import ServiceRuntime
+from reelflow_kit.unit_of_work import give_up_handler, job_handler
 
 from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.secret import resolve_jwt_secret
@@ -24,6 +25,7 @@ from reelflow_gateway.media import MediaStore, media_executor
 from reelflow_gateway.operations.handlers import OPERATIONS_GROUP, Undriven, operation_handlers
 from reelflow_gateway.operations.repository import ensure_operation_indexes
 from reelflow_gateway.operations.service import OperationService
+from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.operations.webhook_job import (
     DELIVER_WEBHOOK, WebhookDelivery, deliver_webhook_with, give_up_webhook,
 )
@@ -92,8 +94,9 @@ def build(settings: Settings) -> AppState:
         secrets=webhook_secrets, policy=webhook_policy,
         limits=DeliveryLimits(deadline_s=settings.webhook_deadline_s, response_bytes=settings.webhook_response_bytes),
         owner_slots=OwnerSlots(settings.webhook_owner_concurrency))
-    runtime.work(DELIVER_WEBHOOK, deliver_webhook_with(delivery), concurrency=settings.webhook_concurrency,
-                 lease_s=30.0, max_attempts=settings.webhook_max_attempts, on_give_up=give_up_webhook,
+    runtime.work(DELIVER_WEBHOOK, job_handler(OperationsUnitOfWork, deliver_webhook_with(delivery)),
+                 concurrency=settings.webhook_concurrency, lease_s=30.0, max_attempts=settings.webhook_max_attempts,
+                 on_give_up=give_up_handler(OperationsUnitOfWork, give_up_webhook),
                  deadline_s=settings.webhook_job_deadline_s)
 
     @runtime.on_startup

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 
+from reelflow_contracts.messages.base import Message
 from reelflow_kit.clock import now
-from reelflow_kit.handling import Handler, HandlerContext
-from reelflow_kit.jobs import enqueue_job
+from reelflow_kit.handling import Handler
+from reelflow_kit.unit_of_work import message_handlers
 
 from reelflow_gateway.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS
 from reelflow_gateway.operations.events import state_event
 from reelflow_gateway.operations.public import webhook_summary
-from reelflow_gateway.operations.repository import MongoOperationRepository
+from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.operations.webhook_job import DELIVER_WEBHOOK
 
 OPERATIONS_GROUP = "gateway-operations"
@@ -40,38 +41,35 @@ class Undriven:
             self._ids.popitem(last=False)
 
 
-def script_event_handler(undriven: Undriven, prices: PriceList) -> Handler:
-    async def on_script_event(ctx: HandlerContext) -> None:
-        script_id = ctx.message.script_id
-        if not await MongoOperationRepository(ctx.db).drives(script_id):
-            undriven.add(script_id)  # not driven by an operation, or its operation ended
+def script_event_handler(undriven: Undriven, prices: PriceList):
+    async def on_script_event(event: Message, uow: OperationsUnitOfWork) -> None:
+        if not await uow.operations.drives(event.script_id):
+            undriven.add(event.script_id)  # not driven by an operation, or its operation ended
             return
-        await advance(ctx, prices)
+        await advance(event, uow, prices)
 
     return on_script_event
 
 
-async def advance(ctx: HandlerContext, prices: PriceList) -> None:
+async def advance(event: Message, uow: OperationsUnitOfWork, prices: PriceList) -> None:
     """The operation of the event's script takes the event: its commands and state change, at once."""
-    event = ctx.message
-    async with ctx.transaction() as tx:
-        operations = MongoOperationRepository(tx.db, tx.session)
-        stored = await operations.of_script(event.script_id)
+    async with uow:
+        stored = await uow.operations.of_script(event.script_id)
         op = stored.operation
         before = (op.status, op.stage, op.waiting_for, json.dumps(op.progress()))
         at = now()
         for command in op.apply(event, at):
-            tx.emit(command)
-        await operations.save(stored)
+            uow.emit(command)
+        await uow.operations.save(stored)
         if (op.status, op.stage, op.waiting_for, json.dumps(op.progress())) != before:
-            tx.emit(state_event(op, at, prices))
+            uow.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and stored.webhook_url:
-            await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
+            await uow.enqueue(DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
                               {"operation_id": op.id, "owner_id": op.owner_id, "url": stored.webhook_url,
                                "summary": webhook_summary(op, prices)}, fair_key=op.owner_id)
 
 
-def operation_handlers(undriven: Undriven, prices: PriceList) -> dict[type, Handler]:
+def operation_handlers(undriven: Undriven, prices: PriceList) -> dict[type[Message], Handler]:
     """The process manager's handlers; consume them with `skip=undriven.skips`."""
     on_script_event = script_event_handler(undriven, prices)
-    return {event_type: on_script_event for event_type in HANDLED_EVENTS}
+    return message_handlers(OperationsUnitOfWork, {event_type: on_script_event for event_type in HANDLED_EVENTS})
