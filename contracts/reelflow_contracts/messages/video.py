@@ -62,9 +62,9 @@ class CreateVideo(Command):
     options: VideoOptions = Field(default_factory=VideoOptions)
     image_ids: tuple[Id, ...] = Field(
         default=(), max_length=10_000,
-        description="the approved image of every shot as the sender saw it; the video service waits a moment "
-                    "for its own copy of the storyboard to hold them all, so an image approved just before "
-                    "this command is the one rendered")
+        description="the approved image of every shot as the sender saw it; the video service decides at once "
+                    "when its own copy of the storyboard holds them all, and otherwise when it does (or after a "
+                    "grace period), so an image approved just before this command is the one rendered")
 
 
 # -- events -----------------------------------------------------------------------------------
