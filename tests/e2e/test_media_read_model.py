@@ -34,7 +34,7 @@ from reelflow_contracts.messages.common import VideoOptions
 from reelflow_gateway.readmodel.images import IMAGES, ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.projector import projections
 from reelflow_gateway.readmodel.public import image_body, video_body
-from reelflow_gateway.readmodel.scenes import SHOTS
+from reelflow_gateway.readmodel.scenes import SHOTS, ScenesView
 from reelflow_gateway.readmodel.videos import VIDEOS, VideosView
 from reelflow_gateway.schemas import ImageOut, VideoOut
 from tests.e2e.test_scene_read_model import interleavings
@@ -140,7 +140,9 @@ async def test_any_order_across_topics_gives_the_same_images(client) -> None:
     assert failed["code"] == "storage_unavailable" and failed["error"] == "S3 away"
     assert failed["content_url"] is None and failed["width"] is None and failed["prompt"] is None
     assert (await ImagesView(db).of_scene(c, 2, 2))[0] == listed[2:]
-    assert await ImagesView(db).approved_image_ids(s) == (third["id"],)  # what create-video says the user saw
+    # what create-video says the user saw: the planned shots and their approved images
+    assert set(await ScenesView(db).planned_shot_ids(s)) == {f"{c}-h1", f"{c}-h2"}
+    assert await ImagesView(db).approved_image_ids(s) == (third["id"],)
 
 
 async def test_the_attempts_cap_shows_as_failed_and_answers_nothing(client) -> None:

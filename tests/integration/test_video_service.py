@@ -91,11 +91,11 @@ def approved_ids(shot_ids: list[str], attempt: int = 1) -> tuple[str, ...]:
     return tuple(f"{shot_id}-img-{attempt}" for shot_id in shot_ids)
 
 
-async def create(runtime, script_id, video_id, options=OPTIONS, image_ids=()):
-    """CreateVideo naming the images its sender saw approved, as the gateway does: the video
-    service decides at once when its storyboard holds them, else when it catches up."""
+async def create(runtime, script_id, video_id, options=OPTIONS, image_ids=(), shot_ids=()):
+    """CreateVideo naming the planned shots and approved images its sender saw, as the gateway does:
+    the video service decides at once when its storyboard holds them, else when it catches up."""
     await runtime.publish(new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=options,
-                                                   image_ids=image_ids), source="gateway"))
+                                                   image_ids=image_ids, shot_ids=shot_ids), source="gateway"))
 
 
 async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all_are_approved(
@@ -104,7 +104,7 @@ async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all
     script_id = f"s-{unique}"
     shot_ids = await storyboard(runtime, images, script_id, shots=3, approve=2)
 
-    await create(runtime, script_id, f"v1-{unique}", image_ids=approved_ids(shot_ids[:2]))
+    await create(runtime, script_id, f"v1-{unique}", image_ids=approved_ids(shot_ids[:2]), shot_ids=shot_ids)
     refused = await outcome(infra, script_id, f"v1-{unique}", (VideoCommandRejected,))
     assert refused.code == "images_missing"
     assert [m.shot_id for m in refused.missing_shots] == [shot_ids[2]]

@@ -78,8 +78,8 @@ async def complete_storyboard() -> FakeStoryboardRepository:
     return await storyboard(segmented(), *ALL_PLANNED, *(approved(s) for s in ALL_SHOTS))
 
 
-def create(video_id: str = "v1", image_ids: tuple[str, ...] = ()) -> CreateVideo:
-    return CreateVideo(script_id=SCRIPT, video_id=video_id, image_ids=image_ids,
+def create(video_id: str = "v1", image_ids: tuple[str, ...] = (), shot_ids: tuple[str, ...] = ()) -> CreateVideo:
+    return CreateVideo(script_id=SCRIPT, video_id=video_id, image_ids=image_ids, shot_ids=shot_ids,
                        options=VideoOptions(resolution="720p", fps=24))
 
 
@@ -97,12 +97,12 @@ async def test_the_storyboard_is_built_from_events_in_any_order():
     boards = await storyboard(approved("c1-h1"), segmented(), *ALL_PLANNED)  # an image before its shot
     board = await boards.load(SCRIPT)
     assert board.scene_ids == SCENES and [s.shot_id for s in board.ordered()] == list(ALL_SHOTS)
-    assert board.ordered()[0].image_key == "images/c1-h1-i1.png" and board.seen_image_ids == {"c1-h1-i1"}
+    assert board.ordered()[0].image_key == "images/c1-h1-i1.png" and board.known_image_ids == {"c1-h1-i1"}
     assert [s.shot_id for s in board.missing().shots] == ["c1-h2", "c2-h1"]
 
     await storyboard(approved("c1-h1", attempt=2), boards=boards)  # a replacement keeps what was seen
     board = await boards.load(SCRIPT)
-    assert board.ordered()[0].image_id == "c1-h1-i2" and board.seen_image_ids == {"c1-h1-i1", "c1-h1-i2"}
+    assert board.ordered()[0].image_id == "c1-h1-i2" and board.known_image_ids == {"c1-h1-i1", "c1-h1-i2"}
 
 
 # -- CreateVideo decided at once ---------------------------------------------------------------------
@@ -189,6 +189,17 @@ async def test_a_waiting_request_can_be_refused_by_the_event_that_catches_the_st
     assert refused.unplanned_scene_ids == ("c2",) and refused.missing_shots == ()
     assert refused.command_id == asked.cause.id and uow.answered == [(asked.cause.id, refused)]
     assert "v1" not in uow.videos.by_id and await boards.waiting(SCRIPT) == ()
+
+
+async def test_a_shot_the_sender_saw_planned_is_waited_for_so_the_refusal_lists_it():
+    boards = await storyboard(segmented(), planned("c1", 1, 2, 1), planned("c1", 2, 2, 1))
+    asked = await send(create(shot_ids=("c1-h1", "c1-h2", "c2-h1")), boards)
+    assert asked.emitted == [] and asked.videos.by_id["v1"].status is Status.WAITING
+
+    uow = asked.sharing(delivered(planned("c2", 1, 1, 2), "scene"))
+    await apply(planned("c2", 1, 1, 2), uow)
+    [refused] = uow.emitted
+    assert [m.shot_id for m in refused.missing_shots] == list(ALL_SHOTS) and refused.unplanned_scene_ids == ()
 
 
 async def test_the_deadline_job_waits_for_the_deadline_then_decides_with_what_the_storyboard_holds():

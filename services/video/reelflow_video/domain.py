@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Collection
-
 from reelflow_kit.domain import RuleBroken
 
 
@@ -98,7 +96,7 @@ class Storyboard:
     scene_ids: tuple[str, ...]
     """Every scene of the script in order (from ScriptSegmented); empty until segmented."""
     shots: tuple[PlannedShot, ...]
-    seen_image_ids: frozenset[str] = frozenset()
+    known_image_ids: frozenset[str] = frozenset()
     """Every image ever approved for one of the planned shots (the current ones and those they replaced)."""
     waiting: tuple[str, ...] = ()
     """The videos whose request waits for this storyboard to catch up."""
@@ -121,15 +119,24 @@ class Storyboard:
         without_image = tuple(s for s in self.ordered() if s.image_key is None)
         return Missing(without_image, tuple(dict.fromkeys(unplanned)))
 
-    def caught_up(self, sender_saw: Collection[str]) -> bool:
-        """Whether this storyboard is at least where the sender of a CreateVideo was, who saw the
-        images `sender_saw` approved: the script is segmented, every one of those images has been
-        approved for a planned shot here, and no scene is planned only in part (a scene's shots
-        are planned together, so a part means the rest is on its way)."""
-        return bool(self.scene_ids) and set(sender_saw) <= self.seen_image_ids and not self._partly_planned()
+    def caught_up(self, seen: "Seen") -> bool:
+        """Whether this storyboard is at least where the sender of a CreateVideo was, who saw
+        `seen`: the script is segmented, every shot the sender saw is planned here and every image
+        it saw has been approved here for a planned shot, and no scene is planned only in part (a
+        scene's shots are planned together, so a part means the rest is on its way)."""
+        return (bool(self.scene_ids) and set(seen.shot_ids) <= {s.shot_id for s in self.shots}
+                and set(seen.image_ids) <= self.known_image_ids and not self._partly_planned())
 
 
 # -- the decision --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the sender of a CreateVideo saw of the script: its planned shots, their approved images."""
+
+    shot_ids: tuple[str, ...] = ()
+    image_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,11 +159,11 @@ class Undecided:
 Decision = Accepted | Refused | Undecided
 
 
-def decide(board: Storyboard, sender_saw: Collection[str], *, deadline_passed: bool) -> Decision:
+def decide(board: Storyboard, seen: Seen, *, deadline_passed: bool) -> Decision:
     """The readiness rule. Undecided while the storyboard is behind what the sender saw and the
     deadline has not passed; then, with what the storyboard holds: refused while the script has no
     scenes (`not_segmented`) or anything is missing (`images_missing`, with what), else accepted."""
-    if not deadline_passed and not board.caught_up(sender_saw):
+    if not deadline_passed and not board.caught_up(seen):
         return Undecided()
     if not board.scene_ids:
         return Refused(NotSegmented(f"script {board.script_id} has no scenes yet"))
@@ -172,12 +179,12 @@ def decide(board: Storyboard, sender_saw: Collection[str], *, deadline_passed: b
 @dataclass(frozen=True)
 class Request:
     """The CreateVideo a video answers: the command (its answer, however late, is caused by it),
-    what its sender saw approved, and, while it waits, by when it is decided at the latest."""
+    what its sender saw, and, while it waits, by when it is decided at the latest."""
 
     command_id: str
     command_type: str
     correlation_id: str
-    image_ids: tuple[str, ...]
+    seen: Seen
     decide_by: datetime | None = None
 
 

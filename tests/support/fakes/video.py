@@ -69,7 +69,7 @@ class FakeStoryboardRepository:
         return Storyboard(
             script_id=script_id, scene_ids=self.scene_ids.get(script_id, ()),
             shots=tuple(replace(shot, image_id=image.get("id"), image_key=image.get("key")) for shot, image in planned),
-            seen_image_ids=frozenset(i for _, image in planned for i in image["seen"]),
+            known_image_ids=frozenset(i for _, image in planned for i in image["seen"]),
             waiting=await self.waiting(script_id))
 
 

@@ -2,7 +2,7 @@
 
 `POST /api/scripts/{id}/create-video` answers 409 `not_segmented` while the script has no scenes
 (the script's state, from the read model). Otherwise it sends CreateVideo (the gateway chooses
-the video id; the command names the approved images the user sees) and waits briefly for the
+the video id; the command names the planned shots and approved images the user sees) and waits briefly for the
 video service's answer, like every write. Whether the script can be rendered is that service's
 rule alone: its refusal is a 409 `images_missing` with what is missing (`missing_shots`,
 `unplanned_scene_ids`); its acceptance, or no answer in time, is 202 with the video's Location. Rendering takes a while: GET the video
@@ -105,6 +105,7 @@ async def _create_video(script_id: str, user: str, state: AppState, request: Req
     video_id = str(uuid.uuid4())
     rid = request_id_of(request)
     command = CreateVideo(script_id=script_id, video_id=video_id, options=options, requested_by=user,
+                          shot_ids=await state.scenes.planned_shot_ids(script_id),
                           image_ids=await state.images.approved_image_ids(script_id))
     _, outcome, _ = await state.commands.send(command, owner_id=user, request_id=rid)
     if outcome is not None and outcome.status == "rejected":

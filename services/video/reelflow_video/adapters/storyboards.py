@@ -39,7 +39,7 @@ class MongoStoryboardRepository:
         # ImageApproved (image.events) may arrive before ShotPlanned (scene.events): upsert either way.
         await self._shots.update_one({"_id": shot_id},
                                      {"$set": {"script_id": script_id, "image_id": image_id, "image_key": image_key},
-                                      "$addToSet": {"seen_image_ids": image_id}},
+                                      "$addToSet": {"approved_image_ids": image_id}},
                                      upsert=True, session=self._session)
         await self._change(script_id)
 
@@ -60,9 +60,9 @@ class MongoStoryboardRepository:
                                       session=self._session).to_list()
         shots = tuple(PlannedShot(shot_id=d["_id"], image_id=d.get("image_id"), image_key=d.get("image_key"),
                                   **{k: d[k] for k in _SHOT_FIELDS}) for d in docs)
-        seen = {image for d in docs for image in (*d.get("seen_image_ids", ()), d.get("image_id")) if image}
+        known = {image for d in docs for image in (*d.get("approved_image_ids", ()), d.get("image_id")) if image}
         return Storyboard(script_id=script_id, scene_ids=tuple(script.get("scene_ids", ())), shots=shots,
-                          seen_image_ids=frozenset(seen), waiting=tuple(script.get("waiting", ())))
+                          known_image_ids=frozenset(known), waiting=tuple(script.get("waiting", ())))
 
     async def _change(self, script_id: str, change: dict | None = None) -> None:
         change = dict(change or {})

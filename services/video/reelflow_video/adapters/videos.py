@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_video.domain import PlannedShot, Request, Status, Video
+from reelflow_video.domain import PlannedShot, Request, Seen, Status, Video
 
 VIDEOS = "videos"
 
@@ -42,8 +42,10 @@ def document_of(video: Video) -> dict:
         "plan": [asdict(shot) for shot in video.plan],
         "details": video.details,
     }
-    if video.request is not None:
-        doc["request"] = {**asdict(video.request), "image_ids": list(video.request.image_ids)}
+    if (request := video.request) is not None:
+        doc["request"] = {"command_id": request.command_id, "command_type": request.command_type,
+                          "correlation_id": request.correlation_id, "decide_by": request.decide_by,
+                          "shot_ids": list(request.seen.shot_ids), "image_ids": list(request.seen.image_ids)}
     return doc
 
 
@@ -59,5 +61,11 @@ def video_from(doc: dict) -> Video:
         error=doc.get("error"),
         plan=tuple(PlannedShot(**shot) for shot in doc.get("plan", ())),
         details=doc.get("details", {}),
-        request=Request(**{**request, "image_ids": tuple(request["image_ids"])}) if request else None,
+        request=request_from(request) if request else None,
     )
+
+
+def request_from(doc: dict) -> Request:
+    return Request(command_id=doc["command_id"], command_type=doc["command_type"],
+                   correlation_id=doc["correlation_id"], decide_by=doc.get("decide_by"),
+                   seen=Seen(shot_ids=tuple(doc.get("shot_ids", ())), image_ids=tuple(doc.get("image_ids", ()))))

@@ -17,7 +17,7 @@ from reelflow_contracts.messages.video import CreateVideo
 from reelflow_kit.clock import now
 from reelflow_kit.failures import Failure
 from reelflow_kit.jobs import Deferred, Job
-from reelflow_video.domain import Request, Status, Undecided, Video, decide
+from reelflow_video.domain import Request, Seen, Status, Undecided, Video, decide
 from reelflow_video.handlers.decision import DECIDE, answer, rejection, settle
 from reelflow_video.unit_of_work import VideoUnitOfWork
 
@@ -37,7 +37,7 @@ def create_video_with(grace_s: float, clock: Clock = now) -> Callable[[CreateVid
             at = clock()
             video = Video.asked(cmd.video_id, cmd.script_id, cmd.options.model_dump(), request_of(cmd, uow.cause), at)
             board = await uow.storyboards.load(cmd.script_id)
-            decision = decide(board, cmd.image_ids, deadline_passed=grace_s <= 0)
+            decision = decide(board, seen_by_sender(cmd), deadline_passed=grace_s <= 0)
             if not isinstance(decision, Undecided):
                 await answer(video, decision, uow)
                 return
@@ -88,4 +88,8 @@ async def give_up_decision(job: Job, failure: Failure, uow: VideoUnitOfWork) -> 
 def request_of(cmd: CreateVideo, envelope: Envelope | None) -> Request:
     assert envelope is not None, "a command is handled with its envelope"
     return Request(command_id=envelope.id, command_type=envelope.type, correlation_id=envelope.correlation_id,
-                   image_ids=tuple(cmd.image_ids))
+                   seen=seen_by_sender(cmd))
+
+
+def seen_by_sender(cmd: CreateVideo) -> Seen:
+    return Seen(shot_ids=tuple(cmd.shot_ids), image_ids=tuple(cmd.image_ids))

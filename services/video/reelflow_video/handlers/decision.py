@@ -47,7 +47,7 @@ async def answer(video: Video, decision: Accepted | Refused, uow: VideoUnitOfWor
 
 async def settle(video: Video, board: Storyboard, uow: VideoUnitOfWork, *, deadline_passed: bool) -> None:
     """Decide a waiting video if its storyboard has caught up (or its deadline has passed)."""
-    decision = decide(board, _request_of(video).image_ids, deadline_passed=deadline_passed)
+    decision = decide(board, _request_of(video).seen, deadline_passed=deadline_passed)
     if isinstance(decision, Undecided):
         return
     await uow.storyboards.stop_waiting(video.script_id, video.id)
