@@ -79,9 +79,10 @@ async def owned_video(state: AppState, user: str, video_id: str) -> dict:
                        "headers": {"Location": {"description": "the video", "schema": {"type": "string"}},
                                    "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}},
                  409: {"model": VideoRefusedOut,
-                       "description": "Refused: `images_missing` (`missing_shots` lists every shot without an "
-                                      "approved image, `unplanned_scene_ids` every scene whose shots are not all "
-                                      "planned yet), `not_segmented` (the script has no scenes yet) or "
+                       "description": "Refused: `images_missing`, as the video service answers (`missing_shots` "
+                                      "lists every shot without an approved image, `unplanned_scene_ids` every "
+                                      "scene whose shots are not all planned yet), `not_segmented` (the script has "
+                                      "no scenes yet) or "
                                       "`idempotency_key_in_use` (a request with this Idempotency-Key is still running)"},
                  **responses(400, 404, 413, 422),
              })
