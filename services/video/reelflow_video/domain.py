@@ -4,11 +4,11 @@ request for a video is decided, and a video's life.
 Render readiness lives here and nowhere else (the gateway shows what this service answers):
 every scene of the script has all its shots planned and every shot has an approved image.
 
-A CreateVideo names the images its sender saw approved. This service's storyboard is fed by
-events from other topics, so it may be a moment behind the sender: the request is decided at
-once when the storyboard has caught up with what the sender saw (`Storyboard.caught_up`), and
-otherwise waits, unannounced (`waiting`), until the storyboard catches up or its deadline
-passes, whichever comes first; `decide` is that decision. A video is then `pending` until it
+A CreateVideo names what its sender saw (planned shots, approved images). This service's
+storyboard is fed by events from other topics, so it may be a moment behind the sender: the
+request is decided at once when the storyboard has caught up with what the sender saw
+(`Storyboard.caught_up`), and otherwise waits, unannounced (`waiting`), until the storyboard
+catches up or its deadline passes, whichever comes first; `decide` is that decision. A video is then `pending` until it
 is rendered (`approved`) or rendering fails for good (`rejected`).
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+
 from reelflow_kit.domain import RuleBroken
 
 
