@@ -35,6 +35,7 @@ from reelflow_gateway.collections import IMAGES, SHOTS, VIDEOS
 from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
 from reelflow_gateway.readmodel.projector import projections
 from reelflow_gateway.readmodel.public import image_body, video_body
+from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.schemas import ImageOut, VideoOut
 from tests.e2e.test_scene_read_model import interleavings
@@ -140,7 +141,9 @@ async def test_any_order_across_topics_gives_the_same_images(client) -> None:
     assert failed["code"] == "storage_unavailable" and failed["error"] == "S3 away"
     assert failed["content_url"] is None and failed["width"] is None and failed["prompt"] is None
     assert (await ImagesView(db).of_scene(c, 2, 2))[0] == listed[2:]
-    assert await ImagesView(db).approved_shot_ids(s) == {f"{c}-h1"}
+    # what create-video says the user saw: the planned shots and their approved images
+    assert set(await ScenesView(db).planned_shot_ids(s)) == {f"{c}-h1", f"{c}-h2"}
+    assert await ImagesView(db).approved_image_ids(s) == (third["id"],)
 
 
 async def test_the_attempts_cap_shows_as_failed_and_answers_nothing(client) -> None:
@@ -173,7 +176,7 @@ async def test_the_same_image_facts_again_under_new_ids_change_nothing(client) -
 async def test_a_videos_status_follows_its_events(client) -> None:
     s = "s-" + uuid.uuid4().hex[:8]
     db = client()
-    videos = VideosView(db, ImagesView(db))
+    videos = VideosView(db)
     options = VideoOptions(resolution="720p", narration=False)
     command = new_envelope(CreateVideo(script_id=s, video_id="v1", options=options), source="gateway")
     requested = new_envelope(VideoRequested(script_id=s, video_id="v1", options=options, image_ids=("i1", "i2"),
@@ -208,22 +211,3 @@ async def test_a_videos_status_follows_its_events(client) -> None:
         "v2", "rejected", "render_failed", "ffmpeg crashed")
     assert await videos.get("nope") is None and await videos.latest_of("other") is None
 
-
-async def test_readiness_lists_unplanned_scenes_and_shots_without_an_approved_image(client) -> None:
-    s, c = "s-" + uuid.uuid4().hex[:8], "c-" + uuid.uuid4().hex[:8]
-    db = client()
-    await db["views.scenes"].insert_many([
-        {"_id": c, "script_id": s, "order": 1, "created_at": T0},
-        {"_id": f"{c}-2", "script_id": s, "order": 2, "created_at": T0},
-    ])
-    await project(db, shot_events(s, c)[:1])  # one of the first scene's two shots
-    videos = VideosView(db, ImagesView(db))
-    missing = await videos.missing(s)
-    assert missing.unplanned_scene_ids == (c, f"{c}-2")
-    assert missing.shots == ({"shot_id": f"{c}-h2", "scene_id": c, "scene_order": 1, "order": 2},)
-
-    await project(db, shot_events(s, c)[1:] + image_events(s, c))
-    missing = await videos.missing(s)
-    assert missing.unplanned_scene_ids == (f"{c}-2",)
-    assert [m["shot_id"] for m in missing.shots] == [f"{c}-h2"]  # h1 has an approved image, h2 only a failure
-    assert missing.reason() == "cannot render yet: 1 scene(s) have no planned shots yet; 1 shot(s) have no approved image"

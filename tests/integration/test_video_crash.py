@@ -14,7 +14,7 @@ from reelflow_contracts.topics import VIDEO_EVENTS
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.s3 import ObjectStore
-from tests.integration.test_video_service import OPTIONS, create, storyboard
+from tests.integration.test_video_service import OPTIONS, approved_ids, create, storyboard
 from tests.support.kafka import read_topic
 from tests.support.processes import ServiceProcess, free_port
 from tests.support.video_probe import probe
@@ -36,8 +36,8 @@ async def test_a_render_killed_midway_is_redone_and_reported_once(infra, unique,
     service = ServiceProcess(["-m", "reelflow_video"], env, tmp_path / "video.log", f"http://127.0.0.1:{port}/healthz")
     try:
         service.start().wait_healthy()
-        await storyboard(publisher, images, script_id, shots=4, approve=4)
-        await create(publisher, script_id, video_id, OPTIONS.model_copy(update={"motion": True}))
+        shot_ids = await storyboard(publisher, images, script_id, shots=4, approve=4)
+        await create(publisher, script_id, video_id, OPTIONS.model_copy(update={"motion": True}), approved_ids(shot_ids))
         jobs = mongo[database]["jobs"]
         deadline = time.monotonic() + 60
         while not await jobs.find_one({"status": "running", "payload.video_id": video_id}):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -15,7 +15,7 @@ from reelflow_contracts.messages.common import StyleHints, VideoOptions
 from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.video import (
-    CreateVideo, VideoCommandRejected, VideoRendered, VideoRenderProgressed,
+    CreateVideo, VideoCommandRejected, VideoRendered, VideoRenderProgressed, VideoRequested,
 )
 from reelflow_contracts.topics import VIDEO_EVENTS
 from reelflow_kit.ai.image_generation import ImageRequest
@@ -86,9 +86,16 @@ async def outcome(infra, script_id: str, video_id: str, types: tuple):
     return found(records)[0].data
 
 
-async def create(runtime, script_id, video_id, options=OPTIONS, image_ids=()):
+def approved_ids(shot_ids: list[str], attempt: int = 1) -> tuple[str, ...]:
+    """The ids of the images `approve_image` approved for these shots: what a sender saw approved."""
+    return tuple(f"{shot_id}-img-{attempt}" for shot_id in shot_ids)
+
+
+async def create(runtime, script_id, video_id, options=OPTIONS, image_ids=(), shot_ids=()):
+    """CreateVideo naming the planned shots and approved images its sender saw, as the gateway does:
+    the video service decides at once when its storyboard holds them, else when it catches up."""
     await runtime.publish(new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=options,
-                                                   image_ids=image_ids), source="gateway"))
+                                                   image_ids=image_ids, shot_ids=shot_ids), source="gateway"))
 
 
 async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all_are_approved(
@@ -97,13 +104,13 @@ async def test_a_video_is_refused_while_images_are_missing_and_rendered_once_all
     script_id = f"s-{unique}"
     shot_ids = await storyboard(runtime, images, script_id, shots=3, approve=2)
 
-    await create(runtime, script_id, f"v1-{unique}")
+    await create(runtime, script_id, f"v1-{unique}", image_ids=approved_ids(shot_ids[:2]), shot_ids=shot_ids)
     refused = await outcome(infra, script_id, f"v1-{unique}", (VideoCommandRejected,))
     assert refused.code == "images_missing"
     assert [m.shot_id for m in refused.missing_shots] == [shot_ids[2]]
 
     await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[2], PROMPTS[2], attempt=1)
-    await create(runtime, script_id, f"v2-{unique}")
+    await create(runtime, script_id, f"v2-{unique}", image_ids=approved_ids(shot_ids))
     rendered = await outcome(infra, script_id, f"v2-{unique}", (VideoRendered,))
 
     path = tmp_path / "video.mp4"
@@ -126,9 +133,10 @@ async def test_a_render_reports_its_progress_step_by_step_before_the_video_is_re
         infra, unique, video_service):
     runtime, images = video_service
     script_id = f"s-{unique}"
-    await storyboard(runtime, images, script_id, shots=4, approve=4)
+    shot_ids = await storyboard(runtime, images, script_id, shots=4, approve=4)
     video_id = f"v-{unique}"
-    await create(runtime, script_id, video_id, options=OPTIONS.model_copy(update={"motion": True}))
+    await create(runtime, script_id, video_id, options=OPTIONS.model_copy(update={"motion": True}),
+                 image_ids=approved_ids(shot_ids))
     await outcome(infra, script_id, video_id, (VideoRendered,))
 
     def of_video(records):
@@ -157,14 +165,13 @@ async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique
     runtime, images = video_service
     script_id = f"s-{unique}"
     shot_ids = await storyboard(runtime, images, script_id, shots=4, approve=4)
-    await create(runtime, script_id, f"v1-{unique}")
+    await create(runtime, script_id, f"v1-{unique}", image_ids=approved_ids(shot_ids))
     first = await outcome(infra, script_id, f"v1-{unique}", (VideoRendered,))
     assert first.reused_segments == 0
 
     # The command names the images its sender saw approved (as the gateway does) and arrives
     # before the video service's storyboard has seen the newest one: it waits for it.
-    seen = [f"{shot_id}-img-1" for shot_id in shot_ids[:3]] + [f"{shot_ids[3]}-img-2"]
-    await create(runtime, script_id, f"v2-{unique}", image_ids=seen)
+    await create(runtime, script_id, f"v2-{unique}", image_ids=approved_ids(shot_ids[:3]) + approved_ids(shot_ids[3:], attempt=2))
     await asyncio.sleep(0.3)
     await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[3], PROMPTS[0], attempt=2)
     second = await outcome(infra, script_id, f"v2-{unique}", (VideoRendered,))
@@ -179,10 +186,10 @@ async def test_replacing_one_image_re_encodes_only_what_it_touches(infra, unique
 async def test_narration_lengthens_shots_to_fit_and_brings_audio_and_subtitles(infra, unique, video_service, tmp_path):
     runtime, images = video_service
     script_id = f"s-{unique}"
-    await storyboard(runtime, images, script_id, shots=2, approve=2)
+    shot_ids = await storyboard(runtime, images, script_id, shots=2, approve=2)
     spoken = VideoOptions(resolution="720p", fps=24, transition="fade", transition_s=0.5, narration=True,
                           subtitles=True, aspect="9:16")
-    await create(runtime, script_id, f"v-{unique}", spoken)
+    await create(runtime, script_id, f"v-{unique}", spoken, image_ids=approved_ids(shot_ids))
     rendered = await outcome(infra, script_id, f"v-{unique}", (VideoRendered,))
 
     path = tmp_path / "spoken.mp4"
@@ -194,3 +201,41 @@ async def test_narration_lengthens_shots_to_fit_and_brings_audio_and_subtitles(i
     assert rendered.usage.provider == "local" and rendered.usage.audio_seconds > 0
     assert abs(seen.frames / 24 - rendered.duration_s) <= 1 / 24
     assert rendered.duration_s >= 2 * 2.0 - 0.5
+
+
+async def test_a_request_ahead_of_the_storyboard_is_answered_when_it_catches_up_or_at_its_deadline(
+        infra, unique, video_service):
+    """Answered without waiting in the consumer, and as the answer to the CreateVideo (its causation),
+    whether the storyboard's consumer or the deadline job decided."""
+    runtime, images = video_service
+    script_id = f"s-{unique}"
+    shot_ids = await storyboard(runtime, images, script_id, shots=2, approve=1)
+
+    async def send(video_id: str, image_ids: tuple[str, ...]):
+        envelope = new_envelope(CreateVideo(script_id=script_id, video_id=video_id, options=OPTIONS,
+                                            image_ids=image_ids), source="gateway")
+        await runtime.publish(envelope)
+        return envelope
+
+    async def answer(video_id: str, types: tuple):
+        def found(records):
+            return [e for e in (decode(r.headers, r.value) for r in records if r.key == script_id.encode())
+                    if isinstance(e.data, types)
+                    and getattr(e.data, "video_id", getattr(e.data, "target_id", None)) == video_id]
+
+        records = await read_topic(infra.kafka_bootstrap, VIDEO_EVENTS, until=lambda rs: bool(found(rs)), timeout=60)
+        return found(records)[0]
+
+    caught_up = await send(f"v1-{unique}", approved_ids(shot_ids))  # the second image is approved a moment later
+    deadline = await send(f"v2-{unique}", approved_ids(shot_ids[:1]) + ("never-approved",))
+    await asyncio.sleep(0.3)
+    await approve_image(runtime, images, script_id, f"{script_id}-scene", shot_ids[1], PROMPTS[1], attempt=1)
+
+    requested = await answer(f"v1-{unique}", (VideoRequested,))
+    assert requested.data.image_ids == approved_ids(shot_ids)
+    assert (requested.causation_id, requested.correlation_id) == (caught_up.id, caught_up.correlation_id)
+
+    late = await answer(f"v2-{unique}", (VideoRequested, VideoCommandRejected))
+    assert isinstance(late.data, VideoRequested)  # decided at the deadline with what the storyboard holds
+    assert (late.causation_id, late.correlation_id) == (deadline.id, deadline.correlation_id)
+    assert late.time - deadline.time >= timedelta(seconds=Settings().create_video_grace_s - 0.5)

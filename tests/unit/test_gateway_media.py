@@ -1,5 +1,5 @@
 """Images and videos in the gateway: statuses derived from events, JSON bodies, command outcomes
-with a refusal's extra fields, video readiness, byte ranges and validators, request models (pure
+with a refusal's extra fields (the video service's readiness answer), byte ranges and validators, request models (pure
 logic, no servers)."""
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from reelflow_gateway.errors import error_response
 from reelflow_gateway.readmodel.outcomes import Outcome
 from reelflow_gateway.readmodel.projector import answers_nothing, applied, projections, rejected
 from reelflow_gateway.readmodel.public import image_body, image_status, video_body, video_status
-from reelflow_gateway.readmodel.videos import missing_for_video
 from reelflow_gateway.schemas import ImageOut, ImageRejectIn, VideoCreateIn, VideoOut
 from reelflow_gateway.settings import Settings
 
@@ -153,28 +152,6 @@ def test_an_error_body_carries_extra_fields_without_hiding_detail_and_code() -> 
                               extra={"missing_shots": [], "detail": "not this", "unplanned_scene_ids": ["c2"]})
     assert json.loads(response.body) == {"detail": "cannot render yet", "code": "images_missing",
                                          "missing_shots": [], "unplanned_scene_ids": ["c2"]}
-
-
-# -- readiness ---------------------------------------------------------------------------------------
-
-
-def shot(shot_id: str, scene_id: str, scene_order: int, order: int, count: int) -> dict:
-    return {"_id": shot_id, "scene_id": scene_id, "scene_order": scene_order, "order": order, "shot_count": count}
-
-
-def test_readiness_needs_every_scene_planned_and_every_shot_approved() -> None:
-    scenes = [{"_id": "c2", "order": 2}, {"_id": "c1", "order": 1}, {"_id": "c3", "order": 3}]
-    shots = [shot("b2", "c2", 2, 2, 2), shot("a1", "c1", 1, 1, 2), shot("a2", "c1", 1, 2, 2), shot("b1", "c2", 2, 1, 2)]
-    missing = missing_for_video(scenes, shots, {"a1", "b2"})
-    assert missing.unplanned_scene_ids == ("c3",)  # c3 has no shots yet
-    assert [m["shot_id"] for m in missing.shots] == ["a2", "b1"]  # in video order
-    assert missing.shots[0] == {"shot_id": "a2", "scene_id": "c1", "scene_order": 1, "order": 2}
-    assert missing.reason() == "cannot render yet: 1 scene(s) have no planned shots yet; 2 shot(s) have no approved image"
-    assert missing.body() == {"missing_shots": list(missing.shots), "unplanned_scene_ids": ["c3"]}
-
-    partly = missing_for_video(scenes[:2], shots[:3], {"a1", "a2", "b2"})
-    assert partly.unplanned_scene_ids == ("c2",) and partly.shots == ()  # c2 has 1 of its 2 shots
-    assert not missing_for_video(scenes[:2], shots, {"a1", "a2", "b1", "b2"})
 
 
 # -- byte ranges and validators ------------------------------------------------------------------------

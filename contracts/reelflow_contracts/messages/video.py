@@ -64,9 +64,16 @@ class CreateVideo(Command):
     image_ids: tuple[Id, ...] = Field(
         default=(),
         max_length=10_000,
-        description="the approved image of every shot as the sender saw it; the video service waits a moment "
-        "for its own copy of the storyboard to hold them all, so an image approved just before "
-        "this command is the one rendered",
+        description="the approved image of every shot as the sender saw it; the video service decides at once "
+        "when its own copy of the storyboard holds them all (and `shot_ids`), and otherwise when it "
+        "does (or after a grace period), so an image approved just before this command is the one "
+        "rendered",
+    )
+    shot_ids: tuple[Id, ...] = Field(
+        default=(),
+        max_length=10_000,
+        description="the planned shots of the script as the sender saw them (with or without an image): what the "
+        "video service's refusal lists is then at least what the sender saw",
     )
 
 

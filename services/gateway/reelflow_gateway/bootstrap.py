@@ -71,7 +71,7 @@ def build(settings: Settings) -> AppState:
         scripts=ScriptsView(runtime.db),
         scenes=ScenesView(runtime.db),
         images=images,
-        videos=VideosView(runtime.db, images),
+        videos=VideosView(runtime.db),
         read_model=read_model,
         commands=CommandSender(runtime, waiters, answers_read_by=read_model,
                                timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),

@@ -11,7 +11,9 @@ class Settings(KitSettings, AISettings, NarrationSettings):
     health_port: int = 8084
     image_bucket: str = Field(default="reelflow-image", description="where the image service keeps approved images")
     create_video_grace_s: float = Field(
-        default=3.0, ge=0, description="how long CreateVideo waits for just-approved images to reach the storyboard")
+        default=3.0, ge=0, description="how long a CreateVideo whose sender saw more than the storyboard holds "
+                                       "(an image approved a moment before) waits for it, before it is decided with "
+                                       "what the storyboard holds")
     render_concurrency: int = Field(default=1, ge=1, description="videos rendered at once by one instance")
     render_parallel_pieces: int = Field(default=0, ge=0, description="FFmpeg processes per render; 0: one per core")
     render_max_attempts: int = Field(default=3, ge=1, description="tries of a render before VideoFailed")

@@ -1,11 +1,11 @@
 """Videos: a script's approved images rendered into an MP4 by the video service.
 
-`POST /api/scripts/{id}/create-video` first checks the gateway's own read model: when a scene's
-shots are not all planned or a shot has no approved image, it answers 409 at once with exactly
-what is missing, as the user sees it in the API. Otherwise it sends CreateVideo (the gateway
-chooses the video id) and waits briefly for the video service's answer, like every write: its
-refusal (its storyboard is the rule that counts) is a 409 with the same lists; its acceptance,
-or no answer in time, is 202 with the video's Location. Rendering takes a while: GET the video
+`POST /api/scripts/{id}/create-video` answers 409 `not_segmented` while the script has no scenes
+(the script's state, from the read model). Otherwise it sends CreateVideo (the gateway chooses
+the video id; the command names the planned shots and approved images the user sees) and waits briefly for the
+video service's answer, like every write. Whether the script can be rendered is that service's
+rule alone: its refusal is a 409 `images_missing` with what is missing (`missing_shots`,
+`unplanned_scene_ids`); its acceptance, or no answer in time, is 202 with the video's Location. Rendering takes a while: GET the video
 until its `status` is `approved` (then `content_url` serves the MP4, with byte ranges) or
 `rejected`. Owner-scoped through the script: another user's video is 404.
 """
@@ -41,7 +41,6 @@ router = APIRouter(tags=["videos"], responses=responses(401, 503))
 
 MP4 = "video/mp4"
 NOT_SEGMENTED = "not_segmented"
-IMAGES_MISSING = "images_missing"
 
 
 def location_of(video_id: str) -> str:
@@ -79,9 +78,10 @@ async def owned_video(state: AppState, user: str, video_id: str) -> dict:
                        "headers": {"Location": {"description": "the video", "schema": {"type": "string"}},
                                    "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}},
                  409: {"model": VideoRefusedOut,
-                       "description": "Refused: `images_missing` (`missing_shots` lists every shot without an "
-                                      "approved image, `unplanned_scene_ids` every scene whose shots are not all "
-                                      "planned yet), `not_segmented` (the script has no scenes yet) or "
+                       "description": "Refused: `images_missing`, as the video service answers (`missing_shots` "
+                                      "lists every shot without an approved image, `unplanned_scene_ids` every "
+                                      "scene whose shots are not all planned yet), `not_segmented` (the script has "
+                                      "no scenes yet) or "
                                       "`idempotency_key_in_use` (a request with this Idempotency-Key is still running)"},
                  **responses(400, 404, 413, 422),
              })
@@ -101,13 +101,11 @@ async def _create_video(script_id: str, user: str, state: AppState, request: Req
     if segmentation.get("state") != "done":
         raise ApiError(409, f"script {script_id} has no scenes yet: approve it and wait for its scenes",
                        NOT_SEGMENTED, extra={"missing_shots": [], "unplanned_scene_ids": []})
-    missing = await state.videos.missing(script_id)
-    if missing:
-        raise ApiError(409, missing.reason(), IMAGES_MISSING, extra=missing.body())
 
     video_id = str(uuid.uuid4())
     rid = request_id_of(request)
     command = CreateVideo(script_id=script_id, video_id=video_id, options=options, requested_by=user,
+                          shot_ids=await state.scenes.planned_shot_ids(script_id),
                           image_ids=await state.images.approved_image_ids(script_id))
     _, outcome, _ = await state.commands.send(command, owner_id=user, request_id=rid)
     if outcome is not None and outcome.status == "rejected":

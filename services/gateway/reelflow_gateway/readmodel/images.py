@@ -119,14 +119,9 @@ class ImagesView:
             return items, len(items)
         return items, await self._images.count_documents(query)
 
-    async def approved_shot_ids(self, script_id: str) -> set[str]:
-        """The shots of a script that have an approved image (ImageApproved seen; a later rejection
-        of that image does not take it away: the video keeps it until another is approved)."""
-        cursor = self._images.find({"script_id": script_id, "approved_at": {"$exists": True}}, {"shot_id": 1})
-        return {doc["shot_id"] async for doc in cursor}
-
     async def approved_image_ids(self, script_id: str) -> tuple[str, ...]:
-        """The image a video of the script would show for each shot: the one approved last."""
+        """The image a video of the script would show for each shot: the one approved last (a later
+        rejection of that image does not take it away: the video keeps it until another is approved)."""
         cursor = self._images.find({"script_id": script_id, "approved_at": {"$exists": True}},
                                    {"shot_id": 1, "approved_at": 1}).sort("approved_at", 1)
         return tuple({doc["shot_id"]: doc["_id"] async for doc in cursor}.values())

@@ -222,6 +222,10 @@ class ScenesView:
         items = await self._scenes.find(query).sort("order", ASCENDING).skip(offset).limit(limit).to_list()
         return items, await _total(self._scenes, query, items, limit, offset)
 
+    async def planned_shot_ids(self, script_id: str) -> tuple[str, ...]:
+        """Every planned shot of a script (what create-video says the user saw, with the approved images)."""
+        return tuple([doc["_id"] async for doc in self._shots.find({"script_id": script_id}, {"_id": 1})])
+
     async def shots_of(self, scene_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
         query = {"scene_id": scene_id}
         items = await self._shots.find(query).sort("order", ASCENDING).skip(offset).limit(limit).to_list()

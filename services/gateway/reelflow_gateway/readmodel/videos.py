@@ -1,4 +1,4 @@
-"""The videos view (`views.videos`), and whether a script is ready for a video.
+"""The videos view (`views.videos`).
 
 A video's events (VideoRequested, VideoRenderProgressed while it renders, then VideoRendered or
 VideoFailed) are all on `video.events`
@@ -7,16 +7,11 @@ under the script's key, so they arrive in order; each still writes only its own 
 (`public.video_status`), so a replay in any order reads the same. Like every other view, a
 video keeps its `script_id` only and ownership is checked through the script view.
 
-`missing_for_video` is the gateway's own answer to "can this script be rendered?", from what
-the user sees in the read model (scenes, shots, approved images), with the same rule as the
-video service: every scene of the script has all its shots planned and every shot has an
-approved image. It lets create-video answer 409 at once; the video service's own refusal stays
-the rule that counts (its storyboard may be a moment ahead or behind).
+Whether a script can be rendered is not decided here: that rule is the video service's
+(`reelflow_video.domain.decide`), and create-video answers with that service's answer.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -25,8 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts import VideoFailed, VideoRendered, VideoRenderProgressed, VideoRequested
 from reelflow_contracts.envelope import Envelope
 
-from reelflow_gateway.collections import SCENES, SHOTS, VIDEOS
-from reelflow_gateway.readmodel.images import ImagesView
+from reelflow_gateway.collections import VIDEOS
 
 CREATED = {"requested_at": {"$exists": True}}
 
@@ -92,63 +86,14 @@ async def apply_video_failed(db: AsyncDatabase, session: AsyncClientSession,
     })
 
 
-# -- readiness -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Missing:
-    """What keeps a script from being rendered (empty: nothing the read model knows of)."""
-
-    shots: tuple[dict, ...]
-    """`{shot_id, scene_id, scene_order, order}` of every shot without an approved image, in video order."""
-    unplanned_scene_ids: tuple[str, ...]
-    """Scenes without all their shots planned (not approved yet, still planning, or planning failed), in order."""
-
-    def __bool__(self) -> bool:
-        return bool(self.shots or self.unplanned_scene_ids)
-
-    def reason(self) -> str:
-        """As the video service words it."""
-        parts = []
-        if self.unplanned_scene_ids:
-            parts.append(f"{len(self.unplanned_scene_ids)} scene(s) have no planned shots yet")
-        if self.shots:
-            parts.append(f"{len(self.shots)} shot(s) have no approved image")
-        return "cannot render yet: " + ("; ".join(parts) or "nothing is missing")
-
-    def body(self) -> dict:
-        return {"missing_shots": list(self.shots), "unplanned_scene_ids": list(self.unplanned_scene_ids)}
-
-
-def missing_for_video(scenes: list[dict], shots: list[dict], approved_shot_ids: set[str]) -> Missing:
-    """`scenes` (view documents of the script's scenes), `shots` (of its shots), and the shots
-    with an approved image -> what is missing. Pure."""
-    by_scene: dict[str, list[dict]] = {}
-    for shot in shots:
-        by_scene.setdefault(shot["scene_id"], []).append(shot)
-    unplanned = []
-    for scene in sorted(scenes, key=lambda s: s.get("order") or 0):
-        planned = by_scene.get(scene["_id"], [])
-        if not planned or len(planned) < planned[0].get("shot_count", 0):
-            unplanned.append(scene["_id"])
-    without = tuple(
-        {"shot_id": s["_id"], "scene_id": s["scene_id"], "scene_order": s["scene_order"], "order": s["order"]}
-        for s in sorted(shots, key=lambda s: (s["scene_order"], s["order"]))
-        if s["_id"] not in approved_shot_ids)
-    return Missing(without, tuple(unplanned))
-
-
 # -- queries -------------------------------------------------------------------------------------
 
 
 class VideosView:
-    """Videos by id and by script, and a script's readiness. Callers check ownership."""
+    """Videos by id and by script. Callers check ownership."""
 
-    def __init__(self, db: AsyncDatabase, images: ImagesView) -> None:
+    def __init__(self, db: AsyncDatabase) -> None:
         self._videos = db[VIDEOS]
-        self._scenes = db[SCENES]
-        self._shots = db[SHOTS]
-        self._images = images
 
     async def get(self, video_id: str) -> dict | None:
         return await self._videos.find_one({"_id": video_id, **CREATED})
@@ -156,10 +101,3 @@ class VideosView:
     async def latest_of(self, script_id: str) -> dict | None:
         return await self._videos.find_one({"script_id": script_id, **CREATED},
                                            sort=[("requested_at", DESCENDING), ("_id", DESCENDING)])
-
-    async def missing(self, script_id: str) -> Missing:
-        scenes = await self._scenes.find({"script_id": script_id, "created_at": {"$exists": True}},
-                                         {"order": 1}).to_list()
-        shots = await self._shots.find({"script_id": script_id},
-                                       {"scene_id": 1, "scene_order": 1, "order": 1, "shot_count": 1}).to_list()
-        return missing_for_video(scenes, shots, await self._images.approved_shot_ids(script_id))

@@ -8,23 +8,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 from reelflow_contracts.messages.video import VideoRenderProgressed
 from reelflow_kit.clock import now
-from reelflow_kit.jobs import JobContext, LeaseLost
+from reelflow_kit.jobs import LeaseLost
 from reelflow_video.render.progress import RenderProgress
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.2
 
+Report = Callable[[VideoRenderProgressed], Awaitable[None]]
+"""Sends a job's interim event (the unit of work's `report`)."""
+
 
 @contextlib.asynccontextmanager
-async def reported(ctx: JobContext, script_id: str, video_id: str, every_s: float) -> AsyncIterator[RenderProgress]:
+async def reported(report: Report, script_id: str, video_id: str, attempt: int,
+                   every_s: float) -> AsyncIterator[RenderProgress]:
+    """A render's progress, sent with `report` while the block runs (`attempt`: the render's try)."""
     stepped = asyncio.Event()
     progress = RenderProgress(on_step=stepped.set)
-    task = asyncio.create_task(_report(ctx, script_id, video_id, progress, stepped, every_s))
+    task = asyncio.create_task(_report(report, script_id, video_id, attempt, progress, stepped, every_s))
     try:
         yield progress
     finally:
@@ -33,9 +38,9 @@ async def reported(ctx: JobContext, script_id: str, video_id: str, every_s: floa
             await task
 
 
-async def _report(ctx: JobContext, script_id: str, video_id: str, progress: RenderProgress,
+async def _report(report: Report, script_id: str, video_id: str, attempt: int, progress: RenderProgress,
                   stepped: asyncio.Event, every_s: float) -> None:
-    sent: tuple | None = None
+    sent: tuple[str, float, int, int] | None = None
     sent_at = float("-inf")
     while True:
         state = progress.snapshot()
@@ -43,9 +48,9 @@ async def _report(ctx: JobContext, script_id: str, video_id: str, progress: Rend
         if state != sent and (new_step or time.monotonic() - sent_at >= every_s):
             step, fraction, done, total = state
             try:
-                await ctx.report(VideoRenderProgressed(
+                await report(VideoRenderProgressed(
                     script_id=script_id, video_id=video_id, step=step, fraction=fraction, frames_done=done,
-                    frames_total=total, attempt=max(1, ctx.job.attempt), at=now()))
+                    frames_total=total, attempt=attempt, at=now()))
             except LeaseLost:
                 return  # the job is no longer ours: the lease keeper stops it
             except Exception as exc:  # noqa: BLE001 - informational: skip it and say more next time

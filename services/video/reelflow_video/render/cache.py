@@ -17,10 +17,20 @@ class PieceCache(Protocol):
         ...
 
 
+class Objects(Protocol):
+    """The object store calls the cache makes (`reelflow_kit.store.s3.ObjectStore` has them)."""
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def get(self, key: str) -> bytes: ...
+
+    async def put(self, key: str, data: bytes, content_type: str = ...) -> None: ...
+
+
 class ObjectStoreCache:
     """Pieces as objects `video-cache/<key>.mp4` in the service's bucket."""
 
-    def __init__(self, store, prefix: str = "video-cache") -> None:
+    def __init__(self, store: Objects, prefix: str = "video-cache") -> None:
         self._store = store
         self._prefix = prefix
 

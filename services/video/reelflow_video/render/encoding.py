@@ -55,6 +55,7 @@ async def run_ffmpeg(args: list[str], on_frames: Callable[[int], None] | None = 
         if on_frames is None:
             _, stderr = await process.communicate()
         else:
+            assert process.stdout is not None and process.stderr is not None  # both piped
             _, stderr = await asyncio.gather(_read_frames(process.stdout, on_frames), process.stderr.read())
             await process.wait()
     except asyncio.CancelledError:

@@ -11,7 +11,8 @@ from reelflow_video.render.motion import Motion
 from reelflow_video.render.timeline import Body, Cross, Timeline
 
 
-def _shot_stream(image: Path, enc: Encoding, motion: Motion | None, first: int, frames: int, shot_frames: int):
+def _shot_stream(image: Path, enc: Encoding, motion: Motion | None, first: int, frames: int,
+                 shot_frames: int) -> ffmpeg.nodes.FilterableStream:
     """`frames` frames of a shot from its frame `first`: the image made to cover the frame once,
     repeated, then (with motion) zoomed and panned frame by frame."""
     stream = (

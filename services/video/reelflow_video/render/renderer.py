@@ -147,8 +147,9 @@ def piece_key(piece: Piece, timeline: Timeline, shots: list[Shot], motions: list
               enc: Encoding, transition: str) -> str:
     """Hash of everything that decides a piece's pixels."""
     def shot_part(i: int) -> dict:
+        motion = motions[i]
         return {"image": shots[i].spec.image_digest, "frames": timeline.shot_frames[i],
-                "motion": asdict(motions[i]) if motions[i] else None}
+                "motion": asdict(motion) if motion else None}
 
     if isinstance(piece, Body):
         what = {"kind": "body", "shot": shot_part(piece.shot), "first": piece.first, "frames": piece.frames}
