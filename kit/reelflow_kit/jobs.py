@@ -89,11 +89,17 @@ async def ensure_job_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
 
 
 async def enqueue_job(
-    tx: Transaction, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+    tx: Transaction,
+    kind: str,
+    job_id: str,
+    payload: dict[str, Any],
+    *,
+    fair_key: str | None = None,
+    delay_s: float = 0.0,
 ) -> None:
     """Add a job in the caller's transaction. The same id twice is one job (replays add nothing).
     `fair_key` (the owner, else the script) shares the pool fairly between keys; jobs without
-    one share a single turn."""
+    one share a single turn. It runs `delay_s` from now at the earliest."""
     now = _now()
     fair_key = fair_key or SHARED_KEY
     rank = await rank_for(tx.db[JOBS], kind, fair_key, UNFINISHED, session=tx.session)
@@ -109,7 +115,7 @@ async def enqueue_job(
                 "outages": 0,
                 "fair_key": fair_key,
                 "rank": rank,
-                "not_before": now,
+                "not_before": now + timedelta(seconds=delay_s),
                 "created_at": now,
                 "updated_at": now,
                 "correlation_id": tx.correlation_id,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Protocol, Self, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -41,7 +41,7 @@ class UnitOfWork(Protocol):
     def emit(self, message: Message) -> None: ...
 
     async def enqueue(
-        self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None
+        self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None, delay_s: float = 0.0
     ) -> None: ...
 
     def refuse(self, code: str, reason: str) -> None: ...
@@ -122,8 +122,23 @@ class MongoUnitOfWork:
     def emit(self, message: Message) -> None:
         self._current().emit(message)
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None) -> None:
-        await enqueue_job(self._current(), kind, job_id, payload, fair_key=fair_key)
+    async def enqueue(
+        self, kind: str, job_id: str, payload: dict[str, Any], *, fair_key: str | None = None, delay_s: float = 0.0
+    ) -> None:
+        await enqueue_job(self._current(), kind, job_id, payload, fair_key=fair_key, delay_s=delay_s)
+
+    @contextlib.contextmanager
+    def answering(self, command_id: str, correlation_id: str | None) -> Iterator[None]:
+        """Within the block, what is emitted and queued is caused by the command `command_id`
+        (and continues its correlation), whatever this unit of work handles: a request answered
+        later, from another message or a job, is still known by the command it answers."""
+        tx = self._current()
+        before = tx.causation_id, tx.correlation_id
+        tx.causation_id, tx.correlation_id = command_id, correlation_id
+        try:
+            yield
+        finally:
+            tx.causation_id, tx.correlation_id = before
 
     def refuse(self, code: str, reason: str) -> None:
         """Answer the command with its service's CommandRejected (committed like any outcome)."""

@@ -153,7 +153,7 @@ async def test_a_storyboard_behind_the_sender_makes_the_request_wait_unannounced
     assert video.status is Status.WAITING and video.request.decide_by == AT + timedelta(seconds=GRACE_S)
     assert await boards.waiting(SCRIPT) == ("v1",)
     [deadline] = uow.enqueued
-    assert (deadline.kind, deadline.payload) == (DECIDE, {"video_id": "v1"})
+    assert (deadline.kind, deadline.payload, deadline.delay_s) == (DECIDE, {"video_id": "v1"}, GRACE_S)
 
 
 async def test_the_event_that_completes_the_storyboard_decides_the_waiting_request_as_its_answer():

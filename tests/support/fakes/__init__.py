@@ -4,6 +4,8 @@ Per service, `tests/support/fakes/<service>.py` adds its repositories."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -58,6 +60,7 @@ class Queued:
     job_id: str
     payload: dict
     fair_key: str | None = None
+    delay_s: float = 0.0
 
 
 class FakeUnitOfWork:
@@ -77,6 +80,9 @@ class FakeUnitOfWork:
         self._open = False
         self._emitting: list[Message] = []
         self._queueing: list[Queued] = []
+        self.answered: list[tuple[str, Message]] = []
+        """What was emitted `answering` a command: (command id, message), as the gateway sees it."""
+        self._answering: str | None = None
 
     async def __aenter__(self) -> Any:
         assert not self._open, "one block at a time"
@@ -95,10 +101,22 @@ class FakeUnitOfWork:
     def emit(self, message: Message) -> None:
         assert self._open, "emit only inside `async with uow:`"
         self._emitting.append(message)
+        if self._answering is not None:
+            self.answered.append((self._answering, message))
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None) -> None:
+    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None,
+                      delay_s: float = 0.0) -> None:
         assert self._open, "enqueue only inside `async with uow:`"
-        self._queueing.append(Queued(kind, job_id, payload, fair_key))
+        self._queueing.append(Queued(kind, job_id, payload, fair_key, delay_s))
+
+    @contextlib.contextmanager
+    def answering(self, command_id: str, correlation_id: str | None) -> Iterator[None]:
+        assert self._open, "answering only inside `async with uow:`"
+        self._answering = command_id
+        try:
+            yield
+        finally:
+            self._answering = None
 
     def refuse(self, code: str, reason: str) -> None:
         assert self.cause is not None, "only a command can be refused"

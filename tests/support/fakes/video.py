@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
-from typing import Iterator
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message, Usage
@@ -74,30 +73,14 @@ class FakeStoryboardRepository:
 
 
 class FakeVideoUnitOfWork(FakeUnitOfWork):
-    """`answered` lists what was emitted answering a request (command id, message), as the
-    gateway would see it caused by that command."""
-
     def __init__(self, cause: Envelope | None = None, job: Job | None = None, *, videos: tuple[Video, ...] = (),
                  storyboards: FakeStoryboardRepository | None = None) -> None:
         super().__init__(cause, job)
         self.videos = FakeVideoRepository(*videos)
         self.storyboards = storyboards or FakeStoryboardRepository()
-        self.answered: list[tuple[str, Message]] = []
-        self._answering: str | None = None
 
-    @contextlib.contextmanager
-    def answering(self, request: Request) -> Iterator[None]:
-        assert self._open, "answering only inside `async with uow:`"
-        self._answering = request.command_id
-        try:
-            yield
-        finally:
-            self._answering = None
-
-    def emit(self, message: Message) -> None:
-        super().emit(message)
-        if self._answering is not None:
-            self.answered.append((self._answering, message))
+    def answering_request(self, request: Request) -> contextlib.AbstractContextManager[None]:
+        return self.answering(request.command_id, request.correlation_id)
 
     def sharing(self, cause: Envelope | None = None, job: Job | None = None) -> "FakeVideoUnitOfWork":
         """A unit of work for another message or job, over the same repositories (another

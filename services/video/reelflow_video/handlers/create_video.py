@@ -45,15 +45,16 @@ def create_video_with(grace_s: float, clock: Clock = now) -> Callable[[CreateVid
                      extra={"video": cmd.video_id, "script_id": cmd.script_id})
             await uow.videos.save(video.waiting_until(at + timedelta(seconds=grace_s)))
             await uow.storyboards.wait(cmd.script_id, cmd.video_id)
-            await uow.enqueue(DECIDE, uow.derived_id("decide"), {"video_id": cmd.video_id}, fair_key=cmd.script_id)
+            await uow.enqueue(DECIDE, uow.derived_id("decide"), {"video_id": cmd.video_id}, fair_key=cmd.script_id,
+                              delay_s=grace_s)
 
     return create_video
 
 
 def decide_video_with(clock: Clock = now) -> Callable[[Job, VideoUnitOfWork], Awaitable[None]]:
-    """The deadline job of a waiting video. Queued with the request, it runs at once and puts
-    itself back until the deadline (`Deferred`, which counts no attempt); then, unless the
-    storyboard consumer has decided meanwhile, it decides with what the storyboard holds."""
+    """The deadline job of a waiting video, queued with the request to run at its deadline (and
+    put back until then, counting no attempt, should it run early); unless the storyboard
+    consumer has decided meanwhile, it decides with what the storyboard holds."""
     async def decide_video(job: Job, uow: VideoUnitOfWork) -> None:
         video_id = job.payload["video_id"]
         video = await uow.videos.get(video_id)
@@ -81,7 +82,7 @@ async def give_up_decision(job: Job, failure: Failure, uow: VideoUnitOfWork) -> 
             return
         await uow.storyboards.stop_waiting(video.script_id, video.id)
         await uow.videos.remove(video.id)
-        with uow.answering(video.request):
+        with uow.answering_request(video.request):
             uow.emit(rejection(video, video.request, failure.code, failure.message))
 
 

@@ -29,7 +29,7 @@ DECIDE = "decide-video"
 async def answer(video: Video, decision: Accepted | Refused, uow: VideoUnitOfWork) -> None:
     """Answer the request of `video` (not stored yet, or stored waiting) with `decision`."""
     request = _request_of(video)
-    with uow.answering(request):
+    with uow.answering_request(request):
         if isinstance(decision, Refused):
             log.info("video refused", extra={"video": video.id, "code": decision.rule.code,
                                              "reason": decision.rule.reason})
