@@ -23,8 +23,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -49,22 +49,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def local_services(cfg, names: Sequence[str], database_prefix: str = "bench") -> tuple[list["Service"], str]:
+def local_services(cfg, names: Sequence[str], database_prefix: str = "bench") -> tuple[list[Service], str]:
     """The services `names` (script, scene, image, gateway) as processes on the stack `cfg`, with the
     local AI, databases `<prefix>_<name>` and the gateway's limits out of the way; returns them
     and the gateway's base URL (start them with `running`)."""
     services, base = [], ""
     for name in names:
         port = free_port()
-        env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local",
-               "REELFLOW_MONGO_DATABASE": f"{database_prefix}_{name}"}
+        env = {
+            **cfg.service_env(),
+            "REELFLOW_LOG_LEVEL": "WARNING",
+            "REELFLOW_AI_PROVIDER": "local",
+            "REELFLOW_MONGO_DATABASE": f"{database_prefix}_{name}",
+        }
         if name == "gateway":
             env.update({**UNLIMITED, "REELFLOW_HTTP_PORT": str(port)})
             base = f"http://127.0.0.1:{port}"
         else:
             env["REELFLOW_HEALTH_PORT"] = str(port)
-        services.append(Service(name, f"reelflow_{name}", env, f"http://127.0.0.1:{port}/healthz",
-                                cfg.log_dir / f"{name}.log"))
+        services.append(
+            Service(name, f"reelflow_{name}", env, f"http://127.0.0.1:{port}/healthz", cfg.log_dir / f"{name}.log")
+        )
     return services, base
 
 
@@ -78,10 +83,15 @@ class Service:
     def start(self, timeout: float = 60.0) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT,
-                                         env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", self.module],
+                cwd=ROOT,
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -162,8 +172,9 @@ def parent_or_child(args, child: Callable, measure: Callable, report: Callable) 
     return 0
 
 
-def alternate_in_children(script: str, kinds: Sequence[str], rounds: int,
-                          args_of: Callable[[str], list[str]]) -> dict[str, list[dict]]:
+def alternate_in_children(
+    script: str, kinds: Sequence[str], rounds: int, args_of: Callable[[str], list[str]]
+) -> dict[str, list[dict]]:
     """Run `script --child KIND *args_of(KIND)` once per kind and round, each in a fresh child
     process, the order reversed every other round so that every variant sees the machine in the
     same states; returns each child's last line of output, parsed as JSON, by kind."""
@@ -172,8 +183,13 @@ def alternate_in_children(script: str, kinds: Sequence[str], rounds: int,
         for kind in kinds if round_ % 2 == 0 else tuple(reversed(kinds)):
             args = args_of(kind)
             print(f"[bench] round {round_ + 1}/{rounds}: {kind}", flush=True)
-            out = subprocess.run([sys.executable, script, "--child", kind, *args], check=True, capture_output=True,
-                                 text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+            out = subprocess.run(
+                [sys.executable, script, "--child", kind, *args],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+            )
             results[kind].append(json.loads(out.stdout.strip().splitlines()[-1]))
     return results
 
@@ -244,8 +260,9 @@ class HttpConnection:
         return status, body
 
 
-def build_request(method: str, path: str, host: str, token: str, body: bytes | None = None,
-                  headers: dict[str, str] | None = None) -> bytes:
+def build_request(
+    method: str, path: str, host: str, token: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Authorization: Bearer {token}", "Accept: application/json"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if body is not None:
@@ -268,8 +285,15 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 # --------------------------------------------------------------------------- setup through the API
 
 
-def api(base: str, method: str, path: str, *, token: str | None = None, json_body: dict | None = None,
-        form: dict | None = None) -> tuple[int, dict]:
+def api(
+    base: str,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    json_body: dict | None = None,
+    form: dict | None = None,
+) -> tuple[int, dict]:
     headers = {"Accept": "application/json"}
     data = None
     if token:
@@ -302,8 +326,9 @@ def first_write(base: str, token: str, content: str = "INT. WARM-UP - DAY\n\nRea
     """Create a script, retrying until one is applied in time (the consumer groups have joined)."""
     deadline = time.monotonic() + timeout
     while True:
-        status, body = api(base, "POST", "/api/scripts", token=token,
-                           json_body={"title": "warm-up", "content": content})
+        status, body = api(
+            base, "POST", "/api/scripts", token=token, json_body={"title": "warm-up", "content": content}
+        )
         if status == 201:
             return body
         if time.monotonic() > deadline:

@@ -54,10 +54,23 @@ def event_record():
     from reelflow_contracts.envelope import encode, new_envelope
     from reelflow_contracts.messages.scene import ShotPlanned
 
-    return encode(new_envelope(ShotPlanned(
-        script_id=str(uuid.uuid4()), scene_id=str(uuid.uuid4()), shot_id=str(uuid.uuid4()), scene_order=1, order=1,
-        shot_count=4, description="MARA crosses the room", image_prompt="a harbor at dusk, rain on the glass",
-        duration_s=3.0, narration="MARA crosses the room with a lantern."), source="bench"))
+    return encode(
+        new_envelope(
+            ShotPlanned(
+                script_id=str(uuid.uuid4()),
+                scene_id=str(uuid.uuid4()),
+                shot_id=str(uuid.uuid4()),
+                scene_order=1,
+                order=1,
+                shot_count=4,
+                description="MARA crosses the room",
+                image_prompt="a harbor at dusk, rain on the glass",
+                duration_s=3.0,
+                narration="MARA crosses the room with a lantern.",
+            ),
+            source="bench",
+        )
+    )
 
 
 async def produce(bootstrap: str, topic: str, count: int) -> None:
@@ -101,8 +114,12 @@ async def kit(bootstrap: str, mongo_uri: str, topic: str, counter: Counter) -> N
     from reelflow_kit.runtime import ServiceRuntime
     from reelflow_kit.settings import KitSettings
 
-    settings = KitSettings(service_name="bench-consumer", kafka_bootstrap=bootstrap, mongo_uri=mongo_uri,
-                           mongo_database=f"bench_consumer_{uuid.uuid4().hex[:6]}")
+    settings = KitSettings(
+        service_name="bench-consumer",
+        kafka_bootstrap=bootstrap,
+        mongo_uri=mongo_uri,
+        mongo_database=f"bench_consumer_{uuid.uuid4().hex[:6]}",
+    )
     runtime = ServiceRuntime(settings, uses_object_store=False, topics=[topic])
 
     async def never(ctx) -> None:
@@ -128,8 +145,14 @@ async def faststream_default(bootstrap: str, topic: str, counter: Counter) -> No
     async def raw_body(msg) -> bytes:
         return msg.body
 
-    @broker.subscriber(topic, group_id=f"{topic}.faststream", auto_offset_reset="earliest",
-                       ack_policy=AckPolicy.MANUAL, decoder=raw_body, fetch_max_wait_ms=15)
+    @broker.subscriber(
+        topic,
+        group_id=f"{topic}.faststream",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=raw_body,
+        fetch_max_wait_ms=15,
+    )
     async def on_message(body: bytes, msg: KafkaMessage) -> None:
         record = msg.raw_message
         counter.skip(decode(list(record.headers or ()), record.value).data)
@@ -146,8 +169,14 @@ async def raw_aiokafka(bootstrap: str, topic: str, counter: Counter) -> None:
 
     from reelflow_contracts.envelope import decode
 
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.raw",
-                                auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=15)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"{topic}.raw",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=15,
+    )
     await consumer.start()
     try:
         while not counter.done.is_set():
@@ -176,8 +205,16 @@ def measure(cfg, args) -> dict[str, list[float]]:
     def args_of(kind: str) -> list[str]:
         topic = f"bench.consumer.{uuid.uuid4().hex[:8]}"  # a topic of its own, filled before the child starts
         asyncio.run(produce(cfg.kafka_bootstrap, topic, args.records))
-        return ["--records", str(args.records), "--topic", topic, "--bootstrap", cfg.kafka_bootstrap,
-                "--mongo-uri", cfg.mongo_uri]
+        return [
+            "--records",
+            str(args.records),
+            "--topic",
+            topic,
+            "--bootstrap",
+            cfg.kafka_bootstrap,
+            "--mongo-uri",
+            cfg.mongo_uri,
+        ]
 
     runs = alternate_in_children(__file__, KINDS, args.rounds, args_of)
     return {kind: [run["per_record_ms"] for run in runs[kind]] for kind in KINDS}

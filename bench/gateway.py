@@ -60,10 +60,10 @@ from _support import (
 )
 
 TARGETS = {
-    "read_rps": 1000.0,     # GET /api/scripts/{id}: at least this many requests/s
-    "read_p99_ms": 25.0,    # ... with p99 at most this
+    "read_rps": 1000.0,  # GET /api/scripts/{id}: at least this many requests/s
+    "read_p99_ms": 25.0,  # ... with p99 at most this
     "write_p99_ms": 100.0,  # POST /api/scripts (read-your-writes): p99 at most this
-    "errors": 0,            # in either phase
+    "errors": 0,  # in either phase
 }
 
 
@@ -83,7 +83,9 @@ class WorkerResult:
             self.error_samples.append(what[:300])
 
 
-async def _read_loop(conn: HttpConnection, cfg: dict, offset: int, result: WorkerResult, t_start: float, t_end: float) -> None:
+async def _read_loop(
+    conn: HttpConnection, cfg: dict, offset: int, result: WorkerResult, t_start: float, t_end: float
+) -> None:
     host, token, ids = cfg["host"], cfg["token"], cfg["script_ids"]
     requests = [build_request("GET", f"/api/scripts/{i}", host, token) for i in ids]
     n = offset
@@ -108,7 +110,9 @@ async def _read_loop(conn: HttpConnection, cfg: dict, offset: int, result: Worke
             result.error(f"GET {status}: {body[:200]!r}")
 
 
-async def _write_loop(conn: HttpConnection, cfg: dict, worker: int, result: WorkerResult, t_start: float, t_end: float) -> None:
+async def _write_loop(
+    conn: HttpConnection, cfg: dict, worker: int, result: WorkerResult, t_start: float, t_end: float
+) -> None:
     host, token = cfg["host"], cfg["token"]
     n = 0
     while True:
@@ -155,7 +159,9 @@ async def _worker_main(cfg: dict, kind: str, conns: int, worker: int, start_at: 
     t0 = time.perf_counter()
     t_start, t_end = t0 + cfg["warmup"], t0 + cfg["warmup"] + cfg["duration"]
     if kind == "read":
-        loops = [_read_loop(c, cfg, worker * 7919 + i * 104729, result, t_start, t_end) for i, c in enumerate(connections)]
+        loops = [
+            _read_loop(c, cfg, worker * 7919 + i * 104729, result, t_start, t_end) for i, c in enumerate(connections)
+        ]
     else:
         loops = [_write_loop(c, cfg, worker * 1000 + i, result, t_start, t_end) for i, c in enumerate(connections)]
     await asyncio.gather(*loops)
@@ -178,8 +184,11 @@ def run_phase(cfg: dict, kind: str, total_conns: int, procs: int) -> dict:
     queue = ctx.Queue()
     per = [total_conns // procs + (1 if i < total_conns % procs else 0) for i in range(procs)]
     start_at = time.time() + 2.0  # time for the children to start and connect
-    children = [ctx.Process(target=_worker_entry, args=(cfg, kind, n, i, start_at, queue), daemon=True)
-                for i, n in enumerate(per) if n]
+    children = [
+        ctx.Process(target=_worker_entry, args=(cfg, kind, n, i, start_at, queue), daemon=True)
+        for i, n in enumerate(per)
+        if n
+    ]
     for child in children:
         child.start()
     results = [queue.get(timeout=cfg["warmup"] + cfg["duration"] + 120) for _ in children]
@@ -207,8 +216,13 @@ def prepare(base: str, scripts: int) -> tuple[str, list[str]]:
     body = first_write(base, token)
     ids = [body["id"]]
     for n in range(scripts - 1):
-        status, body = api(base, "POST", "/api/scripts", token=token,
-                           json_body={"title": f"read {n}", "content": f"INT. LIBRARY - DAY\n\nScript {n} to be read."})
+        status, body = api(
+            base,
+            "POST",
+            "/api/scripts",
+            token=token,
+            json_body={"title": f"read {n}", "content": f"INT. LIBRARY - DAY\n\nScript {n} to be read."},
+        )
         if status not in (201, 202):
             raise RuntimeError(f"cannot create scripts: {status} {body}")
         ids.append(body["id"])
@@ -226,16 +240,30 @@ def prepare(base: str, scripts: int) -> tuple[str, list[str]]:
 
 def report(reads: dict, writes: dict) -> bool:
     checks = [
-        ("reads  >= %.0f req/s" % TARGETS["read_rps"], reads["rps"] >= TARGETS["read_rps"], f"{reads['rps']:.0f} req/s"),
-        ("reads  p99 <= %.0f ms" % TARGETS["read_p99_ms"], reads["p99_ms"] <= TARGETS["read_p99_ms"], f"{reads['p99_ms']:.1f} ms"),
-        ("writes p99 <= %.0f ms" % TARGETS["write_p99_ms"], writes["p99_ms"] <= TARGETS["write_p99_ms"], f"{writes['p99_ms']:.1f} ms"),
+        (
+            "reads  >= {:.0f} req/s".format(TARGETS["read_rps"]),
+            reads["rps"] >= TARGETS["read_rps"],
+            f"{reads['rps']:.0f} req/s",
+        ),
+        (
+            "reads  p99 <= {:.0f} ms".format(TARGETS["read_p99_ms"]),
+            reads["p99_ms"] <= TARGETS["read_p99_ms"],
+            f"{reads['p99_ms']:.1f} ms",
+        ),
+        (
+            "writes p99 <= {:.0f} ms".format(TARGETS["write_p99_ms"]),
+            writes["p99_ms"] <= TARGETS["write_p99_ms"],
+            f"{writes['p99_ms']:.1f} ms",
+        ),
         ("zero errors", reads["errors"] == 0 and writes["errors"] == 0, f"{reads['errors'] + writes['errors']} errors"),
     ]
     print()
     print(f"{'phase':<44} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
     for name, r in (("reads  GET /api/scripts/{id}", reads), ("writes POST /api/scripts (read-your-writes)", writes)):
-        print(f"{name:<44} {r['requests']:>9} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-              f"{r['max_ms']:>8.1f} {r['errors']:>7}")
+        print(
+            f"{name:<44} {r['requests']:>9} {r['rps']:>8.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
+            f"{r['max_ms']:>8.1f} {r['errors']:>7}"
+        )
     print(f"read-your-writes checks (GET right after each 201): {writes['read_your_writes_checks']}")
     for r in (reads, writes):
         for sample in r["error_samples"]:
@@ -263,24 +291,41 @@ def main(argv: list[str] | None = None) -> int:
     with embedded_stack(keep=args.keep) as cfg:
         http_port, script_port = free_port(), free_port()
         base_env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING"}
-        script = Service("script", args.script_module,
-                         {**base_env, "REELFLOW_MONGO_DATABASE": "bench_script", "REELFLOW_HEALTH_PORT": str(script_port)},
-                         f"http://127.0.0.1:{script_port}/healthz", cfg.log_dir / "script.log")
-        gateway = Service("gateway", "reelflow_gateway",
-                          {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway",
-                     "REELFLOW_HTTP_PORT": str(http_port)},
-                          f"http://127.0.0.1:{http_port}/healthz", cfg.log_dir / "gateway.log")
+        script = Service(
+            "script",
+            args.script_module,
+            {**base_env, "REELFLOW_MONGO_DATABASE": "bench_script", "REELFLOW_HEALTH_PORT": str(script_port)},
+            f"http://127.0.0.1:{script_port}/healthz",
+            cfg.log_dir / "script.log",
+        )
+        gateway = Service(
+            "gateway",
+            "reelflow_gateway",
+            {**base_env, **UNLIMITED, "REELFLOW_MONGO_DATABASE": "bench_gateway", "REELFLOW_HTTP_PORT": str(http_port)},
+            f"http://127.0.0.1:{http_port}/healthz",
+            cfg.log_dir / "gateway.log",
+        )
         with running([script, gateway]):
             base = f"http://127.0.0.1:{http_port}"
             print(f"[bench] creating {args.scripts} scripts through {base}")
             token, ids = prepare(base, args.scripts)
-            load = {"port": http_port, "host": f"127.0.0.1:{http_port}", "token": token, "script_ids": ids,
-                    "duration": args.duration, "warmup": args.warmup}
-            print(f"[bench] reads: {args.read_conns} connections in {args.procs} processes, "
-                  f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
+            load = {
+                "port": http_port,
+                "host": f"127.0.0.1:{http_port}",
+                "token": token,
+                "script_ids": ids,
+                "duration": args.duration,
+                "warmup": args.warmup,
+            }
+            print(
+                f"[bench] reads: {args.read_conns} connections in {args.procs} processes, "
+                f"{args.warmup:g}s warm-up + {args.duration:g}s measured"
+            )
             reads = run_phase(load, "read", args.read_conns, args.procs)
-            print(f"[bench] writes: {args.write_conns} connections in {args.procs} processes, "
-                  f"{args.warmup:g}s warm-up + {args.duration:g}s measured")
+            print(
+                f"[bench] writes: {args.write_conns} connections in {args.procs} processes, "
+                f"{args.warmup:g}s warm-up + {args.duration:g}s measured"
+            )
             writes = run_phase(load, "write", args.write_conns, args.procs)
             print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
             return 0 if report(reads, writes) else 1

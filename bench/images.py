@@ -66,13 +66,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import Service, embedded_stack, free_port  # noqa: E402 (the folder is put on sys.path above)
 
 WIDTH, HEIGHT = 1920, 1080
-SETTINGS = [("harbor (exterior)", "dawn, soft pale first light"),
-            ("ferry cabin (interior)", "morning, fresh clear light"), ("open sea (exterior)", "daytime, natural light"), ("harbor cafe (interior)", "night, low-key lighting"),
-            ("city street (exterior)", "dusk, golden low sun and long shadows"), ("forest road (exterior)", "night"),
-            ("mountain pass (exterior)", "afternoon, warm angled light"), ("desert dunes (exterior)", "midday")]
-ACTIONS = ["Nora coils a rope on the empty pier", "Eli sleeps against the window, a paper bag on his knees",
-           "The ferry cuts through grey swell, gulls following", "Nora and Eli share soup as rain streaks the glass",
-           "Cars pass under the flickering signs", "A lantern swings between the trees"]
+SETTINGS = [
+    ("harbor (exterior)", "dawn, soft pale first light"),
+    ("ferry cabin (interior)", "morning, fresh clear light"),
+    ("open sea (exterior)", "daytime, natural light"),
+    ("harbor cafe (interior)", "night, low-key lighting"),
+    ("city street (exterior)", "dusk, golden low sun and long shadows"),
+    ("forest road (exterior)", "night"),
+    ("mountain pass (exterior)", "afternoon, warm angled light"),
+    ("desert dunes (exterior)", "midday"),
+]
+ACTIONS = [
+    "Nora coils a rope on the empty pier",
+    "Eli sleeps against the window, a paper bag on his knees",
+    "The ferry cuts through grey swell, gulls following",
+    "Nora and Eli share soup as rain streaks the glass",
+    "Cars pass under the flickering signs",
+    "A lantern swings between the trees",
+]
 LOOK = "cinematic film still, 35mm film grain, natural light, muted teal and amber palette"
 
 
@@ -81,8 +92,10 @@ def prompt_of(n: int) -> tuple[str, str, tuple[str, ...]]:
     action = ACTIONS[n % len(ACTIONS)]
     characters = tuple(name for name in ("Nora", "Eli") if name in action)
     who = f"Characters: {', '.join(characters)}. " if characters else ""
-    prompt = (f"Medium wide shot. {action}. Setting: {setting}. Time of day: {light}. {who}"
-              f"Mood: quiet and melancholic. Widescreen 16:9 composition, no text or lettering. {LOOK}")
+    prompt = (
+        f"Medium wide shot. {action}. Setting: {setting}. Time of day: {light}. {who}"
+        f"Mood: quiet and melancholic. Widescreen 16:9 composition, no text or lettering. {LOOK}"
+    )
     return prompt, action, characters
 
 
@@ -106,8 +119,11 @@ def _draw_process(first: int, count: int, concurrency: int, start_at: float, que
             while pending:
                 n = pending.pop()
                 prompt, caption, characters = prompt_of(n)
-                await generator.generate(ImageRequest(prompt=prompt, caption=caption, width=WIDTH, height=HEIGHT,
-                                                      attempt=1, characters=characters))
+                await generator.generate(
+                    ImageRequest(
+                        prompt=prompt, caption=caption, width=WIDTH, height=HEIGHT, attempt=1, characters=characters
+                    )
+                )
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - began
@@ -126,8 +142,10 @@ def _drawing_only(images: int, processes: int, concurrency: int) -> float:
     queue = ctx.Queue()
     start_at = time.time() + 3.0
     share = [images // processes + (1 if i < images % processes else 0) for i in range(processes)]
-    children = [ctx.Process(target=_draw_process, args=(sum(share[:i]), share[i], concurrency, start_at, queue))
-                for i in range(processes)]
+    children = [
+        ctx.Process(target=_draw_process, args=(sum(share[:i]), share[i], concurrency, start_at, queue))
+        for i in range(processes)
+    ]
     for child in children:
         child.start()
     walls = [queue.get(timeout=600) for _ in children]
@@ -187,12 +205,26 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
     services = []
     for i in range(instances):
         port = free_port()
-        env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_KAFKA_NAMESPACE": namespace,
-               "REELFLOW_MONGO_DATABASE": database, "REELFLOW_S3_BUCKET": f"{namespace}-images",
-               "REELFLOW_IMAGE_CONCURRENCY": str(concurrency), "REELFLOW_HEALTH_PORT": str(port),
-               "REELFLOW_INSTANCE_ID": f"image-{i + 1}", "REELFLOW_AI_PROVIDER": "local"}
-        services.append(Service(f"image-{i + 1}", "reelflow_image", env, f"http://127.0.0.1:{port}/healthz",
-                                log_dir / f"image-{instances}-{i + 1}.log"))
+        env = {
+            **cfg.service_env(),
+            "REELFLOW_LOG_LEVEL": "WARNING",
+            "REELFLOW_KAFKA_NAMESPACE": namespace,
+            "REELFLOW_MONGO_DATABASE": database,
+            "REELFLOW_S3_BUCKET": f"{namespace}-images",
+            "REELFLOW_IMAGE_CONCURRENCY": str(concurrency),
+            "REELFLOW_HEALTH_PORT": str(port),
+            "REELFLOW_INSTANCE_ID": f"image-{i + 1}",
+            "REELFLOW_AI_PROVIDER": "local",
+        }
+        services.append(
+            Service(
+                f"image-{i + 1}",
+                "reelflow_image",
+                env,
+                f"http://127.0.0.1:{port}/healthz",
+                log_dir / f"image-{instances}-{i + 1}.log",
+            )
+        )
     for service in services:
         service.start()
 
@@ -217,10 +249,18 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
         async def publish(script_id: str, shot: int, count: int, variety: int) -> float:
             prompt, caption, characters = prompt_of(variety)
             scene = 1
-            event = ShotPlanned(script_id=script_id, scene_id=f"{script_id}-scene-{scene}",
-                                shot_id=f"{script_id}-scene-{scene}-shot-{shot}", scene_order=scene, order=shot,
-                                shot_count=count, description=caption, image_prompt=prompt, duration_s=4.0,
-                                style=StyleHints(aspect="16:9", style_suffix=LOOK, characters=characters))
+            event = ShotPlanned(
+                script_id=script_id,
+                scene_id=f"{script_id}-scene-{scene}",
+                shot_id=f"{script_id}-scene-{scene}-shot-{shot}",
+                scene_order=scene,
+                order=shot,
+                shot_count=count,
+                description=caption,
+                image_prompt=prompt,
+                duration_s=4.0,
+                style=StyleHints(aspect="16:9", style_suffix=LOOK, characters=characters),
+            )
             record = encode(new_envelope(event, source="scene"))
             await producer.send(f"{namespace}.{record.topic}", record.value, key=record.key, headers=record.headers)
             return time.time()
@@ -229,8 +269,7 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
             deadline = time.monotonic() + timeout
             while len(arrivals) < expected:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"only {len(arrivals)} of {expected} images after {timeout:.0f}s; "
-                                       f"see {log_dir}")
+                    raise RuntimeError(f"only {len(arrivals)} of {expected} images after {timeout:.0f}s; see {log_dir}")
                 batch = await consumer.getmany(timeout_ms=100)
                 now = time.time()
                 for record in (r for rs in batch.values() for r in rs):
@@ -244,8 +283,10 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
         await collect(len(warm), timeout=120)
         warmed = set(arrivals)
 
-        servers = {name: int(cfg.pid_file(server).read_text().split()[0])
-                   for name, server in (("kafka", "kafka"), ("mongodb", "mongo"), ("s3", "s3"))}
+        servers = {
+            name: int(cfg.pid_file(server).read_text().split()[0])
+            for name, server in (("kafka", "kafka"), ("mongodb", "mongo"), ("s3", "s3"))
+        }
         pids = [service.proc.pid for service in services]
         cpu_before = snapshot(pids, servers)
         published_at = time.time()
@@ -265,12 +306,25 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
         for doc in docs:
             t = doc["timings"]
             service_s = measured[doc["_id"]] - t["started_at"]
-            rows.append({"service_s": service_s, "draw_s": t["draw_s"], "upload_s": t["upload_s"],
-                         "rest_s": max(0.0, service_s - t["draw_s"] - t["upload_s"]),
-                         "wait_s": t["started_at"] - jobs[doc["_id"]]["created_at"].timestamp(),
-                         "instance": t["instance"], "bytes": doc["size_bytes"]})
-        return {"instances": instances, "images": len(rows), "wall_s": wall, "rate": len(rows) / wall, "rows": rows,
-                "cpu": cpu}
+            rows.append(
+                {
+                    "service_s": service_s,
+                    "draw_s": t["draw_s"],
+                    "upload_s": t["upload_s"],
+                    "rest_s": max(0.0, service_s - t["draw_s"] - t["upload_s"]),
+                    "wait_s": t["started_at"] - jobs[doc["_id"]]["created_at"].timestamp(),
+                    "instance": t["instance"],
+                    "bytes": doc["size_bytes"],
+                }
+            )
+        return {
+            "instances": instances,
+            "images": len(rows),
+            "wall_s": wall,
+            "rate": len(rows) / wall,
+            "rows": rows,
+            "cpu": cpu,
+        }
     finally:
         await consumer.stop()
         await producer.stop()
@@ -289,18 +343,26 @@ def mean(values) -> float:
 
 def report(results: list[dict], ceilings: dict[int, float], concurrency: int) -> None:
     print()
-    print(f"{'instances':>9} {'images':>6} {'wall s':>7} {'images/s':>9} {'drawing-only/s':>15} "
-          f"{'vs drawing-only':>16} {'lost outside drawing':>21}")
+    print(
+        f"{'instances':>9} {'images':>6} {'wall s':>7} {'images/s':>9} {'drawing-only/s':>15} "
+        f"{'vs drawing-only':>16} {'lost outside drawing':>21}"
+    )
     for r in results:
         ceiling = ceilings[r["instances"]]
-        print(f"{r['instances']:>9} {r['images']:>6} {r['wall_s']:>7.2f} {r['rate']:>9.2f} {ceiling:>15.2f} "
-              f"{r['rate'] / ceiling:>15.0%} {1 - r['rate'] / ceiling:>21.0%}")
+        print(
+            f"{r['instances']:>9} {r['images']:>6} {r['wall_s']:>7.2f} {r['rate']:>9.2f} {ceiling:>15.2f} "
+            f"{r['rate'] / ceiling:>15.0%} {1 - r['rate'] / ceiling:>21.0%}"
+        )
     if len(results) == 2:
-        print(f"\n2 instances vs 1: {results[1]['rate'] / results[0]['rate']:.2f}x the images/s "
-              f"(drawing alone: {ceilings[2] / ceilings[1]:.2f}x)")
+        print(
+            f"\n2 instances vs 1: {results[1]['rate'] / results[0]['rate']:.2f}x the images/s "
+            f"(drawing alone: {ceilings[2] / ceilings[1]:.2f}x)"
+        )
     print("\nper image, from its job starting to its ImageGenerated arriving at a consumer (means):")
-    print(f"{'instances':>9} {'in service ms':>14} {'drawing ms':>11} {'upload ms':>10} {'db+bus ms':>10} "
-          f"{'drawing':>8} {'storage':>8} {'db+bus':>7} {'queued ms':>10} {'PNG KB':>7}  per instance")
+    print(
+        f"{'instances':>9} {'in service ms':>14} {'drawing ms':>11} {'upload ms':>10} {'db+bus ms':>10} "
+        f"{'drawing':>8} {'storage':>8} {'db+bus':>7} {'queued ms':>10} {'PNG KB':>7}  per instance"
+    )
     for r in results:
         rows = r["rows"]
         service = mean(x["service_s"] for x in rows)
@@ -308,24 +370,34 @@ def report(results: list[dict], ceilings: dict[int, float], concurrency: int) ->
         per_instance = {}
         for x in rows:
             per_instance[x["instance"]] = per_instance.get(x["instance"], 0) + 1
-        print(f"{r['instances']:>9} {service * 1000:>14.0f} {draw * 1000:>11.0f} {upload * 1000:>10.0f} "
-              f"{rest * 1000:>10.0f} {draw / service:>8.0%} {upload / service:>8.0%} {rest / service:>7.0%} "
-              f"{mean(x['wait_s'] for x in rows) * 1000:>10.0f} {mean(x['bytes'] for x in rows) / 1024:>7.0f}  "
-              f"{dict(sorted(per_instance.items()))}")
-    print(f"(each instance draws up to {concurrency} images at once; 'drawing' is the provider call, which "
-          "runs Pillow in a worker thread, so it includes waiting for CPU taken by everything else)")
+        print(
+            f"{r['instances']:>9} {service * 1000:>14.0f} {draw * 1000:>11.0f} {upload * 1000:>10.0f} "
+            f"{rest * 1000:>10.0f} {draw / service:>8.0%} {upload / service:>8.0%} {rest / service:>7.0%} "
+            f"{mean(x['wait_s'] for x in rows) * 1000:>10.0f} {mean(x['bytes'] for x in rows) / 1024:>7.0f}  "
+            f"{dict(sorted(per_instance.items()))}"
+        )
+    print(
+        f"(each instance draws up to {concurrency} images at once; 'drawing' is the provider call, which "
+        "runs Pillow in a worker thread, so it includes waiting for CPU taken by everything else)"
+    )
     print("\nCPU per image during the measured run (ms; servers and services share the machine's cores):")
-    print(f"{'instances':>9} {'drawing':>8} {'service':>8} {'kafka':>6} {'mongodb':>8} {'s3':>6} {'total':>6} "
-          f"{'outside drawing':>16} {'CPU busy':>9}")
+    print(
+        f"{'instances':>9} {'drawing':>8} {'service':>8} {'kafka':>6} {'mongodb':>8} {'s3':>6} {'total':>6} "
+        f"{'outside drawing':>16} {'CPU busy':>9}"
+    )
     for r in results:
         cpu, n = r["cpu"], r["images"]
         total = sum(cpu.values())
-        print(f"{r['instances']:>9} {cpu['drawing'] / n * 1000:>8.0f} {cpu['service'] / n * 1000:>8.0f} "
-              f"{cpu['kafka'] / n * 1000:>6.0f} {cpu['mongodb'] / n * 1000:>8.0f} {cpu['s3'] / n * 1000:>6.0f} "
-              f"{total / n * 1000:>6.0f} {1 - cpu['drawing'] / total:>16.0%} "
-              f"{total / (r['wall_s'] * (os.cpu_count() or 1)):>9.0%}")
-    print("('service' is everything in the service processes but the painter threads: event loop, Kafka and "
-          "MongoDB clients, the S3 client's upload; 'CPU busy' is the share of all cores used by these processes)")
+        print(
+            f"{r['instances']:>9} {cpu['drawing'] / n * 1000:>8.0f} {cpu['service'] / n * 1000:>8.0f} "
+            f"{cpu['kafka'] / n * 1000:>6.0f} {cpu['mongodb'] / n * 1000:>8.0f} {cpu['s3'] / n * 1000:>6.0f} "
+            f"{total / n * 1000:>6.0f} {1 - cpu['drawing'] / total:>16.0%} "
+            f"{total / (r['wall_s'] * (os.cpu_count() or 1)):>9.0%}"
+        )
+    print(
+        "('service' is everything in the service processes but the painter threads: event loop, Kafka and "
+        "MongoDB clients, the S3 client's upload; 'CPU busy' is the share of all cores used by these processes)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,8 +415,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with embedded_stack(keep=args.keep) as cfg:
         for instances in args.instances:
-            print(f"[bench] {instances} image service instance{'s' if instances > 1 else ''}: "
-                  f"{args.images} shots of {WIDTH}x{HEIGHT}")
+            print(
+                f"[bench] {instances} image service instance{'s' if instances > 1 else ''}: "
+                f"{args.images} shots of {WIDTH}x{HEIGHT}"
+            )
             results.append(asyncio.run(run_service(cfg, instances, args.images, args.concurrency, cfg.log_dir)))
         print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     report(results, ceilings, args.concurrency)

@@ -40,7 +40,6 @@ import time
 from collections import Counter
 
 import httpx
-
 from _support import Service, embedded_stack, free_port, percentile
 
 TARGET_S = 1.0
@@ -53,21 +52,27 @@ def next_address() -> str:
     return f"10.{(n >> 16) % 256}.{(n >> 8) % 256}.{n % 256}"
 
 
-async def flood(client: httpx.AsyncClient, email: str, shared_address: str | None, until: float,
-                statuses: Counter) -> None:
+async def flood(
+    client: httpx.AsyncClient, email: str, shared_address: str | None, until: float, statuses: Counter
+) -> None:
     while time.monotonic() < until:
         address = shared_address or next_address()
-        response = await client.post("/api/auth/token", data={"username": email, "password": "wrong"},
-                                     headers={"X-Forwarded-For": address})
+        response = await client.post(
+            "/api/auth/token", data={"username": email, "password": "wrong"}, headers={"X-Forwarded-For": address}
+        )
         statuses[response.status_code] += 1
 
 
-async def valid_logins(client: httpx.AsyncClient, email: str, until: float, latencies: list[float],
-                       statuses: Counter) -> None:
+async def valid_logins(
+    client: httpx.AsyncClient, email: str, until: float, latencies: list[float], statuses: Counter
+) -> None:
     while time.monotonic() < until:
         started = time.perf_counter()
-        response = await client.post("/api/auth/token", data={"username": email, "password": PASSWORD},
-                                     headers={"X-Forwarded-For": next_address()})
+        response = await client.post(
+            "/api/auth/token",
+            data={"username": email, "password": PASSWORD},
+            headers={"X-Forwarded-For": next_address()},
+        )
         latencies.append(time.perf_counter() - started)
         statuses[response.status_code] += 1
 
@@ -80,8 +85,10 @@ async def phase(base: str, victim: str, flooded: str, flooders: int, duration: f
         valid_statuses: Counter = Counter()
         latencies: list[float] = []
         shared = next_address() if one_address else None
-        await asyncio.gather(valid_logins(client, victim, until, latencies, valid_statuses),
-                             *(flood(client, flooded, shared, until, flood_statuses) for _ in range(flooders)))
+        await asyncio.gather(
+            valid_logins(client, victim, until, latencies, valid_statuses),
+            *(flood(client, flooded, shared, until, flood_statuses) for _ in range(flooders)),
+        )
     latencies.sort()
     return {"latencies": latencies, "flood": flood_statuses, "valid": valid_statuses}
 
@@ -100,13 +107,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with embedded_stack(keep=args.keep) as cfg:
         port = free_port()
-        env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_MONGO_DATABASE": "bench_login",
-               "REELFLOW_HTTP_PORT": str(port),
-               # The flooded account's own failure limit would stop the many-address flood before
-               # hashing too: set it out of the way, to measure the hashing pool itself.
-               "REELFLOW_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT": "1000000/60s"}
-        gateway = Service("gateway", "reelflow_gateway", env, f"http://127.0.0.1:{port}/healthz",
-                          cfg.log_dir / "gateway.log")
+        env = {
+            **cfg.service_env(),
+            "REELFLOW_LOG_LEVEL": "WARNING",
+            "REELFLOW_MONGO_DATABASE": "bench_login",
+            "REELFLOW_HTTP_PORT": str(port),
+            # The flooded account's own failure limit would stop the many-address flood before
+            # hashing too: set it out of the way, to measure the hashing pool itself.
+            "REELFLOW_RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT": "1000000/60s",
+        }
+        gateway = Service(
+            "gateway", "reelflow_gateway", env, f"http://127.0.0.1:{port}/healthz", cfg.log_dir / "gateway.log"
+        )
         gateway.start()
         try:
             base = f"http://127.0.0.1:{port}"
@@ -114,18 +126,24 @@ def main(argv: list[str] | None = None) -> int:
             register(base, victim)
             register(base, flooded)
             ok = True
-            print(f"{'phase':<16}{'valid logins':>14}{'p50 ms':>9}{'p95 ms':>9}{'p95/target':>12}"
-                  f"   valid statuses / flood statuses")
+            print(
+                f"{'phase':<16}{'valid logins':>14}{'p50 ms':>9}{'p95 ms':>9}{'p95/target':>12}"
+                f"   valid statuses / flood statuses"
+            )
             for name, one_address in (("one address", True), ("many addresses", False)):
                 result = asyncio.run(phase(base, victim, flooded, args.flooders, args.duration, one_address))
                 latencies = result["latencies"]
                 p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
                 ratio = p95 / TARGET_S
                 ok &= ratio < 1.0
-                print(f"{name:<16}{len(latencies):>14}{p50 * 1000:>9.0f}{p95 * 1000:>9.0f}{ratio:>12.2f}"
-                      f"   {dict(result['valid'])} / {dict(result['flood'])}")
-            print(f"[bench] target: p95 of a valid login under {TARGET_S:g} s: {'met' if ok else 'NOT met'}; "
-                  f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+                print(
+                    f"{name:<16}{len(latencies):>14}{p50 * 1000:>9.0f}{p95 * 1000:>9.0f}{ratio:>12.2f}"
+                    f"   {dict(result['valid'])} / {dict(result['flood'])}"
+                )
+            print(
+                f"[bench] target: p95 of a valid login under {TARGET_S:g} s: {'met' if ok else 'NOT met'}; "
+                f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
+            )
             return 0 if ok else 1
         finally:
             gateway.stop()

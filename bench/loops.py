@@ -80,8 +80,14 @@ async def idle_consumer(bootstrap: str, seconds: float) -> dict:
 
     topic = f"bench.loops.{uuid.uuid4().hex[:8]}"
     await create_topic(bootstrap, topic, partitions=4)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
-                                session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"{topic}.group",
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+        fetch_max_wait_ms=15,
+    )
     await consumer.start()
     try:
         await consumer.getmany(timeout_ms=3000)  # joined and fetching
@@ -96,28 +102,48 @@ async def _timed(op, count: int) -> dict:
     wall, cpu = time.perf_counter(), time.process_time()
     for n in range(count):
         await op(n)
-    return {"wall_ms": (time.perf_counter() - wall) * 1000 / count, "cpu_ms": (time.process_time() - cpu) * 1000 / count}
+    return {
+        "wall_ms": (time.perf_counter() - wall) * 1000 / count,
+        "cpu_ms": (time.process_time() - cpu) * 1000 / count,
+    }
 
 
 def child(args) -> None:
     """One loop, one round: prints the measurements as JSON."""
+
     async def both() -> dict:
-        return {**await transactions(args.mongo_uri, args.transactions),
-                **await idle_consumer(args.bootstrap, args.idle_s)}
+        return {
+            **await transactions(args.mongo_uri, args.transactions),
+            **await idle_consumer(args.bootstrap, args.idle_s),
+        }
 
     if args.child == "uvloop":
         import uvloop
+
         result = uvloop.run(both())
     else:
         import asyncio
+
         result = asyncio.run(both())
     print(json.dumps(result))
 
 
 def measure(cfg, args) -> dict[str, list[dict]]:
-    return alternate_in_children(__file__, LOOPS, args.rounds, lambda loop: [
-        "--mongo-uri", cfg.mongo_uri, "--bootstrap", cfg.kafka_bootstrap,
-        "--transactions", str(args.transactions), "--idle-s", str(args.idle_s)])
+    return alternate_in_children(
+        __file__,
+        LOOPS,
+        args.rounds,
+        lambda loop: [
+            "--mongo-uri",
+            cfg.mongo_uri,
+            "--bootstrap",
+            cfg.kafka_bootstrap,
+            "--transactions",
+            str(args.transactions),
+            "--idle-s",
+            str(args.idle_s),
+        ],
+    )
 
 
 def report(results: dict[str, list[dict]]) -> None:
@@ -125,11 +151,13 @@ def report(results: dict[str, list[dict]]) -> None:
         return statistics.median(r[what][field] for r in results[loop])
 
     print(f"\n{'median of rounds':<34} {'asyncio':>9} {'uvloop':>9} {'uvloop / asyncio':>17}")
-    rows = [("transaction", "wall_ms", "MongoDB transaction, wall ms"),
-            ("transaction", "cpu_ms", "MongoDB transaction, client CPU ms"),
-            ("find_one", "wall_ms", "find_one, wall ms"),
-            ("find_one", "cpu_ms", "find_one, client CPU ms"),
-            ("idle consumer", "cpu_ms_per_s", "idle consumer, CPU ms per s")]
+    rows = [
+        ("transaction", "wall_ms", "MongoDB transaction, wall ms"),
+        ("transaction", "cpu_ms", "MongoDB transaction, client CPU ms"),
+        ("find_one", "wall_ms", "find_one, wall ms"),
+        ("find_one", "cpu_ms", "find_one, client CPU ms"),
+        ("idle consumer", "cpu_ms_per_s", "idle consumer, CPU ms per s"),
+    ]
     for what, field, label in rows:
         a, u = median("asyncio", what, field), median("uvloop", what, field)
         print(f"{label:<34} {a:>9.3f} {u:>9.3f} {u / a:>16.2f}x")

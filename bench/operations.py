@@ -57,7 +57,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from _support import (
-    UNLIMITED, Service, api, embedded_stack, first_write, free_port, read_events, register, running, screenplay,
+    UNLIMITED,
+    Service,
+    api,
+    embedded_stack,
+    first_write,
+    free_port,
+    read_events,
+    register,
+    running,
+    screenplay,
 )
 
 TARGET_OVERHEAD = 0.10
@@ -89,8 +98,13 @@ def run_operations(base: str, token: str, name: str, contents: list[str], option
     run.started = time.time()
     ids = []
     for n, content in enumerate(contents):
-        status, body = api(base, "POST", "/api/operations", token=token,
-                           json_body={"title": f"{name} {n}", "content": content, "options": options})
+        status, body = api(
+            base,
+            "POST",
+            "/api/operations",
+            token=token,
+            json_body={"title": f"{name} {n}", "content": content, "options": options},
+        )
         if status != 202:
             raise RuntimeError(f"operation refused: {status} {body}")
         ids.append(body["id"])
@@ -166,8 +180,10 @@ def union_s(intervals: list[tuple[float, float]], start: float, end: float) -> f
 
 def report(single: Run, single_split: Split, batch: Run, batch_split: Split, scenes: int) -> bool:
     doc = single.operation_docs[0]
-    print(f"\none operation, {scenes} scenes, {doc['progress']['shots_planned']} shots, "
-          f"{doc['result']['duration_s']:.1f} s of video at {doc['result']['width']}x{doc['result']['height']}")
+    print(
+        f"\none operation, {scenes} scenes, {doc['progress']['shots_planned']} shots, "
+        f"{doc['result']['duration_s']:.1f} s of video at {doc['result']['width']}x{doc['result']['height']}"
+    )
     print("  the operation's own stage times (first to last event of each stage; stages overlap):")
     for stage, seconds in doc["stage_seconds"].items():
         print(f"    {stage:<18} {seconds:>8.2f} s")
@@ -179,19 +195,29 @@ def report(single: Run, single_split: Split, batch: Run, batch_split: Split, sce
         rendering = union_s(split.rendering, start, end)
         work = union_s(split.drawing + split.narration + split.rendering, start, end)
         rows.append((run, drawing, narration, rendering, work, run.wall_s - work))
-    print(f"\n{'run':<22} {'wall s':>8} {'drawing':>8} {'speech':>8} {'render':>8} {'any work':>9} "
-          f"{'overhead':>9} {'share':>6} {'ops/min':>8}")
+    print(
+        f"\n{'run':<22} {'wall s':>8} {'drawing':>8} {'speech':>8} {'render':>8} {'any work':>9} "
+        f"{'overhead':>9} {'share':>6} {'ops/min':>8}"
+    )
     for run, drawing, narration, rendering, work, overhead in rows:
-        print(f"{run.name:<22} {run.wall_s:>8.2f} {drawing:>8.2f} {narration:>8.2f} {rendering:>8.2f} {work:>9.2f} "
-              f"{overhead:>9.2f} {overhead / run.wall_s:>6.1%} {run.per_minute:>8.2f}")
-    print("(seconds of wall time during which some work of that kind was under way; `any work` is their union,"
-          "\n `overhead` the rest: bus, handlers, transactions, job pick-up, storage, gateway, polling)")
-    print(f"\n{batch.operations} at once vs one at a time: {batch.per_minute / single.per_minute:.2f}x the operations "
-          f"per minute")
+        print(
+            f"{run.name:<22} {run.wall_s:>8.2f} {drawing:>8.2f} {narration:>8.2f} {rendering:>8.2f} {work:>9.2f} "
+            f"{overhead:>9.2f} {overhead / run.wall_s:>6.1%} {run.per_minute:>8.2f}"
+        )
+    print(
+        "(seconds of wall time during which some work of that kind was under way; `any work` is their union,"
+        "\n `overhead` the rest: bus, handlers, transactions, job pick-up, storage, gateway, polling)"
+    )
+    print(
+        f"\n{batch.operations} at once vs one at a time: {batch.per_minute / single.per_minute:.2f}x the operations "
+        f"per minute"
+    )
     share = rows[0][5] / single.wall_s
     met = share < TARGET_OVERHEAD
-    print(f"target: overhead outside AI and rendering under {TARGET_OVERHEAD:.0%} of an operation: "
-          f"{'MET' if met else 'MISSED'} ({share:.1%})")
+    print(
+        f"target: overhead outside AI and rendering under {TARGET_OVERHEAD:.0%} of an operation: "
+        f"{'MET' if met else 'MISSED'} ({share:.1%})"
+    )
     return met
 
 
@@ -200,8 +226,12 @@ def report(single: Run, single_split: Split, batch: Run, batch_split: Split, sce
 
 def service_env(cfg, name: str, port: int) -> dict[str, str]:
     """A throwaway stack: the default buckets do; databases named for the benchmark."""
-    env = {**cfg.service_env(), "REELFLOW_LOG_LEVEL": "WARNING", "REELFLOW_AI_PROVIDER": "local",
-           "REELFLOW_MONGO_DATABASE": f"bench_{name}"}
+    env = {
+        **cfg.service_env(),
+        "REELFLOW_LOG_LEVEL": "WARNING",
+        "REELFLOW_AI_PROVIDER": "local",
+        "REELFLOW_MONGO_DATABASE": f"bench_{name}",
+    }
     env["REELFLOW_HTTP_PORT" if name == "gateway" else "REELFLOW_HEALTH_PORT"] = str(port)
     if name == "gateway":
         env.update(UNLIMITED)
@@ -220,9 +250,16 @@ def main(argv: list[str] | None = None) -> int:
     options = {"resolution": args.resolution, "narration": True, "subtitles": True, "motion": True}
     with embedded_stack(keep=args.keep) as cfg:
         ports = {name: free_port() for name in SERVICES}
-        services = [Service(name, f"reelflow_{name}", service_env(cfg, name, ports[name]),
-                            f"http://127.0.0.1:{ports[name]}/healthz", cfg.log_dir / f"{name}.log")
-                    for name in SERVICES]
+        services = [
+            Service(
+                name,
+                f"reelflow_{name}",
+                service_env(cfg, name, ports[name]),
+                f"http://127.0.0.1:{ports[name]}/healthz",
+                cfg.log_dir / f"{name}.log",
+            )
+            for name in SERVICES
+        ]
         with running(services):
             base = f"http://127.0.0.1:{ports['gateway']}"
             token = register(base)
@@ -232,8 +269,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] one operation of {args.scenes} scenes")
             single = run_operations(base, token, "one at a time", [screenplay(0, args.scenes)], options)
             print(f"[bench] {args.concurrent} operations of {args.scenes} scenes at once")
-            batch = run_operations(base, token, f"{args.concurrent} at once",
-                                   [screenplay(n + 1, args.scenes) for n in range(args.concurrent)], options)
+            batch = run_operations(
+                base,
+                token,
+                f"{args.concurrent} at once",
+                [screenplay(n + 1, args.scenes) for n in range(args.concurrent)],
+                options,
+            )
             records = asyncio.run(read_events(cfg.kafka_bootstrap, ["image.events", "video.events"]))
             single_split = split_of(records, {d["script_id"] for d in single.operation_docs})
             batch_split = split_of(records, {d["script_id"] for d in batch.operation_docs})

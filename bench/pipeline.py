@@ -136,8 +136,12 @@ class Hop:
 
     def stats(self) -> dict:
         values = sorted(self.latencies_ms)
-        return {"n": len(values), "p50": percentile(values, 50), "p99": percentile(values, 99),
-                "max": values[-1] if values else float("nan")}
+        return {
+            "n": len(values),
+            "p50": percentile(values, 50),
+            "p99": percentile(values, 99),
+            "max": values[-1] if values else float("nan"),
+        }
 
 
 class Driver:
@@ -152,8 +156,9 @@ class Driver:
         self.poll_s = poll_s
         self.timeout_s = timeout_s
 
-    async def call(self, method: str, path: str, expect: tuple[int, ...] = (200,),
-                   headers: dict[str, str] | None = None) -> dict | None:
+    async def call(
+        self, method: str, path: str, expect: tuple[int, ...] = (200,), headers: dict[str, str] | None = None
+    ) -> dict | None:
         status, body = await self.conn.request(build_request(method, path, self.host, self.token, headers=headers))
         if status not in expect:
             raise RuntimeError(f"{method} {path}: {status} {body[:300]!r}")
@@ -207,8 +212,16 @@ def all_shots(page: dict) -> bool:
     return bool(page["items"]) and len(page["items"]) == page["items"][0]["shot_count"]
 
 
-async def drive(port: int, token: str, script_ids: list[str], scenes: int, poll_s: float, bare: BareBus,
-                bare_samples: int, floor: "DesignFloor") -> tuple[Hop, Hop, int]:
+async def drive(
+    port: int,
+    token: str,
+    script_ids: list[str],
+    scenes: int,
+    poll_s: float,
+    bare: BareBus,
+    bare_samples: int,
+    floor: DesignFloor,
+) -> tuple[Hop, Hop, int]:
     """Every script's approval, then every scene's, each hop right after a bare bus sample (or a
     few: `bare_samples` in all, spread over the hops) and a design-floor sample."""
     driver = Driver(port, token, poll_s)
@@ -257,15 +270,22 @@ async def bus_pair(bootstrap: str, topic: str, partitions: int):
 
     await create_topic(bootstrap, topic, partitions)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=False, linger_ms=0)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.group",
-                                auto_offset_reset="earliest", enable_auto_commit=False,
-                                session_timeout_ms=2000, heartbeat_interval_ms=300, fetch_max_wait_ms=15)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"{topic}.group",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+        fetch_max_wait_ms=15,
+    )
     await producer.start()
     await consumer.start()
     return producer, consumer
 
 
-async def stop_pair(loop: "asyncio.Task | None", producer, consumer) -> None:
+async def stop_pair(loop: asyncio.Task | None, producer, consumer) -> None:
     if loop:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
@@ -300,7 +320,7 @@ class BareBus:
         self._arrivals: asyncio.Queue[tuple[int, float]] = asyncio.Queue()
         self._loop: asyncio.Task | None = None
 
-    async def __aenter__(self) -> "BareBus":
+    async def __aenter__(self) -> BareBus:
         self.producer, self.consumer = await bus_pair(self.bootstrap, self.topic, self.partitions)
         await self.producer.send_and_wait(self.topic, b"warm-up", key=self.key)  # also waits for the group join
         await asyncio.wait_for(self.consumer.getone(), 60)
@@ -362,7 +382,7 @@ class DesignFloor:
         self._seen: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         self._loop: asyncio.Task | None = None
 
-    async def __aenter__(self) -> "DesignFloor":
+    async def __aenter__(self) -> DesignFloor:
         from pymongo import AsyncMongoClient
 
         self.mongo = AsyncMongoClient(self.mongo_uri, tz_aware=True)
@@ -386,10 +406,12 @@ class DesignFloor:
             event_id = record.value.decode()
             async with self.mongo.start_session() as session:
                 async with await session.start_transaction():
-                    await self.db.inbox.bulk_write([UpdateOne({"_id": f"view/{event_id}"}, {"$setOnInsert": {}},
-                                                              upsert=True)], session=session)
-                    await self.db.views.update_one({"_id": event_id}, {"$set": {"seen": True}}, upsert=True,
-                                                   session=session)
+                    await self.db.inbox.bulk_write(
+                        [UpdateOne({"_id": f"view/{event_id}"}, {"$setOnInsert": {}}, upsert=True)], session=session
+                    )
+                    await self.db.views.update_one(
+                        {"_id": event_id}, {"$set": {"seen": True}}, upsert=True, session=session
+                    )
             await self._seen.put((event_id, time.perf_counter()))
             await self.consumer.commit()
 
@@ -420,6 +442,7 @@ def breakdown(records: list, segmenting: Hop, planning: Hop) -> list[tuple[str, 
     approve scene:  the answer -> the planning job built the shots (job wake-up + planning)
                     -> the relay sent them -> visible over HTTP
     """
+
     def header(record, name: str) -> str:
         return next((v.decode() for k, v in record.headers or () if k == name), "")
 
@@ -439,23 +462,40 @@ def breakdown(records: list, segmenting: Hop, planning: Hop) -> list[tuple[str, 
     rows = []
     for hop, first in ((segmenting, "scene service consumed + segmented"), (planning, "job woke + planned shots")):
         subjects = [s for s in hop.answered_at if s in built]
-        rows.append((f"{hop.name.split('->')[0].strip()}: answer -> {first}",
-                     [(built[s] - hop.answered_at[s]) * 1000 for s in subjects]))
+        rows.append(
+            (
+                f"{hop.name.split('->')[0].strip()}: answer -> {first}",
+                [(built[s] - hop.answered_at[s]) * 1000 for s in subjects],
+            )
+        )
         rows.append(("    -> committed + relayed by the outbox", [(sent[s] - built[s]) * 1000 for s in subjects]))
-        rows.append(("    -> projected by the gateway + seen over HTTP",
-                     [(hop.visible_at[s] - sent[s]) * 1000 for s in subjects]))
+        rows.append(
+            (
+                "    -> projected by the gateway + seen over HTTP",
+                [(hop.visible_at[s] - sent[s]) * 1000 for s in subjects],
+            )
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- main
 
 
-def report(hops: list[Hop], bare: Hop, lockstep: Hop, design: Hop, rows: list[tuple[str, list[float]]],
-           poll_ms: float, shots: int) -> bool:
+def report(
+    hops: list[Hop],
+    bare: Hop,
+    lockstep: Hop,
+    design: Hop,
+    rows: list[tuple[str, list[float]]],
+    poll_ms: float,
+    shots: int,
+) -> bool:
     bare_p50, floor_p50, design_p50 = bare.stats()["p50"], lockstep.stats()["p50"], design.stats()["p50"]
     print()
-    print(f"{'hop':<42} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50 / bare':>11} {'/ lockstep':>11}"
-          f" {'/ design':>9}")
+    print(
+        f"{'hop':<42} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50 / bare':>11} {'/ lockstep':>11}"
+        f" {'/ design':>9}"
+    )
     for hop in hops + [design, bare, lockstep]:
         s = hop.stats()
         ratios = "" if hop in (bare, lockstep) else f"{s['p50'] / bare_p50:>10.1f}x {s['p50'] / floor_p50:>10.1f}x"
@@ -468,14 +508,16 @@ def report(hops: list[Hop], bare: Hop, lockstep: Hop, design: Hop, rows: list[tu
     for name, values in rows:
         values = sorted(values)
         print(f"  {name:<58} {percentile(values, 50):>7.1f} {percentile(values, 99):>7.1f}")
-    print("\ntarget: p50 of each hop within %gx of the bare bus hop's p50 (consumer waiting)" % TARGET_RATIO)
+    print(f"\ntarget: p50 of each hop within {TARGET_RATIO:g}x of the bare bus hop's p50 (consumer waiting)")
     met = True
     for hop in hops:
         ratio = hop.stats()["p50"] / bare_p50
         met = met and ratio <= TARGET_RATIO
-        print(f"  {'MET   ' if ratio <= TARGET_RATIO else 'MISSED'} {hop.name:<40} ({ratio:.1f}x; "
-              f"{hop.stats()['p50'] / floor_p50:.1f}x the lockstep floor; "
-              f"{hop.stats()['p50'] / design_p50:.1f}x the design floor)")
+        print(
+            f"  {'MET   ' if ratio <= TARGET_RATIO else 'MISSED'} {hop.name:<40} ({ratio:.1f}x; "
+            f"{hop.stats()['p50'] / floor_p50:.1f}x the lockstep floor; "
+            f"{hop.stats()['p50'] / design_p50:.1f}x the design floor)"
+        )
     print(f"  the design floor itself is {design_p50 / bare_p50:.1f}x the bare hop")
     print("all targets met" if met else "some targets MISSED")
     return met
@@ -485,14 +527,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scripts", type=int, default=20, help="scripts approved")
     parser.add_argument("--scenes", type=int, default=5, help="scenes per script")
-    parser.add_argument("--poll-ms", type=float, default=0.0,
-                        help="poll a hop's result at this interval instead of holding GETs open (0: held GETs)")
+    parser.add_argument(
+        "--poll-ms",
+        type=float,
+        default=0.0,
+        help="poll a hop's result at this interval instead of holding GETs open (0: held GETs)",
+    )
     parser.add_argument("--bare", type=int, default=200, help="messages for the bare bus hop")
     parser.add_argument("--keep", action="store_true", help="keep var/bench-<pid>/ (logs) afterwards")
-    parser.add_argument("--images", type=int, default=36,
-                        help="then images through the image service with 1 and 2 instances (bench/images.py); 0 skips")
-    parser.add_argument("--operation-scenes", type=int, default=10,
-                        help="then whole operations of this many scenes, 1 and 4 at once (bench/operations.py); 0 skips")
+    parser.add_argument(
+        "--images",
+        type=int,
+        default=36,
+        help="then images through the image service with 1 and 2 instances (bench/images.py); 0 skips",
+    )
+    parser.add_argument(
+        "--operation-scenes",
+        type=int,
+        default=10,
+        help="then whole operations of this many scenes, 1 and 4 at once (bench/operations.py); 0 skips",
+    )
     args = parser.parse_args(argv)
     status = 0 if measure_hops(args) else 1
     if args.images:
@@ -511,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
 def measure_hops(args) -> bool:
     try:
         import uvloop
+
         run = uvloop.run
     except ImportError:
         run = asyncio.run
@@ -525,20 +580,29 @@ def measure_hops(args) -> bool:
             print(f"[bench] creating {args.scripts} scripts of {args.scenes} scenes")
             ids = []
             for n in range(args.scripts):
-                status, body = api(base, "POST", "/api/scripts", token=token,
-                                   json_body={"title": f"pipeline {n}", "content": screenplay(n, args.scenes)})
+                status, body = api(
+                    base,
+                    "POST",
+                    "/api/scripts",
+                    token=token,
+                    json_body={"title": f"pipeline {n}", "content": screenplay(n, args.scenes)},
+                )
                 if status != 201:
                     raise RuntimeError(f"cannot create a script: {status} {body}")
                 ids.append(body["id"])
             how = f"polling every {args.poll_ms:g} ms" if args.poll_ms else "awaiting each result with held GETs"
-            print(f"[bench] approving each script, then each scene, {how}; {args.bare} bare bus messages "
-                  "between the hops (producer -> consumer group, one at a time), then as many in lockstep")
+            print(
+                f"[bench] approving each script, then each scene, {how}; {args.bare} bare bus messages "
+                "between the hops (producer -> consumer group, one at a time), then as many in lockstep"
+            )
 
             partitions = int(cfg.service_env().get("REELFLOW_KAFKA_PARTITIONS", 4))
 
             async def hops_and_bare() -> tuple[Hop, Hop, int, BareBus, DesignFloor]:
-                async with BareBus(cfg.kafka_bootstrap, partitions) as bus, \
-                        DesignFloor(cfg.kafka_bootstrap, cfg.mongo_uri, partitions) as floor:
+                async with (
+                    BareBus(cfg.kafka_bootstrap, partitions) as bus,
+                    DesignFloor(cfg.kafka_bootstrap, cfg.mongo_uri, partitions) as floor,
+                ):
                     hops = await drive(http_port, token, ids, args.scenes, args.poll_ms / 1000, bus, args.bare, floor)
                     await bus.lockstep(args.bare)
                     return (*hops, bus, floor)

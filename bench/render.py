@@ -33,9 +33,20 @@ from reelflow_video.render.renderer import Look, Renderer, Shot  # noqa: E402
 from reelflow_video.render.timeline import ShotSpec  # noqa: E402
 
 W, H, FPS, CROSS = 1920, 1080, 30, 0.5
-PLACES = ["HARBOR - DAWN", "KITCHEN - NIGHT", "CITY STREET - DUSK", "FOREST ROAD - DAY", "ROOFTOP - NIGHT",
-          "BEACH - DAY", "LIBRARY - DAY", "MOUNTAIN PASS - DAWN", "SUBWAY - NIGHT", "DESERT - DUSK",
-          "CAFE - DAY", "SNOWY FIELD - DAY"]
+PLACES = [
+    "HARBOR - DAWN",
+    "KITCHEN - NIGHT",
+    "CITY STREET - DUSK",
+    "FOREST ROAD - DAY",
+    "ROOFTOP - NIGHT",
+    "BEACH - DAY",
+    "LIBRARY - DAY",
+    "MOUNTAIN PASS - DAWN",
+    "SUBWAY - NIGHT",
+    "DESERT - DUSK",
+    "CAFE - DAY",
+    "SNOWY FIELD - DAY",
+]
 
 
 class PeakMemory:
@@ -46,7 +57,7 @@ class PeakMemory:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -71,8 +82,9 @@ def _tree_rss_kb(root: int) -> int:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        rss[int(entry.name)] = next((int(line.split()[1]) for line in status.splitlines()
-                                     if line.startswith("VmRSS:")), 0)
+        rss[int(entry.name)] = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
@@ -92,8 +104,10 @@ def make_images(folder: Path, count: int, attempt: int = 1) -> list[Path]:
 
 
 def shots_of(images: list[Path], seconds: float) -> list[Shot]:
-    return [Shot(ShotSpec(f"shot-{i}", hashlib.sha256(p.read_bytes()).hexdigest(), seconds), p)
-            for i, p in enumerate(images)]
+    return [
+        Shot(ShotSpec(f"shot-{i}", hashlib.sha256(p.read_bytes()).hexdigest(), seconds), p)
+        for i, p in enumerate(images)
+    ]
 
 
 async def ours(images, seconds, look: Look, cache: Path, work: Path, out: Path):
@@ -113,6 +127,7 @@ def moviepy_render(images: list[Path], seconds: float, preset: str, crf: int, ou
             picture = Image.fromarray(get_frame(t)).resize((w, h), Image.BICUBIC)
             x, y = round((w - W) * motion.focus_x), round((h - H) * motion.focus_y)
             return np.asarray(picture.crop((x, y, x + W, y + H)))
+
         return clip.transform(frame_at)
 
     clips = []
@@ -120,8 +135,15 @@ def moviepy_render(images: list[Path], seconds: float, preset: str, crf: int, ou
         clip = ken_burns(ImageClip(str(path), duration=seconds), Motion.for_shot(f"shot-{i}"))
         clips.append(clip.with_effects([vfx.CrossFadeIn(CROSS)]) if i else clip)
     video = concatenate_videoclips(clips, method="compose", padding=-CROSS)
-    video.write_videofile(str(out), fps=FPS, codec="libx264", preset=preset, audio=False, logger=None,
-                          ffmpeg_params=["-crf", str(crf), "-pix_fmt", "yuv420p"])
+    video.write_videofile(
+        str(out),
+        fps=FPS,
+        codec="libx264",
+        preset=preset,
+        audio=False,
+        logger=None,
+        ffmpeg_params=["-crf", str(crf), "-pix_fmt", "yuv420p"],
+    )
 
 
 def main() -> int:
@@ -137,8 +159,9 @@ def main() -> int:
         print(f"[1/5] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
         images = make_images(tmp, args.shots)
         video_s = args.shots * args.seconds - (args.shots - 1) * CROSS
-        look = Look(W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False,
-                    preset=args.preset, crf=args.crf)
+        look = Look(
+            W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+        )
 
         print("[2/5] our renderer, full render (empty cache)", flush=True)
         with PeakMemory() as memory:
@@ -150,10 +173,12 @@ def main() -> int:
         again = asyncio.run(ours(changed, args.seconds, look, tmp / "cache", tmp / "work2", tmp / "ours2.mp4"))
 
         print("[4/5] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
-        floor_look = Look(W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False,
-                          preset=args.preset, crf=args.crf)
-        floor = asyncio.run(ours(images, args.seconds, floor_look, tmp / "cache-floor", tmp / "work3",
-                                 tmp / "floor.mp4"))
+        floor_look = Look(
+            W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+        )
+        floor = asyncio.run(
+            ours(images, args.seconds, floor_look, tmp / "cache-floor", tmp / "work3", tmp / "floor.mp4")
+        )
 
         moviepy_s = None
         if not args.skip_moviepy:
@@ -163,11 +188,16 @@ def main() -> int:
             moviepy_s = time.perf_counter() - t
 
         print()
-        print(f"composition: {args.shots} shots x {args.seconds:g} s, {CROSS:g} s crossfades, zoom/pan, "
-              f"{W}x{H} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video")
+        print(
+            f"composition: {args.shots} shots x {args.seconds:g} s, {CROSS:g} s crossfades, zoom/pan, "
+            f"{W}x{H} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
+        )
         print(f"{'':32}{'wall s':>9}{'video s/s':>11}")
-        rows = [("ours, full render", full.seconds), ("ours, one image changed", again.seconds),
-                ("plain slideshow (floor)", floor.seconds)]
+        rows = [
+            ("ours, full render", full.seconds),
+            ("ours, one image changed", again.seconds),
+            ("plain slideshow (floor)", floor.seconds),
+        ]
         if moviepy_s:
             rows.append(("MoviePy 2", moviepy_s))
         for name, seconds in rows:
@@ -175,8 +205,10 @@ def main() -> int:
         print()
         if moviepy_s:
             print(f"speed-up over MoviePy 2:            {moviepy_s / full.seconds:6.1f}x   (target >= 8x)")
-        print(f"incremental re-render / full render: {again.seconds / full.seconds:6.1%}  (target <= 15%; "
-              f"{again.pieces_encoded} of {again.pieces} pieces encoded)")
+        print(
+            f"incremental re-render / full render: {again.seconds / full.seconds:6.1%}  (target <= 15%; "
+            f"{again.pieces_encoded} of {again.pieces} pieces encoded)"
+        )
         print(f"full render / encode floor:          {full.seconds / floor.seconds:6.2f}x")
         print(f"peak memory of the render (process tree): {memory.peak_kb / 1024:.0f} MB  (target < 1024 MB)")
         return 0

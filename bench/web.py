@@ -79,8 +79,14 @@ TARGET_INTERACTIVE_MS = 1000.0
 TARGET_APPROVE_P50_MS = 150.0
 
 CHROMIUM = os.environ.get("REELFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 860}
 WARM_UP_CLICKS = 2
 
@@ -127,9 +133,11 @@ WATCH_APPROVALS = """
 def screenplay(scenes: int) -> str:
     parts = ["FADE IN:\n"]
     for k in range(scenes):
-        parts.append(f"{'INT.' if k % 2 else 'EXT.'} {PLACES[k % len(PLACES)]} - {TIMES[k % len(TIMES)]}\n\n"
-                     f"MARA crosses the room with a lantern. Rain taps the glass of scene {k + 1}.\n\n"
-                     f"                      MARA\n          We leave before the tide turns.\n")
+        parts.append(
+            f"{'INT.' if k % 2 else 'EXT.'} {PLACES[k % len(PLACES)]} - {TIMES[k % len(TIMES)]}\n\n"
+            f"MARA crosses the room with a lantern. Rain taps the glass of scene {k + 1}.\n\n"
+            f"                      MARA\n          We leave before the tide turns.\n"
+        )
     return "\n".join(parts) + "\nFADE OUT.\n"
 
 
@@ -214,8 +222,10 @@ def measure_load(page, log: NetworkLog, base: str, reload: bool = False) -> Load
 
 
 def first_loads(browser, base: str, session: dict, loads: int) -> tuple[list[Load], list[Load]]:
-    storage = {"cookies": [], "origins": [{"origin": base, "localStorage": [
-        {"name": "reelflow.session", "value": json.dumps(session)}]}]}
+    storage = {
+        "cookies": [],
+        "origins": [{"origin": base, "localStorage": [{"name": "reelflow.session", "value": json.dumps(session)}]}],
+    }
     cold, warm = [], []
     for _ in range(loads + 1):
         context = browser.new_context(viewport=DESKTOP, storage_state=storage)
@@ -234,8 +244,10 @@ def first_loads(browser, base: str, session: dict, loads: int) -> tuple[list[Loa
 
 
 def approvals(browser, base: str, session: dict, script_id: str, scene_ids: list[str]) -> list[dict]:
-    storage = {"cookies": [], "origins": [{"origin": base, "localStorage": [
-        {"name": "reelflow.session", "value": json.dumps(session)}]}]}
+    storage = {
+        "cookies": [],
+        "origins": [{"origin": base, "localStorage": [{"name": "reelflow.session", "value": json.dumps(session)}]}],
+    }
     context = browser.new_context(viewport=DESKTOP, storage_state=storage)
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -248,8 +260,7 @@ def approvals(browser, base: str, session: dict, script_id: str, scene_ids: list
     for order, scene_id in enumerate(scene_ids, start=1):
         page.evaluate(f"window.__benchApprove.watch = {json.dumps(scene_id)}")
         page.click(f"#scene-{scene_id} button[aria-label='Approve scene {order}']")
-        result = poll(page, f"(r => r && r.frame && r)(window.__benchApprove.results[{json.dumps(scene_id)}])",
-                      30, 10)
+        result = poll(page, f"(r => r && r.frame && r)(window.__benchApprove.results[{json.dumps(scene_id)}])", 30, 10)
         results.append(result)
         # the board is left alone until this scene's shots are planned: the next click finds nothing in flight
         poll(page, f"document.querySelector('#scene-{scene_id} .status-planned')", 60, 50)
@@ -271,18 +282,24 @@ def stats(values: list[float]) -> tuple[float, float, float]:
 def report(cold: list[Load], warm: list[Load], clicks: list[dict]) -> bool:
     kb = 1024
     first = cold[0]
-    print(f"\nfirst load: {len(first.requests)} requests, as received (headers + gzip bodies), "
-          f"the first of {len(cold)} cold loads")
+    print(
+        f"\nfirst load: {len(first.requests)} requests, as received (headers + gzip bodies), "
+        f"the first of {len(cold)} cold loads"
+    )
     studio = lambda url: "/api/" not in url  # noqa: E731 (the page, its CSS, scripts, vendored libraries)
     print(f"  {'the page, CSS, scripts, libraries':<36} {first.bytes_where(studio) / kb:>7.1f} KB")
     print(f"  {'API calls made by then':<36} {first.bytes_where(lambda u: not studio(u)) / kb:>7.1f} KB")
     print(f"  {'total':<36} {first.total / kb:>7.1f} KB   (bodies uncompressed: {first.decoded / kb:.1f} KB)")
     for request in sorted(first.requests, key=lambda r: -r["encoded"])[:6]:
-        print(f"    {request['encoded'] / kb:>6.1f} KB  {request['status']}  {request['url'].split('//', 1)[-1].split('/', 1)[-1]}")
+        print(
+            f"    {request['encoded'] / kb:>6.1f} KB  {request['status']}  {request['url'].split('//', 1)[-1].split('/', 1)[-1]}"
+        )
     sizes = sorted(load.total for load in cold)
     reload_kb = stats([load.total / kb for load in warm])[0]
-    print(f"  reload (same context): {reload_kb:.1f} KB at p50, "
-          f"{sum(1 for r in warm[0].requests if r['status'] == 304)} of {len(warm[0].requests)} answers 304")
+    print(
+        f"  reload (same context): {reload_kb:.1f} KB at p50, "
+        f"{sum(1 for r in warm[0].requests if r['status'] == 304)} of {len(warm[0].requests)} answers 304"
+    )
 
     inter = stats([load.interactive_ms for load in cold])
     inter_dom = stats([load.dom_ms for load in cold])
@@ -292,8 +309,13 @@ def report(cold: list[Load], warm: list[Load], clicks: list[dict]) -> bool:
 
     print(f"\n{'figure':<48} {'n':>4} {'p50':>9} {'p99':>9} {'max':>9} {'target':>10} {'p50/target':>11}")
     rows = [
-        ("first load, bytes received (KB)", len(cold), (sizes[len(sizes) // 2] / kb, sizes[-1] / kb, sizes[-1] / kb),
-         TARGET_FIRST_LOAD_KB, "KB"),
+        (
+            "first load, bytes received (KB)",
+            len(cold),
+            (sizes[len(sizes) // 2] / kb, sizes[-1] / kb, sizes[-1] / kb),
+            TARGET_FIRST_LOAD_KB,
+            "KB",
+        ),
         ("first load -> scripts list interactive (ms)", len(cold), inter, TARGET_INTERACTIVE_MS, "ms"),
         ("  (list in the DOM, before its frame)", len(cold), inter_dom, None, "ms"),
         ("  (reload, every file 304)", len(warm), inter_warm, None, "ms"),
@@ -308,8 +330,10 @@ def report(cold: list[Load], warm: list[Load], clicks: list[dict]) -> bool:
             met = met and ratio < 1.0
             tail = f" {f'< {target:g} {unit}':>10} {ratio:>10.2f}x"
         print(f"{name:<48} {n:>4} {p50:>9.1f} {p99:>9.1f} {top:>9.1f}{tail}")
-    print("(bytes: p50 and max over the cold loads in the p50 and p99 columns; approvals: "
-          f"{WARM_UP_CLICKS} warm-up clicks not counted)")
+    print(
+        "(bytes: p50 and max over the cold loads in the p50 and p99 columns; approvals: "
+        f"{WARM_UP_CLICKS} warm-up clicks not counted)"
+    )
     print(f"[bench] machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     print("all targets met" if met else "some targets MISSED")
     return met
@@ -342,13 +366,23 @@ def main(argv: list[str] | None = None) -> int:
             print("[bench] warming the write path up (consumer groups joining)")
             first_write(base, token)
             for n in range(args.scripts - 1):
-                status, body = api(base, "POST", "/api/scripts", token=token,
-                                   json_body={"title": f"list filler {n + 1}", "content": screenplay(2)})
+                status, body = api(
+                    base,
+                    "POST",
+                    "/api/scripts",
+                    token=token,
+                    json_body={"title": f"list filler {n + 1}", "content": screenplay(2)},
+                )
                 assert status == 201, (status, body)
             scenes = args.approvals + WARM_UP_CLICKS
             print(f"[bench] a script of {scenes} scenes, approved and segmented")
-            status, body = api(base, "POST", "/api/scripts", token=token,
-                               json_body={"title": f"{scenes} scenes", "content": screenplay(scenes)})
+            status, body = api(
+                base,
+                "POST",
+                "/api/scripts",
+                token=token,
+                json_body={"title": f"{scenes} scenes", "content": screenplay(scenes)},
+            )
             assert status == 201, (status, body)
             script_id = body["id"]
             status, body = api(base, "POST", f"/api/scripts/{script_id}/approve", token=token)

@@ -23,10 +23,12 @@ from reelflow_kit.settings import KitSettings
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "configuration.md"
 SERVICES = ("script", "scene", "image", "video", "gateway")
-SHARED = (("Every service (the runtime kit)", KitSettings),
-          ("AI provider (script, scene, image and video services)", AISettings),
-          ("Narration (video service)", NarrationSettings),
-          ("Content caps (enforced by the scene service, stated by the gateway in /api/limits)", ContentCaps))
+SHARED = (
+    ("Every service (the runtime kit)", KitSettings),
+    ("AI provider (script, scene, image and video services)", AISettings),
+    ("Narration (video service)", NarrationSettings),
+    ("Content caps (enforced by the scene service, stated by the gateway in /api/limits)", ContentCaps),
+)
 PER_SERVICE_DEFAULTS = {"service_name", "health_port"}
 """Kit fields whose default each service sets to its own (shown as `<service>` values)."""
 
@@ -59,17 +61,27 @@ def rows(fields: dict[str, FieldInfo], overrides: dict[str, str] | None = None) 
 def render() -> str:
     services = {name: importlib.import_module(f"reelflow_{name}.settings").Settings for name in SERVICES}
     shared_names = set().union(*(cls.model_fields for _, cls in SHARED))
-    out = ["# Configuration", "",
-           "Every service reads `REELFLOW_*` environment variables (pydantic-settings). This page is",
-           "generated from the settings classes by `deploy/settings_reference.py`; a test fails when it",
-           "is out of date. `make up` and `make demo` also read `OPENAI_API_KEY`: when it is set and",
-           "`REELFLOW_AI_PROVIDER` is not, they run the services with the `openai` provider and that key.", ""]
+    out = [
+        "# Configuration",
+        "",
+        "Every service reads `REELFLOW_*` environment variables (pydantic-settings). This page is",
+        "generated from the settings classes by `deploy/settings_reference.py`; a test fails when it",
+        "is out of date. `make up` and `make demo` also read `OPENAI_API_KEY`: when it is set and",
+        "`REELFLOW_AI_PROVIDER` is not, they run the services with the `openai` provider and that key.",
+        "",
+    ]
     for title, cls in SHARED:
         overrides = {}
         if cls is KitSettings:
-            overrides = {name: " / ".join(f"{svc}: {default_of(name, services[svc].model_fields[name])}"
-                                          for svc in SERVICES if name in services[svc].model_fields)
-                         for name in PER_SERVICE_DEFAULTS if name in cls.model_fields}
+            overrides = {
+                name: " / ".join(
+                    f"{svc}: {default_of(name, services[svc].model_fields[name])}"
+                    for svc in SERVICES
+                    if name in services[svc].model_fields
+                )
+                for name in PER_SERVICE_DEFAULTS
+                if name in cls.model_fields
+            }
         out += [f"## {title}", "", *rows(cls.model_fields, overrides), ""]
     for name, cls in services.items():
         own = {k: v for k, v in cls.model_fields.items() if k not in shared_names}

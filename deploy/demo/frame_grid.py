@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A contact sheet of a video: frames at even intervals in a grid, as one PNG.
 
-    .venv/bin/python deploy/demo/frame_grid.py out/<video>.mp4 docs/demo-frames.png [--columns 4 --rows 3]
+.venv/bin/python deploy/demo/frame_grid.py out/<video>.mp4 docs/demo-frames.png [--columns 4 --rows 3]
 """
 
 from __future__ import annotations
@@ -25,10 +25,29 @@ def duration_of(path: str) -> float:
 
 def frame(path: str, at: float, width: int) -> Image.Image:
     height = width * 9 // 16
-    raw = subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-ss", f"{at:.3f}", "-i", path,
-                          "-frames:v", "1", "-vf", f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                          f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-ss",
+            f"{at:.3f}",
+            "-i",
+            path,
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return Image.frombytes("RGB", (width, height), raw)
 
 

@@ -40,7 +40,9 @@ def call(method: str, path: str, body: dict | None = None, token: str | None = N
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             raw = response.read()
-            return response.status, (json.loads(raw) if response.headers.get_content_type() == "application/json" else raw)
+            return response.status, (
+                json.loads(raw) if response.headers.get_content_type() == "application/json" else raw
+            )
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
 
@@ -67,12 +69,14 @@ def show(names: list[str], states: dict[str, dict], first: bool) -> None:
         p = op.get("progress", {})
         scenes = p.get("scenes_segmented", 0)
         shots = p.get("shots_total", 0) or p.get("shots_planned", 0)
-        lines += [f"{name}: {op.get('status', '?')} at {op.get('stage', '?')}"
-                  + (f", waiting for {op['waiting_for']}" if op.get("waiting_for") else ""),
-                  f"  scenes approved  {bar(p.get('scenes_approved', 0), scenes)}",
-                  f"  shots planned    {bar(p.get('shots_planned', 0), shots)}",
-                  f"  images approved  {bar(p.get('images_approved', 0), shots)}",
-                  f"  render           {p.get('render', 'waiting')}"]
+        lines += [
+            f"{name}: {op.get('status', '?')} at {op.get('stage', '?')}"
+            + (f", waiting for {op['waiting_for']}" if op.get("waiting_for") else ""),
+            f"  scenes approved  {bar(p.get('scenes_approved', 0), scenes)}",
+            f"  shots planned    {bar(p.get('shots_planned', 0), shots)}",
+            f"  images approved  {bar(p.get('images_approved', 0), shots)}",
+            f"  render           {p.get('render', 'waiting')}",
+        ]
     if not first and sys.stdout.isatty():
         sys.stdout.write(f"\x1b[{len(lines)}F")
     for line in lines:
@@ -83,8 +87,7 @@ def show(names: list[str], states: dict[str, dict], first: bool) -> None:
 def main() -> int:
     token = login()
     sample = (ROOT / "deploy/demo/sample_script.txt").read_text()
-    jobs = {"sample script": {"content": sample, "title": "The Last Ferry"},
-            "from a premise": {"premise": PREMISE}}
+    jobs = {"sample script": {"content": sample, "title": "The Last Ferry"}, "from a premise": {"premise": PREMISE}}
     ids = {}
     for name, job in jobs.items():
         status, answer = call("POST", "/api/operations", {**job, "options": OPTIONS}, token)
@@ -119,8 +122,10 @@ def main() -> int:
         path = out / f"{name.replace(' ', '-')}-{result['video_id'][:8]}.mp4"
         path.write_bytes(data)
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in op["stage_seconds"].items())
-        print(f"{name}: {path.relative_to(ROOT)}  {result['duration_s']:.1f} s  {result['width']}x{result['height']}"
-              f"  ({stages})")
+        print(
+            f"{name}: {path.relative_to(ROOT)}  {result['duration_s']:.1f} s  {result['width']}x{result['height']}"
+            f"  ({stages})"
+        )
     print(f"\nAPI docs: {API}/docs   The stack keeps running for you to explore; stop it with `make down`.")
     print(f"\nWeb studio: {API}/\n  sign in as {EMAIL}\n  password   {PASSWORD}\n  (the two demo scripts are in it)")
     return 1 if failed else 0

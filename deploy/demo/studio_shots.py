@@ -31,8 +31,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _support import api, embedded_stack, local_services, running  # noqa: E402
 
 CHROMIUM = os.environ.get("REELFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "studio-shots-password"
@@ -77,39 +83,66 @@ def prepare(base: str) -> tuple[dict, str, str, str]:
         return answer
 
     sample = (ROOT / "deploy/demo/sample_script.txt").read_text()
-    script = wait_for("the script is created (services joining)", lambda: (
-        lambda answer: answer[1] if answer[0] == 201 else None)(
-        api(base, "POST", "/api/scripts", token=token, json_body={"title": "The Last Ferry", "content": sample})),
-        timeout=120, every=1)
+    script = wait_for(
+        "the script is created (services joining)",
+        lambda: (lambda answer: answer[1] if answer[0] == 201 else None)(
+            api(base, "POST", "/api/scripts", token=token, json_body={"title": "The Last Ferry", "content": sample})
+        ),
+        timeout=120,
+        every=1,
+    )
     script_id = script["id"]
     print(f"[shots] script {script_id} created; approving it")
     call("POST", f"/api/scripts/{script_id}/approve")
-    scenes = wait_for("the scenes are made", lambda: (
-        lambda page: page["items"] if page.get("total", 0) >= 4 and
-        call("GET", f"/api/scripts/{script_id}")["segmentation"]["state"] != "pending" else None)(
-        call("GET", f"/api/scripts/{script_id}/scenes?limit=100")))
+    scenes = wait_for(
+        "the scenes are made",
+        lambda: (
+            lambda page: (
+                page["items"]
+                if page.get("total", 0) >= 4
+                and call("GET", f"/api/scripts/{script_id}")["segmentation"]["state"] != "pending"
+                else None
+            )
+        )(call("GET", f"/api/scripts/{script_id}/scenes?limit=100")),
+    )
     scenes.sort(key=lambda scene: scene["order"])
     for scene in scenes[1:]:
         call("POST", f"/api/scenes/{scene['id']}/approve")
     print(f"[shots] {len(scenes) - 1} of {len(scenes)} scenes approved; waiting for their shots")
     for scene in scenes[1:]:
-        wait_for(f"scene {scene['order']}'s shots", lambda: call("GET", f"/api/scenes/{scene['id']}")
-                 ["shot_planning"]["state"] == "planned")
+        wait_for(
+            f"scene {scene['order']}'s shots",
+            lambda scene=scene: call("GET", f"/api/scenes/{scene['id']}")["shot_planning"]["state"] == "planned",
+        )
     first_scene = scenes[1]["id"]
     shot = call("GET", f"/api/scenes/{first_scene}/shots?limit=100")["items"][0]
 
     def latest_image() -> dict | None:
-        images = [image for image in call("GET", f"/api/scenes/{first_scene}/images?limit=100")["items"]
-                  if image["shot_id"] == shot["id"]]
+        images = [
+            image
+            for image in call("GET", f"/api/scenes/{first_scene}/images?limit=100")["items"]
+            if image["shot_id"] == shot["id"]
+        ]
         return max(images, key=lambda image: image["attempt"]) if images else None
 
-    first = wait_for("the first shot's image is drawn", lambda: (
-        lambda image: image if image and image["status"] == "pending" and image["content_url"] else None)(latest_image()))
+    first = wait_for(
+        "the first shot's image is drawn",
+        lambda: (lambda image: image if image and image["status"] == "pending" and image["content_url"] else None)(
+            latest_image()
+        ),
+    )
     call("POST", f"/api/images/{first['id']}/reject", {"feedback": FEEDBACK}, expect=(200, 202))
     print("[shots] first image rejected with feedback; waiting for the second attempt")
-    wait_for("the second attempt is drawn", lambda: (
-        lambda image: image if image and image["attempt"] == 2 and image["status"] == "pending"
-        and image["content_url"] else None)(latest_image()))
+    wait_for(
+        "the second attempt is drawn",
+        lambda: (
+            lambda image: (
+                image
+                if image and image["attempt"] == 2 and image["status"] == "pending" and image["content_url"]
+                else None
+            )
+        )(latest_image()),
+    )
     return session, script_id, shot["id"]
 
 
@@ -135,8 +168,10 @@ def palette(path: Path) -> int:
 def shoot(base: str, session: dict, script_id: str, shot_id: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    storage = {"cookies": [], "origins": [{"origin": base, "localStorage": [
-        {"name": "reelflow.session", "value": json.dumps(session)}]}]}
+    storage = {
+        "cookies": [],
+        "origins": [{"origin": base, "localStorage": [{"name": "reelflow.session", "value": json.dumps(session)}]}],
+    }
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -144,20 +179,27 @@ def shoot(base: str, session: dict, script_id: str, shot_id: str, out: Path) -> 
             context = browser.new_context(viewport=DESKTOP, storage_state=storage)
             page = context.new_page()
             page.goto(f"{base}/#/scripts/{script_id}")
-            poll(page, "document.querySelectorAll('ol.shots').length >= 1 && document.querySelectorAll('li.scene').length >= 4")
+            poll(
+                page,
+                "document.querySelectorAll('ol.shots').length >= 1 && document.querySelectorAll('li.scene').length >= 4",
+            )
             page.evaluate("document.activeElement && document.activeElement.blur()")
             page.wait_for_timeout(300)
             board = out / "studio-scenes.png"
             page.screenshot(path=board)
-            print(f"[shots] {board.relative_to(ROOT) if board.is_relative_to(ROOT) else board}: {palette(board) // 1024} KB")
+            print(
+                f"[shots] {board.relative_to(ROOT) if board.is_relative_to(ROOT) else board}: {palette(board) // 1024} KB"
+            )
             context.close()
 
-            context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                          storage_state=storage)
+            context = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, storage_state=storage
+            )
             page = context.new_page()
             page.goto(f"{base}/#/scripts/{script_id}/review/{shot_id}")
-            poll(page, "(img => img && img.complete && img.naturalWidth > 0)"
-                       "(document.querySelector('.shot-review img'))")
+            poll(
+                page, "(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.shot-review img'))"
+            )
             poll(page, "document.querySelectorAll('ol.attempts li').length >= 2")
             page.evaluate("document.activeElement && document.activeElement.blur()")
             # from the page's title down to the attempts' history
@@ -166,7 +208,9 @@ def shoot(base: str, session: dict, script_id: str, shot_id: str, out: Path) -> 
             page.wait_for_timeout(300)
             review = out / "studio-review-phone.png"
             page.screenshot(path=review)
-            print(f"[shots] {review.relative_to(ROOT) if review.is_relative_to(ROOT) else review}: {palette(review) // 1024} KB")
+            print(
+                f"[shots] {review.relative_to(ROOT) if review.is_relative_to(ROOT) else review}: {palette(review) // 1024} KB"
+            )
             context.close()
         finally:
             browser.close()
@@ -174,8 +218,9 @@ def shoot(base: str, session: dict, script_id: str, shot_id: str, out: Path) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="a running gateway (e.g. http://127.0.0.1:8080 after `make up`); "
-                                      "default: a throwaway stack")
+    parser.add_argument(
+        "--url", help="a running gateway (e.g. http://127.0.0.1:8080 after `make up`); default: a throwaway stack"
+    )
     parser.add_argument("--out", default=str(ROOT / "docs"), help="folder for the PNGs")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():

@@ -92,8 +92,13 @@ def start_one(cfg: stack.StackConfig, name: str, timeout: float) -> str:
     with open(log_path, "ab") as log:
         offset = log.tell()
         proc = subprocess.Popen(
-            [sys.executable, "-m", f"reelflow_{name}"], cwd=ROOT, env=service_env(cfg, name),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-m", f"reelflow_{name}"],
+            cwd=ROOT,
+            env=service_env(cfg, name),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     pid_file(cfg, name).write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + timeout
@@ -126,7 +131,7 @@ def up(cfg: stack.StackConfig, timeout: float) -> int:
     with ThreadPoolExecutor(len(SERVICES)) as pool:
         futures = {name: pool.submit(start_one, cfg, name, timeout) for name in SERVICES}
     failed = False
-    for name, future in futures.items():
+    for _name, future in futures.items():
         try:
             print(f"[services] {future.result()}")
         except RuntimeError as exc:
@@ -134,7 +139,9 @@ def up(cfg: stack.StackConfig, timeout: float) -> int:
             print(f"[services] ERROR {exc}", file=sys.stderr)
     if failed:
         return 1
-    print(f"[services] all healthy; API on http://127.0.0.1:{port_of('gateway')} (docs at /docs); stop with `make down`")
+    print(
+        f"[services] all healthy; API on http://127.0.0.1:{port_of('gateway')} (docs at /docs); stop with `make down`"
+    )
     return 0
 
 

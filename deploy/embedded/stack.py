@@ -43,10 +43,10 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
@@ -95,7 +95,7 @@ class StackConfig:
     # -- constructors
 
     @classmethod
-    def from_env(cls, var_dir: Path, **overrides) -> "StackConfig":
+    def from_env(cls, var_dir: Path, **overrides) -> StackConfig:
         env_map = {
             "kafka_port": "REELFLOW_STACK_KAFKA_PORT",
             "mongo_port": "REELFLOW_STACK_MONGO_PORT",
@@ -115,7 +115,7 @@ class StackConfig:
         return cls(var_dir=Path(var_dir), **kwargs)
 
     @classmethod
-    def with_free_ports(cls, var_dir: Path, **overrides) -> "StackConfig":
+    def with_free_ports(cls, var_dir: Path, **overrides) -> StackConfig:
         """Pick currently free loopback ports (including every weed gRPC port = http + 10000)."""
         taken: set[int] = set()
         held: list[socket.socket] = []
@@ -343,12 +343,18 @@ def _mongo_command(cfg: StackConfig) -> list[str]:
     return [
         str(_secantusd_bin()),
         # an explicit (empty) config disables auto-discovery of ./secantusd.toml, ~/.secantus/...
-        "--config", str(cfg.run_dir / "secantusd.toml"),
-        "--host", "127.0.0.1",
-        "--port", str(cfg.mongo_port),
-        "--storage-path", str(cfg.data_dir / "mongo"),
-        "--log-file-max", "64MB",
-        "--cache-size", "256M",
+        "--config",
+        str(cfg.run_dir / "secantusd.toml"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(cfg.mongo_port),
+        "--storage-path",
+        str(cfg.data_dir / "mongo"),
+        "--log-file-max",
+        "64MB",
+        "--cache-size",
+        "256M",
     ]
 
 
@@ -358,9 +364,12 @@ def _kafka_command(cfg: StackConfig) -> list[str]:
     return [
         str(_tansu_bin()),
         "broker",
-        "--listener-url", url,
-        "--advertised-listener-url", url,
-        "--storage-engine", storage,
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        storage,
     ]
 
 
@@ -395,7 +404,9 @@ def _prepare_files(cfg: StackConfig, server: str) -> None:
         }
         _write_file(cfg.run_dir / "s3-identities.json", json.dumps(identities, indent=2) + "\n", mode=0o600)
     elif server == "mongo":
-        _write_file(cfg.run_dir / "secantusd.toml", "# Reelflow embedded stack: all settings are on the command line.\n")
+        _write_file(
+            cfg.run_dir / "secantusd.toml", "# Reelflow embedded stack: all settings are on the command line.\n"
+        )
 
 
 def _write_file(path: Path, text: str, mode: int = 0o644) -> None:
@@ -661,12 +672,15 @@ def start(cfg: StackConfig, timeout: float = 30.0) -> None:
             try:
                 _ensure_bucket(cfg, KAFKA_BUCKET)
             except Exception as exc:
-                raise StackError("kafka", f"cannot create bucket {KAFKA_BUCKET!r} on S3 {cfg.s3_endpoint}: {exc}",
-                                 cfg.log_file("s3")) from exc
+                raise StackError(
+                    "kafka", f"cannot create bucket {KAFKA_BUCKET!r} on S3 {cfg.s3_endpoint}: {exc}", cfg.log_file("s3")
+                ) from exc
         proc, offset = _spawn(cfg, server)
         started.append(server)
         _wait_answering(cfg, server, proc.pid, deadline, offset)
-        _say(f"{server:5s} answering at {cfg.endpoint(server)} after {time.monotonic() - t_server:.2f}s (pid {proc.pid})")
+        _say(
+            f"{server:5s} answering at {cfg.endpoint(server)} after {time.monotonic() - t_server:.2f}s (pid {proc.pid})"
+        )
 
     try:
         ensure("s3")
@@ -681,7 +695,9 @@ def start(cfg: StackConfig, timeout: float = 30.0) -> None:
             _say(f"start failed; stopping what this call started: {', '.join(started)}")
             _stop_servers(cfg, started, timeout=10.0)
         raise
-    _say(f"stack answering after {time.monotonic() - t0:.2f}s (kafka storage: {_kafka_running_storage(cfg) or cfg.kafka_storage})")
+    _say(
+        f"stack answering after {time.monotonic() - t0:.2f}s (kafka storage: {_kafka_running_storage(cfg) or cfg.kafka_storage})"
+    )
 
 
 def stop(cfg: StackConfig, timeout: float = 10.0) -> None:
@@ -741,7 +757,7 @@ def status(cfg: StackConfig) -> dict[str, dict]:
         return info
 
     with ThreadPoolExecutor(max_workers=len(SERVERS), thread_name_prefix="stack-status") as pool:
-        results = dict(zip(SERVERS, pool.map(one, SERVERS)))
+        results = dict(zip(SERVERS, pool.map(one, SERVERS), strict=False))
     return results
 
 
@@ -872,26 +888,37 @@ def _print_status(st: dict[str, dict]) -> None:
         endpoint = info["endpoint"]
         if info.get("storage"):
             endpoint += f"  (storage: {info['storage']})"
-        rows.append((
-            server,
-            str(info["pid"] or "-"),
-            "yes" if info["running"] else "no",
-            "yes" if info["answering"] else "NO",
-            endpoint,
-        ))
+        rows.append(
+            (
+                server,
+                str(info["pid"] or "-"),
+                "yes" if info["running"] else "no",
+                "yes" if info["answering"] else "NO",
+                endpoint,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Reelflow embedded infrastructure stack (Kafka, MongoDB, S3).")
-    parser.add_argument("command", choices=("up", "down", "status", "env"),
-                        help="up: start and wait until answering; down: stop; status: table, non-zero exit "
-                             "if something does not answer; env: print the service environment as export lines")
-    parser.add_argument("--var-dir", type=Path, default=DEFAULT_VAR_DIR, help=f"state directory (default {DEFAULT_VAR_DIR})")
-    parser.add_argument("--kafka-storage", choices=KAFKA_STORAGES, default=None,
-                        help="Kafka storage for `up` (default: $REELFLOW_STACK_KAFKA_STORAGE or s3 = persistent)")
+    parser.add_argument(
+        "command",
+        choices=("up", "down", "status", "env"),
+        help="up: start and wait until answering; down: stop; status: table, non-zero exit "
+        "if something does not answer; env: print the service environment as export lines",
+    )
+    parser.add_argument(
+        "--var-dir", type=Path, default=DEFAULT_VAR_DIR, help=f"state directory (default {DEFAULT_VAR_DIR})"
+    )
+    parser.add_argument(
+        "--kafka-storage",
+        choices=KAFKA_STORAGES,
+        default=None,
+        help="Kafka storage for `up` (default: $REELFLOW_STACK_KAFKA_STORAGE or s3 = persistent)",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds (up: 30, down: 10)")
     args = parser.parse_args(argv)
 

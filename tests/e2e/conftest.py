@@ -11,9 +11,9 @@ import json
 import signal
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import boto3
 import httpx
@@ -159,8 +159,12 @@ class Reelflow:
     # -- processes
 
     def start_script(self, **extra_env: str) -> None:
-        self.script = ServiceProcess(["-m", "reelflow_script"], {**self.script_env(), **extra_env},
-                                     self.log_dir / "script.log", f"http://127.0.0.1:{self.script_port}/healthz").start()
+        self.script = ServiceProcess(
+            ["-m", "reelflow_script"],
+            {**self.script_env(), **extra_env},
+            self.log_dir / "script.log",
+            f"http://127.0.0.1:{self.script_port}/healthz",
+        ).start()
         self.script.wait_healthy(60)
 
     def restart_script(self, **extra_env: str) -> None:
@@ -174,23 +178,36 @@ class Reelflow:
         self.script.kill(signal.SIGKILL)
 
     def start_scene(self) -> None:
-        self.scene = ServiceProcess(["-m", "reelflow_scene"], self.scene_env(), self.log_dir / "scene.log",
-                                    f"http://127.0.0.1:{self.scene_port}/healthz").start()
+        self.scene = ServiceProcess(
+            ["-m", "reelflow_scene"],
+            self.scene_env(),
+            self.log_dir / "scene.log",
+            f"http://127.0.0.1:{self.scene_port}/healthz",
+        ).start()
         self.scene.wait_healthy(60)
 
     def start_image(self) -> None:
-        self.image = ServiceProcess(["-m", "reelflow_image"], self.image_env(), self.log_dir / "image.log",
-                                    f"http://127.0.0.1:{self.image_port}/healthz").start()
+        self.image = ServiceProcess(
+            ["-m", "reelflow_image"],
+            self.image_env(),
+            self.log_dir / "image.log",
+            f"http://127.0.0.1:{self.image_port}/healthz",
+        ).start()
         self.image.wait_healthy(60)
 
     def start_video(self) -> None:
-        self.video = ServiceProcess(["-m", "reelflow_video"], self.video_env(), self.log_dir / "video.log",
-                                    f"http://127.0.0.1:{self.video_port}/healthz").start()
+        self.video = ServiceProcess(
+            ["-m", "reelflow_video"],
+            self.video_env(),
+            self.log_dir / "video.log",
+            f"http://127.0.0.1:{self.video_port}/healthz",
+        ).start()
         self.video.wait_healthy(60)
 
     def start_gateway(self) -> None:
-        self.gateway = ServiceProcess(["-m", "reelflow_gateway"], self.gateway_env(), self.log_dir / "gateway.log",
-                                      f"{self.base_url}/healthz").start()
+        self.gateway = ServiceProcess(
+            ["-m", "reelflow_gateway"], self.gateway_env(), self.log_dir / "gateway.log", f"{self.base_url}/healthz"
+        ).start()
         self.gateway.wait_healthy(60)
 
     def kill_gateway(self) -> None:
@@ -203,8 +220,11 @@ class Reelflow:
             token = register(client)[1]
             deadline = time.monotonic() + timeout
             while True:
-                response = client.post("/api/scripts", headers=bearer(token),
-                                       json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."})
+                response = client.post(
+                    "/api/scripts",
+                    headers=bearer(token),
+                    json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."},
+                )
                 if response.status_code == 201:
                     return
                 assert response.status_code == 202, response.text
@@ -216,8 +236,11 @@ class Reelflow:
         """Until an approved script's scenes are visible: the scene service's group has joined too."""
         with httpx.Client(base_url=self.base_url, timeout=30) as client:
             token = register(client)[1]
-            response = client.post("/api/scripts", headers=bearer(token),
-                                   json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."})
+            response = client.post(
+                "/api/scripts",
+                headers=bearer(token),
+                json={"title": "warm-up", "content": "INT. WARM-UP - DAY\n\nReady."},
+            )
             assert response.status_code == 201, response.text
             script_id = response.json()["id"]
             response = client.post(f"/api/scripts/{script_id}/approve", headers=bearer(token))
@@ -230,8 +253,13 @@ class Reelflow:
 
     def logs(self) -> str:
         parts = []
-        for name, proc in (("gateway", self.gateway), ("script", self.script), ("scene", self.scene),
-                           ("image", self.image), ("video", self.video)):
+        for name, proc in (
+            ("gateway", self.gateway),
+            ("script", self.script),
+            ("scene", self.scene),
+            ("image", self.image),
+            ("video", self.video),
+        ):
             if proc:
                 parts.append(f"--- {name} log tail\n{proc.log_tail()}")
         return "\n".join(parts)
@@ -266,9 +294,14 @@ def reelflow(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 def s3_client(infra: Infra):
-    return boto3.client("s3", endpoint_url=infra.s3_endpoint, aws_access_key_id=infra.s3_access_key,
-                        aws_secret_access_key=infra.s3_secret_key, region_name=infra.s3_region,
-                        config=Config(s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=infra.s3_endpoint,
+        aws_access_key_id=infra.s3_access_key,
+        aws_secret_access_key=infra.s3_secret_key,
+        region_name=infra.s3_region,
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def empty_buckets(infra: Infra, buckets: tuple[str, ...]) -> None:

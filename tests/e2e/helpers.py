@@ -88,6 +88,7 @@ def squeezed(text: str) -> str:
 
 def wait_segmented(user: User, script_id: str, timeout: float = 60.0) -> dict:
     """The script once its segmentation is over (done or failed)."""
+
     def over() -> dict | None:
         script = user.get(f"/api/scripts/{script_id}").json()
         return script if script["segmentation"]["state"] in ("done", "failed") else None
@@ -113,6 +114,7 @@ def approved_with_scenes(user: User, content: str, title: str = "") -> tuple[dic
 
 def wait_shots(user: User, scene_id: str, timeout: float = 60.0) -> list[dict]:
     """Every shot of an approved scene, once all are planned."""
+
     def planned() -> list[dict] | None:
         shots = user.get(f"/api/scenes/{scene_id}/shots").json()["items"]
         return shots if shots and len(shots) == shots[0]["shot_count"] else None
@@ -122,11 +124,15 @@ def wait_shots(user: User, scene_id: str, timeout: float = 60.0) -> list[dict]:
 
 # -- images and videos ---------------------------------------------------------------------------
 
-KITCHEN = ("INT. KITCHEN - NIGHT\n\nMaya pours coffee into a chipped mug. Rain streaks the window.\n\n"
-           "She reads the letter and drops it on the table.\n")
+KITCHEN = (
+    "INT. KITCHEN - NIGHT\n\nMaya pours coffee into a chipped mug. Rain streaks the window.\n\n"
+    "She reads the letter and drops it on the table.\n"
+)
 """A scene the local shot planner cuts into 3 short shots."""
-HARBOR = ("EXT. HARBOR - DAWN\n\nNora walks along the pier. Gulls circle over the boats.\n\n"
-          "A ferry horn sounds across the water.\n")
+HARBOR = (
+    "EXT. HARBOR - DAWN\n\nNora walks along the pier. Gulls circle over the boats.\n\n"
+    "A ferry horn sounds across the water.\n"
+)
 """A scene the local shot planner cuts into 2 short shots."""
 
 
@@ -160,6 +166,7 @@ def images_of(user: User, scene_id: str, **params) -> list[dict]:
 
 def wait_images(user: User, scene_id: str, until, timeout: float = 120.0, what: str = "images") -> list[dict]:
     """The scene's images once `until(images)` holds."""
+
     def ready() -> list[dict] | None:
         images = images_of(user, scene_id)
         return images if until(images) else None
@@ -170,8 +177,13 @@ def wait_images(user: User, scene_id: str, until, timeout: float = 120.0, what: 
 def first_images(user: User, scene_id: str, shots: list[dict], timeout: float = 120.0) -> list[dict]:
     """Attempt 1 of every shot of the scene, once each is drawn, in shot order."""
     wanted = {shot["id"] for shot in shots}
-    images = wait_images(user, scene_id, lambda images: wanted <= {i["shot_id"] for i in images if i["attempt"] == 1},
-                         timeout, "the first image of every shot")
+    images = wait_images(
+        user,
+        scene_id,
+        lambda images: wanted <= {i["shot_id"] for i in images if i["attempt"] == 1},
+        timeout,
+        "the first image of every shot",
+    )
     return [i for i in images if i["attempt"] == 1]
 
 
@@ -181,8 +193,10 @@ def attempt_of(images: list[dict], shot_id: str, attempt: int) -> dict | None:
 
 def wait_attempt(user: User, scene_id: str, shot_id: str, attempt: int, timeout: float = 120.0) -> dict:
     """Attempt `attempt` of a shot once it is drawn (or has failed)."""
+
     def drawn(images: list[dict]) -> bool:  # an image is listed once drawn (ImageGenerated) or failed
         return attempt_of(images, shot_id, attempt) is not None
 
-    return attempt_of(wait_images(user, scene_id, drawn, timeout, f"attempt {attempt} of shot {shot_id}"),
-                      shot_id, attempt)
+    return attempt_of(
+        wait_images(user, scene_id, drawn, timeout, f"attempt {attempt} of shot {shot_id}"), shot_id, attempt
+    )

@@ -53,46 +53,91 @@ def test_openapi_describes_every_path_body_and_error(http: httpx.Client) -> None
                 schema = response["content"]["application/json"]["schema"]
                 model = special_errors.get((path, method, status), "ErrorOut")
                 assert schema == {"$ref": f"#/components/schemas/{model}"}, (path, method, status)
-    for path, media_type in (("/api/images/{image_id}/content", "image/png"),
-                             ("/api/videos/{video_id}/content", "video/mp4")):
+    for path, media_type in (
+        ("/api/images/{image_id}/content", "image/png"),
+        ("/api/videos/{video_id}/content", "video/mp4"),
+    ):
         for status in ("200", "206") if "video" in path else ("200",):
             content = paths[path]["get"]["responses"][status]["content"]
             assert list(content) == [media_type], (path, status)
             assert content[media_type]["schema"] == {"type": "string", "format": "binary"}
-    assert "location" in {h.lower() for h in
-                          paths["/api/scripts/{script_id}/create-video"]["post"]["responses"]["202"]["headers"]}
+    assert "location" in {
+        h.lower() for h in paths["/api/scripts/{script_id}/create-video"]["post"]["responses"]["202"]["headers"]
+    }
     assert "requestBody" in paths["/api/images/{image_id}/reject"]["post"]
     assert "requestBody" in paths["/api/scripts/{script_id}/create-video"]["post"]
     assert "requestBody" in paths["/api/scripts"]["post"]
     assert "requestBody" in paths["/api/scripts/{script_id}"]["put"]
     assert "requestBody" in paths["/api/scenes/{scene_id}"]["put"]
-    for path, method in (("/api/scripts", "post"), ("/api/scenes/{scene_id}", "put"),
-                         ("/api/scenes/{scene_id}/approve", "post")):
+    for path, method in (
+        ("/api/scripts", "post"),
+        ("/api/scenes/{scene_id}", "put"),
+        ("/api/scenes/{scene_id}/approve", "post"),
+    ):
         assert "location" in {h.lower() for h in paths[path][method]["responses"]["202"]["headers"]}
     assert "application/x-www-form-urlencoded" in paths["/api/auth/token"]["post"]["requestBody"]["content"]
     schemas = spec["components"]["schemas"]
-    assert {"ScriptOut", "ScriptPage", "ScriptCreateIn", "ScriptUpdateIn", "ErrorOut", "PendingOut",
-            "SceneOut", "ScenePage", "SceneUpdateIn", "ShotOut", "ShotPage"} <= set(schemas)
+    assert {
+        "ScriptOut",
+        "ScriptPage",
+        "ScriptCreateIn",
+        "ScriptUpdateIn",
+        "ErrorOut",
+        "PendingOut",
+        "SceneOut",
+        "ScenePage",
+        "SceneUpdateIn",
+        "ShotOut",
+        "ShotPage",
+    } <= set(schemas)
     assert {"id", "title", "content", "status", "origin", "created_at", "updated_at", "segmentation"} <= set(
-        schemas["ScriptOut"]["required"])
+        schemas["ScriptOut"]["required"]
+    )
     assert {"scene_count", "approved_scene_count"} <= set(schemas["ScriptOut"]["properties"])
     assert {"id", "script_id", "order", "text", "status", "shot_planning"} <= set(schemas["SceneOut"]["required"])
     assert {"id", "scene_id", "order", "description", "image_prompt", "duration_s"} <= set(
-        schemas["ShotOut"]["required"])
-    assert {"ImageOut", "ImagePage", "ImageRejectIn", "VideoCreateIn", "VideoOut", "VideoAcceptedOut",
-            "VideoRefusedOut"} <= set(schemas)
+        schemas["ShotOut"]["required"]
+    )
+    assert {
+        "ImageOut",
+        "ImagePage",
+        "ImageRejectIn",
+        "VideoCreateIn",
+        "VideoOut",
+        "VideoAcceptedOut",
+        "VideoRefusedOut",
+    } <= set(schemas)
     assert {"id", "shot_id", "scene_id", "status", "attempt", "selected"} <= set(schemas["ImageOut"]["required"])
     assert {"width", "height", "prompt", "content_url", "feedback", "error"} <= set(schemas["ImageOut"]["properties"])
     assert {"id", "script_id", "status", "options", "requested_at"} <= set(schemas["VideoOut"]["required"])
-    assert {"duration_s", "width", "height", "error", "content_url", "size_bytes", "has_audio", "render_s",
-            "reused_segments"} <= set(schemas["VideoOut"]["properties"])
-    assert set(schemas["VideoCreateIn"]["properties"]) == {"aspect", "resolution", "transition", "transition_s",
-                                                          "motion", "narration", "subtitles", "fps"}
+    assert {
+        "duration_s",
+        "width",
+        "height",
+        "error",
+        "content_url",
+        "size_bytes",
+        "has_audio",
+        "render_s",
+        "reused_segments",
+    } <= set(schemas["VideoOut"]["properties"])
+    assert set(schemas["VideoCreateIn"]["properties"]) == {
+        "aspect",
+        "resolution",
+        "transition",
+        "transition_s",
+        "motion",
+        "narration",
+        "subtitles",
+        "fps",
+    }
     assert {"missing_shots", "unplanned_scene_ids", "detail", "code"} <= set(schemas["VideoRefusedOut"]["properties"])
     for name in ("ScriptPage", "ScenePage", "ShotPage", "ImagePage"):
         assert set(schemas[name]["properties"]) == {"items", "total", "limit", "offset"}
-    assert spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == \
-        "/api/auth/token"
+    assert (
+        spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"]
+        == "/api/auth/token"
+    )
 
     docs = http.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
@@ -112,8 +157,9 @@ def test_openapi_lists_the_statuses_every_route_shares(http: httpx.Client) -> No
             if body or method in WRITE_METHODS:
                 assert "413" in statuses, (method, path)
             if method in WRITE_METHODS and not path.startswith("/api/auth/"):
-                assert "429" in statuses and "retry-after" in {h.lower() for h in
-                                                               operation["responses"]["429"]["headers"]}, (method, path)
+                assert "429" in statuses and "retry-after" in {
+                    h.lower() for h in operation["responses"]["429"]["headers"]
+                }, (method, path)
             if path.startswith("/api/") and path not in ("/api/limits", "/api/auth/register", "/api/auth/token"):
                 assert {"401", "503"} <= statuses, (method, path)
             if "{" in path:
@@ -142,8 +188,11 @@ def test_openapi_links_lead_from_created_resources_to_their_operations(http: htt
     paths = http.get("/openapi.json").json()["paths"]
     operation_ids = [operation["operationId"] for operations in paths.values() for operation in operations.values()]
     assert len(operation_ids) == len(set(operation_ids))
-    parameters = {operation["operationId"]: {p["name"] for p in operation.get("parameters", [])}
-                  for operations in paths.values() for operation in operations.values()}
+    parameters = {
+        operation["operationId"]: {p["name"] for p in operation.get("parameters", [])}
+        for operations in paths.values()
+        for operation in operations.values()
+    }
 
     def links(method: str, path: str, status: str) -> dict[str, tuple[str, dict]]:
         found = paths[path][method]["responses"][status]["links"]
@@ -156,7 +205,9 @@ def test_openapi_links_lead_from_created_resources_to_their_operations(http: htt
     started = links("post", "/api/operations", "202")
     assert set(started) == {"getOperation", "cancelOperation", "operationEvents"}
     assert started["getOperation"] == {"operation_id": "$response.body#/id"}
-    assert links("post", "/api/scripts/{script_id}/create-video", "202")["getVideo"] == {"video_id": "$response.body#/id"}
+    assert links("post", "/api/scripts/{script_id}/create-video", "202")["getVideo"] == {
+        "video_id": "$response.body#/id"
+    }
     for operations in paths.values():
         for operation in operations.values():
             for response in operation["responses"].values():
@@ -173,9 +224,14 @@ def test_method_not_allowed_names_every_method_of_the_path(http: httpx.Client) -
 
 
 def test_cors_allows_the_configured_origin_only(http: httpx.Client) -> None:
-    preflight = http.options("/api/scripts", headers={
-        "Origin": CORS_ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    preflight = http.options(
+        "/api/scripts",
+        headers={
+            "Origin": CORS_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == CORS_ORIGIN
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
@@ -184,8 +240,9 @@ def test_cors_allows_the_configured_origin_only(http: httpx.Client) -> None:
     assert response.headers["access-control-allow-origin"] == CORS_ORIGIN
     assert "location" in response.headers["access-control-expose-headers"].lower()
 
-    other = http.options("/api/scripts", headers={"Origin": "http://evil.example",
-                                                  "Access-Control-Request-Method": "POST"})
+    other = http.options(
+        "/api/scripts", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in other.headers
     assert other.status_code == 400 and other.json()["code"] == "cors_refused"
 

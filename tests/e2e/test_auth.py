@@ -35,15 +35,18 @@ def test_taken_email_is_409_whatever_its_case(http: httpx.Client) -> None:
         assert "already registered" in body["detail"]
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({"email": "not-an-email", "password": PASSWORD}, "email"),
-    ({"email": "a@@example.com", "password": PASSWORD}, "email"),
-    ({"email": new_email(), "password": "short"}, "password"),
-    ({"email": new_email(), "password": "1234567"}, "password"),
-    ({"email": new_email()}, "password"),
-    ({"password": PASSWORD}, "email"),
-    ({"email": new_email(), "password": 12345678}, "password"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "a@@example.com", "password": PASSWORD}, "email"),
+        ({"email": new_email(), "password": "short"}, "password"),
+        ({"email": new_email(), "password": "1234567"}, "password"),
+        ({"email": new_email()}, "password"),
+        ({"password": PASSWORD}, "email"),
+        ({"email": new_email(), "password": 12345678}, "password"),
+    ],
+)
 def test_register_validation_is_422_naming_the_field(http: httpx.Client, payload: dict, field: str) -> None:
     body = assert_error(http.post("/api/auth/register", json=payload), 422)
     assert field in body["detail"]
@@ -52,8 +55,7 @@ def test_register_validation_is_422_naming_the_field(http: httpx.Client, payload
 
 def test_wrong_password_and_unknown_email_are_401(http: httpx.Client) -> None:
     email, _ = register(http)
-    for form in ({"username": email, "password": "wrong password"},
-                 {"username": new_email(), "password": PASSWORD}):
+    for form in ({"username": email, "password": "wrong password"}, {"username": new_email(), "password": PASSWORD}):
         response = http.post("/api/auth/token", data=form)
         assert_error(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
@@ -64,15 +66,26 @@ def test_token_form_needs_username_and_password(http: httpx.Client) -> None:
     assert "password" in body["detail"]
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/api/scripts"),
-    ("POST", "/api/scripts"),
-    ("GET", "/api/scripts/00000000-0000-4000-8000-000000000000"),
-    ("PUT", "/api/scripts/00000000-0000-4000-8000-000000000000"),
-    ("POST", "/api/scripts/00000000-0000-4000-8000-000000000000/approve"),
-])
-@pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt", "Bearer", "Basic dXNlcjpwYXNz",
-                                           "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/scripts"),
+        ("POST", "/api/scripts"),
+        ("GET", "/api/scripts/00000000-0000-4000-8000-000000000000"),
+        ("PUT", "/api/scripts/00000000-0000-4000-8000-000000000000"),
+        ("POST", "/api/scripts/00000000-0000-4000-8000-000000000000/approve"),
+    ],
+)
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer not-a-jwt",
+        "Bearer",
+        "Basic dXNlcjpwYXNz",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+    ],
+)
 def test_api_needs_a_valid_bearer_token(http: httpx.Client, method: str, path: str, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = http.request(method, path, headers=headers, json={"content": "x"} if method != "GET" else None)

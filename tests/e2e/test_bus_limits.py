@@ -40,7 +40,10 @@ def test_every_write_names_its_command_whose_outcome_its_sender_alone_can_read(a
     assert approved.status_code == 200, approved.text
     applied = alice.get(f"/api/commands/{approved.headers['X-Command-ID']}").json()
     assert (applied["status"], applied["subject"], applied["type"]) == (
-        "applied", script["id"], "reelflow.script.approve_script.v1")
+        "applied",
+        script["id"],
+        "reelflow.script.approve_script.v1",
+    )
 
     again = alice.post(f"/api/scripts/{script['id']}/approve")
     refused = assert_error(again, 409)

@@ -10,20 +10,20 @@ from tests.e2e.helpers import User, assert_error
 JSON = {"Content-Type": "application/json"}
 GARBAGE = [
     (b"{", JSON),
-    (b"{\"content\": ", JSON),
+    (b'{"content": ', JSON),
     (b"not json at all", JSON),
     (b"\xff\xfe\x00garbage", JSON),
     (b"[1, 2, 3]", JSON),
-    (b"\"just a string\"", JSON),
+    (b'"just a string"', JSON),
     (b"42", JSON),
     (b"null", JSON),
-    (b"{\"content\": {\"nested\": true}}", JSON),
-    (b"{\"content\": [\"a\"], \"title\": 7}", JSON),
-    (b"{\"content\": \"ok\", \"aspect\": 16}", JSON),
-    (b"{\"content\": \"ok\"}", {"Content-Type": "text/plain"}),
+    (b'{"content": {"nested": true}}', JSON),
+    (b'{"content": ["a"], "title": 7}', JSON),
+    (b'{"content": "ok", "aspect": 16}', JSON),
+    (b'{"content": "ok"}', {"Content-Type": "text/plain"}),
     (b"content=ok", {"Content-Type": "application/x-www-form-urlencoded"}),
     (b"", JSON),
-    (b"{\"content\": \"\\ud800\"}", JSON),
+    (b'{"content": "\\ud800"}', JSON),
 ]
 
 
@@ -34,8 +34,7 @@ def test_garbage_bodies_are_4xx_json(alice: User, body: bytes, headers: dict, ta
         response = alice.client.post("/api/scripts", content=body, headers={**alice.headers, **headers})
     elif target == "edit":
         script = alice.create("INT. LAB - DAY\n\nA test.\n")
-        response = alice.client.put(f"/api/scripts/{script['id']}", content=body,
-                                    headers={**alice.headers, **headers})
+        response = alice.client.put(f"/api/scripts/{script['id']}", content=body, headers={**alice.headers, **headers})
     else:
         response = alice.client.post("/api/auth/register", content=body, headers=headers)
     assert_error(response)
@@ -43,12 +42,14 @@ def test_garbage_bodies_are_4xx_json(alice: User, body: bytes, headers: dict, ta
 
 
 def test_malformed_json_says_so(alice: User) -> None:
-    body = assert_error(alice.client.post("/api/scripts", content=b"{\"content\": ", headers={**alice.headers, **JSON}), 400)
+    body = assert_error(
+        alice.client.post("/api/scripts", content=b'{"content": ', headers={**alice.headers, **JSON}), 400
+    )
     assert body["code"] == "malformed_json" and "JSON" in body["detail"]
 
 
 def test_oversized_bodies_are_413(alice: User, reelflow) -> None:
-    huge = b"{\"content\": \"" + b"a" * 2_000_000 + b"\"}"
+    huge = b'{"content": "' + b"a" * 2_000_000 + b'"}'
     response = alice.client.post("/api/scripts", content=huge, headers={**alice.headers, **JSON})
     assert assert_error(response, 413)["code"] == "body_too_large"
 

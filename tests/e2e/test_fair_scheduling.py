@@ -10,8 +10,23 @@ from tests.e2e.conftest import Reelflow
 from tests.e2e.helpers import KITCHEN, User, wait_for
 from tests.e2e.test_operations import operation, start, wait_status
 
-PLACES = ("KITCHEN", "HARBOR", "STATION", "MARKET", "LIBRARY", "ROOFTOP", "FOREST", "GARAGE", "CHAPEL", "BRIDGE",
-          "CELLAR", "ATTIC", "OFFICE", "THEATER", "STABLE")
+PLACES = (
+    "KITCHEN",
+    "HARBOR",
+    "STATION",
+    "MARKET",
+    "LIBRARY",
+    "ROOFTOP",
+    "FOREST",
+    "GARAGE",
+    "CHAPEL",
+    "BRIDGE",
+    "CELLAR",
+    "ATTIC",
+    "OFFICE",
+    "THEATER",
+    "STABLE",
+)
 BEATS = (
     "Maya opens the old wooden door slowly and steps inside the quiet room.",
     "Rain hammers against the tall windows while thunder rolls over the hills.",
@@ -27,8 +42,12 @@ BIG_SCRIPT = "\n".join("\n\n".join((f"INT. {place} - NIGHT", *BEATS)) + "\n" for
 
 def test_a_small_operation_finishes_while_another_users_big_one_runs(reelflow: Reelflow, alice: User, bob: User):
     big = start(alice, content=BIG_SCRIPT, title="Ten nights")
-    wait_for(lambda: operation(alice, big)["progress"]["images_generated"] > 0, timeout=120, interval=0.2,
-             what="the big operation's first image")  # the image service is busy with alice's backlog
+    wait_for(
+        lambda: operation(alice, big)["progress"]["images_generated"] > 0,
+        timeout=120,
+        interval=0.2,
+        what="the big operation's first image",
+    )  # the image service is busy with alice's backlog
 
     began = time.monotonic()
     small = start(bob, content=KITCHEN, title="One night")

@@ -35,28 +35,52 @@ RUN_TIMEOUT_S = float(os.environ.get("REELFLOW_FUZZ_TIMEOUT_S", "280"))
 
 
 def schemathesis_command(base_url: str, token: str, report_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color",
-            "run", f"{base_url}/openapi.json",
-            "--header", f"Authorization: Bearer {token}",
-            "--phases", ",".join(PHASES), "--max-examples", str(EXAMPLES), "--seed", SEED,
-            "--report", "junit", "--report-dir", str(report_dir)]
+    return [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
+        "--no-color",
+        "run",
+        f"{base_url}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--phases",
+        ",".join(PHASES),
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        SEED,
+        "--report",
+        "junit",
+        "--report-dir",
+        str(report_dir),
+    ]
 
 
 def phase_results(output: str) -> dict[str, str]:
     """{"Stateful": "✅", ...} from the run's summary."""
-    return {name: mark for mark, name in re.findall(r"^\s*(\S+)\s+(Examples|Coverage|Fuzzing|Stateful)\s*$",
-                                                      output, re.MULTILINE)}
+    return {
+        name: mark
+        for mark, name in re.findall(r"^\s*(\S+)\s+(Examples|Coverage|Fuzzing|Stateful)\s*$", output, re.MULTILINE)
+    }
 
 
 @pytest.mark.timeout(RUN_TIMEOUT_S + 60)
 def test_schemathesis_finds_nothing_in_any_phase(reelflow: Reelflow, tmp_path: Path) -> None:
     with httpx.Client(base_url=reelflow.base_url, timeout=30) as client:
         _, token = register(client)
-    run = subprocess.run(schemathesis_command(reelflow.base_url, token, tmp_path / "report"),
-                         cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-                         env={**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": HOOKS})
+    run = subprocess.run(
+        schemathesis_command(reelflow.base_url, token, tmp_path / "report"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SCHEMATHESIS_HOOKS": HOOKS},
+    )
     output = run.stdout + run.stderr
-    summary = output[output.rfind("SUMMARY"):]
+    summary = output[output.rfind("SUMMARY") :]
     print(summary)
     assert run.returncode == 0, f"schemathesis failed (seed {SEED}):\n{output[-30000:]}\n{reelflow.logs()}"
     phases = phase_results(summary)

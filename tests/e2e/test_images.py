@@ -59,10 +59,13 @@ def test_approving_a_scene_draws_one_pending_image_per_shot(alice: User) -> None
     scene, shots, images = scene_with_images(alice)
     assert len(shots) >= 2
     assert [i["shot_id"] for i in images] == [s["id"] for s in shots]  # in shot order
-    for image, shot in zip(images, shots):
+    for image, shot in zip(images, shots, strict=False):
         assert image["status"] == "pending" and image["attempt"] == 1
         assert (image["scene_id"], image["script_id"], image["shot_order"]) == (
-            scene["id"], scene["script_id"], shot["order"])
+            scene["id"],
+            scene["script_id"],
+            shot["order"],
+        )
         assert (image["width"], image["height"]) == (1920, 1080)
         assert image["prompt"] == shot["image_prompt"]
         assert image["content_url"] == f"/api/images/{image['id']}/content"
@@ -110,8 +113,9 @@ def test_reject_draws_a_new_attempt_and_approve_selects_it(alice: User) -> None:
     assert png_of(alice, second)[1] != png_of(alice, first)[1]
     now = images_of(alice, scene["id"])
     assert attempt_of(now, shot["id"], 1)["status"] == "rejected"  # the old one stays rejected
-    assert [(i["shot_id"], i["attempt"]) for i in now] == \
-        [(shot["id"], 1), (shot["id"], 2)] + [(s["id"], 1) for s in shots[1:]]  # other shots untouched
+    assert [(i["shot_id"], i["attempt"]) for i in now] == [(shot["id"], 1), (shot["id"], 2)] + [
+        (s["id"], 1) for s in shots[1:]
+    ]  # other shots untouched
 
     approved = approve(alice, second["id"])
     assert approved["status"] == "approved" and approved["selected"] is True and approved["approved_at"]
@@ -131,8 +135,11 @@ def test_reject_draws_a_new_attempt_and_approve_selects_it(alice: User) -> None:
     replaced = alice.get(f"/api/images/{second['id']}").json()
     assert replaced["selected"] is False and replaced["replaced_by"] == third["id"] and replaced["status"] == "rejected"
     mine = [i for i in images_of(alice, scene["id"]) if i["shot_id"] == shot["id"]]
-    assert [(i["attempt"], i["status"], i["selected"]) for i in mine] == \
-        [(1, "rejected", False), (2, "rejected", False), (3, "approved", True)]
+    assert [(i["attempt"], i["status"], i["selected"]) for i in mine] == [
+        (1, "rejected", False),
+        (2, "rejected", False),
+        (3, "approved", True),
+    ]
 
 
 def test_the_attempts_cap_ends_in_a_visible_failure(alice: User) -> None:
@@ -149,8 +156,12 @@ def test_the_attempts_cap_ends_in_a_visible_failure(alice: User) -> None:
     last = alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "x" * 2000})
     assert last.status_code == 200, last.text
     assert last.json()["status"] in ("rejected", "failed")
-    failed = wait_images(alice, scene["id"], lambda images: attempt_of(images, shot["id"], IMAGE_MAX_ATTEMPTS)[
-        "status"] == "failed", what="the shot's failure")
+    failed = wait_images(
+        alice,
+        scene["id"],
+        lambda images: attempt_of(images, shot["id"], IMAGE_MAX_ATTEMPTS)["status"] == "failed",
+        what="the shot's failure",
+    )
     final = attempt_of(failed, shot["id"], IMAGE_MAX_ATTEMPTS)
     assert final["code"] == "max_attempts" and str(IMAGE_MAX_ATTEMPTS) in final["error"]
     assert final["feedback"] == "x" * 2000 and final["failed_at"] and final["content_url"]
@@ -166,12 +177,17 @@ def test_the_attempts_cap_ends_in_a_visible_failure(alice: User) -> None:
 
 def test_invalid_rejections_are_422(alice: User) -> None:
     _, _, images = scene_with_images(alice)
-    for payload, word in (({"feedback": "x" * 2001}, "feedback"), ({"feedback": 5}, "feedback"),
-                          ({"feedback": "ok", "prompt": "mine"}, "prompt"), ([], "body")):
+    for payload, word in (
+        ({"feedback": "x" * 2001}, "feedback"),
+        ({"feedback": 5}, "feedback"),
+        ({"feedback": "ok", "prompt": "mine"}, "prompt"),
+        ([], "body"),
+    ):
         body = assert_error(alice.post(f"/api/images/{images[0]['id']}/reject", json=payload), 422)
         assert word in body["detail"], (payload, body)
-    malformed = alice.post(f"/api/images/{images[0]['id']}/reject", content=b'{"feedback": ',
-                           headers={"Content-Type": "application/json"})
+    malformed = alice.post(
+        f"/api/images/{images[0]['id']}/reject", content=b'{"feedback": ', headers={"Content-Type": "application/json"}
+    )
     assert assert_error(malformed, 400)["code"] == "malformed_json"
     assert alice.get(f"/api/images/{images[0]['id']}").json() == images[0]  # nothing happened
 

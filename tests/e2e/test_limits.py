@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import Reelflow
-from tests.e2e.helpers import PASSWORD, User, assert_error, bearer, new_email, wait_for
+from tests.e2e.helpers import PASSWORD, User, assert_error, new_email, wait_for
 from tests.support.processes import ServiceProcess, free_port
 
 WINDOW_S = 4
@@ -41,8 +41,9 @@ HARBOR = "EXT. HARBOR - DAWN\n\nNora waits on the pier.\n"
 def limited(reelflow: Reelflow) -> Iterator[httpx.Client]:
     port = free_port()
     env = {**reelflow.gateway_env(), "REELFLOW_HTTP_PORT": str(port), **LOW_LIMITS}
-    gateway = ServiceProcess(["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-limited.log",
-                             f"http://127.0.0.1:{port}/healthz").start()
+    gateway = ServiceProcess(
+        ["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-limited.log", f"http://127.0.0.1:{port}/healthz"
+    ).start()
     try:
         gateway.wait_healthy(60)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -133,8 +134,11 @@ def test_failed_logins_are_limited_per_account(limited: httpx.Client, alice: Use
     for _ in range(2):
         assert_error(login(limited, alice.email, "wrong password", address()), 401)
     # From a new address, even the right password waits: the account's failures are spent.
-    wait = assert_rate_limited(login(limited, alice.email.upper(), PASSWORD, address()),
-                               "failed logins to this account", f"at most 2 per {WINDOW_S} s")
+    wait = assert_rate_limited(
+        login(limited, alice.email.upper(), PASSWORD, address()),
+        "failed logins to this account",
+        f"at most 2 per {WINDOW_S} s",
+    )
     assert login(limited, bob.email, PASSWORD, address()).status_code == 200  # another account
 
     time.sleep(wait)
@@ -145,8 +149,7 @@ def test_registrations_are_limited_per_client_address_and_per_email(limited: htt
     here, first, second = address(), new_email(), new_email()
 
     def register(email: str, addr: str) -> httpx.Response:
-        return limited.post("/api/auth/register", json={"email": email, "password": PASSWORD},
-                            headers=forwarded(addr))
+        return limited.post("/api/auth/register", json={"email": email, "password": PASSWORD}, headers=forwarded(addr))
 
     at_window_start()
     assert register(first, here).status_code == 201
@@ -160,8 +163,9 @@ def test_registrations_are_limited_per_client_address_and_per_email(limited: htt
 
 
 def start_operation(client: httpx.Client, user: User) -> httpx.Response:
-    return client.post("/api/operations", headers=user.headers,
-                       json={"content": HARBOR, "title": "limits", "auto_approve": False})
+    return client.post(
+        "/api/operations", headers=user.headers, json={"content": HARBOR, "title": "limits", "auto_approve": False}
+    )
 
 
 def test_running_operations_are_capped_per_user(limited: httpx.Client, alice: User, bob: User) -> None:
@@ -177,8 +181,9 @@ def test_running_operations_are_capped_per_user(limited: httpx.Client, alice: Us
     assert bob_started.status_code == 202, bob_started.text
 
 
-def test_open_event_streams_and_held_gets_are_capped_per_user(limited: httpx.Client, reelflow: Reelflow,
-                                                              alice: User) -> None:
+def test_open_event_streams_and_held_gets_are_capped_per_user(
+    limited: httpx.Client, reelflow: Reelflow, alice: User
+) -> None:
     started = start_operation(limited, alice)
     assert started.status_code == 202, started.text
     operation_id = started.json()["id"]
@@ -189,22 +194,31 @@ def test_open_event_streams_and_held_gets_are_capped_per_user(limited: httpx.Cli
     held = {**alice.headers, "If-None-Match": tag, "Prefer": "wait=6"}
     events = f"/api/operations/{operation_id}/events"
 
-    with httpx.Client(base_url=str(limited.base_url), timeout=30) as a, \
-            httpx.Client(base_url=str(limited.base_url), timeout=30) as b:
+    with (
+        httpx.Client(base_url=str(limited.base_url), timeout=30) as a,
+        httpx.Client(base_url=str(limited.base_url), timeout=30) as b,
+    ):
         with a.stream("GET", events, headers=alice.headers) as first:
             assert first.status_code == 200
             with b.stream("GET", events, headers=alice.headers) as second:
                 assert second.status_code == 200
-                assert_rate_limited(limited.get(scenes, headers=held), "open event streams and held GETs",
-                                    "2 of at most 2")
+                assert_rate_limited(
+                    limited.get(scenes, headers=held), "open event streams and held GETs", "2 of at most 2"
+                )
                 assert_rate_limited(limited.get(events, headers=alice.headers), "2 of at most 2")
                 assert limited.get(scenes, headers=alice.headers).status_code == 200  # not held: not counted
         # The second stream closed: its slot comes back once the gateway sees the disconnect.
         wait_for(lambda: stream_opens(limited, events, alice), what="a stream slot given back")
 
     answers: list[int] = []
-    holders = [threading.Thread(target=lambda: answers.append(
-        httpx.get(f"{limited.base_url}{scenes}", headers=held, timeout=30).status_code)) for _ in range(2)]
+    holders = [
+        threading.Thread(
+            target=lambda: answers.append(
+                httpx.get(f"{limited.base_url}{scenes}", headers=held, timeout=30).status_code
+            )
+        )
+        for _ in range(2)
+    ]
     for holder in holders:
         holder.start()
     time.sleep(1.0)  # both held GETs have arrived and are waiting (for 6 s)

@@ -59,11 +59,16 @@ def test_a_script_becomes_a_video_in_one_call(reelflow: Reelflow, alice: User, b
     assert done["stage_seconds"]["render"] >= 0 and done["result"]["script_id"] == done["script_id"]
     [drawn] = [u for u in done["usage_by_model"] if u["model"] == "storyboard"]  # the local image model
     assert drawn["provider"] == "local" and drawn["images"] == progress["images_generated"]
-    assert done["cost"] == {"currency": "USD", "total": 0.0, "unpriced_models": [],
-                            "by_model": [{"provider": "local", "model": "storyboard", "amount": 0.0}]}
+    assert done["cost"] == {
+        "currency": "USD",
+        "total": 0.0,
+        "unpriced_models": [],
+        "by_model": [{"provider": "local", "model": "storyboard", "amount": 0.0}],
+    }
     spent = alice.get(f"/api/scripts/{done['script_id']}/usage").json()  # the same, kept by the read model
     assert [(u["provider"], u["model"], u["images"]) for u in spent["usage"]] == [
-        ("local", "storyboard", progress["images_generated"])]
+        ("local", "storyboard", progress["images_generated"])
+    ]
     assert spent["cost"] == done["cost"] and done["usage"]["cost_usd"] == 0.0
     assert bob.get(f"/api/scripts/{done['script_id']}/usage").status_code == 404
 
@@ -80,16 +85,20 @@ def assert_video_shows_every_shot(user: User, done: dict, tmp_path: Path) -> Non
     path = tmp_path / "op.mp4"
     path.write_bytes(video.content)
     seen = probe(path)
-    shots = [shot for scene in user.get(f"/api/scripts/{done['script_id']}/scenes").json()["items"]
-             for shot in user.get(f"/api/scenes/{scene['id']}/shots").json()["items"]]
+    shots = [
+        shot
+        for scene in user.get(f"/api/scripts/{done['script_id']}/scenes").json()["items"]
+        for shot in user.get(f"/api/scenes/{scene['id']}/shots").json()["items"]
+    ]
     assert len(shots) == done["progress"]["shots_planned"] > 0
     expected = sum(round(s["duration_s"] * 24) for s in shots) - (len(shots) - 1) * round(0.5 * 24)
     assert abs(seen.frames - expected) <= 1 and (seen.width, seen.height) == (1280, 720)
     assert abs(seen.duration_s - done["result"]["duration_s"]) <= 1 / 24
 
 
-def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(reelflow: Reelflow, alice: User,
-                                                                        tmp_path: Path):
+def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(
+    reelflow: Reelflow, alice: User, tmp_path: Path
+):
     operation_id = start(alice, premise="Two friends race paper boats down a rainy street", target_scenes=3)
     stages, end = [], None
     with httpx.Client(base_url=reelflow.base_url, timeout=300) as client:
@@ -119,8 +128,7 @@ def one_scene_approved_by_hand(user: User, **extra) -> tuple[str, dict]:
     operation_id = start(user, content=HARBOR, auto_approve=False, **extra)
     op = wait_status(user, operation_id, "paused")
     assert user.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
-    wait_for(lambda: operation(user, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60,
-             what="segmentation")
+    wait_for(lambda: operation(user, operation_id)["progress"]["scenes_segmented"] > 0, timeout=60, what="segmentation")
     [scene] = user.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
     assert user.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
     return operation_id, scene
@@ -135,8 +143,11 @@ def test_a_final_failure_fails_the_operation_visibly(reelflow: Reelflow, alice: 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         operation_id, scene = one_scene_approved_by_hand(alice, webhook_url=f"http://127.0.0.1:{port}/hook")
-        shot = wait_for(lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
-                        timeout=60, what="shots")
+        shot = wait_for(
+            lambda: (alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"] or [None])[0],
+            timeout=60,
+            what="shots",
+        )
         image = wait_attempt(alice, scene["id"], shot["id"], 1)
         for attempt in range(2, IMAGE_MAX_ATTEMPTS + 1):
             assert alice.post(f"/api/images/{image['id']}/reject", json={"feedback": "again"}).status_code == 200
@@ -163,12 +174,20 @@ def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Ree
     after its tries; once it is back, asking for the script's video again is the retry: the
     operation takes that video as its own and completes."""
     operation_id, scene = one_scene_approved_by_hand(alice)
-    wait_for(lambda: (o := operation(alice, operation_id))["progress"]["images_generated"]
-             == o["progress"]["shots_planned"] > 0, timeout=120, what="every first image")
+    wait_for(
+        lambda: (
+            (o := operation(alice, operation_id))["progress"]["images_generated"] == o["progress"]["shots_planned"] > 0
+        ),
+        timeout=120,
+        what="every first image",
+    )
     images = alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]
     s3 = s3_client(reelflow.infra)
-    [key] = [item["Key"] for item in s3.list_objects_v2(Bucket=reelflow.image_bucket)["Contents"]
-             if images[0]["id"] in item["Key"]]
+    [key] = [
+        item["Key"]
+        for item in s3.list_objects_v2(Bucket=reelflow.image_bucket)["Contents"]
+        if images[0]["id"] in item["Key"]
+    ]
     png = s3.get_object(Bucket=reelflow.image_bucket, Key=key)["Body"].read()
     s3.delete_object(Bucket=reelflow.image_bucket, Key=key)
     try:
@@ -182,8 +201,11 @@ def test_a_failed_render_resumes_when_the_video_is_asked_for_again(reelflow: Ree
 
     retry = alice.post(f"/api/scripts/{failed['script_id']}/create-video", json=FAST)
     assert retry.status_code == 202, retry.text
-    wait_for(lambda: operation(alice, operation_id)["video_id"] == retry.json()["id"], timeout=60,
-             what="the operation taking the new video")
+    wait_for(
+        lambda: operation(alice, operation_id)["video_id"] == retry.json()["id"],
+        timeout=60,
+        what="the operation taking the new video",
+    )
     done = wait_status(alice, operation_id, "completed", "failed", timeout=240)
     assert done["status"] == "completed", done["errors"]
     assert done["result"]["video_id"] == retry.json()["id"] != failed["video_id"]
@@ -194,13 +216,22 @@ def test_without_auto_approve_it_pauses_and_approving_over_http_resumes_it(reelf
     op = wait_status(alice, operation_id, "paused")
     assert op["waiting_for"] == "script_approval"
     assert alice.post(f"/api/scripts/{op['script_id']}/approve").status_code in (200, 202)
-    op = wait_for(lambda: (o := operation(alice, operation_id))["waiting_for"] == "scene_approval" and o,
-                  timeout=60, what="the scene gate")
+    op = wait_for(
+        lambda: (o := operation(alice, operation_id))["waiting_for"] == "scene_approval" and o,
+        timeout=60,
+        what="the scene gate",
+    )
     for scene in alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]:
         assert alice.post(f"/api/scenes/{scene['id']}/approve").status_code in (200, 202)
-    op = wait_for(lambda: (o := operation(alice, operation_id))["waiting_for"] == "image_approval"
-                  and o["progress"]["images_generated"] == o["progress"]["shots_planned"] > 0 and o,
-                  timeout=120, what="the image gate")
+    op = wait_for(
+        lambda: (
+            (o := operation(alice, operation_id))["waiting_for"] == "image_approval"
+            and o["progress"]["images_generated"] == o["progress"]["shots_planned"] > 0
+            and o
+        ),
+        timeout=120,
+        what="the image gate",
+    )
     for scene in alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]:
         for image in alice.get(f"/api/scenes/{scene['id']}/images").json()["items"]:
             assert alice.post(f"/api/images/{image['id']}/approve").status_code in (200, 202)
@@ -214,8 +245,11 @@ def test_cancel_stops_issuing_commands(reelflow: Reelflow, alice: User):
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert_error(alice.post(f"/api/operations/{operation_id}/cancel"), 409)
     alice.post(f"/api/scripts/{op['script_id']}/approve")
-    wait_for(lambda: alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["total"] > 0, timeout=60,
-             what="segmentation after the manual approval")
+    wait_for(
+        lambda: alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["total"] > 0,
+        timeout=60,
+        what="segmentation after the manual approval",
+    )
     scenes = alice.get(f"/api/scripts/{op['script_id']}/scenes").json()["items"]
     assert all(s["status"] == "pending" for s in scenes)  # the cancelled operation approved nothing
     assert operation(alice, operation_id)["status"] == "cancelled"
@@ -288,23 +322,45 @@ def test_a_webhook_refused_at_first_is_retried_until_delivered(reelflow: Reelflo
 
 
 def test_bad_operation_requests_get_clear_errors(reelflow: Reelflow, alice: User):
-    assert "exactly one" in assert_error(alice.post("/api/operations", json={"content": "x", "premise": "y"}), 422)["detail"]
-    assert "premise" in assert_error(alice.post("/api/operations", json={"content": "x", "target_scenes": 2}),
-                                     422)["detail"]
+    assert (
+        "exactly one"
+        in assert_error(alice.post("/api/operations", json={"content": "x", "premise": "y"}), 422)["detail"]
+    )
+    assert (
+        "premise"
+        in assert_error(alice.post("/api/operations", json={"content": "x", "target_scenes": 2}), 422)["detail"]
+    )
     assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": "ftp://example.com/x"}), 422)
     gateway_itself = f"{reelflow.base_url}/api/scripts"  # refused though loopback is allowed here
-    assert assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": gateway_itself}),
-                        422)["code"] == "webhook_url_refused"
+    assert (
+        assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": gateway_itself}), 422)["code"]
+        == "webhook_url_refused"
+    )
     metadata = "http://169.254.169.254/latest/meta-data/"
-    assert assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": metadata}),
-                        422)["code"] == "webhook_url_refused"
+    assert (
+        assert_error(alice.post("/api/operations", json={"content": "x", "webhook_url": metadata}), 422)["code"]
+        == "webhook_url_refused"
+    )
     assert_error(alice.get("/api/operations/not-there"), 404)
 
 
-SCREENPLAY = {"title": "Paper Boats", "scenes": [{"slugline": "EXT. RAINY STREET - DAY", "beats": [
-    {"kind": "action", "character": "", "parenthetical": "", "text": "TWO FRIENDS race paper boats down the gutter."},
-    {"kind": "dialogue", "character": "ANA", "parenthetical": "", "text": "Mine is winning!"},
-]}]}
+SCREENPLAY = {
+    "title": "Paper Boats",
+    "scenes": [
+        {
+            "slugline": "EXT. RAINY STREET - DAY",
+            "beats": [
+                {
+                    "kind": "action",
+                    "character": "",
+                    "parenthetical": "",
+                    "text": "TWO FRIENDS race paper boats down the gutter.",
+                },
+                {"kind": "dialogue", "character": "ANA", "parenthetical": "", "text": "Mine is winning!"},
+            ],
+        }
+    ],
+}
 
 
 def test_a_priced_model_gives_the_operation_and_its_script_a_cost(reelflow: Reelflow, alice: User):
@@ -313,8 +369,12 @@ def test_a_priced_model_gives_the_operation_and_its_script_a_cost(reelflow: Reel
     the script's usage and in the webhook-ready `usage.cost_usd`, local work still free."""
     with FakeOpenAI() as fake:
         fake.chat.always(completion(SCREENPLAY, prompt_tokens=1000, completion_tokens=3000))
-        reelflow.restart_script(REELFLOW_AI_PROVIDER="openai", REELFLOW_OPENAI_BASE_URL=fake.url,
-                                REELFLOW_OPENAI_API_KEY="sk-fake", REELFLOW_OPENAI_MODEL="writer-large")
+        reelflow.restart_script(
+            REELFLOW_AI_PROVIDER="openai",
+            REELFLOW_OPENAI_BASE_URL=fake.url,
+            REELFLOW_OPENAI_API_KEY="sk-fake",
+            REELFLOW_OPENAI_MODEL="writer-large",
+        )
         try:
             operation_id = start(alice, premise="Two friends race paper boats down a rainy street", target_scenes=1)
             done = wait_status(alice, operation_id, "completed", "failed")
@@ -327,15 +387,18 @@ def test_a_priced_model_gives_the_operation_and_its_script_a_cost(reelflow: Reel
     cost = done["cost"]
     assert cost["currency"] == "USD" and cost["unpriced_models"] == []
     assert {(line["provider"], line["model"]): line["amount"] for line in cost["by_model"]} == {
-        ("openai", "writer-large"): written, ("local", "storyboard"): 0.0}
+        ("openai", "writer-large"): written,
+        ("local", "storyboard"): 0.0,
+    }
     assert cost["total"] == written and done["usage"]["cost_usd"] == written
     [writer] = [u for u in done["usage_by_model"] if u["model"] == "writer-large"]
     assert (writer["provider"], writer["input_tokens"], writer["output_tokens"]) == ("openai", 1000, 3000)
 
     spent = alice.get(f"/api/scripts/{done['script_id']}/usage").json()  # kept by the read model, same total
     assert spent["cost"]["total"] == written
-    assert [(u["model"], u["input_tokens"], u["output_tokens"]) for u in spent["usage"] if u["provider"] == "openai"] == [
-        ("writer-large", 1000, 3000)]
+    assert [
+        (u["model"], u["input_tokens"], u["output_tokens"]) for u in spent["usage"] if u["provider"] == "openai"
+    ] == [("writer-large", 1000, 3000)]
 
 
 def test_a_users_operations_are_listed_newest_first_and_only_to_them(alice: User, bob: User) -> None:

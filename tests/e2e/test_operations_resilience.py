@@ -17,8 +17,9 @@ from tests.e2e.test_operations import FAST, operation, start, wait_status
 RECOVERY_S = 300
 
 
-def test_five_operations_from_two_users_at_once_all_complete_and_stay_private(reelflow: Reelflow, alice: User,
-                                                                              bob: User):
+def test_five_operations_from_two_users_at_once_all_complete_and_stay_private(
+    reelflow: Reelflow, alice: User, bob: User
+):
     mine = [start(alice, content=KITCHEN, title=f"alice {n}") for n in range(3)]
     theirs = [start(bob, content=HARBOR, title=f"bob {n}") for n in range(2)]
     for user, ids in ((alice, mine), (bob, theirs)):
@@ -56,8 +57,12 @@ MOMENT = {
 @pytest.mark.parametrize("service", list(MOMENT))
 def test_an_operation_survives_any_service_killed_midway(reelflow: Reelflow, alice: User, service: str):
     operation_id = start(alice, content=KITCHEN + "\n" + HARBOR, options={**FAST, "motion": True})
-    wait_for(lambda: MOMENT[service](reelflow, operation(alice, operation_id)), timeout=RECOVERY_S, interval=0.05,
-             what=f"the moment to kill {service}")
+    wait_for(
+        lambda: MOMENT[service](reelflow, operation(alice, operation_id)),
+        timeout=RECOVERY_S,
+        interval=0.05,
+        what=f"the moment to kill {service}",
+    )
     getattr(reelflow, service).kill(signal.SIGKILL)
     getattr(reelflow, f"start_{service}")()
 
@@ -67,15 +72,24 @@ def test_an_operation_survives_any_service_killed_midway(reelflow: Reelflow, ali
     # The operation runs on its own consumer group: the read model (another group) may still be
     # catching up, e.g. after the gateway was killed inside one of its transactions.
     reelflow.wait_writes_flow()
-    video = wait_for(lambda: (v := alice.get(f"/api/scripts/{script_id}/video").json()).get("status") == "approved"
-                     and v, timeout=60, what="the video in the read model")
+    video = wait_for(
+        lambda: (v := alice.get(f"/api/scripts/{script_id}/video").json()).get("status") == "approved" and v,
+        timeout=60,
+        what="the video in the read model",
+    )
     assert video["id"] == done["video_id"]  # one video, the operation's
     scenes = alice.get(f"/api/scripts/{script_id}/scenes").json()["items"]
     assert len(scenes) == 2 == done["progress"]["scenes_segmented"]  # no duplicate scenes
     for scene in scenes:
         shots = alice.get(f"/api/scenes/{scene['id']}/shots").json()["items"]
         assert len(shots) == shots[0]["shot_count"] == len({s["id"] for s in shots})  # no duplicate shots
-        images = wait_for(lambda: (i := alice.get(f"/api/scenes/{scene['id']}/images").json()["items"])
-                          and sorted(x["shot_id"] for x in i) == sorted(s["id"] for s in shots) and i,
-                          timeout=30, what=f"one image per shot of scene {scene['id']}")  # never two
+        images = wait_for(
+            lambda scene=scene, shots=shots: (
+                (i := alice.get(f"/api/scenes/{scene['id']}/images").json()["items"])
+                and sorted(x["shot_id"] for x in i) == sorted(s["id"] for s in shots)
+                and i
+            ),
+            timeout=30,
+            what=f"one image per shot of scene {scene['id']}",
+        )  # never two
         assert all(i["attempt"] == 1 for i in images)

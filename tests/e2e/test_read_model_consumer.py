@@ -5,7 +5,7 @@ garbage is dead-lettered, and waiting requests are woken with their outcomes."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -22,18 +22,17 @@ from reelflow_contracts import (
     encode,
     new_envelope,
 )
-from reelflow_kit.settings import KitSettings
-from reelflow_kit.store.inbox import INBOX
-from reelflow_kit.store.sessions import SessionRegistry
-
 from reelflow_gateway.collections import SCENES, SCRIPTS
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
 from reelflow_gateway.readmodel.projector import batch_projections, projections
 from reelflow_gateway.readmodel.usage import usage_of
+from reelflow_kit.settings import KitSettings
+from reelflow_kit.store.inbox import INBOX
+from reelflow_kit.store.sessions import SessionRegistry
 from tests.support.infra import Infra
 
-T0 = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 
 
 class FakeBroker:
@@ -48,11 +47,19 @@ class FakeBroker:
 async def runtime(infra: Infra):
     client = AsyncMongoClient(infra.mongo_uri, tz_aware=True)
     name = f"e2e_rmc_{uuid.uuid4().hex[:8]}"
-    settings = KitSettings(mongo_uri=infra.mongo_uri, retry_backoff_s=0.01, retry_backoff_max_s=0.05,
-                           handler_max_attempts=2)
+    settings = KitSettings(
+        mongo_uri=infra.mongo_uri, retry_backoff_s=0.01, retry_backoff_max_s=0.05, handler_max_attempts=2
+    )
     try:
-        yield SimpleNamespace(settings=settings, mongo=client, db=client[name], broker=FakeBroker(), topics=set(),
-                              consumers=[], sessions=SessionRegistry(client, client[name], "read-model-test"))
+        yield SimpleNamespace(
+            settings=settings,
+            mongo=client,
+            db=client[name],
+            broker=FakeBroker(),
+            topics=set(),
+            consumers=[],
+            sessions=SessionRegistry(client, client[name], "read-model-test"),
+        )
     finally:
         await client.drop_database(name)
         await client.close()
@@ -62,8 +69,9 @@ def records_of(envelopes, start: int = 0) -> list[ConsumerRecord]:
     out = []
     for offset, env in enumerate(envelopes, start=start):
         r = encode(env)
-        out.append(ConsumerRecord(r.topic, 0, offset, 0, 0, r.key, r.value, None, len(r.key), len(r.value),
-                                  list(r.headers)))
+        out.append(
+            ConsumerRecord(r.topic, 0, offset, 0, 0, r.key, r.value, None, len(r.key), len(r.value), list(r.headers))
+        )
     return out
 
 
@@ -71,25 +79,40 @@ def script_and_scenes():
     s = "s-" + uuid.uuid4().hex[:8]
     approve = new_envelope(ApproveScene(script_id=s, scene_id=f"{s}-c1"), source="gateway")
     events = [
-        new_envelope(ScriptCreated(script_id=s, owner_id="u1", title="T", content="INT. A - DAY\n\na",
-                                   origin="user", created_at=T0),
-                     source="script"),
-        *[new_envelope(SceneCreated(script_id=s, scene_id=f"{s}-c{n}", order=n, text=f"scene {n}", created_at=T0),
-                       source="scene") for n in (1, 2, 3)],
-        new_envelope(ScriptSegmented(script_id=s, scene_ids=tuple(f"{s}-c{n}" for n in (1, 2, 3)),
-                                     method="sluglines",
-                                     usage=Usage(provider="openai", model="m", input_tokens=100, output_tokens=10)),
-                     source="scene"),
-        new_envelope(SceneApproved(script_id=s, scene_id=f"{s}-c1", order=1, approved_at=T0), source="scene",
-                     causation=approve),
+        new_envelope(
+            ScriptCreated(
+                script_id=s, owner_id="u1", title="T", content="INT. A - DAY\n\na", origin="user", created_at=T0
+            ),
+            source="script",
+        ),
+        *[
+            new_envelope(
+                SceneCreated(script_id=s, scene_id=f"{s}-c{n}", order=n, text=f"scene {n}", created_at=T0),
+                source="scene",
+            )
+            for n in (1, 2, 3)
+        ],
+        new_envelope(
+            ScriptSegmented(
+                script_id=s,
+                scene_ids=tuple(f"{s}-c{n}" for n in (1, 2, 3)),
+                method="sluglines",
+                usage=Usage(provider="openai", model="m", input_tokens=100, output_tokens=10),
+            ),
+            source="scene",
+        ),
+        new_envelope(
+            SceneApproved(script_id=s, scene_id=f"{s}-c1", order=1, approved_at=T0), source="scene", causation=approve
+        ),
     ]
     return s, approve, events
 
 
 async def test_a_batch_is_applied_once_and_wakes_its_request(runtime) -> None:
     waiters = OutcomeWaiters()
-    consumer = ReadModelConsumer(runtime, "read-model", ["script.events", "scene.events"], projections(), waiters,
-                                 batched=batch_projections())
+    consumer = ReadModelConsumer(
+        runtime, "read-model", ["script.events", "scene.events"], projections(), waiters, batched=batch_projections()
+    )
     s, approve, events = script_and_scenes()
     waiting = waiters.register(approve.id)
     await consumer.handle(records_of(events))
@@ -110,8 +133,9 @@ async def test_a_batch_is_applied_once_and_wakes_its_request(runtime) -> None:
 
 async def test_a_batch_overlapping_an_applied_one_applies_only_what_is_new(runtime) -> None:
     waiters = OutcomeWaiters()
-    consumer = ReadModelConsumer(runtime, "read-model", ["script.events", "scene.events"], projections(), waiters,
-                                 batched=batch_projections())
+    consumer = ReadModelConsumer(
+        runtime, "read-model", ["script.events", "scene.events"], projections(), waiters, batched=batch_projections()
+    )
     s, approve, events = script_and_scenes()
     await consumer.handle(records_of(events[:5]))  # everything but the approval
     waiting = waiters.register(approve.id)
@@ -136,8 +160,9 @@ async def test_a_bad_event_is_dead_lettered_alone(runtime) -> None:
         raise ValueError("cannot project this one")
 
     table[ScriptSegmented] = (broken, table[ScriptSegmented][1])
-    consumer = ReadModelConsumer(runtime, "read-model", ["scene.events"], table, OutcomeWaiters(),
-                                 batched=batch_projections())
+    consumer = ReadModelConsumer(
+        runtime, "read-model", ["scene.events"], table, OutcomeWaiters(), batched=batch_projections()
+    )
     s, _, events = script_and_scenes()
     garbage = ConsumerRecord("scene.events", 1, 7, 0, 0, b"k", b"not json", None, 1, 8, [("ce_type", b"nonsense")])
     await consumer.handle([garbage, *records_of(events)])

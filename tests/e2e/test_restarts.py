@@ -62,15 +62,19 @@ def test_a_stopping_gateway_does_not_wait_for_requests_held_open(reelflow: Reelf
     started = alice.post("/api/operations", json={"content": SCRIPT, "auto_approve": False})
     assert started.status_code == 202, started.text
     operation_id = started.json()["id"]
-    wait_for(lambda: alice.get(f"/api/operations/{operation_id}").json()["status"] == "paused", timeout=60,
-             what="the operation paused at its first gate")
+    wait_for(
+        lambda: alice.get(f"/api/operations/{operation_id}").json()["status"] == "paused",
+        timeout=60,
+        what="the operation paused at its first gate",
+    )
     outcome: list = []
 
     def hold() -> None:
         try:
             with httpx.Client(base_url=reelflow.base_url, timeout=180) as client:
-                outcome.append(client.get(path, headers={**alice.headers, "If-None-Match": tag,
-                                                         "Prefer": "wait=120"}).status_code)
+                outcome.append(
+                    client.get(path, headers={**alice.headers, "If-None-Match": tag, "Prefer": "wait=120"}).status_code
+                )
         except httpx.TransportError as exc:
             outcome.append(exc)
 
@@ -176,15 +180,29 @@ def test_script_service_restart_loses_no_command(reelflow: Reelflow, alice: User
         response = alice.get(path)
         return response.status_code == 200 and check(response.json())
 
-    wait_for(lambda: applied(f"/api/scripts/{new_id}", lambda s: s["title"] == "while down" and s["content"] == SCRIPT),
-             timeout=RECOVERY_S, what="the script created while the service was down")
-    wait_for(lambda: applied(f"/api/scripts/{to_edit['id']}", lambda s: s["content"].endswith("Edited.\n")),
-             timeout=RECOVERY_S, what="the edit sent while the service was down")
-    wait_for(lambda: applied(f"/api/scripts/{to_approve['id']}", lambda s: s["status"] == "approved"),
-             timeout=RECOVERY_S, what="the approval sent while the service was down")
+    wait_for(
+        lambda: applied(f"/api/scripts/{new_id}", lambda s: s["title"] == "while down" and s["content"] == SCRIPT),
+        timeout=RECOVERY_S,
+        what="the script created while the service was down",
+    )
+    wait_for(
+        lambda: applied(f"/api/scripts/{to_edit['id']}", lambda s: s["content"].endswith("Edited.\n")),
+        timeout=RECOVERY_S,
+        what="the edit sent while the service was down",
+    )
+    wait_for(
+        lambda: applied(f"/api/scripts/{to_approve['id']}", lambda s: s["status"] == "approved"),
+        timeout=RECOVERY_S,
+        what="the approval sent while the service was down",
+    )
     for script_id, content in accepted:
-        wait_for(lambda: applied(f"/api/scripts/{script_id}", lambda s: s["content"] == content),
-                 timeout=RECOVERY_S, what=f"streamed script {script_id}")
+        wait_for(
+            lambda script_id=script_id, content=content: applied(
+                f"/api/scripts/{script_id}", lambda s: s["content"] == content
+            ),
+            timeout=RECOVERY_S,
+            what=f"streamed script {script_id}",
+        )
     listed = alice.get("/api/scripts", params={"limit": 100}).json()
     assert listed["total"] == 2 + 1 + len(accepted)
 
@@ -199,16 +217,22 @@ def test_timeout_answers_202_and_the_write_lands_later(reelflow: Reelflow, alice
         location = response.headers["location"]
     finally:
         reelflow.start_script()
-    script = wait_for(lambda: alice.get(location).status_code == 200 and alice.get(location).json(),
-                      timeout=RECOVERY_S, what="the script behind the 202")
+    script = wait_for(
+        lambda: alice.get(location).status_code == 200 and alice.get(location).json(),
+        timeout=RECOVERY_S,
+        what="the script behind the 202",
+    )
     assert script["content"] == SCRIPT and script["status"] == "draft"
 
 
 def _views(reelflow: Reelflow) -> dict[str, dict[str, dict]]:
     with MongoClient(reelflow.infra.mongo_uri) as mongo:
         db = mongo[reelflow.gateway_db]
-        return {name: {doc["_id"]: doc for doc in db[name].find()}
-                for name in sorted(db.list_collection_names()) if name.startswith("views.")}
+        return {
+            name: {doc["_id"]: doc for doc in db[name].find()}
+            for name in sorted(db.list_collection_names())
+            if name.startswith("views.")
+        }
 
 
 def _settled_views(reelflow: Reelflow) -> dict[str, dict[str, dict]]:
@@ -249,9 +273,14 @@ def test_read_model_rebuilds_exactly_from_the_events(reelflow: Reelflow, alice: 
 
     reelflow.kill_gateway()
     try:
-        done = subprocess.run([sys.executable, "-m", "reelflow_gateway.readmodel.rebuild"], cwd=ROOT,
-                              env={**os.environ, **reelflow.gateway_env()}, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "reelflow_gateway.readmodel.rebuild"],
+            cwd=ROOT,
+            env={**os.environ, **reelflow.gateway_env()},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "rewound to offset 0" in done.stdout
         assert _views(reelflow) == {}

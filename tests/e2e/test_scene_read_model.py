@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -27,7 +27,6 @@ from reelflow_contracts import (
     new_envelope,
 )
 from reelflow_contracts.envelope import Envelope
-
 from reelflow_gateway.collections import SCENES, SCRIPTS, SHOTS
 from reelflow_gateway.readmodel.consumer import runs
 from reelflow_gateway.readmodel.projector import batch_projections, projections
@@ -36,38 +35,86 @@ from reelflow_gateway.readmodel.scenes import ScenesView
 from reelflow_gateway.readmodel.scripts import ScriptsView
 from tests.support.infra import Infra
 
-T0 = datetime(2025, 3, 14, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 
 
 def timeline() -> tuple[list[Envelope], list[Envelope]]:
     """One script's events as the two topics carry them: (script.events, scene.events), each in order."""
     s, c1, c2 = "s-" + uuid.uuid4().hex[:8], "c1-" + uuid.uuid4().hex[:8], "c2-" + uuid.uuid4().hex[:8]
-    create = new_envelope(CreateScript(script_id=s, owner_id="u1", content="INT. A - DAY\n\na\n\nEXT. B - NIGHT\n\nb"),
-                          source="gateway")
+    create = new_envelope(
+        CreateScript(script_id=s, owner_id="u1", content="INT. A - DAY\n\na\n\nEXT. B - NIGHT\n\nb"), source="gateway"
+    )
     approve = new_envelope(ApproveScript(script_id=s), source="gateway")
     script_events = [
-        new_envelope(ScriptCreated(script_id=s, owner_id="u1", title="T", content=create.data.content,
-                                   origin="user", created_at=T0), source="script", causation=create),
-        new_envelope(ScriptApproved(script_id=s, owner_id="u1", title="T", content=create.data.content,
-                                    approved_at=T0.replace(minute=1)), source="script", causation=approve),
+        new_envelope(
+            ScriptCreated(
+                script_id=s, owner_id="u1", title="T", content=create.data.content, origin="user", created_at=T0
+            ),
+            source="script",
+            causation=create,
+        ),
+        new_envelope(
+            ScriptApproved(
+                script_id=s, owner_id="u1", title="T", content=create.data.content, approved_at=T0.replace(minute=1)
+            ),
+            source="script",
+            causation=approve,
+        ),
     ]
     approved = script_events[1]
     approve_scene = new_envelope(ApproveScene(script_id=s, scene_id=c1), source="gateway")
     scene_events = [
-        new_envelope(SceneCreated(script_id=s, scene_id=c1, order=1, heading="INT. A - DAY", text="INT. A - DAY\n\na",
-                                  created_at=T0.replace(minute=2)), source="scene", causation=approved),
-        new_envelope(SceneCreated(script_id=s, scene_id=c2, order=2, heading="EXT. B - NIGHT",
-                                  text="EXT. B - NIGHT\n\nb", created_at=T0.replace(minute=2)),
-                     source="scene", causation=approved),
-        new_envelope(ScriptSegmented(script_id=s, scene_ids=(c1, c2), method="sluglines"), source="scene",
-                     causation=approved),
-        new_envelope(SceneApproved(script_id=s, scene_id=c1, order=1, approved_at=T0.replace(minute=3)),
-                     source="scene", causation=approve_scene),
+        new_envelope(
+            SceneCreated(
+                script_id=s,
+                scene_id=c1,
+                order=1,
+                heading="INT. A - DAY",
+                text="INT. A - DAY\n\na",
+                created_at=T0.replace(minute=2),
+            ),
+            source="scene",
+            causation=approved,
+        ),
+        new_envelope(
+            SceneCreated(
+                script_id=s,
+                scene_id=c2,
+                order=2,
+                heading="EXT. B - NIGHT",
+                text="EXT. B - NIGHT\n\nb",
+                created_at=T0.replace(minute=2),
+            ),
+            source="scene",
+            causation=approved,
+        ),
+        new_envelope(
+            ScriptSegmented(script_id=s, scene_ids=(c1, c2), method="sluglines"), source="scene", causation=approved
+        ),
+        new_envelope(
+            SceneApproved(script_id=s, scene_id=c1, order=1, approved_at=T0.replace(minute=3)),
+            source="scene",
+            causation=approve_scene,
+        ),
     ]
-    shots = [new_envelope(ShotPlanned(script_id=s, scene_id=c1, shot_id=f"{c1}-h{n}", scene_order=1, order=n,
-                                      shot_count=2, description=f"shot {n}", image_prompt=f"prompt {n}",
-                                      duration_s=2.5), source="scene", causation=approve_scene)
-             for n in (1, 2)]
+    shots = [
+        new_envelope(
+            ShotPlanned(
+                script_id=s,
+                scene_id=c1,
+                shot_id=f"{c1}-h{n}",
+                scene_order=1,
+                order=n,
+                shot_count=2,
+                description=f"shot {n}",
+                image_prompt=f"prompt {n}",
+                duration_s=2.5,
+            ),
+            source="scene",
+            causation=approve_scene,
+        )
+        for n in (1, 2)
+    ]
     return script_events, scene_events + shots
 
 

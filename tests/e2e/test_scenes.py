@@ -43,8 +43,14 @@ def test_approving_a_script_makes_its_scenes_in_order(alice: User) -> None:
     assert response.json()["segmentation"]["state"] in ("pending", "done")
 
     script = wait_segmented(alice, script["id"])
-    assert script["segmentation"] == {"state": "done", "method": "sluglines", "fell_back": False, "note": "",
-                                      "code": None, "error": None}
+    assert script["segmentation"] == {
+        "state": "done",
+        "method": "sluglines",
+        "fell_back": False,
+        "note": "",
+        "code": None,
+        "error": None,
+    }
     assert script["scene_count"] == 4 and script["approved_scene_count"] == 0
     page = alice.get(f"/api/scripts/{script['id']}/scenes").json()
     assert (page["total"], page["limit"], page["offset"]) == (4, 100, 0)
@@ -57,8 +63,12 @@ def test_approving_a_script_makes_its_scenes_in_order(alice: User) -> None:
         assert scene["approved_at"] is None and scene["version"] == 1
         assert scene["shot_planning"] == {"state": "none", "shot_count": 0, "code": None, "error": None}
         assert alice.get(f"/api/scenes/{scene['id']}").json() == scene
-        assert alice.get(f"/api/scenes/{scene['id']}/shots").json() == {"items": [], "total": 0, "limit": 100,
-                                                                        "offset": 0}
+        assert alice.get(f"/api/scenes/{scene['id']}/shots").json() == {
+            "items": [],
+            "total": 0,
+            "limit": 100,
+            "offset": 0,
+        }
     assert len({s["id"] for s in scenes}) == 4
 
     second = alice.get(f"/api/scripts/{script['id']}/scenes", params={"limit": 2, "offset": 2}).json()
@@ -98,17 +108,20 @@ def test_a_pending_scenes_heading_can_be_set_and_then_follows_the_text_again(ali
     assert alice.get(f"/api/scenes/{scene['id']}").json() == derived.json()
 
 
-@pytest.mark.parametrize(("payload", "word"), [
-    ({}, "text"),
-    ({"text": "ok", "heading": "two\nlines"}, "heading"),
-    ({"text": "ok", "heading": "h" * 301}, "heading"),
-    ({"text": "ok", "heading": 3}, "heading"),
-    ({"text": ""}, "text"),
-    ({"text": "  \n "}, "blank"),
-    ({"text": 7}, "text"),
-    ({"text": "ok", "status": "approved"}, "status"),
-    ({"text": "é" * 100_001}, "bytes"),
-])
+@pytest.mark.parametrize(
+    ("payload", "word"),
+    [
+        ({}, "text"),
+        ({"text": "ok", "heading": "two\nlines"}, "heading"),
+        ({"text": "ok", "heading": "h" * 301}, "heading"),
+        ({"text": "ok", "heading": 3}, "heading"),
+        ({"text": ""}, "text"),
+        ({"text": "  \n "}, "blank"),
+        ({"text": 7}, "text"),
+        ({"text": "ok", "status": "approved"}, "status"),
+        ({"text": "é" * 100_001}, "bytes"),
+    ],
+)
 def test_invalid_scene_edit_is_422(alice: User, payload: dict, word: str) -> None:
     _, scenes = approved_with_scenes(alice, "INT. ROOM - DAY\n\nA clock ticks.\n")
     body = assert_error(alice.put(f"/api/scenes/{scenes[0]['id']}", json=payload), 422)
@@ -230,8 +243,9 @@ def test_replaying_script_approved_creates_no_duplicate_scenes(reelflow: Reelflo
         headers = headers_of(record)
         return headers.get("ce_type") == "reelflow.script.approved.v1" and headers.get("ce_subject") == script["id"]
 
-    records = asyncio.run(read_topic(bootstrap, script_events, until=lambda rs: any(map(is_its_approval, rs)),
-                                     timeout=30))
+    records = asyncio.run(
+        read_topic(bootstrap, script_events, until=lambda rs: any(map(is_its_approval, rs)), timeout=30)
+    )
     original = next(r for r in records if is_its_approval(r))
 
     # The same envelope again (a redelivery), and the same fact under a new ce_id (a replay

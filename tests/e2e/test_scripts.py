@@ -126,32 +126,38 @@ def test_content_size_is_checked_in_utf8_bytes(alice: User) -> None:
     assert "content" in body["detail"]
 
 
-@pytest.mark.parametrize(("payload", "words"), [
-    ({}, ["content", "premise"]),
-    ({"title": "only a title"}, ["content", "premise"]),
-    ({"content": SCRIPT, "premise": "both"}, ["exactly one"]),
-    ({"content": ""}, ["content"]),
-    ({"content": "   \n  "}, ["blank"]),
-    ({"content": SCRIPT, "title": "t" * 201}, ["title"]),
-    ({"content": SCRIPT, "aspect": "4:3"}, ["aspect"]),
-    ({"content": SCRIPT, "colour": "red"}, ["colour"]),
-    ({"premise": "p", "target_scenes": 0}, ["target_scenes"]),
-    ({"content": SCRIPT, "target_scenes": 3}, ["target_scenes"]),
-    ({"premise": "p" * 4001}, ["premise"]),
-])
+@pytest.mark.parametrize(
+    ("payload", "words"),
+    [
+        ({}, ["content", "premise"]),
+        ({"title": "only a title"}, ["content", "premise"]),
+        ({"content": SCRIPT, "premise": "both"}, ["exactly one"]),
+        ({"content": ""}, ["content"]),
+        ({"content": "   \n  "}, ["blank"]),
+        ({"content": SCRIPT, "title": "t" * 201}, ["title"]),
+        ({"content": SCRIPT, "aspect": "4:3"}, ["aspect"]),
+        ({"content": SCRIPT, "colour": "red"}, ["colour"]),
+        ({"premise": "p", "target_scenes": 0}, ["target_scenes"]),
+        ({"content": SCRIPT, "target_scenes": 3}, ["target_scenes"]),
+        ({"premise": "p" * 4001}, ["premise"]),
+    ],
+)
 def test_invalid_create_is_422_naming_the_problem(alice: User, payload: dict, words: list[str]) -> None:
     body = assert_error(alice.post("/api/scripts", json=payload), 422)
     for word in words:
         assert word in body["detail"], body
 
 
-@pytest.mark.parametrize(("payload", "word"), [
-    ({}, "nothing to update"),
-    ({"title": None}, "nothing to update"),
-    ({"content": 42}, "content"),
-    ({"status": "approved"}, "status"),
-    ({"content": ""}, "content"),
-])
+@pytest.mark.parametrize(
+    ("payload", "word"),
+    [
+        ({}, "nothing to update"),
+        ({"title": None}, "nothing to update"),
+        ({"content": 42}, "content"),
+        ({"status": "approved"}, "status"),
+        ({"content": ""}, "content"),
+    ],
+)
 def test_invalid_edit_is_422(alice: User, payload: dict, word: str) -> None:
     script = alice.create(SCRIPT)
     body = assert_error(alice.put(f"/api/scripts/{script['id']}", json=payload), 422)

@@ -41,8 +41,11 @@ def snapshot(user: User, ids: dict[str, str]) -> dict:
         "scenes": user.get(f"/api/scripts/{ids['script_id']}/scenes").json()["items"],
         "images": user.get(f"/api/scenes/{ids['scene_id']}/images").json()["items"],
         "video": user.get(f"/api/videos/{ids['video_id']}").json(),
-        "paused": {k: v for k, v in user.get(f"/api/operations/{ids['paused_id']}").json().items()
-                   if k not in ("updated_at", "stage_seconds")},
+        "paused": {
+            k: v
+            for k, v in user.get(f"/api/operations/{ids['paused_id']}").json().items()
+            if k not in ("updated_at", "stage_seconds")
+        },
     }
 
 
@@ -54,13 +57,23 @@ def test_another_users_ids_are_404_on_every_route_and_change_nothing(http, alice
     scene_id = done["scenes"][0]["scene_id"]
     image_id = alice.get(f"/api/scenes/{scene_id}/images").json()["items"][0]["id"]
     command = alice.put(f"/api/scripts/{paused['script_id']}", json={"title": "mine"})
-    ids = {"script_id": done["script_id"], "scene_id": scene_id, "image_id": image_id,
-           "video_id": done["video_id"], "operation_id": paused["id"],
-           "command_id": command.headers["X-Command-ID"], "paused_id": paused["id"]}
+    ids = {
+        "script_id": done["script_id"],
+        "scene_id": scene_id,
+        "image_id": image_id,
+        "video_id": done["video_id"],
+        "operation_id": paused["id"],
+        "command_id": command.headers["X-Command-ID"],
+        "paused_id": paused["id"],
+    }
     before = snapshot(alice, ids)
 
-    routes = [(method, path) for path, operations in http.get("/openapi.json").json()["paths"].items()
-              for method in operations if "{" in path or path in NO_ID]
+    routes = [
+        (method, path)
+        for path, operations in http.get("/openapi.json").json()["paths"].items()
+        for method in operations
+        if "{" in path or path in NO_ID
+    ]
     checked = []
     for method, path in routes:
         if path in NO_ID:

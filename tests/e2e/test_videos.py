@@ -4,9 +4,9 @@ read model -> HTTP, with the MP4 downloaded through the gateway and checked with
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -30,8 +30,15 @@ from tests.support.video_probe import closest, distance, frame_at, probe
 
 FPS = 24
 TRANSITION_S = 0.5
-SMALL = {"resolution": "720p", "fps": FPS, "transition": "fade", "transition_s": TRANSITION_S,
-         "narration": False, "subtitles": False, "motion": False}
+SMALL = {
+    "resolution": "720p",
+    "fps": FPS,
+    "transition": "fade",
+    "transition_s": TRANSITION_S,
+    "narration": False,
+    "subtitles": False,
+    "motion": False,
+}
 """Small, quick renders. Narration off, so every shot lasts exactly its planned duration; motion
 off, so a frame in the middle of a shot is its picture itself: the storyboard frames of one scene
 (same room, same light, another framing) differ too little to be told apart reliably under a zoom.
@@ -63,6 +70,7 @@ RENDER_STEPS = ["queued", "preparing", "encoding", "joining", "storing"]
 
 def wait_rendered(user: User, video_id: str, progress_seen: list[dict] | None = None, interval: float = 0.5) -> dict:
     """The video once rendered; while it is pending, each `progress` it shows goes to `progress_seen`."""
+
     def done() -> dict | None:
         response = user.get(f"/api/videos/{video_id}")
         assert response.status_code == 200, response.text
@@ -163,8 +171,9 @@ def test_create_video_is_refused_until_every_shot_has_an_approved_image(story: S
     body = assert_error(one_missing, 409)
     held_back = story.shots[-1]
     assert body["code"] == "images_missing" and body["unplanned_scene_ids"] == []
-    assert body["missing_shots"] == [{"shot_id": held_back["id"], "scene_id": story.scenes[1]["id"],
-                                      "scene_order": 2, "order": held_back["order"]}]
+    assert body["missing_shots"] == [
+        {"shot_id": held_back["id"], "scene_id": story.scenes[1]["id"], "scene_order": 2, "order": held_back["order"]}
+    ]
     assert "1 shot(s) have no approved image" in body["detail"]
 
 
@@ -199,7 +208,7 @@ def test_the_mp4_shows_the_timeline_of_the_approved_images(story: Story, tmp_pat
     assert round(seen.fps) == FPS and seen.audio_codec is None
 
     sources = [picture(user, story.images[shot["id"]]) for shot in story.shots]
-    for index, (first, count) in enumerate(zip(starts, frames)):
+    for index, (first, count) in enumerate(zip(starts, frames, strict=False)):
         middle = (first + count / 2) / FPS
         assert closest(frame_at(path, middle), sources) == index, f"shot {index + 1} at {middle:.2f}s"
 
@@ -213,14 +222,19 @@ def test_video_content_supports_byte_ranges(story: Story) -> None:
     etag = whole.headers["etag"]
     assert "immutable" in whole.headers["cache-control"]
 
-    for header, first, last in (("bytes=0-99", 0, 99), ("bytes=100-", 100, size - 1), ("bytes=-50", size - 50, size - 1),
-                                (f"bytes={size - 10}-{size + 1000}", size - 10, size - 1),
-                                (f"bytes=1000-{size * 2}", 1000, size - 1), ("bytes=7-7", 7, 7),
-                                (f"bytes=-{size + 5}", 0, size - 1)):
+    for header, first, last in (
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, size - 1),
+        ("bytes=-50", size - 50, size - 1),
+        (f"bytes={size - 10}-{size + 1000}", size - 10, size - 1),
+        (f"bytes=1000-{size * 2}", 1000, size - 1),
+        ("bytes=7-7", 7, 7),
+        (f"bytes=-{size + 5}", 0, size - 1),
+    ):
         part = user.get(url, headers={"Range": header})
         assert part.status_code == 206, (header, part.status_code, part.text[:200])
         assert part.headers["content-range"] == f"bytes {first}-{last}/{size}", header
-        assert part.content == full[first:last + 1], header
+        assert part.content == full[first : last + 1], header
         assert int(part.headers["content-length"]) == last - first + 1
         assert part.headers["accept-ranges"] == "bytes" and part.headers["content-type"] == "video/mp4"
 
@@ -279,9 +293,15 @@ def test_another_users_videos_are_invisible(story: Story, bob: User) -> None:
 
 def test_create_video_input_is_checked(story: Story, alice: User) -> None:
     script_id = story.script["id"]
-    for options, word in (({"fps": 5}, "fps"), ({"aspect": "4:3"}, "aspect"), ({"resolution": "4k"}, "resolution"),
-                          ({"transition": "spin"}, "transition"), ({"transition_s": 6}, "transition_s"),
-                          ({"narration": "loud"}, "narration"), ({"speed": 2}, "speed")):
+    for options, word in (
+        ({"fps": 5}, "fps"),
+        ({"aspect": "4:3"}, "aspect"),
+        ({"resolution": "4k"}, "resolution"),
+        ({"transition": "spin"}, "transition"),
+        ({"transition_s": 6}, "transition_s"),
+        ({"narration": "loud"}, "narration"),
+        ({"speed": 2}, "speed"),
+    ):
         body = assert_error(create_video(story.user, script_id, options), 422)
         assert word in body["detail"], (options, body)
     for video_id in (MISSING_ID, "nope", "x" * 300):
@@ -305,8 +325,9 @@ def test_a_vertical_video_with_narration(alice: User, tmp_path: Path) -> None:
     for image in images:
         assert alice.post(f"/api/images/{image['id']}/approve").status_code == 200
 
-    response = create_video(alice, script["id"], {"resolution": "720p", "fps": FPS, "narration": True,
-                                                  "subtitles": True})
+    response = create_video(
+        alice, script["id"], {"resolution": "720p", "fps": FPS, "narration": True, "subtitles": True}
+    )
     assert response.status_code == 202, response.text
     progress: list[dict] = []
     video = wait_rendered(alice, response.json()["id"], progress, interval=0.1)
@@ -363,10 +384,9 @@ def test_re_render_after_replacing_one_image_reuses_the_rest(story: Story, tmp_p
     assert distance(frame, new_picture) < distance(frame, old_picture)
     sources = [picture(user, story.images[s["id"]]) for s in story.shots]
     sources[index] = new_picture
-    for n, (first, count) in enumerate(zip(starts, frames)):
+    for n, (first, count) in enumerate(zip(starts, frames, strict=False)):
         assert closest(frame_at(path, (first + count / 2) / FPS), [*sources, old_picture]) == n
 
     still = user.get(first_video["content_url"], headers={"Range": "bytes=-16"})  # the first video is kept
     assert still.status_code == 206 and still.headers["content-range"].endswith(f"/{first_video['size_bytes']}")
     assert user.get(f"/api/videos/{first_video['id']}").json() == first_video
-

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -87,4 +87,6 @@ async def test_counted_failures_refuse_without_counting_more(db) -> None:
         assert "at most 2 per 60 s" in refused.value.detail
     [doc] = await db[RATE_COUNTERS].find({}).to_list()
     assert doc["n"] == 2 and "dave" not in doc["_id"]  # the email is kept as a digest
-    assert doc["expires_at"].replace(tzinfo=timezone.utc).timestamp() >= 7_260.0  # removed by the TTL index once the window ended
+    assert (
+        doc["expires_at"].replace(tzinfo=UTC).timestamp() >= 7_260.0
+    )  # removed by the TTL index once the window ended

@@ -18,7 +18,12 @@ from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.url_check import WebhookUrlRejected, check_webhook_url
 from tests.support.processes import free_port
 from tests.support.webhook_receivers import (
-    answer_204, answer_status, byte_per_second, endless_chunks, huge_body, receiver,
+    answer_204,
+    answer_status,
+    byte_per_second,
+    endless_chunks,
+    huge_body,
+    receiver,
 )
 
 LOOPBACK_ALLOWED = OutboundPolicy(allowed_networks=(ip_network("127.0.0.0/8"),))
@@ -47,9 +52,13 @@ async def failure_of(url: str, policy: OutboundPolicy = LOOPBACK_ALLOWED, **kwar
 
 async def test_a_delivery_reaches_a_receiver_in_an_allowed_network():
     async with receiver(answer_204) as hook:
-        assert await post_webhook(hook.url("/hook?x=1"), BODY, {"content-type": "application/json"},
-                                  LOOPBACK_ALLOWED, LIMITS) == 204
-    (line, headers, body), = hook.received
+        assert (
+            await post_webhook(
+                hook.url("/hook?x=1"), BODY, {"content-type": "application/json"}, LOOPBACK_ALLOWED, LIMITS
+            )
+            == 204
+        )
+    ((line, headers, body),) = hook.received
     assert line == "POST /hook?x=1 HTTP/1.1" and body == BODY and headers["host"] == f"127.0.0.1:{hook.port}"
 
 
@@ -68,8 +77,10 @@ async def test_the_request_goes_to_the_address_checked_not_to_a_second_lookup():
     """`hooks.example` resolves nowhere for real: only the checked address can be connected to."""
     resolve = resolving(["127.0.0.1"])
     async with receiver(answer_204) as hook:
-        assert await post_webhook(hook.url(host="hooks.example"), BODY, {}, LOOPBACK_ALLOWED, LIMITS,
-                                  resolve=resolve) == 204
+        assert (
+            await post_webhook(hook.url(host="hooks.example"), BODY, {}, LOOPBACK_ALLOWED, LIMITS, resolve=resolve)
+            == 204
+        )
     assert hook.received[0][1]["host"] == f"hooks.example:{hook.port}" and resolve.calls == ["hooks.example"]
 
 
@@ -81,8 +92,13 @@ async def test_every_address_of_a_name_must_pass():
 
 async def test_loopback_is_refused_at_delivery_without_the_allowlist():
     async with receiver(answer_204) as hook:
-        for url in (hook.url(), hook.url(host="localhost"), hook.url(host="[::ffff:127.0.0.1]"),
-                    hook.url(host="2130706433"), hook.url(host="127.1")):
+        for url in (
+            hook.url(),
+            hook.url(host="localhost"),
+            hook.url(host="[::ffff:127.0.0.1]"),
+            hook.url(host="2130706433"),
+            hook.url(host="127.1"),
+        ):
             assert (await failure_of(url, PUBLIC_ONLY)).reason == "refused by policy", url
     assert hook.received == []
 
@@ -158,9 +174,28 @@ def certificates(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     made = {}
     for name in ("hooks.example", "other.example"):
         cert, key = directory / f"{name}.pem", directory / f"{name}.key"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                        "-out", str(cert), "-days", "1", "-subj", f"/CN={name}", "-addext",
-                        f"subjectAltName=DNS:{name}"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-days",
+                "1",
+                "-subj",
+                f"/CN={name}",
+                "-addext",
+                f"subjectAltName=DNS:{name}",
+            ],
+            check=True,
+            capture_output=True,
+        )
         made[name] = (cert, key)
     return made
 
@@ -180,8 +215,15 @@ async def test_https_is_verified_against_the_host_name_while_connecting_to_the_c
 
 
 async def test_registration_refuses_what_delivery_would_refuse():
-    for url in ("http://127.0.0.1:27017/", "http://[::ffff:127.0.0.1]:9092/", "http://169.254.169.254/latest/",
-                "http://10.0.0.1/", "http://2130706433/", "http://0x7f000001/", "http://localhost:6379/"):
+    for url in (
+        "http://127.0.0.1:27017/",
+        "http://[::ffff:127.0.0.1]:9092/",
+        "http://169.254.169.254/latest/",
+        "http://10.0.0.1/",
+        "http://2130706433/",
+        "http://0x7f000001/",
+        "http://localhost:6379/",
+    ):
         with pytest.raises(WebhookUrlRejected) as refused:
             await check_webhook_url(url, PUBLIC_ONLY)
         assert refused.value.code == "webhook_url_refused", url

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -36,10 +36,17 @@ MAX_ATTEMPTS = 4
 @pytest.fixture(scope="module")
 async def gateway(infra):
     suffix = uuid.uuid4().hex[:8]
-    settings = Settings(**infra.settings_kwargs(), mongo_database=f"itwh_{suffix}_gateway",
-                        kafka_namespace=f"itwh{suffix}", http_port=free_port(),
-                        webhook_allowed_networks=f"{ALLOWED_HOST}/32", webhook_deadline_s=DEADLINE_S,
-                        webhook_max_attempts=MAX_ATTEMPTS, webhook_owner_concurrency=1, **high_limit_settings())
+    settings = Settings(
+        **infra.settings_kwargs(),
+        mongo_database=f"itwh_{suffix}_gateway",
+        kafka_namespace=f"itwh{suffix}",
+        http_port=free_port(),
+        webhook_allowed_networks=f"{ALLOWED_HOST}/32",
+        webhook_deadline_s=DEADLINE_S,
+        webhook_max_attempts=MAX_ATTEMPTS,
+        webhook_owner_concurrency=1,
+        **high_limit_settings(),
+    )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         yield app
@@ -51,10 +58,12 @@ async def gateway(infra):
 async def api(gateway):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gateway), base_url="http://gateway") as client:
         email = f"hooks-{uuid.uuid4().hex[:10]}@example.com"
-        assert (await client.post("/api/auth/register", json={"email": email, "password": "correct horse"})
-                ).status_code == 201
-        token = (await client.post("/api/auth/token", data={"username": email, "password": "correct horse"})
-                 ).json()["access_token"]
+        assert (
+            await client.post("/api/auth/register", json={"email": email, "password": "correct horse"})
+        ).status_code == 201
+        token = (await client.post("/api/auth/token", data={"username": email, "password": "correct horse"})).json()[
+            "access_token"
+        ]
         client.headers["Authorization"] = f"Bearer {token}"
         yield client
 
@@ -75,9 +84,17 @@ async def deliver(gateway, api: httpx.AsyncClient, operation_id: str, url: str, 
     runtime = gateway.state.runtime
     doc = await runtime.db[OPERATIONS].find_one({"_id": operation_id})
     async with runtime.transaction(correlation_id=operation_id) as tx:
-        await enqueue_job(tx, DELIVER_WEBHOOK, f"webhook/{operation_id}/completed/{ending}",
-                          {"operation_id": operation_id, "owner_id": doc["owner_id"], "url": url,
-                           "summary": {"id": operation_id, "status": "completed"}})
+        await enqueue_job(
+            tx,
+            DELIVER_WEBHOOK,
+            f"webhook/{operation_id}/completed/{ending}",
+            {
+                "operation_id": operation_id,
+                "owner_id": doc["owner_id"],
+                "url": url,
+                "summary": {"id": operation_id, "status": "completed"},
+            },
+        )
 
 
 async def webhook_outcome(api: httpx.AsyncClient, operation_id: str, timeout: float = 30) -> dict:
@@ -107,20 +124,23 @@ def clock_moved_on(by: timedelta):
         standardwebhooks.webhooks.datetime = real
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:27017/",  # loopback, another service's port
-    "http://[::ffff:127.0.0.1]:9092/",
-    "http://[::ffff:7f00:1]/",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://10.0.0.1/hook",
-    "http://192.168.1.1/",
-    "http://2130706433/",  # 127.0.0.1 as one decimal number
-    "http://0x7f000001/",
-    "http://127.1/",
-    "http://localhost:6379/",
-    "http://[::1]/",
-    "http://0.0.0.0:8080/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:27017/",  # loopback, another service's port
+        "http://[::ffff:127.0.0.1]:9092/",
+        "http://[::ffff:7f00:1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/hook",
+        "http://192.168.1.1/",
+        "http://2130706433/",  # 127.0.0.1 as one decimal number
+        "http://0x7f000001/",
+        "http://127.1/",
+        "http://localhost:6379/",
+        "http://[::1]/",
+        "http://0.0.0.0:8080/",
+    ],
+)
 async def test_registration_refuses_internal_addresses(api, url):
     response = await api.post("/api/operations", json=start_body(url))
     assert response.status_code == 422, response.text
@@ -177,7 +197,7 @@ async def test_after_a_rotation_deliveries_carry_both_signatures_until_the_grace
         new = rotated.json()["webhook_secret"]
         assert new.startswith("whsec_") and new != old
         valid_until = datetime.fromisoformat(rotated.json()["previous_valid_until"].replace("Z", "+00:00"))
-        assert timedelta(hours=23) < valid_until - datetime.now(timezone.utc) <= timedelta(hours=24)
+        assert timedelta(hours=23) < valid_until - datetime.now(UTC) <= timedelta(hours=24)
         await deliver(gateway, api, started["id"], hook.url())
         assert (await webhook_outcome(api, started["id"]))["status"] == "delivered"
     _, headers, body = hook.received[0]
@@ -192,7 +212,8 @@ async def test_a_secret_past_its_grace_period_no_longer_signs(gateway, api):
         new = (await api.post("/api/webhooks/secret")).json()["webhook_secret"]
         owner = (await gateway.state.runtime.db[OPERATIONS].find_one({"_id": started["id"]}))["owner_id"]
         await gateway.state.runtime.db["webhook_secrets"].update_one(
-            {"_id": owner}, {"$set": {"retiring.0.valid_until": datetime.now(timezone.utc) - timedelta(seconds=1)}})
+            {"_id": owner}, {"$set": {"retiring.0.valid_until": datetime.now(UTC) - timedelta(seconds=1)}}
+        )
         await deliver(gateway, api, started["id"], hook.url())
         await webhook_outcome(api, started["id"])
     _, headers, body = hook.received[0]

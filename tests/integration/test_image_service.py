@@ -18,8 +18,14 @@ from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
 from reelflow_contracts.messages.common import StyleHints
 from reelflow_contracts.messages.image import (
-    ApproveImage, ImageApproved, ImageCommandRejected, ImageGenerated, ImageGenerationFailed, ImageRejected,
-    RejectImage, image_media_key,
+    ApproveImage,
+    ImageApproved,
+    ImageCommandRejected,
+    ImageGenerated,
+    ImageGenerationFailed,
+    ImageRejected,
+    RejectImage,
+    image_media_key,
 )
 from reelflow_contracts.messages.scene import ShotPlanned
 from reelflow_contracts.topics import IMAGE_EVENTS
@@ -34,9 +40,11 @@ from tests.support.in_process import service_starter
 from tests.support.kafka import read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
-PROMPT = ("Medium close-up on Nora. Nora coils a rope on the empty pier. Setting: harbor (exterior). "
-          "Time of day: dawn, soft pale first light. Characters: Nora. Mood: quiet and melancholic. "
-          "Widescreen 16:9 composition, no text or lettering. watercolor illustration, soft pastel washes")
+PROMPT = (
+    "Medium close-up on Nora. Nora coils a rope on the empty pier. Setting: harbor (exterior). "
+    "Time of day: dawn, soft pale first light. Characters: Nora. Mood: quiet and melancholic. "
+    "Widescreen 16:9 composition, no text or lettering. watercolor illustration, soft pastel washes"
+)
 
 
 @pytest.fixture
@@ -51,14 +59,35 @@ def script_id(unique) -> str:
     return f"script-{unique}"
 
 
-def shot_planned(script_id: str, shot: int, *, scene: int = 1, shot_count: int = 1, aspect: str = "16:9",
-                 prompt: str = PROMPT, characters: tuple[str, ...] = ("Nora",)) -> Envelope[ShotPlanned]:
-    event = ShotPlanned(script_id=script_id, scene_id=f"{script_id}-scene-{scene}",
-                        shot_id=f"{script_id}-scene-{scene}-shot-{shot}", scene_order=scene, order=shot,
-                        shot_count=shot_count, description=f"Nora coils a rope (shot {shot})",
-                        image_prompt=prompt, duration_s=3.5, narration="Nora coils a rope.",
-                        style=StyleHints(aspect=aspect, style_suffix="watercolor illustration", setting="harbor",
-                                         time_of_day="dawn", characters=characters))
+def shot_planned(
+    script_id: str,
+    shot: int,
+    *,
+    scene: int = 1,
+    shot_count: int = 1,
+    aspect: str = "16:9",
+    prompt: str = PROMPT,
+    characters: tuple[str, ...] = ("Nora",),
+) -> Envelope[ShotPlanned]:
+    event = ShotPlanned(
+        script_id=script_id,
+        scene_id=f"{script_id}-scene-{scene}",
+        shot_id=f"{script_id}-scene-{scene}-shot-{shot}",
+        scene_order=scene,
+        order=shot,
+        shot_count=shot_count,
+        description=f"Nora coils a rope (shot {shot})",
+        image_prompt=prompt,
+        duration_s=3.5,
+        narration="Nora coils a rope.",
+        style=StyleHints(
+            aspect=aspect,
+            style_suffix="watercolor illustration",
+            setting="harbor",
+            time_of_day="dawn",
+            characters=characters,
+        ),
+    )
     return new_envelope(event, source="scene")
 
 
@@ -70,11 +99,13 @@ async def send(service: ServiceRuntime, command: Command) -> Envelope:
 
 async def events_of(infra, script_id: str, count: int, timeout: float = 60) -> list[Envelope[Event]]:
     """The first `count` events about `script_id` on image.events (other tests' events are skipped)."""
+
     def about(records) -> list[Envelope]:
         return [decode(r.headers, r.value) for r in records if r.key == script_id.encode()]
 
-    records = await read_topic(infra.kafka_bootstrap, IMAGE_EVENTS, until=lambda rs: len(about(rs)) >= count,
-                               timeout=timeout)
+    records = await read_topic(
+        infra.kafka_bootstrap, IMAGE_EVENTS, until=lambda rs: len(about(rs)) >= count, timeout=timeout
+    )
     found = about(records)
     assert len(found) >= count, f"expected {count} events for {script_id}, got {[e.type for e in found]}"
     return found[:count]
@@ -103,8 +134,9 @@ async def stored_picture(service: ServiceRuntime, key: str) -> tuple[Image.Image
     return picture, len(data)
 
 
-async def generated(infra, service: ServiceRuntime, script_id: str, *shots: Envelope[ShotPlanned],
-                    already: int = 0) -> list[ImageGenerated]:
+async def generated(
+    infra, service: ServiceRuntime, script_id: str, *shots: Envelope[ShotPlanned], already: int = 0
+) -> list[ImageGenerated]:
     """Publishes the shots and waits for their images (after `already` earlier events of the script)."""
     for shot in shots:
         await service.publish(shot)
@@ -137,7 +169,11 @@ async def test_each_planned_shot_gets_a_pending_png_of_its_frame_size_in_s3(infr
         sizes[image.script_id] = (image.width, image.height)
         doc = await service.db.images.find_one({"_id": image.image_id})
         assert (doc["status"], doc["attempt"], doc["media_key"], doc["prompt"]) == (
-            "pending", 1, image.media_key, PROMPT)
+            "pending",
+            1,
+            image.media_key,
+            PROMPT,
+        )
         assert doc["timings"]["draw_s"] > 0 and doc["timings"]["instance"] == service.instance_id
     assert sizes == {script_id: (1920, 1080), f"{script_id}-v": (1080, 1920), f"{script_id}-s": (1080, 1080)}
     assert {e.causation_id for e in events} == {w.id for w in wide}
@@ -162,17 +198,23 @@ async def test_the_same_shot_planned_again_generates_nothing_new(infra, start_se
 
 
 async def test_reject_draws_a_new_attempt_of_that_shot_only_and_the_old_image_stays_rejected(
-        infra, start_service, script_id):
+    infra, start_service, script_id
+):
     service = await start_service()
-    first, other = await generated(infra, service, script_id, shot_planned(script_id, 1, shot_count=2),
-                                   shot_planned(script_id, 2, shot_count=2))
+    first, other = await generated(
+        infra, service, script_id, shot_planned(script_id, 1, shot_count=2), shot_planned(script_id, 2, shot_count=2)
+    )
     feedback = "Make it night, with rain."
     command = await send(service, RejectImage(script_id=script_id, image_id=first.image_id, feedback=feedback))
 
     rejected, second = (await events_of(infra, script_id, 4))[2:]
     assert isinstance(rejected.data, ImageRejected) and rejected.causation_id == command.id
     assert (rejected.data.image_id, rejected.data.attempt, rejected.data.feedback, rejected.data.prompt) == (
-        first.image_id, 1, feedback, PROMPT)
+        first.image_id,
+        1,
+        feedback,
+        PROMPT,
+    )
     image = second.data
     assert isinstance(image, ImageGenerated) and second.correlation_id == command.correlation_id
     assert (image.shot_id, image.attempt, image.previous_image_id) == (first.shot_id, 2, first.image_id)
@@ -198,14 +240,24 @@ async def test_approve_then_a_better_image_replaces_the_approved_one(infra, star
     unknown = await send(service, ApproveImage(script_id=script_id, image_id="no-such-image"))
     elsewhere = await send(service, RejectImage(script_id=f"{script_id}-other", image_id=first.image_id))
 
-    approved, refused, missing, foreign = (await events_of(infra, script_id, 4))[1:] + \
-        await events_of(infra, f"{script_id}-other", 1)
+    approved, refused, missing, foreign = (await events_of(infra, script_id, 4))[1:] + await events_of(
+        infra, f"{script_id}-other", 1
+    )
     assert isinstance(approved.data, ImageApproved) and approved.causation_id == approve.id
-    assert (approved.data.image_id, approved.data.attempt, approved.data.media_key, approved.data.replaced_image_id,
-            approved.data.width, approved.data.height) == (first.image_id, 1, first.media_key, None, 1920, 1080)
+    assert (
+        approved.data.image_id,
+        approved.data.attempt,
+        approved.data.media_key,
+        approved.data.replaced_image_id,
+        approved.data.width,
+        approved.data.height,
+    ) == (first.image_id, 1, first.media_key, None, 1920, 1080)
     assert isinstance(refused.data, ImageCommandRejected)
     assert (refused.data.code, refused.data.command_id, refused.data.target_id) == (
-        "not_pending", again.id, first.image_id)
+        "not_pending",
+        again.id,
+        first.image_id,
+    )
     assert (missing.data.code, missing.data.command_id) == ("not_found", unknown.id)
     assert (foreign.data.code, foreign.data.command_id) == ("not_found", elsewhere.id)
 
@@ -221,13 +273,17 @@ async def test_approve_then_a_better_image_replaces_the_approved_one(infra, star
     assert (refused_again.data.code, refused_again.data.command_id) == ("already_rejected", twice.id)
     assert isinstance(replaced.data, ImageApproved)
     assert (replaced.data.image_id, replaced.data.attempt, replaced.data.replaced_image_id) == (
-        second.data.image_id, 2, first.image_id)
+        second.data.image_id,
+        2,
+        first.image_id,
+    )
     shot = await service.db.shots.find_one({"_id": first.shot_id})
     assert shot["approved_image_id"] == second.data.image_id
 
 
 async def test_a_rejection_past_the_last_attempt_ends_in_a_final_image_generation_failed(
-        infra, start_service, script_id):
+    infra, start_service, script_id
+):
     service = await start_service(image_max_attempts=2)
     [first] = await generated(infra, service, script_id, shot_planned(script_id, 1))
     await send(service, RejectImage(script_id=script_id, image_id=first.image_id, feedback="Wider."))
@@ -236,11 +292,21 @@ async def test_a_rejection_past_the_last_attempt_ends_in_a_final_image_generatio
     await send(service, RejectImage(script_id=script_id, image_id=second.image_id, feedback="Still wrong."))
 
     events = await all_events_of(infra, script_id)
-    assert [type(e.data) for e in events] == [ImageGenerated, ImageRejected, ImageGenerated, ImageRejected,
-                                              ImageGenerationFailed]
+    assert [type(e.data) for e in events] == [
+        ImageGenerated,
+        ImageRejected,
+        ImageGenerated,
+        ImageRejected,
+        ImageGenerationFailed,
+    ]
     failed = events[-1].data
     assert (failed.image_id, failed.attempt, failed.code, failed.final, failed.stage) == (
-        second.image_id, 2, "max_attempts", True, "image_generation")
+        second.image_id,
+        2,
+        "max_attempts",
+        True,
+        "image_generation",
+    )
     assert "used all 2 attempts" in failed.error
     assert await service.db.images.count_documents({}) == 2
     assert await service.db[JOBS].count_documents({}) == 2
@@ -261,16 +327,23 @@ async def test_two_instances_share_the_generation_jobs(infra, start_service, scr
 
 
 async def test_a_provider_answering_429_is_retried_after_its_retry_after_and_usage_is_reported(
-        infra, start_service, script_id):
+    infra, start_service, script_id
+):
     with FakeOpenAI() as fake:
-        fake.images.reply(error(429, "slow down", retry_after="0.5"), image_result(png(1536, 1024), input_tokens=30,
-                                                                                   output_tokens=4000))
+        fake.images.reply(
+            error(429, "slow down", retry_after="0.5"),
+            image_result(png(1536, 1024), input_tokens=30, output_tokens=4000),
+        )
         service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_max_retries=0)
         [image] = await generated(infra, service, script_id, shot_planned(script_id, 1))
         first, second = fake.requests_to(IMAGES)
     assert second.received_at - first.received_at >= 0.5  # the job came back after the server's Retry-After
     assert (image.usage.provider, image.usage.model, image.usage.images, image.usage.output_tokens) == (
-        "openai", "gpt-image-1.5", 1, 4000)
+        "openai",
+        "gpt-image-1.5",
+        1,
+        4000,
+    )
     picture, _ = await stored_picture(service, image.media_key)
     assert picture.size == (1920, 1080)
     doc = await service.db.images.find_one({"_id": image.image_id})
@@ -278,10 +351,13 @@ async def test_a_provider_answering_429_is_retried_after_its_retry_after_and_usa
 
 
 async def test_a_refused_prompt_fails_at_once_and_a_reject_of_the_failed_image_tries_again(
-        infra, start_service, script_id):
+    infra, start_service, script_id
+):
     with FakeOpenAI() as fake:
-        fake.images.reply(error(400, "Your request was rejected by the safety system",
-                                error_type="invalid_request_error"), image_result(png(1536, 1024)))
+        fake.images.reply(
+            error(400, "Your request was rejected by the safety system", error_type="invalid_request_error"),
+            image_result(png(1536, 1024)),
+        )
         service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_max_retries=0)
         await service.publish(shot_planned(script_id, 1))
         [failed] = await events_of(infra, script_id, 1)
@@ -290,8 +366,7 @@ async def test_a_refused_prompt_fails_at_once_and_a_reject_of_the_failed_image_t
         assert "rejected by the safety system" in failed.data.error
         assert (await service.db.images.find_one({"_id": failed.data.image_id}))["status"] == "failed"
 
-        await send(service, RejectImage(script_id=script_id, image_id=failed.data.image_id,
-                                        feedback="A calmer scene."))
+        await send(service, RejectImage(script_id=script_id, image_id=failed.data.image_id, feedback="A calmer scene."))
         rejected, retried = (await events_of(infra, script_id, 3))[1:]
         assert len(fake.requests_to(IMAGES)) == 2
     assert isinstance(rejected.data, ImageRejected) and rejected.data.image_id == failed.data.image_id
@@ -305,8 +380,9 @@ def own_s3(infra, unique):
     sys.path.insert(0, str(ROOT / "deploy"))
     from embedded import stack
 
-    cfg = stack.StackConfig.with_free_ports(ROOT / "var" / f"test-s3-{unique}",
-                                            s3_access_key=infra.s3_access_key, s3_secret_key=infra.s3_secret_key)
+    cfg = stack.StackConfig.with_free_ports(
+        ROOT / "var" / f"test-s3-{unique}", s3_access_key=infra.s3_access_key, s3_secret_key=infra.s3_secret_key
+    )
     stack.start_s3(cfg)
     yield stack, cfg
     stack.stop_s3(cfg)
@@ -327,7 +403,8 @@ async def until(condition, timeout: float = 60, what: str = "condition"):
 
 
 async def test_storage_down_mid_run_is_retried_then_recovers_or_ends_in_a_clear_failure(
-        infra, start_service, script_id, own_s3):
+    infra, start_service, script_id, own_s3
+):
     stack, cfg = own_s3
     service = await start_service(s3_endpoint=cfg.s3_endpoint, image_generation_tries=5)
     [before] = await generated(infra, service, script_id, shot_planned(script_id, 1, shot_count=3))
@@ -339,8 +416,15 @@ async def test_storage_down_mid_run_is_retried_then_recovers_or_ends_in_a_clear_
 
     async def retried_twice():  # two tries met the store away; the job waits for its third
         job = await job_of(service, second_id)
-        return job if job and job.get("outages", 0) >= 2 and job["attempts"] == 0 and job["status"] == "queued" \
-            and "storage_unavailable" in (job.get("last_error") or "") else None
+        return (
+            job
+            if job
+            and job.get("outages", 0) >= 2
+            and job["attempts"] == 0
+            and job["status"] == "queued"
+            and "storage_unavailable" in (job.get("last_error") or "")
+            else None
+        )
 
     await until(retried_twice, what="two failed uploads")
     assert await service.db.drafts.count_documents({"_id": second_id}) == 1  # drawn once, kept for the next try

@@ -17,13 +17,26 @@ from reelflow_kit.settings import KitSettings
 from tests.support.kafka import headers_of, read_topic
 from tests.support.toy_service import TOY_COMMANDS, TOY_EVENTS, Add, Added, build
 
-CE_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject",
-              "ce_correlationid", "ce_causationid")
+CE_HEADERS = (
+    "ce_specversion",
+    "ce_id",
+    "ce_type",
+    "ce_source",
+    "ce_time",
+    "ce_subject",
+    "ce_correlationid",
+    "ce_causationid",
+)
 
 
 def toy_settings(infra, unique: str, **overrides) -> KitSettings:
-    return KitSettings(service_name="toy", mongo_database=f"kittest_{unique}",
-                       outbox_orphan_after_s=1.0, **infra.settings_kwargs(), **overrides)
+    return KitSettings(
+        service_name="toy",
+        mongo_database=f"kittest_{unique}",
+        outbox_orphan_after_s=1.0,
+        **infra.settings_kwargs(),
+        **overrides,
+    )
 
 
 @pytest.fixture
@@ -60,9 +73,15 @@ async def test_published_message_reaches_a_group_subscriber_with_envelope_header
     consumer = KafkaBroker(infra.kafka_bootstrap)
     received: asyncio.Queue = asyncio.Queue()
 
-    @consumer.subscriber(TOY_COMMANDS, group_id=f"headers-{unique}", auto_offset_reset="earliest",
-                         ack_policy=AckPolicy.ACK, session_timeout_ms=2000, heartbeat_interval_ms=300,
-                         fetch_max_wait_ms=15)
+    @consumer.subscriber(
+        TOY_COMMANDS,
+        group_id=f"headers-{unique}",
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.ACK,
+        session_timeout_ms=2000,
+        heartbeat_interval_ms=300,
+        fetch_max_wait_ms=15,
+    )
     async def on_add(body: dict, msg: KafkaMessage) -> None:
         await received.put((body, msg.raw_message))
 
@@ -99,8 +118,9 @@ async def test_outbox_emits_once_even_when_the_same_event_is_delivered_twice(inf
     await toy.publish(envelope)  # a redelivery: same ce_id
     await toy.publish(new_envelope(Add(script_id=script_id, amount=2), source="kittest"))
 
-    records = await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
-                               until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=20)
+    records = await read_topic(
+        infra.kafka_bootstrap, TOY_EVENTS, until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=20
+    )
     # keep listening a little: a second emission of the first event would show up here
     records = await read_topic(infra.kafka_bootstrap, TOY_EVENTS, timeout=3, idle=1.5)
     events = added_for(records, script_id)
@@ -121,19 +141,27 @@ async def test_undecodable_messages_go_to_the_dead_letter_topic_and_consumption_
     from reelflow_contracts.envelope import encode
 
     record = encode(bad_json)
-    await toy.broker.publish(b'{"script_id": "' + script_id.encode() + b'", "amount": "lots"}', TOY_COMMANDS,
-                             key=record.key, headers=record.header_dict())
+    await toy.broker.publish(
+        b'{"script_id": "' + script_id.encode() + b'", "amount": "lots"}',
+        TOY_COMMANDS,
+        key=record.key,
+        headers=record.header_dict(),
+    )
     await toy.publish(new_envelope(Add(script_id=script_id, amount=4), source="kittest"))
 
-    events = await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
-                              until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+    events = await read_topic(
+        infra.kafka_bootstrap, TOY_EVENTS, until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20
+    )
     assert [(e.amount, e.total) for e in added_for(events, script_id)] == [(4, 4)]
 
     def dead_lettered_here(records):  # by key: the group also meets garbage earlier tests left
         return [r for r in records if r.key == script_id.encode()]
 
-    dlq = dead_lettered_here(await read_topic(infra.kafka_bootstrap, f"{group}.dlq",
-                                              until=lambda rs: len(dead_lettered_here(rs)) >= 2, timeout=10))
+    dlq = dead_lettered_here(
+        await read_topic(
+            infra.kafka_bootstrap, f"{group}.dlq", until=lambda rs: len(dead_lettered_here(rs)) >= 2, timeout=10
+        )
+    )
     assert len(dlq) == 2
     first, second = (headers_of(r) for r in dlq)
     assert "missing header" in first["x-dlq-error"] and "ce_type" in first["x-dlq-error"]
@@ -149,8 +177,9 @@ async def test_a_message_read_from_kafka_parses_with_the_stock_cloudevents_sdk(i
     script_id = f"s-{unique}"
     cause = new_envelope(Add(script_id=script_id, amount=9), source="kittest")
     await toy.publish(cause)
-    records = await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
-                               until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+    records = await read_topic(
+        infra.kafka_bootstrap, TOY_EVENTS, until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20
+    )
     record = next(r for r in records if r.key == script_id.encode())
 
     event = ce_kafka.from_binary_event(
@@ -170,9 +199,11 @@ async def test_a_handler_that_keeps_failing_is_dead_lettered_after_bounded_retri
     await toy.publish(failing)
     await toy.publish(new_envelope(Add(script_id=script_id, amount=6), source="kittest"))
 
-    events = await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
-                              until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+    events = await read_topic(
+        infra.kafka_bootstrap, TOY_EVENTS, until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20
+    )
     assert [(e.amount, e.total) for e in added_for(events, script_id)] == [(6, 6)]
+
     def failed_here(records):  # the group also dead-letters garbage that earlier tests left on the topic
         return [headers_of(r) for r in records if headers_of(r).get("ce_id") == failing.id]
 
@@ -189,8 +220,12 @@ async def test_a_namespace_keeps_a_deployment_on_topics_and_groups_of_its_own(in
     try:
         script_id = f"s-{unique}"
         await runtime.publish(new_envelope(Add(script_id=script_id, amount=2), source="kittest"))
-        inside = await read_topic(infra.kafka_bootstrap, f"{namespace}.{TOY_EVENTS}",
-                                  until=lambda rs: len(added_for(rs, script_id)) >= 1, timeout=20)
+        inside = await read_topic(
+            infra.kafka_bootstrap,
+            f"{namespace}.{TOY_EVENTS}",
+            until=lambda rs: len(added_for(rs, script_id)) >= 1,
+            timeout=20,
+        )
         outside = await read_topic(infra.kafka_bootstrap, TOY_EVENTS, timeout=3, idle=1.0)
         assert runtime.consumers[0].group == f"{namespace}.toy"
         assert runtime.consumers[0].dlq_topic == f"{namespace}.toy.dlq"
@@ -200,7 +235,6 @@ async def test_a_namespace_keeps_a_deployment_on_topics_and_groups_of_its_own(in
             await client.drop_database(settings.database_name)
     assert [(e.amount, e.total) for e in added_for(inside, script_id)] == [(2, 2)]
     assert added_for(outside, script_id) == []
-
 
 
 async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra, unique):
@@ -218,8 +252,9 @@ async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra,
     script_id = f"s-{unique}"
     partition = DefaultPartitioner()(script_id.encode(), list(range(settings.kafka_partitions)), None)
     tp = TopicPartition(settings.topic(TOY_COMMANDS), partition)
-    checker = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap, group_id=consumer.group,
-                               enable_auto_commit=False)
+    checker = AIOKafkaConsumer(
+        bootstrap_servers=infra.kafka_bootstrap, group_id=consumer.group, enable_auto_commit=False
+    )
 
     async def handled(n: int) -> bool:
         return consumer.processed == n
@@ -262,8 +297,12 @@ async def test_without_the_inbox_lookup_first_a_redelivery_is_still_applied_once
         await runtime.publish(envelope)
         await runtime.publish(envelope)  # a redelivery: same ce_id, stopped by the transaction's inbox insert
         await runtime.publish(new_envelope(Add(script_id=script_id, amount=2), source="kittest"))
-        records = await read_topic(infra.kafka_bootstrap, settings.topic(TOY_EVENTS),
-                                   until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=20)
+        records = await read_topic(
+            infra.kafka_bootstrap,
+            settings.topic(TOY_EVENTS),
+            until=lambda rs: len(added_for(rs, script_id)) >= 2,
+            timeout=20,
+        )
         records = await read_topic(infra.kafka_bootstrap, settings.topic(TOY_EVENTS), timeout=3, idle=1.5)
         assert [(e.amount, e.total) for e in added_for(records, script_id)] == [(5, 5), (2, 7)]
         assert (await runtime.db.counters.find_one({"_id": script_id}))["total"] == 7

@@ -26,8 +26,12 @@ async def test_kill_after_write_before_offset_commit(infra, unique, tmp_path):
     }
     marker = tmp_path / "crashed"
     args = ["-m", "tests.support.toy_service"]
-    first = ServiceProcess(args, {**env, "TOY_CRASH_MARKER": str(marker), "TOY_CRASH_SCRIPT": script_id}, tmp_path / "toy.log",
-                           f"http://127.0.0.1:{port}/healthz").start()
+    first = ServiceProcess(
+        args,
+        {**env, "TOY_CRASH_MARKER": str(marker), "TOY_CRASH_SCRIPT": script_id},
+        tmp_path / "toy.log",
+        f"http://127.0.0.1:{port}/healthz",
+    ).start()
     producer = make_broker(KitSettings(service_name="kittest", **infra.settings_kwargs()))
     await producer.start()
     mongo = AsyncMongoClient(infra.mongo_uri)
@@ -47,8 +51,9 @@ async def test_kill_after_write_before_offset_commit(infra, unique, tmp_path):
             second.wait_healthy()
             following = new_envelope(Add(script_id=script_id, amount=7), source="kittest")
             await publish(producer, following)
-            await read_topic(infra.kafka_bootstrap, TOY_EVENTS,
-                             until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=30)
+            await read_topic(
+                infra.kafka_bootstrap, TOY_EVENTS, until=lambda rs: len(added_for(rs, script_id)) >= 2, timeout=30
+            )
             records = await read_topic(infra.kafka_bootstrap, TOY_EVENTS, timeout=4, idle=2)
         finally:
             second.stop()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-import pytest
 from pymongo import AsyncMongoClient
 
 from reelflow_contracts.envelope import new_envelope
@@ -17,16 +16,7 @@ from tests.support.toy_jobs import JOB_EVENTS, KIND, StartWork, WorkDone, WorkFa
 
 
 def settings_for(infra, database: str, instance: str) -> KitSettings:
-    return KitSettings(service_name="toyjobs", mongo_database=database, instance_id=instance,
-                       **infra.settings_kwargs())
-
-
-@pytest.fixture
-async def database(infra, unique):
-    name = f"kitjobs_{unique}"
-    yield name
-    async with AsyncMongoClient(infra.mongo_uri) as client:
-        await client.drop_database(name)
+    return KitSettings(service_name="toyjobs", mongo_database=database, instance_id=instance, **infra.settings_kwargs())
 
 
 async def events_for(infra, script_id: str, count: int, timeout: float = 30):
@@ -70,7 +60,9 @@ async def test_jobs_run_concurrently_and_two_instances_share_them(infra, unique,
     assert len(runs) == 12
     assert {r["worker"] for r in runs} == {f"one-{unique}", f"two-{unique}"}
     assert overlapping([r for r in runs if r["worker"] == f"one-{unique}"])
-    assert all(most_at_once([r for r in runs if r["worker"] == worker]) <= 3 for worker in (f"one-{unique}", f"two-{unique}"))
+    assert all(
+        most_at_once([r for r in runs if r["worker"] == worker]) <= 3 for worker in (f"one-{unique}", f"two-{unique}")
+    )
     assert all(headers_of(r)["ce_correlationid"] == command.correlation_id for r in events)
     assert all(headers_of(r)["ce_causationid"] == command.id for r in events)
 
@@ -78,8 +70,9 @@ async def test_jobs_run_concurrently_and_two_instances_share_them(infra, unique,
 async def test_an_idle_pool_asks_for_jobs_once_per_poll_whatever_its_concurrency(infra, unique, database):
     """Each claim is a find-and-update on the jobs collection: workers that each polled on their
     own asked `concurrency` times as often, in every service, all day."""
-    runtime = ServiceRuntime(settings_for(infra, database, f"one-{unique}"), uses_object_store=False,
-                             topics=[JOB_EVENTS])  # no consumer: only the jobs enqueued below
+    runtime = ServiceRuntime(
+        settings_for(infra, database, f"one-{unique}"), uses_object_store=False, topics=[JOB_EVENTS]
+    )  # no consumer: only the jobs enqueued below
     pool = runtime.work(KIND, do_work, concurrency=4, lease_s=2.0)
     claims = 0
     claim = pool._claim
@@ -98,13 +91,19 @@ async def test_an_idle_pool_asks_for_jobs_once_per_poll_whatever_its_concurrency
         idle_claims = claims - before
         async with runtime.transaction() as tx:  # and a job queued here is still run at once
             for index in range(2):
-                await enqueue_job(tx, KIND, f"job-{unique}-{index}",
-                                  {"script_id": f"s-{unique}", "index": index, "seconds": 0, "fail_first": 0})
+                await enqueue_job(
+                    tx,
+                    KIND,
+                    f"job-{unique}-{index}",
+                    {"script_id": f"s-{unique}", "index": index, "seconds": 0, "fail_first": 0},
+                )
         assert len(await events_for(infra, f"s-{unique}", 2, timeout=10)) == 2
     finally:
         await runtime.stop()
     polls = 2.0 / pool.poll_interval_s
-    assert polls - 2 <= idle_claims <= polls + 2, f"{idle_claims} claims in 2 s of idling, polling every {pool.poll_interval_s} s"
+    assert polls - 2 <= idle_claims <= polls + 2, (
+        f"{idle_claims} claims in 2 s of idling, polling every {pool.poll_interval_s} s"
+    )
 
 
 async def test_a_failure_that_cannot_be_recorded_costs_the_pool_no_slot(infra, unique, database):
@@ -157,13 +156,21 @@ async def test_failing_jobs_are_retried_then_give_up_with_a_failure_event(infra,
 async def test_a_job_whose_worker_died_is_taken_over_after_its_lease(infra, unique, database):
     script_id = f"s-{unique}"
     async with AsyncMongoClient(infra.mongo_uri) as client:
-        expired = datetime.now(timezone.utc) - timedelta(seconds=1)
-        await client[database][JOBS].insert_one({
-            "_id": f"orphan-{unique}", "kind": KIND, "status": "running", "attempts": 1,
-            "lease_owner": "dead-instance/toy-work", "lease_until": expired, "not_before": expired,
-            "payload": {"script_id": script_id, "index": 0, "seconds": 0, "fail_first": 0},
-            "correlation_id": "corr", "causation_id": "cause",
-        })
+        expired = datetime.now(UTC) - timedelta(seconds=1)
+        await client[database][JOBS].insert_one(
+            {
+                "_id": f"orphan-{unique}",
+                "kind": KIND,
+                "status": "running",
+                "attempts": 1,
+                "lease_owner": "dead-instance/toy-work",
+                "lease_until": expired,
+                "not_before": expired,
+                "payload": {"script_id": script_id, "index": 0, "seconds": 0, "fail_first": 0},
+                "correlation_id": "corr",
+                "causation_id": "cause",
+            }
+        )
     runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}")
     await runtime.start()
     try:
@@ -179,8 +186,9 @@ async def test_a_give_up_that_fails_is_retried_so_the_failure_event_still_gets_o
     runtime = build(settings_for(infra, database, f"one-{unique}"), group=f"jobs-{unique}", max_attempts=2)
     await runtime.start()
     try:
-        await runtime.publish(new_envelope(StartWork(script_id=f"ko-{unique}", count=1, fail_first=9,
-                                                     flaky_give_up=True), source="t"))
+        await runtime.publish(
+            new_envelope(StartWork(script_id=f"ko-{unique}", count=1, fail_first=9, flaky_give_up=True), source="t")
+        )
         failed = await events_for(infra, f"ko-{unique}", 1)
         job = await runtime.db[JOBS].find_one({"payload.script_id": f"ko-{unique}"})
     finally:

@@ -7,7 +7,7 @@ import time
 
 from reelflow_kit.jobs import JOBS, enqueue_job
 from reelflow_kit.runtime import ServiceRuntime
-from tests.integration.test_kit_jobs import database, settings_for  # noqa: F401 (fixture)
+from tests.integration.test_kit_jobs import settings_for
 from tests.support.toy_jobs import JOB_EVENTS, KIND
 
 BACKLOG = 50
@@ -22,8 +22,9 @@ async def test_one_keys_backlog_does_not_hold_up_another_keys_job(infra, unique,
         async with ctx.transaction():
             pass
 
-    runtime = ServiceRuntime(settings_for(infra, database, f"one-{unique}"), uses_object_store=False,
-                             topics=[JOB_EVENTS])
+    runtime = ServiceRuntime(
+        settings_for(infra, database, f"one-{unique}"), uses_object_store=False, topics=[JOB_EVENTS]
+    )
     runtime.work(KIND, work, concurrency=1, lease_s=10.0)
     await runtime.start()
     try:
@@ -54,8 +55,9 @@ async def test_one_keys_backlog_does_not_hold_up_another_keys_job(infra, unique,
 async def test_a_key_that_comes_late_takes_its_turn_from_now_on(infra, unique, database):
     """Ranks start at the rank being served: a key with a long history, or one that comes after
     others have waited, neither loses nor jumps the queue."""
-    runtime = ServiceRuntime(settings_for(infra, database, f"one-{unique}"), uses_object_store=False,
-                             topics=[JOB_EVENTS])  # no workers: ranks only
+    runtime = ServiceRuntime(
+        settings_for(infra, database, f"one-{unique}"), uses_object_store=False, topics=[JOB_EVENTS]
+    )  # no workers: ranks only
     await runtime.start()
     try:
         async with runtime.transaction() as tx:

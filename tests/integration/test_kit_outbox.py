@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -16,8 +16,15 @@ from reelflow_contracts.envelope import encode, new_envelope
 from reelflow_kit.bus.broker import ensure_topics, make_broker, publish_record
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.outbox import (
-    OUTBOX, OutboxRelay, RecordTooLarge, add_to_outbox, ensure_outbox_indexes, outbox_document, pending_count,
-    record_size, set_aside_count,
+    OUTBOX,
+    OutboxRelay,
+    RecordTooLarge,
+    add_to_outbox,
+    ensure_outbox_indexes,
+    outbox_document,
+    pending_count,
+    record_size,
+    set_aside_count,
 )
 from tests.support.toy_service import Added
 
@@ -133,7 +140,7 @@ async def test_an_orphan_of_a_dead_instance_is_taken_while_hand_offs_keep_coming
     relay.hand_off(await commit(client, db, [event(0)]))
     await until(lambda: relay.published == 1)  # past the start, whose read takes every unsent entry
     orphan = outbox_document(event(99), owner="dead-instance")
-    orphan["created_at"] = datetime.now(timezone.utc) - timedelta(seconds=5)
+    orphan["created_at"] = datetime.now(UTC) - timedelta(seconds=5)
     await db[OUTBOX].insert_one(orphan)
     deadline = time.monotonic() + 10
     n = 1

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo import AsyncMongoClient
 
@@ -39,8 +39,12 @@ async def test_the_sessions_of_a_killed_instance_are_ended_and_its_locks_release
     async with AsyncMongoClient(infra.mongo_uri) as client:
         jobs = client[database]["jobs"]
         await jobs.insert_one({"_id": "job-1", "status": "running"})
-        child = subprocess.Popen([sys.executable, "-c", CHILD, infra.mongo_uri, database, "job-1"],
-                                 stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, infra.mongo_uri, database, "job-1"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
         try:
             assert child.stdout.readline().strip() == "locked"
         finally:
@@ -63,8 +67,12 @@ async def test_the_sessions_of_a_killed_instance_are_ended_and_its_locks_release
 
 
 def locking_child(uri: str, database: str, doc_id: str, instance_id: str) -> subprocess.Popen:
-    child = subprocess.Popen([sys.executable, "-c", CHILD, uri, database, doc_id, instance_id],
-                             stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, uri, database, doc_id, instance_id],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert child.stdout.readline().strip() == "locked"
     return child
 
@@ -97,17 +105,31 @@ async def test_the_jobs_of_a_dead_instance_are_queued_again_at_once(infra, uniqu
     """A job leased for an hour by an instance that stopped beating is back in the queue as soon
     as the instance is found dead, not when its lease runs out; other instances' jobs stay put."""
     database = f"sessions_{unique}"
-    long_ago = datetime.now(timezone.utc) - timedelta(minutes=5)
-    lease_until = datetime.now(timezone.utc) + timedelta(hours=1)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    lease_until = datetime.now(UTC) + timedelta(hours=1)
     async with AsyncMongoClient(infra.mongo_uri) as client:
         db = client[database]
         await db[INSTANCES].insert_one({"_id": "dead-1", "heartbeat_at": long_ago, "lsids": []})
-        await db[JOBS].insert_many([
-            {"_id": "mine", "kind": "render", "status": "running", "lease_owner": "dead-1/render",
-             "lease_until": lease_until, "attempts": 1},
-            {"_id": "other", "kind": "render", "status": "running", "lease_owner": "dead-10/render",
-             "lease_until": lease_until, "attempts": 1},
-        ])
+        await db[JOBS].insert_many(
+            [
+                {
+                    "_id": "mine",
+                    "kind": "render",
+                    "status": "running",
+                    "lease_owner": "dead-1/render",
+                    "lease_until": lease_until,
+                    "attempts": 1,
+                },
+                {
+                    "_id": "other",
+                    "kind": "render",
+                    "status": "running",
+                    "lease_owner": "dead-10/render",
+                    "lease_until": lease_until,
+                    "attempts": 1,
+                },
+            ]
+        )
         survivor = SessionRegistry(client, db, "survivor", dead_after_s=15)
         survivor.on_dead(lambda instance: release_jobs_of(db, instance))
         assert await survivor.reap() == 1

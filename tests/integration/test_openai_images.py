@@ -23,8 +23,14 @@ def fake():
 
 
 def generator_for(fake: FakeOpenAI, **overrides):
-    settings = {"ai_provider": "openai", "openai_base_url": fake.url, "openai_image_model": "gpt-image-1.5",
-                "openai_max_retries": 2, "openai_backoff_s": 0.01, **overrides}
+    settings = {
+        "ai_provider": "openai",
+        "openai_base_url": fake.url,
+        "openai_image_model": "gpt-image-1.5",
+        "openai_max_retries": 2,
+        "openai_backoff_s": 0.01,
+        **overrides,
+    }
     return make_image_generator(AISettings(**settings))
 
 
@@ -43,7 +49,12 @@ async def test_a_base64_answer_becomes_a_png_of_exactly_the_requested_size_with_
     assert (image.width, image.height, image.revised_prompt) == (1920, 1080, "a ferry")
     usage = image.usage
     assert (usage.provider, usage.model, usage.images, usage.input_tokens, usage.output_tokens) == (
-        "openai", "gpt-image-1.5", 1, 40, 4160)
+        "openai",
+        "gpt-image-1.5",
+        1,
+        40,
+        4160,
+    )
     [request] = fake.requests_to(IMAGES)
     assert request.body == {"model": "gpt-image-1.5", "prompt": PROMPT, "n": 1, "size": "1536x1024"}
 
@@ -63,19 +74,24 @@ async def test_the_picture_is_scaled_to_cover_and_centre_cropped_not_stretched(f
     assert picture.getpixel((540, 5))[2] > 200 and picture.getpixel((540, 1074))[2] > 200  # blue above and below
 
 
-@pytest.mark.parametrize("model, width, height, size, response_format", [
-    ("dall-e-3", 1920, 1080, "1792x1024", "b64_json"),
-    ("dall-e-3", 1080, 1920, "1024x1792", "b64_json"),
-    ("dall-e-2", 1920, 1080, "1024x1024", "b64_json"),
-    ("gpt-image-2", 1920, 1080, "1920x1088", None),
-    ("gpt-image-2", 1080, 1080, "1088x1088", None),
-])
-async def test_each_model_is_asked_for_a_size_it_draws_and_the_format_it_takes(fake, model, width, height, size,
-                                                                               response_format):
+@pytest.mark.parametrize(
+    "model, width, height, size, response_format",
+    [
+        ("dall-e-3", 1920, 1080, "1792x1024", "b64_json"),
+        ("dall-e-3", 1080, 1920, "1024x1792", "b64_json"),
+        ("dall-e-2", 1920, 1080, "1024x1024", "b64_json"),
+        ("gpt-image-2", 1920, 1080, "1920x1088", None),
+        ("gpt-image-2", 1080, 1080, "1088x1088", None),
+    ],
+)
+async def test_each_model_is_asked_for_a_size_it_draws_and_the_format_it_takes(
+    fake, model, width, height, size, response_format
+):
     requested = tuple(int(n) for n in size.split("x"))
     fake.images.reply(image_result(png(*requested)))
     image = await generator_for(fake, openai_image_model=model).generate(
-        ImageRequest(prompt=PROMPT, width=width, height=height))
+        ImageRequest(prompt=PROMPT, width=width, height=height)
+    )
 
     assert opened(image.png).size == (width, height)
     [request] = fake.requests_to(IMAGES)
@@ -85,7 +101,8 @@ async def test_each_model_is_asked_for_a_size_it_draws_and_the_format_it_takes(f
 async def test_an_answer_by_url_is_downloaded_and_a_jpeg_with_transparency_free_colors_is_made_png(fake):
     fake.images.reply(image_result(url=fake.hosted(png(1024, 1024, image_format="JPEG"))))
     image = await generator_for(fake, openai_image_model="some-local-diffusion").generate(
-        ImageRequest(prompt=PROMPT, width=1080, height=1080))
+        ImageRequest(prompt=PROMPT, width=1080, height=1080)
+    )
     picture = opened(image.png)
     assert (picture.format, picture.size) == ("PNG", (1080, 1080))
     assert fake.requests_to(IMAGES)[0].body["size"] == "1024x1024"
@@ -93,8 +110,9 @@ async def test_an_answer_by_url_is_downloaded_and_a_jpeg_with_transparency_free_
 
 async def test_the_reviewers_feedback_is_folded_into_the_prompt(fake):
     fake.images.reply(image_result(png(1536, 1024)))
-    await generator_for(fake).generate(ImageRequest(prompt=PROMPT, feedback="Make it stormier; show her face.",
-                                                    attempt=2))
+    await generator_for(fake).generate(
+        ImageRequest(prompt=PROMPT, feedback="Make it stormier; show her face.", attempt=2)
+    )
     sent = fake.requests_to(IMAGES)[0].body["prompt"]
     assert sent == f"{PROMPT}\n\n{REVISION_LEAD}Make it stormier; show her face."
 
@@ -120,15 +138,17 @@ async def test_a_persistent_500_gives_up_with_an_ai_provider_error(fake):
 async def test_a_retry_after_beyond_the_limit_moves_to_the_fallback_model_and_is_reported(fake):
     fake.images.for_model("gpt-image-1.5", error(429, "quota", retry_after="3600"))
     fake.images.for_model("dall-e-3", image_result(png(1792, 1024)))
-    image = await generator_for(fake, openai_image_fallback_models="dall-e-3",
-                                openai_retry_after_max_s=5).generate(ImageRequest(prompt=PROMPT))
+    image = await generator_for(fake, openai_image_fallback_models="dall-e-3", openai_retry_after_max_s=5).generate(
+        ImageRequest(prompt=PROMPT)
+    )
     assert [r.model for r in fake.requests_to(IMAGES)] == ["gpt-image-1.5", "dall-e-3"]
     assert image.usage.model == "dall-e-3" and opened(image.png).size == (1920, 1080)
 
     fake.images.for_model("dall-e-3", error(429, "quota", retry_after="3600"))
     with pytest.raises(AIProviderError) as failed:
-        await generator_for(fake, openai_image_fallback_models="dall-e-3",
-                            openai_retry_after_max_s=5).generate(ImageRequest(prompt=PROMPT))
+        await generator_for(fake, openai_image_fallback_models="dall-e-3", openai_retry_after_max_s=5).generate(
+            ImageRequest(prompt=PROMPT)
+        )
     assert (failed.value.code, failed.value.retry_after) == ("rate_limited", 3600)
 
 
@@ -136,8 +156,9 @@ async def test_an_unknown_model_falls_back_and_an_unreadable_image_is_invalid_ou
     fake.images.for_model("gpt-image-9", error(404, "no such model", error_type="invalid_request_error"))
     fake.images.for_model("gpt-image-1.5", image_result(b"not a picture at all"))
     with pytest.raises(AIProviderError) as failed:
-        await generator_for(fake, openai_image_model="gpt-image-9",
-                            openai_image_fallback_models="gpt-image-1.5").generate(ImageRequest(prompt=PROMPT))
+        await generator_for(
+            fake, openai_image_model="gpt-image-9", openai_image_fallback_models="gpt-image-1.5"
+        ).generate(ImageRequest(prompt=PROMPT))
     assert [r.model for r in fake.requests_to(IMAGES)] == ["gpt-image-9", "gpt-image-1.5"]
     assert failed.value.code == "invalid_output" and failed.value.usage.images == 1
     assert "gpt-image-9: HTTP 404: no such model" in str(failed.value)

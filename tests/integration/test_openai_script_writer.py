@@ -14,13 +14,19 @@ PREMISE = "A retired lighthouse keeper named Mara finds a message in a bottle fr
 SCREENPLAY = {
     "title": "Salt Letters",
     "scenes": [
-        {"slugline": "INT. LIGHTHOUSE - NIGHT", "beats": [
-            {"kind": "action", "character": "", "parenthetical": "", "text": "MARA (60s) uncorks a green bottle."},
-            {"kind": "dialogue", "character": "MARA", "parenthetical": "", "text": "That's my handwriting."},
-        ]},
-        {"slugline": "EXT. HARBOR - DAWN", "beats": [
-            {"kind": "action", "character": "", "parenthetical": "", "text": "Mara walks the pier, reading."},
-        ]},
+        {
+            "slugline": "INT. LIGHTHOUSE - NIGHT",
+            "beats": [
+                {"kind": "action", "character": "", "parenthetical": "", "text": "MARA (60s) uncorks a green bottle."},
+                {"kind": "dialogue", "character": "MARA", "parenthetical": "", "text": "That's my handwriting."},
+            ],
+        },
+        {
+            "slugline": "EXT. HARBOR - DAWN",
+            "beats": [
+                {"kind": "action", "character": "", "parenthetical": "", "text": "Mara walks the pier, reading."},
+            ],
+        },
     ],
 }
 BAD_SLUGLINE = {**SCREENPLAY, "scenes": [{**SCREENPLAY["scenes"][0], "slugline": "The lighthouse at night"}]}
@@ -33,9 +39,15 @@ def fake():
 
 
 def writer_for(fake: FakeOpenAI, **overrides):
-    settings = dict(ai_provider="openai", openai_base_url=fake.url, openai_api_key="sk-fake",
-                    openai_model="writer-large", openai_max_retries=2, openai_backoff_s=0.01,
-                    openai_backoff_max_s=0.05)
+    settings = dict(
+        ai_provider="openai",
+        openai_base_url=fake.url,
+        openai_api_key="sk-fake",
+        openai_model="writer-large",
+        openai_max_retries=2,
+        openai_backoff_s=0.01,
+        openai_backoff_max_s=0.05,
+    )
     return make_script_writer(AISettings(**{**settings, **overrides}))
 
 
@@ -67,8 +79,9 @@ async def test_a_title_hint_is_asked_for_and_kept(fake):
 
 
 async def test_a_429_is_retried_after_the_servers_retry_after(fake):
-    fake.chat.reply(error(429, "slow down", retry_after="0.2"), completion(SCREENPLAY, prompt_tokens=5,
-                                                                            completion_tokens=7))
+    fake.chat.reply(
+        error(429, "slow down", retry_after="0.2"), completion(SCREENPLAY, prompt_tokens=5, completion_tokens=7)
+    )
     script = await writer_for(fake).write_script(PREMISE)
 
     first, second = fake.requests_to(CHAT)
@@ -77,13 +90,18 @@ async def test_a_429_is_retried_after_the_servers_retry_after(fake):
     assert (script.usage.input_tokens, script.usage.output_tokens) == (5, 7)
 
 
-@pytest.mark.parametrize("invalid, problem", [
-    ('{"title": "Salt Letters", "scenes": [', "Invalid JSON"),
-    (BAD_SLUGLINE, "slugline"),
-])
+@pytest.mark.parametrize(
+    "invalid, problem",
+    [
+        ('{"title": "Salt Letters", "scenes": [', "Invalid JSON"),
+        (BAD_SLUGLINE, "slugline"),
+    ],
+)
 async def test_invalid_output_is_repaired_once_by_sending_the_error_back(fake, invalid, problem):
-    fake.chat.reply(completion(invalid, prompt_tokens=100, completion_tokens=50),
-                    completion(SCREENPLAY, prompt_tokens=200, completion_tokens=300))
+    fake.chat.reply(
+        completion(invalid, prompt_tokens=100, completion_tokens=50),
+        completion(SCREENPLAY, prompt_tokens=200, completion_tokens=300),
+    )
     script = await writer_for(fake).write_script(PREMISE)
 
     assert script.title == "Salt Letters"
@@ -142,8 +160,9 @@ async def test_when_every_model_fails_the_error_names_each(fake):
 async def test_a_retry_after_beyond_the_limit_moves_on_without_waiting(fake):
     fake.chat.for_model("writer-large", error(429, "quota", retry_after="3600"))
     fake.chat.for_model("writer-small", completion(SCREENPLAY))
-    script = await writer_for(fake, openai_fallback_models="writer-small",
-                              openai_retry_after_max_s=5).write_script(PREMISE)
+    script = await writer_for(fake, openai_fallback_models="writer-small", openai_retry_after_max_s=5).write_script(
+        PREMISE
+    )
     assert [r.model for r in fake.requests_to(CHAT)] == ["writer-large", "writer-small"]
     assert script.usage.model == "writer-small"
 
@@ -160,8 +179,9 @@ async def test_an_unreachable_server_is_retried_then_reported():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = AISettings(ai_provider="openai", openai_base_url=f"http://127.0.0.1:{port}/v1",
-                          openai_max_retries=1, openai_backoff_s=0.01)
+    settings = AISettings(
+        ai_provider="openai", openai_base_url=f"http://127.0.0.1:{port}/v1", openai_max_retries=1, openai_backoff_s=0.01
+    )
     with pytest.raises(AIProviderError) as failed:
         await make_script_writer(settings).write_script(PREMISE)
     assert (failed.value.code, failed.value.attempts) == ("unreachable", 2)

@@ -12,16 +12,20 @@ from tests.samples import load
 from tests.support.fake_openai import CHAT, FakeOpenAI, completion, error
 
 SCRIPT = load("screenplay.txt")
-GOOD = {"scenes": [
-    {"order": 1, "starts_with": "EXT. HARBOR - DAWN Fog sits on the water."},
-    {"order": 2, "starts_with": "INT. FERRY CABIN - CONTINUOUS Rows of empty seats."},
-    {"order": 3, "starts_with": "EXT. OPEN SEA - DAY"},
-    {"order": 4, "starts_with": "INT. HARBOR CAFE - NIGHT"},
-]}
-PARAPHRASED = {"scenes": [
-    {"order": 1, "starts_with": "EXT. HARBOR - DAWN"},
-    {"order": 2, "starts_with": "Eli is asleep in the ferry cabin"},
-]}
+GOOD = {
+    "scenes": [
+        {"order": 1, "starts_with": "EXT. HARBOR - DAWN Fog sits on the water."},
+        {"order": 2, "starts_with": "INT. FERRY CABIN - CONTINUOUS Rows of empty seats."},
+        {"order": 3, "starts_with": "EXT. OPEN SEA - DAY"},
+        {"order": 4, "starts_with": "INT. HARBOR CAFE - NIGHT"},
+    ]
+}
+PARAPHRASED = {
+    "scenes": [
+        {"order": 1, "starts_with": "EXT. HARBOR - DAWN"},
+        {"order": 2, "starts_with": "Eli is asleep in the ferry cabin"},
+    ]
+}
 
 
 @pytest.fixture
@@ -31,8 +35,14 @@ def fake():
 
 
 def segmenter_for(fake: FakeOpenAI, **overrides):
-    settings = dict(ai_provider="openai", openai_base_url=fake.url, openai_api_key="sk-fake",
-                    openai_model="segmenter-large", openai_max_retries=1, openai_backoff_s=0.01)
+    settings = dict(
+        ai_provider="openai",
+        openai_base_url=fake.url,
+        openai_api_key="sk-fake",
+        openai_model="segmenter-large",
+        openai_max_retries=1,
+        openai_backoff_s=0.01,
+    )
     return make_segmenter(AISettings(**{**settings, **overrides}))
 
 
@@ -41,20 +51,30 @@ async def test_the_models_scene_openings_cut_the_script_exactly(fake):
     result = await segmenter_for(fake).segment(SCRIPT)
 
     assert (result.method, result.fell_back, result.note) == ("ai", False, "")
-    assert [s.heading for s in result.scenes] == ["EXT. HARBOR - DAWN", "INT. FERRY CABIN - CONTINUOUS",
-                                                  "EXT. OPEN SEA - DAY", "INT. HARBOR CAFE - NIGHT"]
+    assert [s.heading for s in result.scenes] == [
+        "EXT. HARBOR - DAWN",
+        "INT. FERRY CABIN - CONTINUOUS",
+        "EXT. OPEN SEA - DAY",
+        "INT. HARBOR CAFE - NIGHT",
+    ]
     assert covers(SCRIPT, result.scenes) and result.scenes[0].text.startswith("THE LAST FERRY")
     usage = result.usage
     assert (usage.provider, usage.model, usage.input_tokens, usage.output_tokens) == (
-        "openai", "segmenter-large", 900, 80)
+        "openai",
+        "segmenter-large",
+        900,
+        80,
+    )
     [request] = fake.requests_to(CHAT)
     assert request.body["response_format"]["json_schema"]["name"] == "scene_starts"
     assert SCRIPT in request.body["messages"][-1]["content"]
 
 
 async def test_openings_not_in_the_script_are_sent_back_once_and_the_repair_is_used(fake):
-    fake.chat.reply(completion(PARAPHRASED, prompt_tokens=900, completion_tokens=40),
-                    completion(GOOD, prompt_tokens=1000, completion_tokens=80))
+    fake.chat.reply(
+        completion(PARAPHRASED, prompt_tokens=900, completion_tokens=40),
+        completion(GOOD, prompt_tokens=1000, completion_tokens=80),
+    )
     result = await segmenter_for(fake).segment(SCRIPT)
 
     assert (result.method, result.fell_back, len(result.scenes)) == ("ai", False, 4)
@@ -64,13 +84,17 @@ async def test_openings_not_in_the_script_are_sent_back_once_and_the_repair_is_u
     said, asked = repair.body["messages"][2:]
     assert said["role"] == "assistant" and "Eli is asleep in the ferry cabin" in said["content"]
     assert asked["role"] == "user"
-    assert "scene 2: “Eli is asleep in the ferry cabin” is not in the script after the opening of scene 1" \
+    assert (
+        "scene 2: “Eli is asleep in the ferry cabin” is not in the script after the opening of scene 1"
         in asked["content"]
+    )
 
 
 async def test_still_not_covering_after_the_repair_falls_back_to_local_rules_and_says_why(fake):
-    fake.chat.reply(completion(PARAPHRASED, prompt_tokens=900, completion_tokens=40),
-                    completion(PARAPHRASED, prompt_tokens=1000, completion_tokens=40))
+    fake.chat.reply(
+        completion(PARAPHRASED, prompt_tokens=900, completion_tokens=40),
+        completion(PARAPHRASED, prompt_tokens=1000, completion_tokens=40),
+    )
     result = await segmenter_for(fake).segment(SCRIPT)
 
     assert len(fake.requests_to(CHAT)) == 2
@@ -93,8 +117,16 @@ async def test_a_long_script_costs_a_short_answer_and_is_cut_exactly(fake):
     first_half = load("max_size_200KB")[:150_000]
     turn = "\n\nAt noon the ferry finally docks and the crowd surges forward. "
     script = first_half + turn + "Everyone cheers. " * 2500
-    fake.chat.reply(completion({"scenes": [{"order": 1, "starts_with": "The crowd waits by the pier"},
-                                           {"order": 2, "starts_with": "At noon the ferry finally docks"}]}))
+    fake.chat.reply(
+        completion(
+            {
+                "scenes": [
+                    {"order": 1, "starts_with": "The crowd waits by the pier"},
+                    {"order": 2, "starts_with": "At noon the ferry finally docks"},
+                ]
+            }
+        )
+    )
     result = await segmenter_for(fake).segment(script)
 
     assert len(script.encode()) > 190_000

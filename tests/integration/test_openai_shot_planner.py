@@ -12,20 +12,32 @@ from tests.support.fake_openai import CHAT, FakeOpenAI, completion
 
 STYLE = "moody film noir look, high contrast, deep shadows"
 CONTEXT = ScriptContext(title="The Last Ferry", characters=("Nora", "Eli"), style_suffix=STYLE, aspect="16:9")
-SCENE = SceneText(order=4, heading="INT. HARBOR CAFE - NIGHT", text="""INT. HARBOR CAFE - NIGHT
+SCENE = SceneText(
+    order=4,
+    heading="INT. HARBOR CAFE - NIGHT",
+    text="""INT. HARBOR CAFE - NIGHT
 
 Nora and Eli share soup. Rain streaks the glass.
 
                       ELI
-          I missed the first boat on purpose.""")
-STORYBOARD = {"shots": [
-    {"order": 1, "description": "Nora and Eli at a steamy cafe table",
-     "image_prompt": "Wide shot of Nora and Eli sharing soup in a harbor cafe at night, rain on the window",
-     "narration": "Nora and Eli share soup. Rain streaks the glass."},
-    {"order": 2, "description": "Eli confesses",
-     "image_prompt": "Close-up of Eli, 70s, weathered face, lamplight, looking down at his bowl.",
-     "narration": "I missed the first boat on purpose."},
-]}
+          I missed the first boat on purpose.""",
+)
+STORYBOARD = {
+    "shots": [
+        {
+            "order": 1,
+            "description": "Nora and Eli at a steamy cafe table",
+            "image_prompt": "Wide shot of Nora and Eli sharing soup in a harbor cafe at night, rain on the window",
+            "narration": "Nora and Eli share soup. Rain streaks the glass.",
+        },
+        {
+            "order": 2,
+            "description": "Eli confesses",
+            "image_prompt": "Close-up of Eli, 70s, weathered face, lamplight, looking down at his bowl.",
+            "narration": "I missed the first boat on purpose.",
+        },
+    ]
+}
 
 
 @pytest.fixture
@@ -35,8 +47,9 @@ def fake():
 
 
 def planner_for(fake: FakeOpenAI):
-    return make_shot_planner(AISettings(ai_provider="openai", openai_base_url=fake.url, openai_model="planner-large",
-                                        openai_max_retries=0))
+    return make_shot_planner(
+        AISettings(ai_provider="openai", openai_base_url=fake.url, openai_model="planner-large", openai_max_retries=0)
+    )
 
 
 async def test_the_models_storyboard_becomes_shots_with_the_scripts_look_and_its_usage(fake):
@@ -45,8 +58,9 @@ async def test_the_models_storyboard_becomes_shots_with_the_scripts_look_and_its
 
     assert [shot.order for shot in plan.shots] == [1, 2]
     assert plan.shots[0].description == "Nora and Eli at a steamy cafe table"
-    assert plan.shots[0].image_prompt == ("Wide shot of Nora and Eli sharing soup in a harbor cafe at night, "
-                                          f"rain on the window. {STYLE}")
+    assert plan.shots[0].image_prompt == (
+        f"Wide shot of Nora and Eli sharing soup in a harbor cafe at night, rain on the window. {STYLE}"
+    )
     assert plan.shots[1].image_prompt.endswith(f"looking down at his bowl. {STYLE}")
     assert [shot.characters for shot in plan.shots] == [("Nora", "Eli"), ("Eli",)]
     assert (plan.setting, plan.time_of_day) == ("harbor cafe (interior)", "night")
@@ -54,21 +68,30 @@ async def test_the_models_storyboard_becomes_shots_with_the_scripts_look_and_its
     assert " ".join(shot.narration for shot in plan.shots) == spoken_text(SCENE.text)
     usage = plan.usage
     assert (usage.provider, usage.model, usage.input_tokens, usage.output_tokens) == (
-        "openai", "planner-large", 700, 260)
+        "openai",
+        "planner-large",
+        700,
+        260,
+    )
     [request] = fake.requests_to(CHAT)
     assert request.body["response_format"]["json_schema"]["name"] == "shot_plan"
     asked = request.body["messages"][-1]["content"]
     assert SCENE.text in asked and "The script's characters: Nora, Eli" in asked and "Frame: 16:9" in asked
 
 
-@pytest.mark.parametrize("invalid, problem", [
-    ({"shots": []}, "shots"),
-    ({"shots": [{**STORYBOARD["shots"][0], "order": n} for n in range(1, 8)]}, "shots"),
-    ({"shots": [{**STORYBOARD["shots"][0], "image_prompt": "  "}]}, "image_prompt"),
-])
+@pytest.mark.parametrize(
+    "invalid, problem",
+    [
+        ({"shots": []}, "shots"),
+        ({"shots": [{**STORYBOARD["shots"][0], "order": n} for n in range(1, 8)]}, "shots"),
+        ({"shots": [{**STORYBOARD["shots"][0], "image_prompt": "  "}]}, "image_prompt"),
+    ],
+)
 async def test_too_few_or_too_many_shots_or_a_blank_prompt_is_repaired_once(fake, invalid, problem):
-    fake.chat.reply(completion(invalid, prompt_tokens=10, completion_tokens=20),
-                    completion(STORYBOARD, prompt_tokens=30, completion_tokens=40))
+    fake.chat.reply(
+        completion(invalid, prompt_tokens=10, completion_tokens=20),
+        completion(STORYBOARD, prompt_tokens=30, completion_tokens=40),
+    )
     plan = await planner_for(fake).plan_shots(SCENE, context=CONTEXT)
 
     assert len(plan.shots) == 2

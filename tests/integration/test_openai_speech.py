@@ -28,8 +28,13 @@ def fake():
 
 
 def narrator_for(fake: FakeOpenAI, narration: NarrationSettings | None = None, **overrides):
-    settings = {"ai_provider": "openai", "openai_base_url": fake.url, "openai_max_retries": 2,
-                "openai_backoff_s": 0.01, **overrides}
+    settings = {
+        "ai_provider": "openai",
+        "openai_base_url": fake.url,
+        "openai_max_retries": 2,
+        "openai_backoff_s": 0.01,
+        **overrides,
+    }
     return make_narrator(AISettings(**settings), narration or NarrationSettings())
 
 
@@ -42,7 +47,7 @@ def assert_timed_over_the_audio(speech: Speech) -> None:
     sentences = speech.sentences
     assert sentences[0].start_s == 0
     assert all(s.start_s < s.end_s for s in sentences)
-    assert all(a.end_s == b.start_s for a, b in zip(sentences, sentences[1:]))
+    assert all(a.end_s == b.start_s for a, b in zip(sentences, sentences[1:], strict=False))
     assert sentences[-1].end_s == speech.duration_s
 
 
@@ -56,23 +61,33 @@ async def test_a_wav_answer_becomes_24khz_mono_16bit_with_sentences_and_usage(fa
     assert (speech.duration_s, speech.sample_rate) == (2.5, 24_000)
     usage = speech.usage
     assert (usage.provider, usage.model, usage.audio_seconds, usage.input_tokens) == (
-        "openai", "gpt-4o-mini-tts", 2.5, 0)
+        "openai",
+        "gpt-4o-mini-tts",
+        2.5,
+        0,
+    )
     [request] = fake.requests_to(SPEECH)
     assert request.body == {"model": "gpt-4o-mini-tts", "voice": "alloy", "input": TEXT, "response_format": "wav"}
     # the sentences share the audio in proportion to their characters
     assert [s.text for s in speech.sentences] == [
-        "The lighthouse keeper climbs the stairs.", "The storm has reached the harbor!", "Who will warn the boats?"]
+        "The lighthouse keeper climbs the stairs.",
+        "The storm has reached the harbor!",
+        "Who will warn the boats?",
+    ]
     assert_timed_over_the_audio(speech)
     first, second, _ = speech.sentences
     assert first.end_s - first.start_s > second.end_s - second.start_s
 
 
-@pytest.mark.parametrize(("audio", "seconds"), [
-    (wav(1.5, 44_100, 2, 16), 1.5),
-    (wav(1.5, 22_050, 1, 32, float_samples=True), 1.5),
-    (wav(1.5, 48_000, 2, 24, streamed=True), 1.5),
-    (wav(1.5, 16_000, 1, 8), 1.5),
-])
+@pytest.mark.parametrize(
+    ("audio", "seconds"),
+    [
+        (wav(1.5, 44_100, 2, 16), 1.5),
+        (wav(1.5, 22_050, 1, 32, float_samples=True), 1.5),
+        (wav(1.5, 48_000, 2, 24, streamed=True), 1.5),
+        (wav(1.5, 16_000, 1, 8), 1.5),
+    ],
+)
 async def test_other_wav_layouts_are_converted_to_the_fixed_format(fake, audio, seconds):
     fake.speech.reply(speech_result(audio))
     speech = await narrator_for(fake).speak(TEXT)
@@ -82,9 +97,24 @@ async def test_other_wav_layouts_are_converted_to_the_fixed_format(fake, audio, 
 
 
 async def test_a_server_that_ignores_response_format_is_decoded_with_ffmpeg(fake):
-    flac = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "wav",
-                           "-i", "pipe:0", "-f", "flac", "pipe:1"], input=wav(2.0, 32_000), capture_output=True,
-                          check=True).stdout
+    flac = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "wav",
+            "-i",
+            "pipe:0",
+            "-f",
+            "flac",
+            "pipe:1",
+        ],
+        input=wav(2.0, 32_000),
+        capture_output=True,
+        check=True,
+    ).stdout
     fake.speech.reply(speech_result(flac, "audio/flac"))
     speech = await narrator_for(fake).speak(TEXT)
     params = read(speech)
@@ -146,8 +176,9 @@ async def test_a_retry_after_over_the_limit_is_reported_instead_of_waited_for(fa
 
 async def test_long_text_is_split_by_sentences_into_requests_within_the_limit_and_joined(fake):
     fake.speech.always(speech_result(wav(2.0)))
-    text = " ".join(f"Chapter {i} begins at the harbor, where the keeper waits for the boats to come home."
-                    for i in range(130))
+    text = " ".join(
+        f"Chapter {i} begins at the harbor, where the keeper waits for the boats to come home." for i in range(130)
+    )
     assert len(text) > 2.5 * MAX_INPUT_CHARS
     speech = await narrator_for(fake).speak(text)
 
@@ -171,7 +202,9 @@ async def test_the_voice_comes_from_the_call_else_the_settings(fake):
     await narrator.speak(TEXT)
     await narrator.speak(TEXT, voice="shimmer", language="en")
     assert [(r.body["voice"], r.body["model"]) for r in fake.requests_to(SPEECH)] == [
-        ("nova", "tts-1-hd"), ("shimmer", "tts-1-hd")]
+        ("nova", "tts-1-hd"),
+        ("shimmer", "tts-1-hd"),
+    ]
 
 
 async def test_nothing_to_say_sends_no_request(fake):

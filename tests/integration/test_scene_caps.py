@@ -28,13 +28,15 @@ class OneShotTooMany:
 
 @pytest.fixture
 async def start_service(infra, unique):
-    async with service_starter(infra, Settings, partial(build, shot_planner=OneShotTooMany()),
-                               f"scene_caps_{unique}") as start:
+    async with service_starter(
+        infra, Settings, partial(build, shot_planner=OneShotTooMany()), f"scene_caps_{unique}"
+    ) as start:
         yield start
 
 
 async def test_a_script_cutting_into_more_scenes_than_the_cap_fails_segmentation_naming_the_cap(
-        infra, start_service, unique):
+    infra, start_service, unique
+):
     service = await start_service(max_scenes_per_script=3)
     script_id = f"script-{unique}"
     await service.publish(script_approved(script_id))  # the screenplay sample: 4 scenes

@@ -5,15 +5,23 @@ script service would publish it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
 from reelflow_contracts.messages.scene import (
-    ApproveScene, SceneApproved, SceneCommandRejected, SceneCreated, SceneUpdated, ScriptSegmented,
-    SegmentationFailed, ShotPlanned, ShotPlanningFailed, UpdateScene,
+    ApproveScene,
+    SceneApproved,
+    SceneCommandRejected,
+    SceneCreated,
+    SceneUpdated,
+    ScriptSegmented,
+    SegmentationFailed,
+    ShotPlanned,
+    ShotPlanningFailed,
+    UpdateScene,
 )
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_contracts.topics import SCENE_EVENTS, dead_letter_topic
@@ -46,9 +54,17 @@ def script_id(unique) -> str:
 
 
 def script_approved(script_id: str, content: str = SCREENPLAY, **fields) -> Envelope[ScriptApproved]:
-    event = ScriptApproved(**{"script_id": script_id, "owner_id": "user-1", "title": "The Last Ferry",
-                              "content": content, "aspect": "9:16",
-                              "approved_at": datetime.now(timezone.utc), **fields})
+    event = ScriptApproved(
+        **{
+            "script_id": script_id,
+            "owner_id": "user-1",
+            "title": "The Last Ferry",
+            "content": content,
+            "aspect": "9:16",
+            "approved_at": datetime.now(UTC),
+            **fields,
+        }
+    )
     return new_envelope(event, source="script")
 
 
@@ -58,16 +74,19 @@ async def send(service: ServiceRuntime, command: Command) -> Envelope:
     return envelope
 
 
-async def events_of(infra, script_id: str, count: int, timeout: float = 30,
-                    ignoring: tuple[type, ...] = ()) -> list[Envelope[Event]]:
+async def events_of(
+    infra, script_id: str, count: int, timeout: float = 30, ignoring: tuple[type, ...] = ()
+) -> list[Envelope[Event]]:
     """The first `count` events about `script_id` on scene.events, leaving out those of the `ignoring`
     types (other tests' events are skipped)."""
+
     def about(records) -> list[Envelope]:
         mine = [decode(r.headers, r.value) for r in records if r.key == script_id.encode()]
         return [e for e in mine if not isinstance(e.data, ignoring)]
 
-    records = await read_topic(infra.kafka_bootstrap, SCENE_EVENTS, until=lambda rs: len(about(rs)) >= count,
-                               timeout=timeout)
+    records = await read_topic(
+        infra.kafka_bootstrap, SCENE_EVENTS, until=lambda rs: len(about(rs)) >= count, timeout=timeout
+    )
     found = about(records)
     assert len(found) >= count, f"expected {count} events for {script_id}, got {[e.type for e in found]}"
     return found[:count]
@@ -116,8 +135,10 @@ async def test_an_approved_script_becomes_pending_scenes_and_one_script_segmente
     assert [s.heading for s in scenes] == HEADINGS
     assert [s.scene_id for s in scenes] == [derived_id(approved.id, "scene", n) for n in range(1, 5)]
     assert covers(SCREENPLAY, scenes)
-    assert all(e.source == "scene" and e.causation_id == approved.id and e.correlation_id == approved.correlation_id
-               for e in [*created, done])
+    assert all(
+        e.source == "scene" and e.causation_id == approved.id and e.correlation_id == approved.correlation_id
+        for e in [*created, done]
+    )
     event = done.data
     assert isinstance(event, ScriptSegmented)
     assert event.scene_ids == tuple(s.scene_id for s in scenes)
@@ -127,7 +148,11 @@ async def test_an_approved_script_becomes_pending_scenes_and_one_script_segmente
     assert [(d["_id"], d["status"], d["text"]) for d in stored] == [(s.scene_id, "pending", s.text) for s in scenes]
     facts = await service.db.scripts.find_one({"_id": script_id})
     assert (facts["owner_id"], facts["title"], facts["aspect"], facts["characters"]) == (
-        "user-1", "The Last Ferry", "9:16", ["Nora", "Eli"])
+        "user-1",
+        "The Last Ferry",
+        "9:16",
+        ["Nora", "Eli"],
+    )
     assert facts["style_suffix"] and facts["segmentation"]["scene_count"] == 4
 
 
@@ -155,7 +180,11 @@ async def test_update_scene_replaces_a_pending_scenes_text_and_reads_its_heading
     [updated] = (await events_of(infra, script_id, 6))[5:]
     assert isinstance(updated.data, SceneUpdated) and updated.causation_id == command.id
     assert (updated.data.scene_id, updated.data.order, updated.data.heading, updated.data.text) == (
-        scenes[1].scene_id, 2, "INT. LIGHTHOUSE - NIGHT", new_text)
+        scenes[1].scene_id,
+        2,
+        "INT. LIGHTHOUSE - NIGHT",
+        new_text,
+    )
     stored = await service.db.scenes.find_one({"_id": scenes[1].scene_id})
     assert (stored["text"], stored["heading"], stored["status"]) == (new_text, "INT. LIGHTHOUSE - NIGHT", "pending")
 
@@ -164,8 +193,7 @@ async def test_update_scene_with_a_heading_keeps_the_writers_heading(infra, star
     service = await start_service()
     scenes = await segmented(infra, service, script_id)
     text = "INT. LIGHTHOUSE - NIGHT\n\nEli climbs the stairs."
-    await send(service, UpdateScene(script_id=script_id, scene_id=scenes[0].scene_id, text=text,
-                                    heading="The climb"))
+    await send(service, UpdateScene(script_id=script_id, scene_id=scenes[0].scene_id, text=text, heading="The climb"))
 
     [updated] = (await events_of(infra, script_id, 6))[5:]
     assert (updated.data.heading, updated.data.text) == ("The climb", text)
@@ -185,7 +213,10 @@ async def test_editing_or_approving_an_approved_scene_is_rejected(infra, start_s
     assert isinstance(approved.data, SceneApproved)
     assert isinstance(edit_refused.data, SceneCommandRejected)
     assert (edit_refused.data.code, edit_refused.data.command_id, edit_refused.data.target_id) == (
-        "not_pending", edit.id, scene_id)
+        "not_pending",
+        edit.id,
+        scene_id,
+    )
     assert edit_refused.data.command_type == UpdateScene.ce_type and edit_refused.subject == scene_id
     assert (again_refused.data.code, again_refused.data.command_id) == ("already_approved", again.id)
     stored = await service.db.scenes.find_one({"_id": scene_id})
@@ -198,8 +229,10 @@ async def test_commands_for_an_unknown_scene_are_rejected_with_not_found(infra, 
     approve = await send(service, ApproveScene(script_id=script_id, scene_id="no-such-scene"))
 
     first, second = await events_of(infra, script_id, 2)
-    assert [(e.data.code, e.data.command_id) for e in (first, second)] == [("not_found", edit.id),
-                                                                          ("not_found", approve.id)]
+    assert [(e.data.code, e.data.command_id) for e in (first, second)] == [
+        ("not_found", edit.id),
+        ("not_found", approve.id),
+    ]
     assert "no-such-scene" in first.data.reason
 
 
@@ -225,13 +258,18 @@ async def test_approving_a_scene_emits_scene_approved_then_its_planned_shots(inf
         assert shot.image_prompt.endswith(style_suffix)
         assert "harbor cafe (interior)" in shot.image_prompt and "night" in shot.image_prompt
         assert (shot.style.aspect, shot.style.style_suffix, shot.style.setting, shot.style.time_of_day) == (
-            "9:16", style_suffix, "harbor cafe (interior)", "night")
+            "9:16",
+            style_suffix,
+            "harbor cafe (interior)",
+            "night",
+        )
     assert shots[0].style.characters == ("Nora", "Eli") and "Characters: Nora, Eli." in shots[0].image_prompt
     assert [s.usage.provider for s in shots] == ["local"] * count
 
     stored = await service.db.shots.find({"scene_id": cafe.scene_id}, sort=[("order", 1)]).to_list()
     assert [(d["_id"], d["image_prompt"], d["duration_s"]) for d in stored] == [
-        (s.shot_id, s.image_prompt, s.duration_s) for s in shots]
+        (s.shot_id, s.image_prompt, s.duration_s) for s in shots
+    ]
     scene = await service.db.scenes.find_one({"_id": cafe.scene_id})
     assert (scene["status"], scene["shot_planning"], scene["shot_count"]) == ("approved", "planned", count)
 
@@ -265,12 +303,21 @@ async def test_a_200_kb_script_is_segmented_in_one_transaction(infra, start_serv
 
 async def test_openai_segments_and_plans_with_token_usage_on_the_events(infra, start_service, script_id):
     starts = {"scenes": [{"order": n, "starts_with": h} for n, h in enumerate(HEADINGS, start=1)]}
-    storyboard = {"shots": [{"order": 1, "description": "Gulls over grey swell",
-                             "image_prompt": "Wide shot of a ferry cutting through grey swell, gulls following",
-                             "narration": "The ferry cuts through grey swell. Gulls follow it."}]}
+    storyboard = {
+        "shots": [
+            {
+                "order": 1,
+                "description": "Gulls over grey swell",
+                "image_prompt": "Wide shot of a ferry cutting through grey swell, gulls following",
+                "narration": "The ferry cuts through grey swell. Gulls follow it.",
+            }
+        ]
+    }
     with FakeOpenAI() as fake:
-        fake.chat.reply(completion(starts, prompt_tokens=800, completion_tokens=60),
-                        completion(storyboard, prompt_tokens=300, completion_tokens=90))
+        fake.chat.reply(
+            completion(starts, prompt_tokens=800, completion_tokens=60),
+            completion(storyboard, prompt_tokens=300, completion_tokens=90),
+        )
         service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_model="m-large")
         await service.publish(script_approved(script_id))
         *created, done = await events_of(infra, script_id, 5)
@@ -279,7 +326,10 @@ async def test_openai_segments_and_plans_with_token_usage_on_the_events(infra, s
         assert len(fake.requests_to(CHAT)) == 2
     assert (done.data.method, done.data.fell_back) == ("ai", False)
     assert (done.data.usage.provider, done.data.usage.input_tokens, done.data.usage.output_tokens) == (
-        "openai", 800, 60)
+        "openai",
+        800,
+        60,
+    )
     assert isinstance(shot, ShotPlanned) and (shot.order, shot.shot_count) == (1, 1)
     assert shot.image_prompt.startswith("Wide shot of a ferry cutting through grey swell, gulls following. ")
     assert (shot.usage.model, shot.usage.input_tokens, shot.usage.output_tokens) == ("m-large", 300, 90)
@@ -289,8 +339,9 @@ async def test_openai_segments_and_plans_with_token_usage_on_the_events(infra, s
 async def test_a_failing_openai_provider_makes_segmentation_failed(infra, start_service, script_id):
     with FakeOpenAI() as fake:
         fake.chat.always(error(500, "the upstream model is on fire"))
-        service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_max_retries=2,
-                                      openai_backoff_s=0.01)
+        service = await start_service(
+            ai_provider="openai", openai_base_url=fake.url, openai_max_retries=2, openai_backoff_s=0.01
+        )
         approved = script_approved(script_id)
         await service.publish(approved)
 
@@ -310,8 +361,9 @@ async def test_shot_planning_that_keeps_failing_ends_in_shot_planning_failed(inf
     with FakeOpenAI() as fake:
         fake.chat.reply(completion(starts))
         fake.chat.always(error(503, "planner overloaded"))
-        service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_max_retries=0,
-                                      shot_planning_max_attempts=2)
+        service = await start_service(
+            ai_provider="openai", openai_base_url=fake.url, openai_max_retries=0, shot_planning_max_attempts=2
+        )
         await service.publish(script_approved(script_id))
         created = (await events_of(infra, script_id, 3))[:2]
         await send(service, ApproveScene(script_id=script_id, scene_id=created[0].data.scene_id))
@@ -322,7 +374,12 @@ async def test_shot_planning_that_keeps_failing_ends_in_shot_planning_failed(inf
     event = failed.data
     assert isinstance(event, ShotPlanningFailed)
     assert (event.scene_id, event.stage, event.code, event.final, event.attempts) == (
-        created[0].data.scene_id, "shot_planning", "provider_unavailable", True, 2)
+        created[0].data.scene_id,
+        "shot_planning",
+        "provider_unavailable",
+        True,
+        2,
+    )
     assert "HTTP 503: planner overloaded" in event.error
     scene = await service.db.scenes.find_one({"_id": created[0].data.scene_id})
     assert (scene["status"], scene["shot_planning"]) == ("approved", "failed")
@@ -337,8 +394,9 @@ class BrokenSegmenter:
 
 
 async def test_an_approved_script_that_is_dead_lettered_fails_its_segmentation_visibly(infra, unique, script_id):
-    async with service_starter(infra, Settings, lambda settings: build(settings, segmenter=BrokenSegmenter()),
-                               f"scene_{unique}") as start:
+    async with service_starter(
+        infra, Settings, lambda settings: build(settings, segmenter=BrokenSegmenter()), f"scene_{unique}"
+    ) as start:
         service = await start(handler_max_attempts=2, retry_backoff_s=0.01, retry_backoff_max_s=0.02)
         approved = script_approved(script_id)
         await service.publish(approved)
@@ -346,6 +404,10 @@ async def test_an_approved_script_that_is_dead_lettered_fails_its_segmentation_v
     assert isinstance(failed.data, SegmentationFailed) and failed.causation_id == approved.id
     assert failed.data.code == "dead_lettered" and failed.data.final
     assert "segmenter bug (test)" in failed.data.error
-    dead = await read_topic(infra.kafka_bootstrap, dead_letter_topic("scene-service"),
-                            until=lambda rs: any(r.key == script_id.encode() for r in rs), timeout=30)
+    dead = await read_topic(
+        infra.kafka_bootstrap,
+        dead_letter_topic("scene-service"),
+        until=lambda rs: any(r.key == script_id.encode() for r in rs),
+        timeout=30,
+    )
     assert any(r.key == script_id.encode() for r in dead)

@@ -10,8 +10,15 @@ import pytest
 from reelflow_contracts.envelope import Envelope, decode, new_envelope
 from reelflow_contracts.messages.base import Command, Event
 from reelflow_contracts.messages.script import (
-    ApproveScript, CreateScript, GenerateScript, ScriptApproved, ScriptCommandRejected, ScriptCreated,
-    ScriptGenerationFailed, ScriptUpdated, UpdateScript,
+    ApproveScript,
+    CreateScript,
+    GenerateScript,
+    ScriptApproved,
+    ScriptCommandRejected,
+    ScriptCreated,
+    ScriptGenerationFailed,
+    ScriptUpdated,
+    UpdateScript,
 )
 from reelflow_contracts.topics import SCRIPT_EVENTS, dead_letter_topic
 from reelflow_kit.runtime import ServiceRuntime
@@ -46,19 +53,29 @@ async def send(service: ServiceRuntime, command: Command) -> Envelope:
 
 async def events_of(infra, script_id: str, count: int) -> list[Envelope[Event]]:
     """The first `count` events about `script_id` on script.events (other tests' events are skipped)."""
+
     def about(records) -> list[Envelope]:
         return [decode(r.headers, r.value) for r in records if r.key == script_id.encode()]
 
-    records = await read_topic(infra.kafka_bootstrap, SCRIPT_EVENTS, until=lambda rs: len(about(rs)) >= count,
-                               timeout=30)
+    records = await read_topic(
+        infra.kafka_bootstrap, SCRIPT_EVENTS, until=lambda rs: len(about(rs)) >= count, timeout=30
+    )
     found = about(records)
     assert len(found) >= count, f"expected {count} events for {script_id}, got {[e.type for e in found]}"
     return found[:count]
 
 
 def create(script_id: str, **fields) -> CreateScript:
-    return CreateScript(**{"script_id": script_id, "owner_id": "user-1", "title": "Tides", "content": CONTENT,
-                           "requested_by": "user-1", **fields})
+    return CreateScript(
+        **{
+            "script_id": script_id,
+            "owner_id": "user-1",
+            "title": "Tides",
+            "content": CONTENT,
+            "requested_by": "user-1",
+            **fields,
+        }
+    )
 
 
 async def test_create_stores_a_draft_and_emits_script_created(infra, start_service, script_id):
@@ -69,7 +86,13 @@ async def test_create_stores_a_draft_and_emits_script_created(infra, start_servi
     event = created.data
     assert isinstance(event, ScriptCreated)
     assert (event.owner_id, event.title, event.content, event.origin, event.aspect, event.premise) == (
-        "user-1", "Tides", CONTENT, "user", "9:16", None)
+        "user-1",
+        "Tides",
+        CONTENT,
+        "user",
+        "9:16",
+        None,
+    )
     assert event.usage.input_tokens == 0
     assert created.source == "script"
     assert created.causation_id == command.id and created.correlation_id == command.correlation_id
@@ -98,7 +121,10 @@ async def test_approve_emits_script_approved_carrying_the_latest_content(infra, 
     *_, approved = await events_of(infra, script_id, 3)
     assert isinstance(approved.data, ScriptApproved)
     assert (approved.data.owner_id, approved.data.title, approved.data.content) == (
-        "user-1", "Tides", "EXT. HARBOR - DAWN\n\nGulls.\n")
+        "user-1",
+        "Tides",
+        "EXT. HARBOR - DAWN\n\nGulls.\n",
+    )
     stored = await service.db.scripts.find_one({"_id": script_id})
     assert stored["status"] == "approved" and stored["approved_at"] == approved.data.approved_at
 
@@ -139,8 +165,10 @@ async def test_commands_for_an_unknown_script_are_rejected_with_not_found(infra,
     approve = await send(service, ApproveScript(script_id=script_id))
 
     first, second = await events_of(infra, script_id, 2)
-    assert [(e.data.code, e.data.command_id) for e in (first, second)] == [("not_found", edit.id),
-                                                                          ("not_found", approve.id)]
+    assert [(e.data.code, e.data.command_id) for e in (first, second)] == [
+        ("not_found", edit.id),
+        ("not_found", approve.id),
+    ]
     assert script_id in first.data.reason
     assert await service.db.scripts.count_documents({}) == 0
 
@@ -185,10 +213,18 @@ async def test_generate_with_the_local_provider_creates_an_ai_draft(infra, start
     assert (stored["origin"], stored["status"], stored["premise"]) == ("ai", "draft", PREMISE)
 
 
-async def test_generate_with_openai_records_token_usage_and_skips_the_ai_for_a_taken_id(infra, start_service,
-                                                                                        script_id):
-    screenplay = {"title": "Salt Letters", "scenes": [{"slugline": "INT. LIGHTHOUSE - NIGHT", "beats": [
-        {"kind": "action", "character": "", "parenthetical": "", "text": "Mara uncorks the bottle."}]}]}
+async def test_generate_with_openai_records_token_usage_and_skips_the_ai_for_a_taken_id(
+    infra, start_service, script_id
+):
+    screenplay = {
+        "title": "Salt Letters",
+        "scenes": [
+            {
+                "slugline": "INT. LIGHTHOUSE - NIGHT",
+                "beats": [{"kind": "action", "character": "", "parenthetical": "", "text": "Mara uncorks the bottle."}],
+            }
+        ],
+    }
     with FakeOpenAI() as fake:
         fake.chat.reply(completion(screenplay, prompt_tokens=410, completion_tokens=1337))
         service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_model="writer-large")
@@ -202,16 +238,22 @@ async def test_generate_with_openai_records_token_usage_and_skips_the_ai_for_a_t
     assert "INT. LIGHTHOUSE - NIGHT" in created.data.content
     usage = created.data.usage
     assert (usage.provider, usage.model, usage.input_tokens, usage.output_tokens) == (
-        "openai", "writer-large", 410, 1337)
+        "openai",
+        "writer-large",
+        410,
+        1337,
+    )
     assert (rejected.data.code, rejected.data.command_id) == ("already_exists", again.id)
 
 
-async def test_generate_with_openai_failing_persistently_emits_script_generation_failed(infra, start_service,
-                                                                                        script_id):
+async def test_generate_with_openai_failing_persistently_emits_script_generation_failed(
+    infra, start_service, script_id
+):
     with FakeOpenAI() as fake:
         fake.chat.always(error(500, "the upstream model is on fire"))
-        service = await start_service(ai_provider="openai", openai_base_url=fake.url, openai_max_retries=2,
-                                      openai_backoff_s=0.01)
+        service = await start_service(
+            ai_provider="openai", openai_base_url=fake.url, openai_max_retries=2, openai_backoff_s=0.01
+        )
         await send(service, GenerateScript(script_id=script_id, owner_id="user-1", premise=PREMISE, title="Salt"))
 
         [failed] = await events_of(infra, script_id, 1)
@@ -225,7 +267,8 @@ async def test_generate_with_openai_failing_persistently_emits_script_generation
 
 
 async def test_a_command_whose_event_would_not_fit_the_bus_is_rejected_and_the_queue_goes_on(
-        infra, start_service, script_id):
+    infra, start_service, script_id
+):
     service = await start_service(kafka_max_record_bytes=20_000)
     await send(service, create(script_id))
     too_large = await send(service, UpdateScript(script_id=script_id, content="INT. SEA - DAY\n\n" + "wave " * 6000))
@@ -236,7 +279,11 @@ async def test_a_command_whose_event_would_not_fit_the_bus_is_rejected_and_the_q
     assert (rejected.data.command_id, rejected.data.code) == (too_large.id, "dead_lettered")
     assert "more than the 20000 bytes the bus carries" in rejected.data.reason
     assert isinstance(updated.data, ScriptUpdated) and updated.data.content == CONTENT  # nothing of it committed
-    dead = await read_topic(infra.kafka_bootstrap, dead_letter_topic("script-service"),
-                            until=lambda rs: any(r.key == script_id.encode() for r in rs), timeout=30)
+    dead = await read_topic(
+        infra.kafka_bootstrap,
+        dead_letter_topic("script-service"),
+        until=lambda rs: any(r.key == script_id.encode() for r in rs),
+        timeout=30,
+    )
     [record] = [r for r in dead if r.key == script_id.encode()]
     assert "RecordTooLarge" in dict(record.headers)["x-dlq-error"].decode()

@@ -17,7 +17,11 @@ SERVICES = ("script", "scene", "image", "video", "gateway")
 def run(command: str, env: dict, var_dir) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "deploy/embedded/services.py", command, "--var-dir", str(var_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -40,7 +44,6 @@ def test_every_service_starts_reports_health_and_stops(infra, tmp_path):
     finally:
         stopped = run("down", env, tmp_path)
     assert stopped.returncode == 0, stopped.stderr
-    assert all(not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
-               for pid in pids)
+    assert all(not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z" for pid in pids)
     after = run("status", env, tmp_path)
     assert after.returncode != 0 and "not running" in after.stdout

@@ -23,10 +23,17 @@ from tests.support.video_probe import probe
 async def test_a_render_killed_midway_is_redone_and_reported_once(infra, unique, tmp_path):
     script_id, video_id = f"s-{unique}", f"v-{unique}"
     database, port = f"videocrash_{unique}", free_port()
-    env = {**infra.env(), "REELFLOW_MONGO_DATABASE": database, "REELFLOW_S3_BUCKET": f"video-{unique}",
-           "REELFLOW_IMAGE_BUCKET": f"images-{unique}", "REELFLOW_WORKDIR": str(tmp_path / "work"),
-           "REELFLOW_HEALTH_PORT": str(port), "REELFLOW_RENDER_LEASE_S": "3", "REELFLOW_RENDER_PARALLEL_PIECES": "1",
-           "REELFLOW_KAFKA_NAMESPACE": f"crash{unique}"}
+    env = {
+        **infra.env(),
+        "REELFLOW_MONGO_DATABASE": database,
+        "REELFLOW_S3_BUCKET": f"video-{unique}",
+        "REELFLOW_IMAGE_BUCKET": f"images-{unique}",
+        "REELFLOW_WORKDIR": str(tmp_path / "work"),
+        "REELFLOW_HEALTH_PORT": str(port),
+        "REELFLOW_RENDER_LEASE_S": "3",
+        "REELFLOW_RENDER_PARALLEL_PIECES": "1",
+        "REELFLOW_KAFKA_NAMESPACE": f"crash{unique}",
+    }
     settings = KitSettings(service_name="test", kafka_namespace=f"crash{unique}", **infra.settings_kwargs())
     images = ObjectStore(settings, bucket=f"images-{unique}")
     await images.ensure_bucket()
@@ -37,7 +44,9 @@ async def test_a_render_killed_midway_is_redone_and_reported_once(infra, unique,
     try:
         service.start().wait_healthy()
         shot_ids = await storyboard(publisher, images, script_id, shots=4, approve=4)
-        await create(publisher, script_id, video_id, OPTIONS.model_copy(update={"motion": True}), approved_ids(shot_ids))
+        await create(
+            publisher, script_id, video_id, OPTIONS.model_copy(update={"motion": True}), approved_ids(shot_ids)
+        )
         jobs = mongo[database]["jobs"]
         deadline = time.monotonic() + 60
         while not await jobs.find_one({"status": "running", "payload.video_id": video_id}):
@@ -50,14 +59,20 @@ async def test_a_render_killed_midway_is_redone_and_reported_once(infra, unique,
         assert video["status"] == "pending"  # not marked done by a half render
         events = f"crash{unique}.{VIDEO_EVENTS}"
         early = await read_topic(infra.kafka_bootstrap, events, timeout=3, idle=1.0)
-        assert not [r for r in early if r.key == script_id.encode()
-                    and isinstance(decode(r.headers, r.value).data, VideoRendered)]
+        assert not [
+            r
+            for r in early
+            if r.key == script_id.encode() and isinstance(decode(r.headers, r.value).data, VideoRendered)
+        ]
 
         service.start().wait_healthy()
 
         def rendered(records):
-            return [e.data for e in (decode(r.headers, r.value) for r in records if r.key == script_id.encode())
-                    if isinstance(e.data, VideoRendered)]
+            return [
+                e.data
+                for e in (decode(r.headers, r.value) for r in records if r.key == script_id.encode())
+                if isinstance(e.data, VideoRendered)
+            ]
 
         await read_topic(infra.kafka_bootstrap, events, until=lambda rs: bool(rendered(rs)), timeout=120)
         records = await read_topic(infra.kafka_bootstrap, events, timeout=4, idle=2.0)

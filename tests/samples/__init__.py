@@ -6,9 +6,9 @@ repository stays small and the bytes (control characters, 200 KB) are exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).parent
 
@@ -42,8 +42,10 @@ def _max_size() -> str:
 
 
 def _control_characters() -> str:
-    return ("INT. SERVER ROOM - NIGHT\n\nFans hum.\x00 Lights\x07 blink.\x1b[31m red\x1b[0m.\r\n\r\n"
-            "EXT. PARKING LOT - NIGHT\n\nA car\x0b starts.\x0c\n")
+    return (
+        "INT. SERVER ROOM - NIGHT\n\nFans hum.\x00 Lights\x07 blink.\x1b[31m red\x1b[0m.\r\n\r\n"
+        "EXT. PARKING LOT - NIGHT\n\nA car\x0b starts.\x0c\n"
+    )
 
 
 SAMPLES: dict[str, Sample] = {

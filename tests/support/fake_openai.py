@@ -60,63 +60,100 @@ class RecordedRequest:
         return self.body.get("model") if isinstance(self.body, dict) else None
 
 
-def completion(content: str | dict, *, prompt_tokens: int = 120, completion_tokens: int = 480,
-               finish_reason: str = "stop", model: str = "") -> FakeResponse:
+def completion(
+    content: str | dict,
+    *,
+    prompt_tokens: int = 120,
+    completion_tokens: int = 480,
+    finish_reason: str = "stop",
+    model: str = "",
+) -> FakeResponse:
     """A chat completion whose message content is `content` (a dict is sent as its JSON text).
     The model defaults to the one the request named."""
     text = content if isinstance(content, str) else json.dumps(content)
-    return FakeResponse(200, {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "finish_reason": finish_reason, "logprobs": None,
-                     "message": {"role": "assistant", "content": text, "refusal": None}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    })
+    return FakeResponse(
+        200,
+        {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "logprobs": None,
+                    "message": {"role": "assistant", "content": text, "refusal": None},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        },
+    )
 
 
-def error(status: int, message: str = "", *, retry_after: str | None = None,
-          error_type: str = "server_error") -> FakeResponse:
+def error(
+    status: int, message: str = "", *, retry_after: str | None = None, error_type: str = "server_error"
+) -> FakeResponse:
     """An OpenAI-style error body; `retry_after` becomes the Retry-After header."""
     message = message or f"fake upstream error {status}"
     headers = (("Retry-After", retry_after),) if retry_after is not None else ()
-    return FakeResponse(status, {"error": {"message": message, "type": error_type, "param": None,
-                                           "code": None}}, headers)
+    return FakeResponse(
+        status, {"error": {"message": message, "type": error_type, "param": None, "code": None}}, headers
+    )
 
 
-def png(width: int, height: int, color: tuple[int, int, int] = (200, 90, 40), mode: str = "RGB",
-        image_format: str = "PNG") -> bytes:
+def png(
+    width: int, height: int, color: tuple[int, int, int] = (200, 90, 40), mode: str = "RGB", image_format: str = "PNG"
+) -> bytes:
     """A picture of that size: `color` with a diagonal band, so scaling and cropping show."""
     from PIL import Image, ImageDraw
 
     image = Image.new(mode, (width, height), (*color, 255) if mode == "RGBA" else color)
-    ImageDraw.Draw(image).line((0, 0, width, height), fill=(20, 20, 20) if mode == "RGB" else (20, 20, 20, 255),
-                               width=max(1, width // 50))
+    ImageDraw.Draw(image).line(
+        (0, 0, width, height), fill=(20, 20, 20) if mode == "RGB" else (20, 20, 20, 255), width=max(1, width // 50)
+    )
     out = io.BytesIO()
     image.save(out, format=image_format)
     return out.getvalue()
 
 
-def image_result(*images: bytes, url: str | None = None, input_tokens: int | None = None,
-                 output_tokens: int | None = None, revised_prompt: str | None = None) -> FakeResponse:
+def image_result(
+    *images: bytes,
+    url: str | None = None,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    revised_prompt: str | None = None,
+) -> FakeResponse:
     """An images API answer: each image as base64 (`b64_json`), or one `url`; with GPT image
     token usage when `input_tokens` is given."""
-    data = [{"b64_json": base64.b64encode(image).decode("ascii"), "revised_prompt": revised_prompt}
-            for image in images]
+    data = [{"b64_json": base64.b64encode(image).decode("ascii"), "revised_prompt": revised_prompt} for image in images]
     if url is not None:
         data.append({"url": url, "revised_prompt": revised_prompt})
     body: dict = {"created": int(time.time()), "data": data}
     if input_tokens is not None:
-        body["usage"] = {"input_tokens": input_tokens, "output_tokens": output_tokens or 0,
-                         "total_tokens": input_tokens + (output_tokens or 0),
-                         "input_tokens_details": {"image_tokens": 0, "text_tokens": input_tokens}}
+        body["usage"] = {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens or 0,
+            "total_tokens": input_tokens + (output_tokens or 0),
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": input_tokens},
+        }
     return FakeResponse(200, body)
 
 
-def wav(seconds: float, rate: int = 24_000, channels: int = 1, bits: int = 16, *, float_samples: bool = False,
-        streamed: bool = False, frequency: float = 440.0) -> bytes:
+def wav(
+    seconds: float,
+    rate: int = 24_000,
+    channels: int = 1,
+    bits: int = 16,
+    *,
+    float_samples: bool = False,
+    streamed: bool = False,
+    frequency: float = 440.0,
+) -> bytes:
     """A WAV of a sine tone (half of full scale), in any PCM or float layout; `streamed` writes the
     0xFFFFFFFF chunk sizes a streaming server (OpenAI's speech API) sends."""
     import math
@@ -137,8 +174,17 @@ def wav(seconds: float, rate: int = 24_000, channels: int = 1, bits: int = 16, *
     fmt = struct.pack("<HHIIHH", 3 if float_samples else 1, channels, rate, rate * block, block, bits)
     data_size = 0xFFFFFFFF if streamed else len(frames)
     riff_size = 0xFFFFFFFF if streamed else 4 + 8 + len(fmt) + 8 + len(frames)
-    return (b"RIFF" + struct.pack("<I", riff_size) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-            + b"data" + struct.pack("<I", data_size) + bytes(frames))
+    return (
+        b"RIFF"
+        + struct.pack("<I", riff_size)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", data_size)
+        + bytes(frames)
+    )
 
 
 def speech_result(audio: bytes, content_type: str = "audio/wav") -> FakeResponse:
@@ -152,17 +198,17 @@ class Route:
     default: FakeResponse | None = None
     by_model: dict[str, FakeResponse] = field(default_factory=dict)
 
-    def reply(self, *responses: FakeResponse) -> "Route":
+    def reply(self, *responses: FakeResponse) -> Route:
         """Answer the next requests with these, one each, in order."""
         self.queue.extend(responses)
         return self
 
-    def always(self, response: FakeResponse) -> "Route":
+    def always(self, response: FakeResponse) -> Route:
         """Answer with this once the queue is empty."""
         self.default = response
         return self
 
-    def for_model(self, model: str, response: FakeResponse) -> "Route":
+    def for_model(self, model: str, response: FakeResponse) -> Route:
         """Answer every request naming `model` with this."""
         self.by_model[model] = response
         return self
@@ -183,8 +229,9 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="fake-openai", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-openai", daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -218,7 +265,7 @@ class FakeOpenAI:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
@@ -227,7 +274,7 @@ class FakeOpenAI:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -240,10 +287,14 @@ class FakeOpenAI:
             if route is None:
                 return error(404, f"unknown path {request.path}", error_type="invalid_request_error")
             response = route.next_for(request.model)
-        if isinstance(response.body, dict) and response.body.get("object") == "chat.completion" \
-                and not response.body.get("model"):
-            response = FakeResponse(response.status, {**response.body, "model": request.model or "fake"},
-                                    response.headers)
+        if (
+            isinstance(response.body, dict)
+            and response.body.get("object") == "chat.completion"
+            and not response.body.get("model")
+        ):
+            response = FakeResponse(
+                response.status, {**response.body, "model": request.model or "fake"}, response.headers
+            )
         return response
 
 

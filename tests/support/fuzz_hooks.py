@@ -20,7 +20,8 @@ VALID_KEY = re.compile(rf"^[\x21-\x7e]{{1,{MAX_KEY_CHARS}}}$")
 """An Idempotency-Key the gateway accepts (api/idempotency.py)."""
 
 WELL_FORMED_WEBHOOK_URL = jsonschema_rs.validator_for(
-    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": WEBHOOK_URL_PATTERN})
+    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": WEBHOOK_URL_PATTERN}
+)
 """`webhook_url` as the schema states it (api/operations.py), checked as schemathesis checks it."""
 REACHABLE_WEBHOOK_URL = "http://127.0.0.1:9/reelflow-fuzz"
 """Allowed by the e2e gateway's outbound policy (REELFLOW_WEBHOOK_ALLOWED_NETWORKS); nothing listens."""
@@ -45,7 +46,7 @@ def unique_idempotency_key(case) -> None:
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and VALID_KEY.match(key):
         suffix = f".{uuid.uuid4().hex}"
-        case.headers["Idempotency-Key"] = key[:MAX_KEY_CHARS - len(suffix)] + suffix
+        case.headers["Idempotency-Key"] = key[: MAX_KEY_CHARS - len(suffix)] + suffix
 
 
 def webhook_that_resolves(body: dict) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from pymongo import AsyncMongoClient
 
@@ -19,8 +19,15 @@ async def service_starter(infra, settings_class, build, database: str) -> AsyncI
     started: list[ServiceRuntime] = []
 
     async def start(**overrides) -> ServiceRuntime:
-        settings = settings_class(**{"mongo_database": database, "ai_provider": "local",
-                                     "outbox_orphan_after_s": 1.0, **infra.settings_kwargs(), **overrides})
+        settings = settings_class(
+            **{
+                "mongo_database": database,
+                "ai_provider": "local",
+                "outbox_orphan_after_s": 1.0,
+                **infra.settings_kwargs(),
+                **overrides,
+            }
+        )
         runtime = build(settings)
         await runtime.start()
         started.append(runtime)

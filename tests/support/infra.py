@@ -12,9 +12,9 @@ import contextlib
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,8 +110,9 @@ def container_infra() -> Iterator[Infra]:
         mongo = DockerContainer("mongo:7.0").with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
         stack_.enter_context(mongo)
         wait_for_logs(mongo, "Waiting for connections", timeout=60)
-        mongo.exec(["mongosh", "--quiet", "--eval",
-                    "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'localhost:27017'}]})"])
+        mongo.exec(
+            ["mongosh", "--quiet", "--eval", "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'localhost:27017'}]})"]
+        )
         host, port = mongo.get_container_host_ip(), mongo.get_exposed_port(27017)
         minio_cfg = minio.get_config()
         yield Infra(

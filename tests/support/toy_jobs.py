@@ -8,11 +8,11 @@ A job whose `fail_first` exceeds the attempt bound gives up and emits `WorkFaile
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reelflow_contracts.messages.base import Command, Event, message
-from reelflow_kit.handling import HandlerContext
 from reelflow_kit.failures import Failure, RetryLater
+from reelflow_kit.handling import HandlerContext
 from reelflow_kit.jobs import JobContext, enqueue_job
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.settings import KitSettings
@@ -45,21 +45,34 @@ class WorkFailed(Event):
 async def start_work(ctx: HandlerContext[StartWork]) -> None:
     async with ctx.transaction() as tx:
         for index in range(ctx.message.count):
-            payload = {"script_id": ctx.message.script_id, "index": index, "seconds": ctx.message.seconds,
-                       "fail_first": ctx.message.fail_first, "flaky_give_up": ctx.message.flaky_give_up}
+            payload = {
+                "script_id": ctx.message.script_id,
+                "index": index,
+                "seconds": ctx.message.seconds,
+                "fail_first": ctx.message.fail_first,
+                "flaky_give_up": ctx.message.flaky_give_up,
+            }
             await enqueue_job(tx, KIND, ctx.derived_id("work", index), payload)
 
 
 async def do_work(ctx: JobContext) -> None:
     p = ctx.job.payload
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     await asyncio.sleep(p["seconds"])
     if ctx.job.attempt <= p["fail_first"]:
         raise RetryLater("provider_busy", f"provider busy (attempt {ctx.job.attempt})", delay_s=0.05)
     async with ctx.transaction() as tx:
-        await tx.db.runs.insert_one({"job": ctx.job.id, "script_id": p["script_id"], "index": p["index"],
-                                     "worker": ctx.runtime.instance_id, "started": started,
-                                     "ended": datetime.now(timezone.utc)}, session=tx.session)
+        await tx.db.runs.insert_one(
+            {
+                "job": ctx.job.id,
+                "script_id": p["script_id"],
+                "index": p["index"],
+                "worker": ctx.runtime.instance_id,
+                "started": started,
+                "ended": datetime.now(UTC),
+            },
+            session=tx.session,
+        )
         tx.emit(WorkDone(script_id=p["script_id"], index=p["index"], attempt=ctx.job.attempt))
 
 
@@ -75,6 +88,5 @@ async def give_up(ctx: JobContext, failure: Failure) -> None:
 def build(settings: KitSettings, group: str, concurrency: int = 3, max_attempts: int = 3) -> ServiceRuntime:
     runtime = ServiceRuntime(settings, uses_object_store=False, topics=[JOB_COMMANDS, JOB_EVENTS])
     runtime.consume(group, [JOB_COMMANDS], {StartWork: start_work})
-    runtime.work(KIND, do_work, concurrency=concurrency, lease_s=2.0, max_attempts=max_attempts,
-                 on_give_up=give_up)
+    runtime.work(KIND, do_work, concurrency=concurrency, lease_s=2.0, max_attempts=max_attempts, on_give_up=give_up)
     return runtime

@@ -31,15 +31,42 @@ def probe(path: Path) -> Probe:
     video = re.search(r"Video: (\w+).*?, (\d+)x(\d+).*?, ([\d.]+) fps", info)
     audio = re.search(r"Audio: (\w+)", info)
     frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
-    return Probe(duration_s=int(h) * 3600 + int(m) * 60 + float(s), width=int(video.group(2)),
-                 height=int(video.group(3)), fps=float(video.group(4)), video_codec=video.group(1),
-                 audio_codec=audio.group(1) if audio else None, has_subtitles="Subtitle:" in info, frames=frames)
+    return Probe(
+        duration_s=int(h) * 3600 + int(m) * 60 + float(s),
+        width=int(video.group(2)),
+        height=int(video.group(3)),
+        fps=float(video.group(4)),
+        video_codec=video.group(1),
+        audio_codec=audio.group(1) if audio else None,
+        has_subtitles="Subtitle:" in info,
+        frames=frames,
+    )
 
 
 def frame_at(path: Path, seconds: float, size: tuple[int, int] = (64, 36)) -> Image.Image:
-    raw = subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-ss", f"{seconds:.3f}", "-i", str(path),
-                          "-frames:v", "1", "-s", f"{size[0]}x{size[1]}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
+    raw = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-ss",
+            f"{seconds:.3f}",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-s",
+            f"{size[0]}x{size[1]}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return Image.frombytes("RGB", size, raw)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Awaitable, Callable
 
 Respond = Callable[[asyncio.StreamWriter, "Receiver"], Awaitable[None]]
 
@@ -25,8 +25,9 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiver(respond: Respond, host: str = "127.0.0.1",
-                   tls: ssl.SSLContext | None = None) -> AsyncIterator[Receiver]:
+async def receiver(
+    respond: Respond, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+) -> AsyncIterator[Receiver]:
     box = Receiver(host, 0)
     handlers: set[asyncio.Task] = set()
 
@@ -34,8 +35,10 @@ async def receiver(respond: Respond, host: str = "127.0.0.1",
         handlers.add(asyncio.current_task())
         try:
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            headers = {name.strip().lower(): value.strip()
-                       for name, _, value in (line.partition(":") for line in head[1:] if line)}
+            headers = {
+                name.strip().lower(): value.strip()
+                for name, _, value in (line.partition(":") for line in head[1:] if line)
+            }
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             box.received.append((head[0], headers, body))
             await respond(writer, box)

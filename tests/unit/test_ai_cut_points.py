@@ -18,12 +18,20 @@ def starts(*openings: str) -> SceneStarts:
 
 
 def test_the_script_is_cut_at_each_opening_and_keeps_every_character():
-    cut = cut_at_starts(SCREENPLAY, starts("EXT. HARBOR - DAWN", "INT. FERRY CABIN - CONTINUOUS",
-                                           "EXT. OPEN SEA - DAY", "INT. HARBOR CAFE - NIGHT"))
+    cut = cut_at_starts(
+        SCREENPLAY,
+        starts(
+            "EXT. HARBOR - DAWN", "INT. FERRY CABIN - CONTINUOUS", "EXT. OPEN SEA - DAY", "INT. HARBOR CAFE - NIGHT"
+        ),
+    )
     assert cut.ok and cut.problems == []
     assert [s.order for s in cut.scenes] == [1, 2, 3, 4]
-    assert [s.heading for s in cut.scenes] == ["EXT. HARBOR - DAWN", "INT. FERRY CABIN - CONTINUOUS",
-                                               "EXT. OPEN SEA - DAY", "INT. HARBOR CAFE - NIGHT"]
+    assert [s.heading for s in cut.scenes] == [
+        "EXT. HARBOR - DAWN",
+        "INT. FERRY CABIN - CONTINUOUS",
+        "EXT. OPEN SEA - DAY",
+        "INT. HARBOR CAFE - NIGHT",
+    ]
     assert covers(SCREENPLAY, cut.scenes)
     assert cut.scenes[0].text.startswith("THE LAST FERRY")  # the title page stays with scene 1
     assert cut.scenes[3].text.endswith("FADE OUT.")
@@ -33,15 +41,21 @@ def test_openings_match_across_line_breaks_quotes_and_dashes_as_models_copy_them
     script = "INT. ROOM – NIGHT\n\nShe says “don't”\nand leaves.\n\nEXT. STREET - DAY\n\nRain."
     cut = cut_at_starts(script, starts("INT. ROOM - NIGHT", 'She says "don\'t" and leaves.', "EXT. STREET"))
     assert cut.ok
-    assert [s.text for s in cut.scenes] == ["INT. ROOM – NIGHT", "She says “don't”\nand leaves.",
-                                            "EXT. STREET - DAY\n\nRain."]
+    assert [s.text for s in cut.scenes] == [
+        "INT. ROOM – NIGHT",
+        "She says “don't”\nand leaves.",
+        "EXT. STREET - DAY\n\nRain.",
+    ]
 
 
 def test_a_repeated_opening_is_found_after_the_previous_scene_so_order_decides():
     script = "INT. KITCHEN - NIGHT\n\nTea.\n\nEXT. YARD - NIGHT\n\nDog.\n\nINT. KITCHEN - NIGHT\n\nMore tea."
     cut = cut_at_starts(script, starts("INT. KITCHEN - NIGHT", "EXT. YARD", "INT. KITCHEN - NIGHT"))
-    assert [s.text for s in cut.scenes] == ["INT. KITCHEN - NIGHT\n\nTea.", "EXT. YARD - NIGHT\n\nDog.",
-                                            "INT. KITCHEN - NIGHT\n\nMore tea."]
+    assert [s.text for s in cut.scenes] == [
+        "INT. KITCHEN - NIGHT\n\nTea.",
+        "EXT. YARD - NIGHT\n\nDog.",
+        "INT. KITCHEN - NIGHT\n\nMore tea.",
+    ]
 
 
 def test_openings_cut_a_giant_paragraph_mid_line():
@@ -53,8 +67,7 @@ def test_openings_cut_a_giant_paragraph_mid_line():
 
 def test_openings_work_in_scripts_without_spaces():
     script = load("non_latin.txt")
-    cut = cut_at_starts(script, starts("INT. 東京のアパート", "EXT. ПЛОЩАДЬ - ДЕНЬ",
-                                       "INT. مقهى قديم"))
+    cut = cut_at_starts(script, starts("INT. 東京のアパート", "EXT. ПЛОЩАДЬ - ДЕНЬ", "INT. مقهى قديم"))
     assert cut.ok and [s.heading for s in cut.scenes][0] == "INT. 東京のアパート - 夜"
     assert find_opening(script, "テーブルの上に", 0) == script.index("テーブルの上に")
 
@@ -78,12 +91,15 @@ def test_the_repair_request_lists_every_problem_and_asks_for_exact_copies():
     assert "exactly as they appear in the script" in request and "corrected JSON" in request
 
 
-@pytest.mark.parametrize("answer", [
-    {"scenes": []},
-    {"scenes": [{"order": 2, "starts_with": "EXT. HARBOR"}]},
-    {"scenes": [{"order": 1, "starts_with": "EXT. HARBOR"}, {"order": 1, "starts_with": "INT. FERRY"}]},
-    {"scenes": [{"order": 1, "starts_with": "   "}]},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"scenes": []},
+        {"scenes": [{"order": 2, "starts_with": "EXT. HARBOR"}]},
+        {"scenes": [{"order": 1, "starts_with": "EXT. HARBOR"}, {"order": 1, "starts_with": "INT. FERRY"}]},
+        {"scenes": [{"order": 1, "starts_with": "   "}]},
+    ],
+)
 def test_answers_without_scenes_numbered_from_one_or_with_blank_openings_are_invalid(answer):
     with pytest.raises(ValidationError):
         SceneStarts.model_validate(answer)

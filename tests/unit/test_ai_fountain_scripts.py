@@ -71,9 +71,38 @@ So much for retirement!
 > THE END <
 """
 
-NOT_STORY = ["Title", "Credit", "Written by", "Ada Lane", "Bo Chen", "CC BY", "Draft date", "2024-01-02",
-             "example.org", "ACT ONE", "does not come", "Thicker fog", "timetable", "STORYLINE", "GARAGE", "van",
-             "retirement", "[[", "]]", "/*", "*/", "**", "#", "~", ">", "<", "(V.O.)", "(O.S.)", "CONT'D", "^"]
+NOT_STORY = [
+    "Title",
+    "Credit",
+    "Written by",
+    "Ada Lane",
+    "Bo Chen",
+    "CC BY",
+    "Draft date",
+    "2024-01-02",
+    "example.org",
+    "ACT ONE",
+    "does not come",
+    "Thicker fog",
+    "timetable",
+    "STORYLINE",
+    "GARAGE",
+    "van",
+    "retirement",
+    "[[",
+    "]]",
+    "/*",
+    "*/",
+    "**",
+    "#",
+    "~",
+    ">",
+    "<",
+    "(V.O.)",
+    "(O.S.)",
+    "CONT'D",
+    "^",
+]
 _EMPHASIS = re.compile(r"\*\w|\w\*|(?<!\w)_\w|\w_(?!\w)")
 
 
@@ -119,8 +148,11 @@ def test_each_scene_is_narrated_and_drawn_from_its_story_only():
 
 def test_the_first_scene_reads_its_slugline_despite_the_title_page_and_scene_number():
     reading = read_scene(segment_text(SCRIPT).scenes[0].text, ("Mara", "Eli"))
-    assert (reading.heading, reading.setting, reading.time_of_day) == ("EXT. HARBOR -- DAWN", "harbor (exterior)",
-                                                                      "dawn")
+    assert (reading.heading, reading.setting, reading.time_of_day) == (
+        "EXT. HARBOR -- DAWN",
+        "harbor (exterior)",
+        "dawn",
+    )
     assert [beat.speaker for beat in reading.beats if beat.speaker] == ["Mara", "Eli", "Mara"]
 
 
@@ -138,18 +170,30 @@ def test_a_note_in_a_slugline_is_not_part_of_the_heading():
     assert heading_of("/*\nINT. GARAGE - DAY\n*/\nEXT. PIER - DAY\n\nRain.") == "EXT. PIER - DAY"
 
 
-@pytest.mark.parametrize("text", [
-    "Title: Only a title page\nAuthor: Nobody",
-    "[[Just a note.]]",
-    "/* All of it\nboneyard */",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Title: Only a title page\nAuthor: Nobody",
+        "[[Just a note.]]",
+        "/* All of it\nboneyard */",
+    ],
+)
 def test_a_text_of_only_title_page_notes_or_boneyard_has_nothing_to_read(text):
     assert read_blocks(text) == []
     assert spoken_text(text) == ""
 
 
-@pytest.mark.parametrize("name", ["screenplay.txt", "prose.txt", "scene_numbers.txt", "non_latin.txt",
-                                  "long_screenplay (60 scenes)", "control_characters"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "screenplay.txt",
+        "prose.txt",
+        "scene_numbers.txt",
+        "non_latin.txt",
+        "long_screenplay (60 scenes)",
+        "control_characters",
+    ],
+)
 def test_a_plain_script_with_a_fountain_note_reads_as_it_did_without(name):
     script = load(name)
     assert read_blocks(f"[[A note of the writer.]]\n\n{script}\n\n[[Another.]]") == read_blocks(script)

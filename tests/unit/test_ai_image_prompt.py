@@ -12,9 +12,11 @@ from reelflow_kit.ai import ImageRequest, compose_prompt
 from reelflow_kit.ai.image_generation import MAX_PROMPT_CHARS, REVISION_LEAD
 from reelflow_kit.ai.local.storyboard import paint, read_prompt
 
-PROMPT = ("Medium close-up on Nora. Nora coils a rope on the empty pier. Setting: harbor (exterior). "
-          "Time of day: dawn, soft pale first light. Characters: Nora. Mood: quiet and melancholic. "
-          "Widescreen 16:9 composition, no text or lettering. cinematic film still, 35mm film grain, natural light")
+PROMPT = (
+    "Medium close-up on Nora. Nora coils a rope on the empty pier. Setting: harbor (exterior). "
+    "Time of day: dawn, soft pale first light. Characters: Nora. Mood: quiet and melancholic. "
+    "Widescreen 16:9 composition, no text or lettering. cinematic film still, 35mm film grain, natural light"
+)
 
 
 def test_without_feedback_the_prompt_is_the_shots_own():
@@ -24,7 +26,8 @@ def test_without_feedback_the_prompt_is_the_shots_own():
 
 def test_feedback_follows_the_prompt_as_revision_notes():
     assert compose_prompt("A pier at dawn.", "Make it  stormier;\nshow her face.") == (
-        f"A pier at dawn.\n\n{REVISION_LEAD}Make it stormier; show her face.")
+        f"A pier at dawn.\n\n{REVISION_LEAD}Make it stormier; show her face."
+    )
 
 
 def test_the_composed_prompt_fits_the_contracts_limit_and_keeps_the_notes_whole():
@@ -40,11 +43,19 @@ def test_the_composed_prompt_fits_the_contracts_limit_and_keeps_the_notes_whole(
 def test_the_local_storyboard_reads_the_shot_planners_labels_not_the_style_words():
     scene = read_prompt(PROMPT)
     assert (scene.time, scene.setting, scene.interior, scene.mood, scene.characters, scene.raining) == (
-        "dawn", "sea", False, "sad", ("Nora",), False)  # "film grain" is not rain
+        "dawn",
+        "sea",
+        False,
+        "sad",
+        ("Nora",),
+        False,
+    )  # "film grain" is not rain
     nobody = read_prompt(PROMPT.replace("Characters: Nora. ", "").replace("on Nora. Nora", "on the rope. It"))
     assert nobody.characters == ()
     assert read_prompt("Two shot. Setting: ferry cabin (interior). Characters: Nora and Eli.").characters == (
-        "Nora", "Eli")
+        "Nora",
+        "Eli",
+    )
 
 
 def test_the_local_storyboard_follows_the_feedback_over_the_prompt():

@@ -8,22 +8,30 @@ import pytest
 from PIL import Image
 
 from reelflow_kit.ai.openai_compat.image_sizes import (
-    DALL_E_2_SIZES, DALL_E_3_SIZES, GPT_IMAGE_SIZES, api_size, fit_png, spec_for,
+    DALL_E_2_SIZES,
+    DALL_E_3_SIZES,
+    GPT_IMAGE_SIZES,
+    api_size,
+    fit_png,
+    spec_for,
 )
 
 FRAMES = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
 
 
-@pytest.mark.parametrize("model, expected", [
-    ("gpt-image-1.5", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
-    ("gpt-image-1-mini", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
-    ("openai/gpt-image-1", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
-    ("some-local-diffusion", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
-    ("dall-e-3", {"16:9": (1792, 1024), "9:16": (1024, 1792), "1:1": (1024, 1024)}),
-    ("dall-e-2", {"16:9": (1024, 1024), "9:16": (1024, 1024), "1:1": (1024, 1024)}),
-    ("gpt-image-2", {"16:9": (1920, 1088), "9:16": (1088, 1920), "1:1": (1088, 1088)}),
-    ("gpt-image-2.5-flare", {"16:9": (1920, 1088), "9:16": (1088, 1920), "1:1": (1088, 1088)}),
-])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        ("gpt-image-1.5", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
+        ("gpt-image-1-mini", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
+        ("openai/gpt-image-1", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
+        ("some-local-diffusion", {"16:9": (1536, 1024), "9:16": (1024, 1536), "1:1": (1024, 1024)}),
+        ("dall-e-3", {"16:9": (1792, 1024), "9:16": (1024, 1792), "1:1": (1024, 1024)}),
+        ("dall-e-2", {"16:9": (1024, 1024), "9:16": (1024, 1024), "1:1": (1024, 1024)}),
+        ("gpt-image-2", {"16:9": (1920, 1088), "9:16": (1088, 1920), "1:1": (1088, 1088)}),
+        ("gpt-image-2.5-flare", {"16:9": (1920, 1088), "9:16": (1088, 1920), "1:1": (1088, 1088)}),
+    ],
+)
 def test_each_frame_shape_asks_for_the_closest_size_the_model_draws(model, expected):
     spec = spec_for(model)
     assert {aspect: api_size(spec, *frame) for aspect, frame in FRAMES.items()} == expected
@@ -33,10 +41,17 @@ def test_each_frame_shape_asks_for_the_closest_size_the_model_draws(model, expec
 
 def test_only_dall_e_is_sent_a_response_format_and_its_prompt_limits_are_known():
     assert [spec_for(m).sends_response_format for m in ("dall-e-2", "dall-e-3", "gpt-image-1.5", "gpt-image-2")] == [
-        True, True, False, False]
+        True,
+        True,
+        False,
+        False,
+    ]
     assert (spec_for("dall-e-2").prompt_limit, spec_for("dall-e-3").prompt_limit) == (1000, 4000)
     assert (spec_for("dall-e-2").sizes, spec_for("dall-e-3").sizes, spec_for("x").sizes) == (
-        DALL_E_2_SIZES, DALL_E_3_SIZES, GPT_IMAGE_SIZES)
+        DALL_E_2_SIZES,
+        DALL_E_3_SIZES,
+        GPT_IMAGE_SIZES,
+    )
 
 
 def test_free_sizes_stay_multiples_of_16_within_the_models_limits():
@@ -61,9 +76,16 @@ def opened(data: bytes) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("source, frame", [((1536, 1024), (1920, 1080)), ((1024, 1792), (1080, 1920)),
-                                           ((1024, 1024), (1920, 1080)), ((1920, 1088), (1920, 1080)),
-                                           ((256, 256), (1080, 1080))])
+@pytest.mark.parametrize(
+    "source, frame",
+    [
+        ((1536, 1024), (1920, 1080)),
+        ((1024, 1792), (1080, 1920)),
+        ((1024, 1024), (1920, 1080)),
+        ((1920, 1088), (1920, 1080)),
+        ((256, 256), (1080, 1080)),
+    ],
+)
 def test_any_answer_becomes_a_png_of_exactly_the_frame(source, frame):
     result = opened(fit_png(encoded(Image.new("RGB", source, (10, 120, 200))), *frame))
     assert (result.format, result.size, result.mode) == ("PNG", frame, "RGB")

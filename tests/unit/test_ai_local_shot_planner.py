@@ -11,7 +11,10 @@ from reelflow_kit.ai.timing import MAX_SHOTS, MIN_SHOT_S, reading_seconds, share
 
 STYLE = "watercolor illustration, loose ink lines, soft pastel washes, textured paper"
 CONTEXT = ScriptContext(title="The Last Ferry", characters=("Nora", "Eli"), style_suffix=STYLE, aspect="9:16")
-CAFE = SceneText(order=4, heading="INT. HARBOR CAFE - NIGHT", text="""INT. HARBOR CAFE - NIGHT
+CAFE = SceneText(
+    order=4,
+    heading="INT. HARBOR CAFE - NIGHT",
+    text="""INT. HARBOR CAFE - NIGHT
 
 Nora and Eli share soup at a corner table. Rain streaks the glass behind them.
 
@@ -21,9 +24,15 @@ The radio plays an old song that neither of them names.
           I missed the first boat on purpose.
 
                       NORA
-          I know. I watched you do it.""")
-LONG = SceneText(order=1, text="EXT. OPEN SEA - DAY\n\n" + " ".join(
-    f"The ferry passes buoy number {n} while the gulls circle and the spray rises over the bow." for n in range(12)))
+          I know. I watched you do it.""",
+)
+LONG = SceneText(
+    order=1,
+    text="EXT. OPEN SEA - DAY\n\n"
+    + " ".join(
+        f"The ferry passes buoy number {n} while the gulls circle and the spray rises over the bow." for n in range(12)
+    ),
+)
 
 
 def test_durations_add_up_to_the_scenes_reading_time():

@@ -40,7 +40,9 @@ def test_time_of_day_sets_the_light():
         image = picture(prompt).convert("L")
         return ImageStat.Stat(image.crop((0, 0, image.width, image.height // 5))).mean[0]
 
-    assert sky_brightness("EXT. FIELD - NIGHT. Wind in the grass.") < sky_brightness("EXT. FIELD - DAY. Wind in the grass.")
+    assert sky_brightness("EXT. FIELD - NIGHT. Wind in the grass.") < sky_brightness(
+        "EXT. FIELD - DAY. Wind in the grass."
+    )
 
 
 def test_the_prompt_decides_the_composition():

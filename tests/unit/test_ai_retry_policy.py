@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from reelflow_kit.ai.openai_compat.retry_policy import RetryPolicy, parse_retry_after
 
-NOW = datetime(2025, 3, 14, 9, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 14, 9, 0, 0, tzinfo=UTC)
 POLICY = RetryPolicy(max_retries=3, backoff_s=0.5, backoff_max_s=4.0, retry_after_max_s=30.0)
 
 
-@pytest.mark.parametrize("headers, seconds", [
-    ({"Retry-After": "2"}, 2.0),
-    ({"retry-after": "0.2"}, 0.2),
-    ({"Retry-After-Ms": "150"}, 0.15),
-    ({"retry-after-ms": "150", "retry-after": "9"}, 0.15),
-    ({"Retry-After": "Fri, 14 Mar 2025 09:00:07 GMT"}, 7.0),
-    ({"Retry-After": "Fri, 14 Mar 2025 08:59:00 GMT"}, 0.0),
-    ({"Retry-After": "-3"}, 0.0),
-    ({"Retry-After": "soon"}, None),
-    ({"Retry-After": "nan"}, None),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    "headers, seconds",
+    [
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after": "0.2"}, 0.2),
+        ({"Retry-After-Ms": "150"}, 0.15),
+        ({"retry-after-ms": "150", "retry-after": "9"}, 0.15),
+        ({"Retry-After": "Fri, 14 Mar 2025 09:00:07 GMT"}, 7.0),
+        ({"Retry-After": "Fri, 14 Mar 2025 08:59:00 GMT"}, 0.0),
+        ({"Retry-After": "-3"}, 0.0),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "nan"}, None),
+        ({}, None),
+    ],
+)
 def test_retry_after_is_read_from_seconds_milliseconds_or_a_date(headers, seconds):
     assert parse_retry_after(headers, now=NOW) == seconds
 

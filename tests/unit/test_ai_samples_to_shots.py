@@ -3,7 +3,7 @@ into events the contracts accept."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from reelflow_kit.ai.segmentation import covers
 from reelflow_kit.ai.timing import reading_seconds
 from tests.samples import SAMPLES, load
 
-AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
@@ -27,19 +27,37 @@ def test_every_sample_becomes_valid_scenes_and_shots(name):
     context = describe_script(title=name, owner_id="user-1", content=script, aspect="16:9")
     assert covers(script, segmentation.scenes)
     for scene in segmentation.scenes:
-        SceneCreated(script_id="s-1", scene_id=f"scene-{scene.order}", order=scene.order, heading=scene.heading,
-                     text=scene.text, created_at=AT)
+        SceneCreated(
+            script_id="s-1",
+            scene_id=f"scene-{scene.order}",
+            order=scene.order,
+            heading=scene.heading,
+            text=scene.text,
+            created_at=AT,
+        )
         plan = plan_scene(scene, context)
         assert 1 <= len(plan.shots) <= 6
         assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text)
         assert plan.duration_s == reading_seconds(spoken_text(scene.text))
         for shot in plan.shots:
-            ShotPlanned(script_id="s-1", scene_id=f"scene-{scene.order}", shot_id=f"shot-{shot.order}",
-                        scene_order=scene.order, order=shot.order, shot_count=len(plan.shots),
-                        description=shot.description, image_prompt=shot.image_prompt, duration_s=shot.duration_s,
-                        narration=shot.narration,
-                        style=StyleHints(aspect=context.aspect, style_suffix=context.style_suffix,
-                                         setting=plan.setting, time_of_day=plan.time_of_day,
-                                         characters=shot.characters))
+            ShotPlanned(
+                script_id="s-1",
+                scene_id=f"scene-{scene.order}",
+                shot_id=f"shot-{shot.order}",
+                scene_order=scene.order,
+                order=shot.order,
+                shot_count=len(plan.shots),
+                description=shot.description,
+                image_prompt=shot.image_prompt,
+                duration_s=shot.duration_s,
+                narration=shot.narration,
+                style=StyleHints(
+                    aspect=context.aspect,
+                    style_suffix=context.style_suffix,
+                    setting=plan.setting,
+                    time_of_day=plan.time_of_day,
+                    characters=shot.characters,
+                ),
+            )
             assert shot.image_prompt.endswith(context.style_suffix)
             assert shot.image_prompt.isprintable() and shot.narration.isprintable()

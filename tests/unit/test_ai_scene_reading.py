@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from reelflow_kit.ai.characters import find_characters, named_in
+from reelflow_kit.ai.looks import LOOKS
 from reelflow_kit.ai.scene_reading import read_scene, spoken_text
 from reelflow_kit.ai.script_blocks import clean_text, read_blocks
 from reelflow_kit.ai.shot_planning import describe_script
-from reelflow_kit.ai.looks import LOOKS
 from tests.samples import load
 
 SCENE = """INT. LIGHTHOUSE - NIGHT
@@ -43,8 +43,10 @@ def test_colon_dialogue_and_long_scene_number_lines_are_read_as_such():
 
 
 def test_control_characters_and_terminal_escapes_are_dropped():
-    assert clean_text("Fans hum.\x00 Lights\x07 blink.\x1b[31m red\x1b[0m.\r\nA car\x0b starts.") == \
-        "Fans hum.  Lights  blink. red.\nA car  starts."
+    assert (
+        clean_text("Fans hum.\x00 Lights\x07 blink.\x1b[31m red\x1b[0m.\r\nA car\x0b starts.")
+        == "Fans hum.  Lights  blink. red.\nA car  starts."
+    )
 
 
 def test_characters_are_cues_capitalised_introductions_and_recurring_names_in_order():
@@ -62,7 +64,10 @@ def test_names_are_found_as_whole_words_in_any_case():
 def test_the_slugline_gives_the_setting_and_time_of_day():
     reading = read_scene(SCENE, ("Mara", "Stranger"))
     assert (reading.setting, reading.time_of_day, reading.heading) == (
-        "lighthouse (interior)", "night", "INT. LIGHTHOUSE - NIGHT")
+        "lighthouse (interior)",
+        "night",
+        "INT. LIGHTHOUSE - NIGHT",
+    )
 
 
 def test_a_continuity_slugline_takes_the_time_of_day_from_the_text():

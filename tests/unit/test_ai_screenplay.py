@@ -18,20 +18,30 @@ def line(who: str, text: str, note: str = "") -> Beat:
 
 
 def test_rendering_puts_sluglines_action_and_dialogue_in_screenplay_layout():
-    play = Screenplay(title="Tides", scenes=[
-        Scene(slugline="int. lighthouse - night", beats=[
-            action("Rain   hammers the glass."),
-            line("mara", "Who sent this?", "(whispering)"),
-        ]),
-        Scene(slugline="EXT. HARBOR - DAWN", beats=[line("NOAH", "Nobody. It just came.")]),
-    ])
+    play = Screenplay(
+        title="Tides",
+        scenes=[
+            Scene(
+                slugline="int. lighthouse - night",
+                beats=[
+                    action("Rain   hammers the glass."),
+                    line("mara", "Who sent this?", "(whispering)"),
+                ],
+            ),
+            Scene(slugline="EXT. HARBOR - DAWN", beats=[line("NOAH", "Nobody. It just came.")]),
+        ],
+    )
     assert render_screenplay(play) == (
         "FADE IN:\n\n"
         "INT. LIGHTHOUSE - NIGHT\n\n"
         "Rain hammers the glass.\n\n"
-        + " " * 22 + "MARA\n" + " " * 16 + "(whispering)\n" + " " * 10 + "Who sent this?\n\n"
-        "EXT. HARBOR - DAWN\n\n"
-        + " " * 22 + "NOAH\n" + " " * 10 + "Nobody. It just came.\n\n"
+        + " " * 22
+        + "MARA\n"
+        + " " * 16
+        + "(whispering)\n"
+        + " " * 10
+        + "Who sent this?\n\n"
+        "EXT. HARBOR - DAWN\n\n" + " " * 22 + "NOAH\n" + " " * 10 + "Nobody. It just came.\n\n"
         "FADE OUT.\n"
     )
 
@@ -40,9 +50,9 @@ def test_long_dialogue_wraps_at_screenplay_width():
     text = "I kept this light burning for forty years and not once did anybody write back to me."
     scene = Scene(slugline="INT. A - DAY", beats=[line("M", text)])
     rendered = render_screenplay(Screenplay(title="t", scenes=[scene]))
-    spoken = [l for l in rendered.splitlines() if l.startswith(" " * 10) and not l.startswith(" " * 16)]
-    assert len(spoken) >= 3 and all(len(l) <= 45 for l in spoken)
-    assert " ".join(l.strip() for l in spoken) == text
+    spoken = [row for row in rendered.splitlines() if row.startswith(" " * 10) and not row.startswith(" " * 16)]
+    assert len(spoken) >= 3 and all(len(row) <= 45 for row in spoken)
+    assert " ".join(row.strip() for row in spoken) == text
 
 
 @pytest.mark.parametrize("slugline", ["LIGHTHOUSE AT NIGHT", "INT LIGHTHOUSE - NIGHT", "INT. LIGHTHOUSE", ""])
@@ -65,7 +75,8 @@ def test_a_screenplay_must_fit_in_a_script():
 def test_unknown_keys_from_a_model_are_ignored():
     play = Screenplay.model_validate_json(
         '{"title": "T", "mood": "grim", "scenes": [{"slugline": "EXT. SEA - DAY", "notes": "",'
-        ' "beats": [{"kind": "action", "character": "", "parenthetical": "", "text": "Waves.", "x": 1}]}]}')
+        ' "beats": [{"kind": "action", "character": "", "parenthetical": "", "text": "Waves.", "x": 1}]}]}'
+    )
     assert play.scenes[0].beats[0].text == "Waves."
 
 

@@ -9,9 +9,15 @@ from reelflow_kit.ai import AISettings, make_script_writer
 from reelflow_kit.ai.local import LocalScriptWriter
 from reelflow_kit.ai.openai_compat import OpenAIScriptWriter
 
-AI_VARIABLES = ("REELFLOW_AI_PROVIDER", "REELFLOW_OPENAI_BASE_URL", "REELFLOW_OPENAI_API_KEY",
-                "REELFLOW_OPENAI_MODEL", "REELFLOW_OPENAI_FALLBACK_MODELS", "REELFLOW_OPENAI_MAX_RETRIES",
-                "REELFLOW_OPENAI_TIMEOUT_S")
+AI_VARIABLES = (
+    "REELFLOW_AI_PROVIDER",
+    "REELFLOW_OPENAI_BASE_URL",
+    "REELFLOW_OPENAI_API_KEY",
+    "REELFLOW_OPENAI_MODEL",
+    "REELFLOW_OPENAI_FALLBACK_MODELS",
+    "REELFLOW_OPENAI_MAX_RETRIES",
+    "REELFLOW_OPENAI_TIMEOUT_S",
+)
 
 
 @pytest.fixture

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from reelflow_kit.ai.timing import (
-    MAX_SHOT_S, MAX_SHOTS, MIN_SHOT_S, reading_seconds, share_duration, shot_count, word_count,
+    MAX_SHOT_S,
+    MAX_SHOTS,
+    MIN_SHOT_S,
+    reading_seconds,
+    share_duration,
+    shot_count,
+    word_count,
 )
 
 
@@ -15,8 +21,9 @@ def test_words_are_counted_in_any_script():
     assert word_count("ユキは窓の外の雨を見つめている。") == 7.5  # unspaced: two characters a word
 
 
-@pytest.mark.parametrize("words, seconds", [(25, 10.0), (26, 10.4), (3, MIN_SHOT_S), (0, MIN_SHOT_S),
-                                            (10_000, MAX_SHOTS * MAX_SHOT_S)])
+@pytest.mark.parametrize(
+    "words, seconds", [(25, 10.0), (26, 10.4), (3, MIN_SHOT_S), (0, MIN_SHOT_S), (10_000, MAX_SHOTS * MAX_SHOT_S)]
+)
 def test_reading_time_is_words_at_two_and_a_half_per_second_within_bounds(words, seconds):
     assert reading_seconds(" ".join(["word"] * words)) == seconds
 
@@ -28,8 +35,17 @@ def test_shot_count_is_one_per_beat_at_most_six_and_never_shorter_than_the_minim
     assert shot_count(beats=5, total_s=2.5) == 1
 
 
-@pytest.mark.parametrize("total, weights", [(10.0, [1, 2, 3]), (33.3, [7, 7, 7]), (12.0, [1, 10, 1]),
-                                            (719.9, [1, 100, 1, 1, 1, 1]), (130.0, [0, 100]), (7.7, [0, 0, 0])])
+@pytest.mark.parametrize(
+    "total, weights",
+    [
+        (10.0, [1, 2, 3]),
+        (33.3, [7, 7, 7]),
+        (12.0, [1, 10, 1]),
+        (719.9, [1, 100, 1, 1, 1, 1]),
+        (130.0, [0, 100]),
+        (7.7, [0, 0, 0]),
+    ],
+)
 def test_shares_add_up_exactly_and_stay_within_bounds(total, weights):
     shares = share_duration(total, weights)
     assert len(shares) == len(weights)

@@ -11,8 +11,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("script", "scene", "image", "video", "gateway")
-IO_LIBRARIES = {"pymongo", "motor", "bson", "faststream", "aiokafka", "boto3", "botocore", "httpx",
-                "openai", "ffmpeg", "imageio_ffmpeg", "fastapi", "uvicorn", "reelflow_kit"}
+IO_LIBRARIES = {
+    "pymongo",
+    "motor",
+    "bson",
+    "faststream",
+    "aiokafka",
+    "boto3",
+    "botocore",
+    "httpx",
+    "openai",
+    "ffmpeg",
+    "imageio_ffmpeg",
+    "fastapi",
+    "uvicorn",
+    "reelflow_kit",
+}
 STDLIB_IO = {"socket", "subprocess", "asyncio", "os", "pathlib", "urllib", "http"}
 
 
@@ -54,8 +68,11 @@ PURE_KIT_MODULES = {"reelflow_kit.domain"}
 
 
 def kit_modules_imported(path: Path) -> set[str]:
-    return {node.module for node in ast.walk(ast.parse(path.read_text(), str(path)))
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("reelflow_kit")}
+    return {
+        node.module
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("reelflow_kit")
+    }
 
 
 def test_domain_modules_are_pure():
@@ -65,7 +82,9 @@ def test_domain_modules_are_pure():
         names = imported_modules(path.parent)[path]
         if kit_modules_imported(path) <= PURE_KIT_MODULES:
             names = names - {"reelflow_kit"}
-        assert not names & (IO_LIBRARIES | STDLIB_IO), f"{path.relative_to(ROOT)} does I/O: {names & (IO_LIBRARIES | STDLIB_IO)}"
+        assert not names & (IO_LIBRARIES | STDLIB_IO), (
+            f"{path.relative_to(ROOT)} does I/O: {names & (IO_LIBRARIES | STDLIB_IO)}"
+        )
 
 
 def dependencies(pyproject: Path) -> list[str]:
@@ -85,5 +104,6 @@ def test_the_configuration_page_lists_every_setting_as_the_code_has_it() -> None
     import runpy
 
     reference = runpy.run_path(str(ROOT / "deploy" / "settings_reference.py"))
-    assert (ROOT / "docs" / "configuration.md").read_text() == reference["render"](), \
+    assert (ROOT / "docs" / "configuration.md").read_text() == reference["render"](), (
         "docs/configuration.md is out of date: run .venv/bin/python deploy/settings_reference.py"
+    )

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -44,19 +44,55 @@ ids = pytest.mark.parametrize("cls", TYPES, ids=[cls.ce_type for cls in TYPES])
 
 # ARCHITECTURE.md section 3, "Catalog": the names are the contract.
 ARCHITECTURE_NAMES = {
-    "script": ["CreateScript", "GenerateScript", "UpdateScript", "ApproveScript",
-               "ScriptCreated", "ScriptUpdated", "ScriptApproved", "ScriptGenerationFailed"],
-    "scene": ["UpdateScene", "ApproveScene", "SceneCreated", "ScriptSegmented", "SegmentationFailed",
-              "SceneUpdated", "SceneApproved", "ShotPlanned", "ShotPlanningFailed"],
-    "image": ["ApproveImage", "RejectImage", "ImageGenerated", "ImageApproved", "ImageRejected",
-              "ImageGenerationFailed"],
+    "script": [
+        "CreateScript",
+        "GenerateScript",
+        "UpdateScript",
+        "ApproveScript",
+        "ScriptCreated",
+        "ScriptUpdated",
+        "ScriptApproved",
+        "ScriptGenerationFailed",
+    ],
+    "scene": [
+        "UpdateScene",
+        "ApproveScene",
+        "SceneCreated",
+        "ScriptSegmented",
+        "SegmentationFailed",
+        "SceneUpdated",
+        "SceneApproved",
+        "ShotPlanned",
+        "ShotPlanningFailed",
+    ],
+    "image": [
+        "ApproveImage",
+        "RejectImage",
+        "ImageGenerated",
+        "ImageApproved",
+        "ImageRejected",
+        "ImageGenerationFailed",
+    ],
     "video": ["CreateVideo", "VideoRequested", "VideoRenderProgressed", "VideoRendered", "VideoFailed"],
-    "operation": ["OperationStarted", "OperationProgressed", "OperationCompleted", "OperationFailed",
-                  "OperationCancelled"],
+    "operation": [
+        "OperationStarted",
+        "OperationProgressed",
+        "OperationCompleted",
+        "OperationFailed",
+        "OperationCancelled",
+    ],
 }
 SERVICES_WITH_COMMANDS = ("script", "scene", "image", "video")
-CE_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject",
-              "ce_correlationid", "ce_causationid")
+CE_HEADERS = (
+    "ce_specversion",
+    "ce_id",
+    "ce_type",
+    "ce_source",
+    "ce_time",
+    "ce_subject",
+    "ce_correlationid",
+    "ce_causationid",
+)
 
 
 def record_of(cls):
@@ -116,7 +152,7 @@ def test_type_name_topic_and_subject_follow_the_rules(cls):
     assert kind == {"command": "commands", "event": "events"}[cls.kind]
     name = _snake(cls.__name__)
     if name.startswith(domain + "_"):
-        name = name[len(domain) + 1:]
+        name = name[len(domain) + 1 :]
     assert cls.ce_type == f"reelflow.{domain}.{name}.v1"
     assert cls.model_fields[cls.subject_field].is_required()
     assert "script_id" in cls.model_fields
@@ -182,7 +218,7 @@ def test_reaction_inherits_correlation_and_points_at_its_cause():
 def test_time_without_offset_is_read_as_utc():
     env, record = record_of(ScriptCreated)
     headers = [(k, b"2025-03-14T09:26:53.000001" if k == "ce_time" else v) for k, v in record.headers]
-    assert decode(headers, record.value).time == datetime(2025, 3, 14, 9, 26, 53, 1, tzinfo=timezone.utc)
+    assert decode(headers, record.value).time == datetime(2025, 3, 14, 9, 26, 53, 1, tzinfo=UTC)
 
 
 # -- tolerance and errors -----------------------------------------------------------------------
@@ -356,8 +392,12 @@ def test_message_written_by_the_stock_sdk_decodes():
     data = example(ScriptCreated)
     sent = CloudEvent(
         attributes={
-            "type": ScriptCreated.ce_type, "source": "third-party", "subject": data.subject,
-            "datacontenttype": "application/json", "correlationid": "corr-1", "causationid": "cause-1",
+            "type": ScriptCreated.ce_type,
+            "source": "third-party",
+            "subject": data.subject,
+            "datacontenttype": "application/json",
+            "correlationid": "corr-1",
+            "causationid": "cause-1",
             "partitionkey": data.script_id,
         },
         data=json.loads(data.model_dump_json()),

@@ -84,18 +84,21 @@ def test_cached_token_still_expires() -> None:
         codec.verify(token, now=now + 31)  # decoded again: the token itself says so
 
 
-@pytest.mark.parametrize("token", [
-    "",
-    "not.a.token",
-    "a.b",
-    jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, "another secret" * 4, algorithm="HS256"),
-    jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, None, algorithm="none"),
-    jwt.encode({"sub": "user-1"}, SECRET, algorithm="HS256"),
-    jwt.encode({"exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"sub": "", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
-    jwt.encode({"sub": "user-1", "exp": "tomorrow"}, SECRET, algorithm="HS256"),
-    jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, SECRET, algorithm="HS512"),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not.a.token",
+        "a.b",
+        jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, "another secret" * 4, algorithm="HS256"),
+        jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, None, algorithm="none"),
+        jwt.encode({"sub": "user-1"}, SECRET, algorithm="HS256"),
+        jwt.encode({"exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
+        jwt.encode({"sub": "", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"),
+        jwt.encode({"sub": "user-1", "exp": "tomorrow"}, SECRET, algorithm="HS256"),
+        jwt.encode({"sub": "user-1", "exp": int(time.time()) + 60}, SECRET, algorithm="HS512"),
+    ],
+)
 def test_invalid_tokens_are_refused(token: str) -> None:
     with pytest.raises(TokenError):
         TokenCodec(SECRET, ttl_s=60).verify(token)
@@ -142,7 +145,8 @@ def test_tickets_and_access_tokens_are_not_interchangeable() -> None:
         codec.verify(ticket)
     with pytest.raises(TokenError):
         codec.verify_ticket(codec.issue("user-1"), "video:v1")
-    forged = jwt.encode({"sub": "user-1", "aud": "media:video:v1", "exp": time.time() + 60}, "other" * 13,
-                        algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "user-1", "aud": "media:video:v1", "exp": time.time() + 60}, "other" * 13, algorithm="HS256"
+    )
     with pytest.raises(TokenError):
         codec.verify_ticket(forged, "video:v1")

@@ -71,8 +71,9 @@ def test_schema_and_model_agree(model: type[BaseModel], body: dict, valid: bool)
     assert schema_accepts(model, body) is valid
 
 
-@pytest.mark.parametrize("model", [ScriptCreateIn, ScriptUpdateIn, SceneUpdateIn, OperationIn, VideoCreateIn,
-                                   RegisterIn])
+@pytest.mark.parametrize(
+    "model", [ScriptCreateIn, ScriptUpdateIn, SceneUpdateIn, OperationIn, VideoCreateIn, RegisterIn]
+)
 def test_every_example_of_a_body_is_valid(model: type[BaseModel]) -> None:
     examples = model.model_json_schema()["examples"]
     assert examples

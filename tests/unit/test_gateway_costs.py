@@ -14,12 +14,16 @@ PRICES = {
 
 
 def test_each_model_is_priced_by_what_it_used():
-    cost = cost_of([
-        {"provider": "openai", "model": "writer", "input_tokens": 500_000, "output_tokens": 250_000},
-        {"provider": "openai", "model": "painter", "images": 10},
-        {"provider": "openai", "model": "voice", "audio_seconds": 120.0},
-        {"provider": "local", "model": "", "images": 40},
-    ], PRICES, "USD")
+    cost = cost_of(
+        [
+            {"provider": "openai", "model": "writer", "input_tokens": 500_000, "output_tokens": 250_000},
+            {"provider": "openai", "model": "painter", "images": 10},
+            {"provider": "openai", "model": "voice", "audio_seconds": 120.0},
+            {"provider": "local", "model": "", "images": 40},
+        ],
+        PRICES,
+        "USD",
+    )
     assert cost["by_model"] == [
         {"provider": "local", "model": "", "amount": 0.0},
         {"provider": "openai", "model": "painter", "amount": 0.4},
@@ -30,8 +34,14 @@ def test_each_model_is_priced_by_what_it_used():
 
 
 def test_a_model_without_a_price_is_named_not_counted_as_free():
-    cost = cost_of([{"provider": "openai", "model": "writer", "input_tokens": 1_000_000},
-                    {"provider": "openai", "model": "mystery", "output_tokens": 5}], PRICES, "EUR")
+    cost = cost_of(
+        [
+            {"provider": "openai", "model": "writer", "input_tokens": 1_000_000},
+            {"provider": "openai", "model": "mystery", "output_tokens": 5},
+        ],
+        PRICES,
+        "EUR",
+    )
     assert cost["total"] == pytest.approx(2.0) and cost["unpriced_models"] == ["mystery"]
     assert [line["model"] for line in cost["by_model"]] == ["writer"]
 

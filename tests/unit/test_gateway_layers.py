@@ -12,8 +12,8 @@ A part may use itself and what MAY_USE lists for it, nothing else; imports under
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "services" / "gateway" / "reelflow_gateway"
@@ -65,8 +65,9 @@ def package_sources(package_dir: Path) -> dict[str, tuple[str, bool]]:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def runtime_nodes(node: ast.AST) -> Iterator[ast.AST]:
@@ -85,7 +86,7 @@ def _absolute(module: str, is_package: bool, level: int, name: str | None) -> st
     if level == 0:
         return name or ""
     base = module.split(".") if is_package else module.split(".")[:-1]
-    base = base[:len(base) - (level - 1)]
+    base = base[: len(base) - (level - 1)]
     return ".".join(base + ([name] if name else []))
 
 
@@ -120,9 +121,12 @@ def may_use(importer: str, imported: str) -> bool:
 
 
 def breaches(graph: dict[str, set[str]]) -> list[str]:
-    return sorted(f"{importer} ({part_of(importer)}) imports {imported} ({part_of(imported)})"
-                  for importer, imported_ in graph.items() for imported in imported_
-                  if not may_use(importer, imported))
+    return sorted(
+        f"{importer} ({part_of(importer)}) imports {imported} ({part_of(imported)})"
+        for importer, imported_ in graph.items()
+        for imported in imported_
+        if not may_use(importer, imported)
+    )
 
 
 def circles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -183,23 +187,36 @@ def test_collections_are_named_in_one_module() -> None:
         if module == f"{PACKAGE}.collections":
             continue
         tree = ast.parse(source)
-        docstrings = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+        docstrings = {
+            id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)
+        }
         for node in ast.walk(tree):
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
-                    and isinstance(node.slice.value, str) and _names_a_database(node.value):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)
+                and _names_a_database(node.value)
+            ):
                 found.append(f"{module}: db[{node.slice.value!r}]")
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and node.value.startswith("views.") and id(node) not in docstrings:
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.startswith("views.")
+                and id(node) not in docstrings
+            ):
                 found.append(f"{module}: {node.value!r}")
     assert found == []
 
 
 def test_routes_reach_no_database() -> None:
     """api/ asks the parts (views, the command sender, the operations service), never the database."""
-    found = [f"{module}: .{node.attr}" for module, (source, _) in package_sources(GATEWAY).items()
-             if part_of(module) == "api"
-             for node in ast.walk(ast.parse(source))
-             if isinstance(node, ast.Attribute) and node.attr in ("db", "transaction", "session")]
+    found = [
+        f"{module}: .{node.attr}"
+        for module, (source, _) in package_sources(GATEWAY).items()
+        if part_of(module) == "api"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in ("db", "transaction", "session")
+    ]
     assert found == []
 
 
@@ -223,14 +240,16 @@ def sources_of(**modules: str) -> dict[str, tuple[str, bool]]:
 
 
 def test_a_lower_part_importing_a_higher_one_is_a_breach() -> None:
-    graph = import_graph(sources_of(
-        readmodel__views="from reelflow_gateway.api.scripts import router\n",
-        webhooks__delivery="from reelflow_gateway.operations import service\n",
-        commands="from reelflow_gateway.readmodel.consumer import ReadModelConsumer\n",
-        api__scripts="router = None\n",
-        operations__service="from reelflow_gateway.readmodel import views\n",
-        readmodel__consumer="",
-    ))
+    graph = import_graph(
+        sources_of(
+            readmodel__views="from reelflow_gateway.api.scripts import router\n",
+            webhooks__delivery="from reelflow_gateway.operations import service\n",
+            commands="from reelflow_gateway.readmodel.consumer import ReadModelConsumer\n",
+            api__scripts="router = None\n",
+            operations__service="from reelflow_gateway.readmodel import views\n",
+            readmodel__consumer="",
+        )
+    )
     assert breaches(graph) == [
         "reelflow_gateway.commands (commands) imports reelflow_gateway.readmodel.consumer (readmodel)",
         "reelflow_gateway.operations.service (operations) imports reelflow_gateway.readmodel.views (readmodel)",
@@ -240,26 +259,32 @@ def test_a_lower_part_importing_a_higher_one_is_a_breach() -> None:
 
 
 def test_what_a_part_may_use_is_no_breach() -> None:
-    graph = import_graph(sources_of(
-        commands="from reelflow_gateway.readmodel.outcomes import Outcome\nfrom reelflow_gateway import collections\n",
-        readmodel__outcomes="from .. import collections\n",
-        collections="",
-        bootstrap="import reelflow_gateway.api.scripts\n",
-        api__scripts="",
-    ))
+    graph = import_graph(
+        sources_of(
+            commands="from reelflow_gateway.readmodel.outcomes import Outcome\nfrom reelflow_gateway import collections\n",
+            readmodel__outcomes="from .. import collections\n",
+            collections="",
+            bootstrap="import reelflow_gateway.api.scripts\n",
+            api__scripts="",
+        )
+    )
     assert breaches(graph) == []
     assert graph[f"{PACKAGE}.readmodel.outcomes"] == {f"{PACKAGE}.collections"}  # relative imports resolved
 
 
 def test_an_import_circle_is_found_and_type_checking_imports_are_not_counted() -> None:
-    circular = import_graph(sources_of(
-        readmodel__images="from reelflow_gateway.readmodel.scenes import SHOTS\n",
-        readmodel__scenes="def later():\n    from reelflow_gateway.readmodel.images import IMAGES\n",
-    ))
+    circular = import_graph(
+        sources_of(
+            readmodel__images="from reelflow_gateway.readmodel.scenes import SHOTS\n",
+            readmodel__scenes="def later():\n    from reelflow_gateway.readmodel.images import IMAGES\n",
+        )
+    )
     assert circles(circular) == [[f"{PACKAGE}.readmodel.images", f"{PACKAGE}.readmodel.scenes"]]
-    typed_only = import_graph(sources_of(
-        readmodel__images="from reelflow_gateway.readmodel.scenes import SHOTS\n",
-        readmodel__scenes="import typing\nif typing.TYPE_CHECKING:\n    from reelflow_gateway.readmodel.images import X\n"
-                          "else:\n    pass\n",
-    ))
+    typed_only = import_graph(
+        sources_of(
+            readmodel__images="from reelflow_gateway.readmodel.scenes import SHOTS\n",
+            readmodel__scenes="import typing\nif typing.TYPE_CHECKING:\n    from reelflow_gateway.readmodel.images import X\n"
+            "else:\n    pass\n",
+        )
+    )
     assert circles(typed_only) == []

@@ -16,9 +16,18 @@ from reelflow_gateway.limits.rates import Rate
 from reelflow_gateway.settings import Settings
 
 
-@pytest.mark.parametrize(("text", "rate"), [("10/60s", Rate(10, 60)), ("10/min", Rate(10, 60)),
-                                            ("3/5min", Rate(3, 300)), ("500/hour", Rate(500, 3600)),
-                                            ("2/s", Rate(2, 1)), (" 7 / 30s ", Rate(7, 30)), ("1/day", Rate(1, 86_400))])
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("10/60s", Rate(10, 60)),
+        ("10/min", Rate(10, 60)),
+        ("3/5min", Rate(3, 300)),
+        ("500/hour", Rate(500, 3600)),
+        ("2/s", Rate(2, 1)),
+        (" 7 / 30s ", Rate(7, 30)),
+        ("1/day", Rate(1, 86_400)),
+    ],
+)
 def test_rates_are_read_from_their_usual_spellings(text: str, rate: Rate) -> None:
     assert Rate.parse(text) == rate
     assert Rate.parse(str(rate)) == rate
@@ -62,10 +71,20 @@ def test_a_cap_refuses_once_reached_and_says_the_count() -> None:
     assert refusal is not None and refusal.retry_after_s == 30 and "3 of at most 3" in refusal.detail
 
 
-@pytest.mark.parametrize(("method", "path", "limited"), [
-    ("POST", "/api/scripts", True), ("PUT", "/api/scenes/x", True), ("DELETE", "/api/scripts/x", True),
-    ("POST", "/api/operations/x/cancel", True), ("GET", "/api/scripts", False), ("POST", "/api/auth/token", False),
-    ("POST", "/api/auth/register", False), ("POST", "/healthz", False), ("post", "/api/scripts", True)])
+@pytest.mark.parametrize(
+    ("method", "path", "limited"),
+    [
+        ("POST", "/api/scripts", True),
+        ("PUT", "/api/scenes/x", True),
+        ("DELETE", "/api/scripts/x", True),
+        ("POST", "/api/operations/x/cancel", True),
+        ("GET", "/api/scripts", False),
+        ("POST", "/api/auth/token", False),
+        ("POST", "/api/auth/register", False),
+        ("POST", "/healthz", False),
+        ("post", "/api/scripts", True),
+    ],
+)
 def test_which_calls_count_as_writes(method: str, path: str, limited: bool) -> None:
     assert is_limited_write(method, path) is limited
 
@@ -97,9 +116,12 @@ async def test_password_hashing_runs_on_its_own_threads_while_the_default_execut
     default_threads = 64  # more than the default executor has: every one of its threads is blocked
     blocked = [loop.run_in_executor(None, release.wait) for _ in range(default_threads)]
     try:
-        names = await asyncio.wait_for(asyncio.gather(
-            hashing.verify(stored, "correct horse"),
-            hashing._run(lambda: threading.current_thread().name)), timeout=60)
+        names = await asyncio.wait_for(
+            asyncio.gather(
+                hashing.verify(stored, "correct horse"), hashing._run(lambda: threading.current_thread().name)
+            ),
+            timeout=60,
+        )
         assert names[0] is True and names[1].startswith(THREAD_NAME_PREFIX)
         assert not any(task.done() for task in blocked)  # the default executor was still saturated
     finally:

@@ -20,16 +20,19 @@ def test_register_accepts_a_valid_email_and_password() -> None:
     assert user.email == "mara@example.com"
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"email": "mara", "password": "12345678"}, "email"),
-    ({"email": "mara@", "password": "12345678"}, "email"),
-    ({"email": "@example.com", "password": "12345678"}, "email"),
-    ({"email": "mara@example.com", "password": "1234567"}, "password"),
-    ({"email": "mara@example.com", "password": "x" * 1025}, "password"),
-    ({"email": "mara@example.com", "password": 12345678}, "password"),
-    ({"email": "mara@example.com"}, "password"),
-    ({"email": "mara@example.com", "password": "12345678", "admin": True}, "admin"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"email": "mara", "password": "12345678"}, "email"),
+        ({"email": "mara@", "password": "12345678"}, "email"),
+        ({"email": "@example.com", "password": "12345678"}, "email"),
+        ({"email": "mara@example.com", "password": "1234567"}, "password"),
+        ({"email": "mara@example.com", "password": "x" * 1025}, "password"),
+        ({"email": "mara@example.com", "password": 12345678}, "password"),
+        ({"email": "mara@example.com"}, "password"),
+        ({"email": "mara@example.com", "password": "12345678", "admin": True}, "admin"),
+    ],
+)
 def test_register_rejects(data: dict, field: str) -> None:
     assert field in errors_of(RegisterIn, **data)
 
@@ -44,22 +47,25 @@ def test_create_with_premise() -> None:
     assert body.content is None and body.target_scenes == 4
 
 
-@pytest.mark.parametrize(("data", "text"), [
-    ({}, "exactly one"),
-    ({"title": "t"}, "exactly one"),
-    ({"content": "c", "premise": "p"}, "exactly one"),
-    ({"content": ""}, "at least 1 character"),
-    ({"content": " \n\t"}, "blank"),
-    ({"premise": "  "}, "blank"),
-    ({"content": "c", "title": "t" * 201}, "title"),
-    ({"content": "c", "aspect": "4:3"}, "aspect"),
-    ({"content": 5}, "content"),
-    ({"content": "c", "target_scenes": 2}, "target_scenes"),
-    ({"premise": "p", "target_scenes": 0}, "target_scenes"),
-    ({"premise": "p", "target_scenes": 101}, "target_scenes"),
-    ({"premise": "p" * 4001}, "premise"),
-    ({"content": "c", "owner_id": "someone else"}, "owner_id"),
-])
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ({}, "exactly one"),
+        ({"title": "t"}, "exactly one"),
+        ({"content": "c", "premise": "p"}, "exactly one"),
+        ({"content": ""}, "at least 1 character"),
+        ({"content": " \n\t"}, "blank"),
+        ({"premise": "  "}, "blank"),
+        ({"content": "c", "title": "t" * 201}, "title"),
+        ({"content": "c", "aspect": "4:3"}, "aspect"),
+        ({"content": 5}, "content"),
+        ({"content": "c", "target_scenes": 2}, "target_scenes"),
+        ({"premise": "p", "target_scenes": 0}, "target_scenes"),
+        ({"premise": "p", "target_scenes": 101}, "target_scenes"),
+        ({"premise": "p" * 4001}, "premise"),
+        ({"content": "c", "owner_id": "someone else"}, "owner_id"),
+    ],
+)
 def test_create_rejects(data: dict, text: str) -> None:
     assert text in errors_of(ScriptCreateIn, **data)
 
@@ -81,13 +87,16 @@ def test_update_needs_a_change() -> None:
     assert "status" in errors_of(ScriptUpdateIn, status="approved")
 
 
-@pytest.mark.parametrize(("raw", "origins"), [
-    ('["http://a.example", "http://b.example:5173"]', ["http://a.example", "http://b.example:5173"]),
-    ("http://a.example, http://b.example:5173", ["http://a.example", "http://b.example:5173"]),
-    ("http://a.example", ["http://a.example"]),
-    ("", []),
-    ("*", ["*"]),
-])
+@pytest.mark.parametrize(
+    ("raw", "origins"),
+    [
+        ('["http://a.example", "http://b.example:5173"]', ["http://a.example", "http://b.example:5173"]),
+        ("http://a.example, http://b.example:5173", ["http://a.example", "http://b.example:5173"]),
+        ("http://a.example", ["http://a.example"]),
+        ("", []),
+        ("*", ["*"]),
+    ],
+)
 def test_cors_origins_from_json_or_comma_list(monkeypatch: pytest.MonkeyPatch, raw: str, origins: list[str]) -> None:
     monkeypatch.setenv("REELFLOW_CORS_ORIGINS", raw)
     assert Settings().cors_origins == origins

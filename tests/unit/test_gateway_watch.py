@@ -12,11 +12,22 @@ from reelflow_gateway.api.watch import body_tag, requested_wait
 from reelflow_gateway.readmodel.changes import ViewChanges, subjects_of
 
 
-@pytest.mark.parametrize(("prefer", "seconds"), [
-    (None, 0.0), ("", 0.0), ("wait=5", 5.0), ("respond-async, wait=2.5", 2.5), ("WAIT = 3", 3.0),
-    ('wait="4"', 4.0), ("wait=600", 20.0), ("wait=-3", 0.0), ("wait=soon", 0.0), ("wait=nan", 0.0),
-    ("handling=lenient", 0.0),
-])
+@pytest.mark.parametrize(
+    ("prefer", "seconds"),
+    [
+        (None, 0.0),
+        ("", 0.0),
+        ("wait=5", 5.0),
+        ("respond-async, wait=2.5", 2.5),
+        ("WAIT = 3", 3.0),
+        ('wait="4"', 4.0),
+        ("wait=600", 20.0),
+        ("wait=-3", 0.0),
+        ("wait=soon", 0.0),
+        ("wait=nan", 0.0),
+        ("handling=lenient", 0.0),
+    ],
+)
 def test_prefer_wait_is_read_and_capped(prefer, seconds):
     assert requested_wait(prefer, limit=20.0) == seconds
 
@@ -28,8 +39,20 @@ def test_the_tag_follows_the_body():
 
 def test_events_name_the_ids_they_are_about():
     segmented = new_envelope(ScriptSegmented(script_id="s1", scene_ids=("a", "b"), method="sluglines"), source="scene")
-    planned = new_envelope(ShotPlanned(script_id="s1", scene_id="sc1", shot_id="sh1", scene_order=1, order=1, shot_count=1,
-                                       description="d", image_prompt="p", duration_s=2.0), source="scene")
+    planned = new_envelope(
+        ShotPlanned(
+            script_id="s1",
+            scene_id="sc1",
+            shot_id="sh1",
+            scene_order=1,
+            order=1,
+            shot_count=1,
+            description="d",
+            image_prompt="p",
+            duration_s=2.0,
+        ),
+        source="scene",
+    )
     assert subjects_of([segmented, planned]) == {"s1", "sc1", "sh1"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from standardwebhooks import Webhook
@@ -26,8 +26,9 @@ def test_signed_headers_verify_with_the_standard_webhooks_library():
     secret = new_secret()
     headers = signed_headers([secret], "msg_1", int(time.time()), BODY)
     assert Webhook(secret).verify(BODY, headers) == {"event": "operation.completed", "operation": {"id": "op-1"}}
-    assert signature(secret, "msg_1", 1_700_000_000, BODY) == \
-        Webhook(secret).sign("msg_1", datetime.fromtimestamp(1_700_000_000, timezone.utc), BODY)
+    assert signature(secret, "msg_1", 1_700_000_000, BODY) == Webhook(secret).sign(
+        "msg_1", datetime.fromtimestamp(1_700_000_000, UTC), BODY
+    )
 
 
 def test_a_body_changed_or_a_wrong_secret_or_an_old_timestamp_fails_verification():

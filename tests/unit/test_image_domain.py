@@ -2,31 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_image.domain import (
-    MAX_NOTES_CHARS, AlreadyRejected, GenerationInProgress, Image, ImageStatus, NotPending, Shot, approve, reject,
+    MAX_NOTES_CHARS,
+    AlreadyRejected,
+    GenerationInProgress,
+    Image,
+    ImageStatus,
+    NotPending,
+    Shot,
+    approve,
+    reject,
 )
 
-AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 LATER = AT + timedelta(minutes=5)
 
 
 def planned() -> Shot:
-    return Shot.planned(id="shot-1", script_id="script-1", scene_id="scene-1", scene_order=2, order=1,
-                        description="Nora coils a rope", prompt="Wide shot of a pier at dawn.", width=1920,
-                        height=1080, characters=("Nora",), at=AT)
+    return Shot.planned(
+        id="shot-1",
+        script_id="script-1",
+        scene_id="scene-1",
+        scene_order=2,
+        order=1,
+        description="Nora coils a rope",
+        prompt="Wide shot of a pier at dawn.",
+        width=1920,
+        height=1080,
+        characters=("Nora",),
+        at=AT,
+    )
 
 
 def drawn(shot: Shot, attempt: int | None = None, image_id: str | None = None) -> tuple[Image, Shot]:
     """The shot's latest attempt drawn: a pending image, and the shot no longer generating."""
     attempt = attempt or shot.attempts
-    image = Image.generated(id=image_id or f"image-{attempt}", shot=shot, attempt=attempt, prompt=shot.prompt,
-                            media_key=f"images/scene_scene-1/image_image-{attempt}.png", size_bytes=1000,
-                            previous_image_id=None, usage=Usage(images=1), at=AT)
+    image = Image.generated(
+        id=image_id or f"image-{attempt}",
+        shot=shot,
+        attempt=attempt,
+        prompt=shot.prompt,
+        media_key=f"images/scene_scene-1/image_image-{attempt}.png",
+        size_bytes=1000,
+        previous_image_id=None,
+        usage=Usage(images=1),
+        at=AT,
+    )
     return image, shot.attempt_ended()
 
 
@@ -62,7 +88,10 @@ def test_reject_a_pending_image_starts_the_next_attempt_with_the_feedback():
     assert rejection.image.status is ImageStatus.REJECTED and rejection.image.feedback == "  Make it   stormier. "
     assert rejection.next_attempt == 2
     assert (rejection.shot.attempts, rejection.shot.generating, rejection.shot.notes) == (
-        2, True, ("Make it stormier.",))
+        2,
+        True,
+        ("Make it stormier.",),
+    )
     assert rejection.shot.revision_notes == "Make it stormier."
 
 
@@ -88,8 +117,17 @@ def test_revision_notes_keep_the_most_recent_within_the_feedback_limit():
 
 def test_a_failed_attempt_can_be_rejected_to_try_the_shot_again():
     shot = planned().first_attempt()
-    failed = Image.failed(id="image-1", shot=shot, attempt=1, prompt=shot.prompt, previous_image_id=None,
-                          usage=Usage(), code="storage_unavailable", error="S3 down", at=AT)
+    failed = Image.failed(
+        id="image-1",
+        shot=shot,
+        attempt=1,
+        prompt=shot.prompt,
+        previous_image_id=None,
+        usage=Usage(),
+        code="storage_unavailable",
+        error="S3 down",
+        at=AT,
+    )
     shot = shot.attempt_ended()
     assert failed.status is ImageStatus.FAILED and failed.media_key == ""
     with pytest.raises(NotPending):
@@ -121,7 +159,10 @@ def test_past_the_last_attempt_the_rejection_stands_but_no_attempt_follows():
     rejection = reject(image, shot, "Still wrong.", 2, LATER)
     assert rejection.next_attempt is None and rejection.image.status is ImageStatus.REJECTED
     assert (rejection.shot.attempts, rejection.shot.generating, rejection.shot.notes) == (
-        2, False, ("Wider.", "Still wrong."))
+        2,
+        False,
+        ("Wider.", "Still wrong."),
+    )
 
 
 def test_rejecting_the_approved_image_keeps_it_until_a_new_one_is_approved_which_replaces_it():

@@ -5,7 +5,7 @@ handler logic that needs no servers: what a generation asks the provider for, id
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -15,14 +15,26 @@ from reelflow_contracts.envelope import new_envelope
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import StyleHints
 from reelflow_contracts.messages.image import (
-    ApproveImage, ImageApproved, ImageGenerated, ImageGenerationFailed, ImageRejected, RejectImage, image_media_key,
+    ApproveImage,
+    ImageApproved,
+    ImageGenerated,
+    ImageGenerationFailed,
+    ImageRejected,
+    RejectImage,
+    image_media_key,
 )
 from reelflow_contracts.messages.scene import ShotPlanned
 from reelflow_image.adapters.drafts import Draft
 from reelflow_image.adapters.media import ImageMedia, StorageFailure
 from reelflow_image.domain import Image, ImageStatus, Shot
 from reelflow_image.handlers import (
-    GENERATE_IMAGE, approve_image, generate_images_with, give_up, image_id_of, on_shot_planned, reject_image_with,
+    GENERATE_IMAGE,
+    approve_image,
+    generate_images_with,
+    give_up,
+    image_id_of,
+    on_shot_planned,
+    reject_image_with,
     shot_not_drawn,
 )
 from reelflow_image.handlers.common import attempt_prompt
@@ -32,33 +44,70 @@ from reelflow_kit.ai.image_generation import REVISION_LEAD
 from reelflow_kit.failures import Failure, Outage, RetryLater
 from tests.support.fakes import Queued, delivered, job
 from tests.support.fakes.image import (
-    FakeImageGenerator, FakeImageUnitOfWork, FakeMediaStore, png_header,
+    FakeImageGenerator,
+    FakeImageUnitOfWork,
+    FakeMediaStore,
+    png_header,
 )
 
-AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
-SHOT = Shot.planned(id="shot-1", script_id="script-1", scene_id="scene-1", scene_order=1, order=2,
-                    description="Nora coils a rope", prompt="Wide shot of a pier at dawn.", width=1080, height=1920,
-                    characters=("Nora",), at=AT).first_attempt()
+AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+SHOT = Shot.planned(
+    id="shot-1",
+    script_id="script-1",
+    scene_id="scene-1",
+    scene_order=1,
+    order=2,
+    description="Nora coils a rope",
+    prompt="Wide shot of a pier at dawn.",
+    width=1080,
+    height=1920,
+    characters=("Nora",),
+    at=AT,
+).first_attempt()
 FIRST = image_id_of("shot-1", 1)
 DRAWN = SHOT.attempt_ended()
-PENDING = Image.generated(id=FIRST, shot=SHOT, attempt=1, prompt=SHOT.prompt, media_key="images/scene_scene-1/a.png",
-                          size_bytes=100, previous_image_id=None, usage=Usage(), at=AT)
+PENDING = Image.generated(
+    id=FIRST,
+    shot=SHOT,
+    attempt=1,
+    prompt=SHOT.prompt,
+    media_key="images/scene_scene-1/a.png",
+    size_bytes=100,
+    previous_image_id=None,
+    usage=Usage(),
+    at=AT,
+)
 approve_command = ApproveImage(script_id="script-1", image_id=FIRST)
 reject_image = reject_image_with(max_attempts=3)
 
 
 def order_of(shot: Shot, previous_image_id: str | None = None) -> dict:
-    return {"image_id": image_id_of(shot.id, shot.attempts), "shot_id": shot.id, "scene_id": shot.scene_id,
-            "script_id": shot.script_id, "attempt": shot.attempts, "previous_image_id": previous_image_id}
+    return {
+        "image_id": image_id_of(shot.id, shot.attempts),
+        "shot_id": shot.id,
+        "scene_id": shot.scene_id,
+        "script_id": shot.script_id,
+        "attempt": shot.attempts,
+        "previous_image_id": previous_image_id,
+    }
 
 
 # -- ShotPlanned -----------------------------------------------------------------------------
 
 
 def planned(shot_id: str = "shot-1") -> ShotPlanned:
-    return ShotPlanned(script_id="script-1", scene_id="scene-1", shot_id=shot_id, scene_order=1, order=2,
-                       shot_count=3, description="Nora coils a rope", image_prompt="Wide shot of a pier at dawn.",
-                       duration_s=3.0, style=StyleHints(aspect="9:16", characters=["Nora"]))
+    return ShotPlanned(
+        script_id="script-1",
+        scene_id="scene-1",
+        shot_id=shot_id,
+        scene_order=1,
+        order=2,
+        shot_count=3,
+        description="Nora coils a rope",
+        image_prompt="Wide shot of a pier at dawn.",
+        duration_s=3.0,
+        style=StyleHints(aspect="9:16", characters=["Nora"]),
+    )
 
 
 async def test_a_planned_shot_is_stored_and_its_first_attempt_queued_in_turn_with_its_script():
@@ -82,8 +131,12 @@ async def test_a_known_shot_queues_nothing_again():
 def test_a_dead_lettered_shot_fails_its_first_image_for_good_with_the_reason():
     envelope = new_envelope(planned("h1"), source="scene")
     failed = shot_not_drawn(envelope, "handler failed after 5 attempts: KeyError: 'x'")
-    assert (failed.image_id, failed.shot_id, failed.scene_id, failed.attempt) == (image_id_of("h1", 1), "h1",
-                                                                                  "scene-1", 1)
+    assert (failed.image_id, failed.shot_id, failed.scene_id, failed.attempt) == (
+        image_id_of("h1", 1),
+        "h1",
+        "scene-1",
+        1,
+    )
     assert failed.final and failed.code == "dead_lettered" and "KeyError" in failed.error
 
 
@@ -133,10 +186,13 @@ async def test_a_rejection_queues_the_shots_next_attempt_with_the_reviewers_note
     assert uow.enqueued == [Queued(GENERATE_IMAGE, f"generate-image/{second}", order_of(shot, FIRST), "script-1")]
 
 
-@pytest.mark.parametrize("image, shot, code", [
-    (PENDING.rejected("no", AT), DRAWN, "already_rejected"),
-    (PENDING, SHOT, "generation_in_progress"),
-])
+@pytest.mark.parametrize(
+    "image, shot, code",
+    [
+        (PENDING.rejected("no", AT), DRAWN, "already_rejected"),
+        (PENDING, SHOT, "generation_in_progress"),
+    ],
+)
 async def test_a_rejection_the_state_does_not_allow_is_refused_and_changes_nothing(image, shot, code):
     cmd = RejectImage(script_id="script-1", image_id=FIRST)
     uow = FakeImageUnitOfWork(delivered(cmd), shots=(shot,), images=(image,))
@@ -148,8 +204,17 @@ async def test_a_rejection_the_state_does_not_allow_is_refused_and_changes_nothi
 async def test_rejecting_the_last_attempt_ends_in_max_attempts_instead_of_a_new_attempt():
     last = image_id_of("shot-1", 3)
     shot = DRAWN.next_attempt("", 3).attempt_ended().next_attempt("", 3).attempt_ended()
-    image = Image.generated(id=last, shot=shot, attempt=3, prompt="p", media_key="k", size_bytes=1,
-                            previous_image_id=None, usage=Usage(), at=AT)
+    image = Image.generated(
+        id=last,
+        shot=shot,
+        attempt=3,
+        prompt="p",
+        media_key="k",
+        size_bytes=1,
+        previous_image_id=None,
+        usage=Usage(),
+        at=AT,
+    )
     cmd = RejectImage(script_id="script-1", image_id=last, feedback="Still wrong.")
     uow = FakeImageUnitOfWork(delivered(cmd), shots=(shot,), images=(image,))
     await reject_image(cmd, uow)
@@ -211,8 +276,12 @@ async def test_a_provider_error_no_retry_fixes_ends_the_attempt_failed_at_once()
     await generation(FakeImageGenerator(failing=refused))(uow.job, uow)
     [failed] = uow.emitted
     assert isinstance(failed, ImageGenerationFailed)
-    assert (failed.code, failed.error, failed.final, failed.usage.provider) == ("bad_request", "the prompt was refused",
-                                                                                True, "openai")
+    assert (failed.code, failed.error, failed.final, failed.usage.provider) == (
+        "bad_request",
+        "the prompt was refused",
+        True,
+        "openai",
+    )
     image = uow.images.by_id[FIRST]
     assert (image.status, image.error_code, image.prompt) == (ImageStatus.FAILED, "bad_request", attempt_prompt(SHOT))
     assert not uow.shots.by_id["shot-1"].generating
@@ -291,9 +360,15 @@ def test_an_attempt_asks_for_the_shots_frame_with_its_caption_characters_and_the
     shot = SHOT.attempt_ended().next_attempt("Closer on her hands.", 5)
     assert shot is not None
     request = image_request(shot, shot.attempts)
-    assert (request.prompt, request.caption, request.width, request.height, request.attempt, request.feedback,
-            request.characters) == ("Wide shot of a pier at dawn.", "Nora coils a rope", 1080, 1920, 2,
-                                    "Closer on her hands.", ("Nora",))
+    assert (
+        request.prompt,
+        request.caption,
+        request.width,
+        request.height,
+        request.attempt,
+        request.feedback,
+        request.characters,
+    ) == ("Wide shot of a pier at dawn.", "Nora coils a rope", 1080, 1920, 2, "Closer on her hands.", ("Nora",))
     assert attempt_prompt(shot) == f"Wide shot of a pier at dawn.\n\n{REVISION_LEAD}Closer on her hands."
     assert attempt_prompt(SHOT) == "Wide shot of a pier at dawn."
 
@@ -324,16 +399,21 @@ class StoreFailingWith:
 
 
 def client_error(status: int, code: str) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": f"{code} happened"},
-                        "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject")
+    return ClientError(
+        {"Error": {"Code": code, "Message": f"{code} happened"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "PutObject",
+    )
 
 
-@pytest.mark.parametrize("exc, code", [
-    (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), "storage_unavailable"),
-    (client_error(503, "SlowDown"), "storage_unavailable"),
-    (client_error(500, "InternalError"), "storage_unavailable"),
-    (client_error(403, "AccessDenied"), "storage_error"),
-])
+@pytest.mark.parametrize(
+    "exc, code",
+    [
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), "storage_unavailable"),
+        (client_error(503, "SlowDown"), "storage_unavailable"),
+        (client_error(500, "InternalError"), "storage_unavailable"),
+        (client_error(403, "AccessDenied"), "storage_error"),
+    ],
+)
 async def test_storage_failures_carry_a_code_and_the_key(exc, code):
     with pytest.raises(StorageFailure) as failed:
         await ImageMedia(StoreFailingWith(exc)).put_png("images/scene_s/image_i.png", b"png")

@@ -8,8 +8,11 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = [ROOT / "contracts" / "reelflow_contracts", ROOT / "kit" / "reelflow_kit",
-            *sorted((ROOT / "services").glob("*/reelflow_*"))]
+PACKAGES = [
+    ROOT / "contracts" / "reelflow_contracts",
+    ROOT / "kit" / "reelflow_kit",
+    *sorted((ROOT / "services").glob("*/reelflow_*")),
+]
 SCRIPT_FOLDERS = [ROOT / "bench", ROOT / "deploy" / "embedded", ROOT / "deploy" / "demo"]
 """Folders of scripts that import each other by bare module name (their folder is on sys.path)."""
 

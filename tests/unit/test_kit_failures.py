@@ -5,8 +5,9 @@ from reelflow_kit.failures import UNEXPECTED, DeadlineExceeded, Failure, Outage,
 
 
 def test_a_failed_exception_carries_its_failure():
-    assert Failure.of(RetryLater("rate_limited", "slow down", delay_s=7)) == Failure("rate_limited", "slow down",
-                                                                                      True, 7)
+    assert Failure.of(RetryLater("rate_limited", "slow down", delay_s=7)) == Failure(
+        "rate_limited", "slow down", True, 7
+    )
     assert Failure.of(Outage("storage_unavailable", "S3 answered 503")).code == "storage_unavailable"
     assert Failure.of(DeadlineExceeded(1.5)) == Failure("deadline_exceeded", "deadline of 1.5 s exceeded")
 

@@ -46,7 +46,9 @@ async def test_renewals_that_fail_for_a_while_are_retried_and_the_job_goes_on():
     assert not work.cancelled() and not keeper.lost
     assert [ok for _, ok in renewals.calls][:3] == [False, False, True]
     # never a gap between renewals that let the lease run out
-    gaps = [later - earlier for (earlier, ok), (later, _) in zip(renewals.calls, renewals.calls[1:]) if ok]
+    gaps = [
+        later - earlier for (earlier, ok), (later, _) in zip(renewals.calls, renewals.calls[1:], strict=False) if ok
+    ]
     assert all(gap < LEASE_S for gap in gaps)
 
 

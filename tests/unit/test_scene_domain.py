@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from reelflow_kit.domain import RuleBroken
 from reelflow_scene.domain import AlreadyApproved, NotPending, Scene, ShotPlanning, Status
 
-T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
 T2 = T0 + timedelta(minutes=9)
 

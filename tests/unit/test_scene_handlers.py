@@ -5,50 +5,87 @@ commands, the plan-shots job and its give-up, and how a plan becomes shots and S
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import DEAD_LETTERED
 from reelflow_contracts.messages.scene import (
-    ApproveScene, SceneApproved, SceneCreated, SceneUpdated, ScriptSegmented, SegmentationFailed, ShotPlanned,
-    ShotPlanningFailed, UpdateScene,
+    ApproveScene,
+    SceneApproved,
+    SceneCreated,
+    SceneUpdated,
+    ScriptSegmented,
+    SegmentationFailed,
+    ShotPlanned,
+    ShotPlanningFailed,
+    UpdateScene,
 )
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_kit.ai import (
-    AIProviderError, EmptyScript, PlannedShot, SceneText, ScriptContext, Segmentation, ShotPlan,
+    AIProviderError,
+    EmptyScript,
+    PlannedShot,
+    SceneText,
+    ScriptContext,
+    Segmentation,
+    ShotPlan,
 )
 from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import derived_id
 from reelflow_scene.domain import Scene, ScriptFacts, ShotPlanning, Status
 from reelflow_scene.handlers import (
-    PLAN_SHOTS, approve_scene, give_up_planning, plan_shots_with, script_not_segmented, segment_script_with,
+    PLAN_SHOTS,
+    approve_scene,
+    give_up_planning,
+    plan_shots_with,
+    script_not_segmented,
+    segment_script_with,
     update_scene,
 )
 from reelflow_scene.handlers.shots import context_of, shot_planned_event, shots_of, usage_of_shot
 from tests.support.fakes import Queued, delivered, job
 from tests.support.fakes.scene import FakeSceneUnitOfWork
 
-AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 USAGE = Usage(provider="openai", model="planner", input_tokens=300, output_tokens=900)
 PENDING = Scene.found("scene-1", "script-1", 3, "INT. CAFE - NIGHT", "INT. CAFE - NIGHT\n\nSoup.", AT)
 APPROVED = PENDING.approved(AT)
-FACTS = ScriptFacts(id="script-1", owner_id="user-1", title="Tides", aspect="9:16", characters=("Nora", "Eli"),
-                    style_suffix="watercolor illustration", approved_at=AT, segmented=True, scene_count=4)
-PLAN = ShotPlan(shots=[PlannedShot(1, "Wide shot: soup.", "Wide shot. Soup. watercolor illustration", 3.0, "Soup.",
-                                   ("Nora",)),
-                       PlannedShot(2, "Close-up: Eli.", "Close-up. Eli. watercolor illustration", 2.5, "", ("Eli",))],
-                setting="cafe (interior)", time_of_day="night", usage=USAGE)
+FACTS = ScriptFacts(
+    id="script-1",
+    owner_id="user-1",
+    title="Tides",
+    aspect="9:16",
+    characters=("Nora", "Eli"),
+    style_suffix="watercolor illustration",
+    approved_at=AT,
+    segmented=True,
+    scene_count=4,
+)
+PLAN = ShotPlan(
+    shots=[
+        PlannedShot(1, "Wide shot: soup.", "Wide shot. Soup. watercolor illustration", 3.0, "Soup.", ("Nora",)),
+        PlannedShot(2, "Close-up: Eli.", "Close-up. Eli. watercolor illustration", 2.5, "", ("Eli",)),
+    ],
+    setting="cafe (interior)",
+    time_of_day="night",
+    usage=USAGE,
+)
 
 
 # -- fake AI, with the methods of the kit's Segmenter and ShotPlanner ------------------------------
 
 
 class FakeSegmenter:
-    def __init__(self, outcome: Segmentation | Exception, *, meanwhile: Scene | None = None,
-                 uow: FakeSceneUnitOfWork | None = None) -> None:
+    def __init__(
+        self,
+        outcome: Segmentation | Exception,
+        *,
+        meanwhile: Scene | None = None,
+        uow: FakeSceneUnitOfWork | None = None,
+    ) -> None:
         self.outcome = outcome
         self.scripts: list[str] = []
         self._meanwhile, self._uow = meanwhile, uow
@@ -77,11 +114,17 @@ class FakeShotPlanner:
 # -- ScriptApproved: segmentation --------------------------------------------------------------------
 
 CONTENT = "EXT. HARBOR - DAWN\n\nNORA\nI wait.\n\nINT. CAFE - NIGHT\n\nELI\nSoup?"
-APPROVAL = ScriptApproved(script_id="script-2", owner_id="user-1", title="Tides", content=CONTENT, aspect="9:16",
-                          approved_at=AT)
-TWO_SCENES = Segmentation(scenes=[SceneText(1, "EXT. HARBOR - DAWN\n\nNORA\nI wait.", "EXT. HARBOR - DAWN"),
-                                  SceneText(2, "INT. CAFE - NIGHT\n\nELI\nSoup?", "INT. CAFE - NIGHT")],
-                          method="sluglines", usage=USAGE)
+APPROVAL = ScriptApproved(
+    script_id="script-2", owner_id="user-1", title="Tides", content=CONTENT, aspect="9:16", approved_at=AT
+)
+TWO_SCENES = Segmentation(
+    scenes=[
+        SceneText(1, "EXT. HARBOR - DAWN\n\nNORA\nI wait.", "EXT. HARBOR - DAWN"),
+        SceneText(2, "INT. CAFE - NIGHT\n\nELI\nSoup?", "INT. CAFE - NIGHT"),
+    ],
+    method="sluglines",
+    usage=USAGE,
+)
 
 
 def approval_unit(**repositories) -> FakeSceneUnitOfWork:
@@ -98,12 +141,18 @@ async def test_an_approved_script_becomes_pending_scenes_with_ids_derived_from_t
     ids = [uow.derived_id("scene", 1), uow.derived_id("scene", 2)]
     assert ids == [derived_id(uow.cause.id, "scene", n) for n in (1, 2)]
     assert [(s.id, s.order, s.heading, s.status) for s in scenes_of(uow, "script-2")] == [
-        (ids[0], 1, "EXT. HARBOR - DAWN", Status.PENDING), (ids[1], 2, "INT. CAFE - NIGHT", Status.PENDING)]
+        (ids[0], 1, "EXT. HARBOR - DAWN", Status.PENDING),
+        (ids[1], 2, "INT. CAFE - NIGHT", Status.PENDING),
+    ]
     *created, segmented = uow.emitted
     assert [(type(e), e.scene_id, e.order) for e in created] == [(SceneCreated, ids[0], 1), (SceneCreated, ids[1], 2)]
     assert isinstance(segmented, ScriptSegmented)
     assert (segmented.scene_ids, segmented.method, segmented.fell_back, segmented.usage) == (
-        tuple(ids), "sluglines", False, USAGE)
+        tuple(ids),
+        "sluglines",
+        False,
+        USAGE,
+    )
     assert uow.commits == 1
 
 
@@ -112,7 +161,13 @@ async def test_the_scripts_facts_are_kept_for_planning_its_shots():
     await segment_script_with(FakeSegmenter(TWO_SCENES))(APPROVAL, uow)
     facts = uow.script_facts.by_id["script-2"]
     assert (facts.owner_id, facts.title, facts.aspect, facts.segmented, facts.scene_count, facts.method) == (
-        "user-1", "Tides", "9:16", True, 2, "sluglines")
+        "user-1",
+        "Tides",
+        "9:16",
+        True,
+        2,
+        "sluglines",
+    )
     assert facts.characters == ("Nora", "Eli")  # found in the whole text, for every scene's shots
     assert facts.style_suffix  # chosen from owner and title
 
@@ -134,7 +189,12 @@ async def test_a_provider_that_gives_up_is_segmentation_failed_and_no_scene_is_s
     [failed] = uow.emitted
     assert isinstance(failed, SegmentationFailed)
     assert (failed.code, failed.error, failed.attempts, failed.usage, failed.final) == (
-        "provider_unavailable", "HTTP 500: down", 4, USAGE, True)
+        "provider_unavailable",
+        "HTTP 500: down",
+        4,
+        USAGE,
+        True,
+    )
     assert scenes_of(uow, "script-2") == []
     facts = uow.script_facts.by_id["script-2"]  # kept, so the same script can be segmented again later
     assert (facts.segmented, facts.error) == (False, "HTTP 500: down")
@@ -187,8 +247,9 @@ def test_a_dead_lettered_approval_fails_the_scripts_segmentation_for_good():
 # -- UpdateScene and ApproveScene --------------------------------------------------------------------
 
 
-def command_unit(command: UpdateScene | ApproveScene, *scenes: Scene,
-                 facts: tuple[ScriptFacts, ...] = ()) -> FakeSceneUnitOfWork:
+def command_unit(
+    command: UpdateScene | ApproveScene, *scenes: Scene, facts: tuple[ScriptFacts, ...] = ()
+) -> FakeSceneUnitOfWork:
     return FakeSceneUnitOfWork(delivered(command), scenes=scenes, facts=facts)
 
 
@@ -212,8 +273,11 @@ async def test_a_heading_the_writer_set_is_kept():
 @pytest.mark.parametrize("handle", [update_scene, approve_scene])
 async def test_an_unknown_scene_or_one_of_another_script_is_not_found(handle):
     for script_id, scene_id in (("script-1", "nope"), ("script-9", "scene-1")):
-        cmd = (UpdateScene(script_id=script_id, scene_id=scene_id, text="x") if handle is update_scene
-               else ApproveScene(script_id=script_id, scene_id=scene_id))
+        cmd = (
+            UpdateScene(script_id=script_id, scene_id=scene_id, text="x")
+            if handle is update_scene
+            else ApproveScene(script_id=script_id, scene_id=scene_id)
+        )
         uow = command_unit(cmd, PENDING)
         await handle(cmd, uow)
         assert uow.refusals == [("not_found", f"there is no scene {scene_id} in script {script_id}")]
@@ -235,8 +299,14 @@ async def test_approval_is_announced_and_queues_the_shot_planning_fairly_by_owne
     assert isinstance(approved, SceneApproved) and (approved.scene_id, approved.order) == ("scene-1", 3)
     scene = uow.scenes.by_id["scene-1"]
     assert (scene.status, scene.shot_planning) == (Status.APPROVED, ShotPlanning.QUEUED)
-    assert uow.enqueued == [Queued(PLAN_SHOTS, derived_id(uow.cause.id, "plan-shots"),
-                                   {"scene_id": "scene-1", "script_id": "script-1"}, fair_key="user-1")]
+    assert uow.enqueued == [
+        Queued(
+            PLAN_SHOTS,
+            derived_id(uow.cause.id, "plan-shots"),
+            {"scene_id": "scene-1", "script_id": "script-1"},
+            fair_key="user-1",
+        )
+    ]
 
 
 async def test_without_the_scripts_facts_the_planning_takes_turns_by_script():
@@ -257,8 +327,12 @@ async def test_approving_twice_is_refused_and_queues_nothing():
 
 
 def planning_unit(attempt: int = 1, *scenes: Scene, shots=()) -> FakeSceneUnitOfWork:
-    return FakeSceneUnitOfWork(job=job(PLAN_SHOTS, {"scene_id": "scene-1", "script_id": "script-1"}, attempt),
-                               scenes=scenes or (APPROVED,), shots=shots, facts=(FACTS,))
+    return FakeSceneUnitOfWork(
+        job=job(PLAN_SHOTS, {"scene_id": "scene-1", "script_id": "script-1"}, attempt),
+        scenes=scenes or (APPROVED,),
+        shots=shots,
+        facts=(FACTS,),
+    )
 
 
 async def test_planned_shots_are_stored_recorded_on_the_scene_and_announced():
@@ -270,8 +344,10 @@ async def test_planned_shots_are_stored_recorded_on_the_scene_and_announced():
     assert sorted(s.order for s in uow.shots.by_id.values()) == [1, 2]
     scene = uow.scenes.by_id["scene-1"]
     assert (scene.shot_planning, scene.shot_count) == (ShotPlanning.PLANNED, 2)
-    assert [(type(e), e.order, e.usage.output_tokens) for e in uow.emitted] == [(ShotPlanned, 1, 900),
-                                                                                (ShotPlanned, 2, 0)]
+    assert [(type(e), e.order, e.usage.output_tokens) for e in uow.emitted] == [
+        (ShotPlanned, 1, 900),
+        (ShotPlanned, 2, 0),
+    ]
     assert uow.commits == 1 and uow.failed_with is None
 
 
@@ -290,7 +366,13 @@ async def test_a_provider_error_no_retry_can_fix_ends_the_job_failed_with_shot_p
     [failed] = uow.emitted
     assert isinstance(failed, ShotPlanningFailed)
     assert (failed.scene_id, failed.code, failed.error, failed.attempts, failed.usage, failed.final) == (
-        "scene-1", "auth_failed", "HTTP 401: bad key", 2, USAGE, True)
+        "scene-1",
+        "auth_failed",
+        "HTTP 401: bad key",
+        2,
+        USAGE,
+        True,
+    )
     assert uow.failed_with == Failure("auth_failed", "HTTP 401: bad key", retryable=False)
     assert uow.scenes.by_id["scene-1"].shot_planning is ShotPlanning.FAILED and uow.shots.by_id == {}
 
@@ -344,7 +426,11 @@ async def test_giving_up_after_an_unexpected_error_names_it_shot_planning_failed
 def test_the_script_facts_are_the_planning_context():
     context = context_of(FACTS)
     assert (context.title, context.characters, context.style_suffix, context.aspect) == (
-        "Tides", ("Nora", "Eli"), "watercolor illustration", "9:16")
+        "Tides",
+        ("Nora", "Eli"),
+        "watercolor illustration",
+        "9:16",
+    )
     assert context_of(None).aspect == "16:9"
 
 
@@ -353,21 +439,45 @@ def test_shots_get_ids_from_the_scene_and_their_order_and_the_scripts_style():
     assert [s.id for s in shots] == [derived_id("scene-1", "shot", 1), derived_id("scene-1", "shot", 2)]
     first = shots[0]
     assert (first.script_id, first.scene_id, first.scene_order, first.order, first.shot_count) == (
-        "script-1", "scene-1", 3, 1, 2)
+        "script-1",
+        "scene-1",
+        3,
+        1,
+        2,
+    )
     assert (first.aspect, first.style_suffix, first.setting, first.time_of_day, first.characters) == (
-        "9:16", "watercolor illustration", "cafe (interior)", "night", ("Nora",))
+        "9:16",
+        "watercolor illustration",
+        "cafe (interior)",
+        "night",
+        ("Nora",),
+    )
 
 
 def test_shot_planned_carries_everything_the_image_and_video_services_need():
     shot = shots_of(APPROVED, PLAN, context_of(FACTS))[0]
     event = shot_planned_event(shot, USAGE)
     assert (event.script_id, event.scene_id, event.shot_id, event.scene_order, event.order, event.shot_count) == (
-        "script-1", "scene-1", shot.id, 3, 1, 2)
+        "script-1",
+        "scene-1",
+        shot.id,
+        3,
+        1,
+        2,
+    )
     assert (event.description, event.image_prompt, event.duration_s, event.narration) == (
-        "Wide shot: soup.", "Wide shot. Soup. watercolor illustration", 3.0, "Soup.")
-    assert event.style.model_dump() == {"aspect": "9:16", "style_suffix": "watercolor illustration",
-                                        "setting": "cafe (interior)", "time_of_day": "night",
-                                        "characters": ("Nora",)}
+        "Wide shot: soup.",
+        "Wide shot. Soup. watercolor illustration",
+        3.0,
+        "Soup.",
+    )
+    assert event.style.model_dump() == {
+        "aspect": "9:16",
+        "style_suffix": "watercolor illustration",
+        "setting": "cafe (interior)",
+        "time_of_day": "night",
+        "characters": ("Nora",),
+    }
     assert event.usage == USAGE
 
 

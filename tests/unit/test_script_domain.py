@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_kit.domain import RuleBroken
 from reelflow_script.domain import AlreadyApproved, NotDraft, Script, Status
 
-T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=5)
 T2 = T0 + timedelta(minutes=9)
 
@@ -33,7 +33,12 @@ def test_an_ai_script_starts_as_a_draft_with_its_premise_and_usage():
     usage = Usage(provider="openai", model="m", input_tokens=10, output_tokens=90)
     script = Script.written_by_ai("s-2", "u-1", "Tides", "EXT. SEA - DAY\n\nWaves.", "9:16", "a sea story", usage, T0)
     assert (script.status, script.origin, script.premise, script.usage, script.aspect) == (
-        Status.DRAFT, "ai", "a sea story", usage, "9:16")
+        Status.DRAFT,
+        "ai",
+        "a sea story",
+        usage,
+        "9:16",
+    )
 
 
 def test_editing_a_draft_changes_only_the_given_fields_and_the_update_time():
@@ -51,8 +56,9 @@ def test_editing_every_field_of_a_draft():
 
 
 def test_a_draft_can_be_edited_many_times():
-    script = draft().edited(title="A", content=None, aspect=None, at=T1).edited(title="B", content=None,
-                                                                               aspect=None, at=T2)
+    script = (
+        draft().edited(title="A", content=None, aspect=None, at=T1).edited(title="B", content=None, aspect=None, at=T2)
+    )
     assert script.title == "B" and script.updated_at == T2
 
 
@@ -82,8 +88,10 @@ def test_editing_an_approved_script_is_refused_with_not_draft():
 
 def test_refused_commands_leave_the_script_unchanged():
     approved = draft().approved(at=T1)
-    for attempt in (lambda: approved.approved(at=T2),
-                    lambda: approved.edited(title="x", content=None, aspect=None, at=T2)):
+    for attempt in (
+        lambda: approved.approved(at=T2),
+        lambda: approved.edited(title="x", content=None, aspect=None, at=T2),
+    ):
         with pytest.raises(RuleBroken):
             attempt()
     assert approved == draft().approved(at=T1)

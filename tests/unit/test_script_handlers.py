@@ -3,12 +3,18 @@ tests prove the same handlers on Kafka and MongoDB)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.script import (
-    ApproveScript, CreateScript, GenerateScript, ScriptApproved, ScriptCreated, ScriptGenerationFailed,
-    ScriptUpdated, UpdateScript,
+    ApproveScript,
+    CreateScript,
+    GenerateScript,
+    ScriptApproved,
+    ScriptCreated,
+    ScriptGenerationFailed,
+    ScriptUpdated,
+    UpdateScript,
 )
 from reelflow_kit.ai import AIProviderError, WrittenScript
 from reelflow_script.domain import Script, Status
@@ -16,7 +22,7 @@ from reelflow_script.handlers import approve_script, create_script, generate_scr
 from tests.support.fakes import delivered
 from tests.support.fakes.script import FakeScriptUnitOfWork
 
-AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 DRAFT = Script.written_by_user("s1", "u1", "Harbor", "EXT. HARBOR - DAWN\n\nNora waits.", "16:9", AT)
 
 

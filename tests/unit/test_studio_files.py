@@ -40,7 +40,9 @@ def test_assets_are_gzipped_and_revalidated_by_etag(client: TestClient) -> None:
     response = client.get("/studio/js/main.js", headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
     assert response.content == (WEB_DIR / "js/main.js").read_bytes()  # the client decoded it
-    again = client.get("/studio/js/main.js", headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["etag"]})
+    again = client.get(
+        "/studio/js/main.js", headers={"Accept-Encoding": "gzip", "If-None-Match": response.headers["etag"]}
+    )
     assert again.status_code == 304
     plain = client.get("/studio/js/main.js", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.headers["etag"] != response.headers["etag"]
@@ -64,5 +66,7 @@ def test_every_studio_file_is_package_data() -> None:
     patterns = config["tool"]["setuptools"]["package-data"]["reelflow_gateway"]
     package = WEB_DIR.parent
     files = [p.relative_to(package).as_posix() for p in WEB_DIR.rglob("*") if p.is_file()]
-    missing = [f for f in files if not any(fnmatch(f, pattern) and f.count("/") == pattern.count("/") for pattern in patterns)]
+    missing = [
+        f for f in files if not any(fnmatch(f, pattern) and f.count("/") == pattern.count("/") for pattern in patterns)
+    ]
     assert not missing, f"add these to [tool.setuptools.package-data]: {missing}"

@@ -1,22 +1,39 @@
 """The readiness rule (`decide`), when a storyboard has caught up with a sender, and a video's life."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from reelflow_kit.domain import RuleBroken
 from reelflow_video.domain import (
-    Accepted, NotPending, NotWaiting, PlannedShot, Refused, Request, Seen, Status, Storyboard, Undecided, Video,
+    Accepted,
+    NotPending,
+    NotWaiting,
+    PlannedShot,
+    Refused,
+    Request,
+    Seen,
+    Status,
+    Storyboard,
+    Undecided,
+    Video,
     decide,
 )
 
-AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def shot(scene: str, order: int, count: int, image: bool = True, scene_order: int = 1) -> PlannedShot:
-    return PlannedShot(shot_id=f"{scene}-{order}", scene_id=scene, scene_order=scene_order, order=order,
-                       shot_count=count, duration_s=2.0, image_id=f"img-{scene}-{order}" if image else None,
-                       image_key=f"k/{scene}-{order}" if image else None)
+    return PlannedShot(
+        shot_id=f"{scene}-{order}",
+        scene_id=scene,
+        scene_order=scene_order,
+        order=order,
+        shot_count=count,
+        duration_s=2.0,
+        image_id=f"img-{scene}-{order}" if image else None,
+        image_key=f"k/{scene}-{order}" if image else None,
+    )
 
 
 def board(scene_ids: tuple[str, ...], *shots: PlannedShot, seen: tuple[str, ...] = ()) -> Storyboard:
@@ -32,12 +49,17 @@ def test_a_complete_storyboard_is_accepted_with_its_shots_in_order():
 
 
 def test_shots_without_images_and_scenes_without_all_their_shots_are_named():
-    partial = board(("a", "b", "c"), shot("a", 1, 2), shot("a", 2, 2, image=False), shot("b", 1, 1, image=False, scene_order=2))
+    partial = board(
+        ("a", "b", "c"), shot("a", 1, 2), shot("a", 2, 2, image=False), shot("b", 1, 1, image=False, scene_order=2)
+    )
     decision = decide(partial, Seen(), deadline_passed=False)
     assert isinstance(decision, Refused) and decision.rule.code == "images_missing"
     assert [s.shot_id for s in decision.missing.shots] == ["a-2", "b-1"]
     assert decision.missing.unplanned_scene_ids == ("c",)
-    assert decision.rule.reason == "cannot render yet: 1 scene(s) have no planned shots yet; 2 shot(s) have no approved image"
+    assert (
+        decision.rule.reason
+        == "cannot render yet: 1 scene(s) have no planned shots yet; 2 shot(s) have no approved image"
+    )
 
 
 def test_a_scene_planned_in_part_is_unplanned_and_a_storyboard_still_catching_up():
@@ -89,8 +111,12 @@ def test_every_rule_is_the_kits_one_shape():
     assert isinstance(refused, Refused) and isinstance(refused.rule, RuleBroken)
 
 
-REQUEST = Request(command_id="cmd", command_type="reelflow.video.create_video.v1", correlation_id="corr",
-                  seen=Seen(image_ids=("img-a-1",)))
+REQUEST = Request(
+    command_id="cmd",
+    command_type="reelflow.video.create_video.v1",
+    correlation_id="corr",
+    seen=Seen(image_ids=("img-a-1",)),
+)
 
 
 def test_a_video_waits_then_is_accepted_once():

@@ -3,7 +3,7 @@ end-to-end tests prove the same handlers on Kafka, MongoDB and S3)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,19 +11,32 @@ from reelflow_contracts.messages.common import StyleHints, VideoOptions
 from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.video import (
-    CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRenderProgressed, VideoRequested,
+    CreateVideo,
+    VideoCommandRejected,
+    VideoFailed,
+    VideoRendered,
+    VideoRenderProgressed,
+    VideoRequested,
 )
 from reelflow_kit.failures import Failure, RetryLater
 from reelflow_kit.jobs import Deferred
 from reelflow_video.domain import Status, Video
 from reelflow_video.handlers import (
-    DECIDE, RENDER, create_video_with, decide_video_with, give_up_decision, give_up_render, image_approved,
-    render_with, script_segmented, shot_planned,
+    DECIDE,
+    RENDER,
+    create_video_with,
+    decide_video_with,
+    give_up_decision,
+    give_up_render,
+    image_approved,
+    render_with,
+    script_segmented,
+    shot_planned,
 )
 from tests.support.fakes import delivered, job
 from tests.support.fakes.video import FakeRendering, FakeStoryboardRepository, FakeVideoUnitOfWork
 
-AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 GRACE_S = 3.0
 SCRIPT = "s1"
 SCENES = ("c1", "c2")
@@ -45,16 +58,35 @@ def segmented() -> ScriptSegmented:
 
 
 def planned(scene: str, order: int, count: int, scene_order: int) -> ShotPlanned:
-    return ShotPlanned(script_id=SCRIPT, scene_id=scene, shot_id=f"{scene}-h{order}", scene_order=scene_order,
-                       order=order, shot_count=count, description="A shot.", image_prompt="A shot.", duration_s=2.0,
-                       narration=f"Line {order}.", style=StyleHints())
+    return ShotPlanned(
+        script_id=SCRIPT,
+        scene_id=scene,
+        shot_id=f"{scene}-h{order}",
+        scene_order=scene_order,
+        order=order,
+        shot_count=count,
+        description="A shot.",
+        image_prompt="A shot.",
+        duration_s=2.0,
+        narration=f"Line {order}.",
+        style=StyleHints(),
+    )
 
 
 def approved(shot_id: str, attempt: int = 1) -> ImageApproved:
     image_id = f"{shot_id}-i{attempt}"
-    return ImageApproved(script_id=SCRIPT, image_id=image_id, shot_id=shot_id, scene_id=shot_id.split("-")[0],
-                         attempt=attempt, width=1280, height=720, prompt="A shot.",
-                         media_key=f"images/{image_id}.png", approved_at=AT)
+    return ImageApproved(
+        script_id=SCRIPT,
+        image_id=image_id,
+        shot_id=shot_id,
+        scene_id=shot_id.split("-")[0],
+        attempt=attempt,
+        width=1280,
+        height=720,
+        prompt="A shot.",
+        media_key=f"images/{image_id}.png",
+        approved_at=AT,
+    )
 
 
 ALL_PLANNED = (planned("c1", 1, 2, 1), planned("c1", 2, 2, 1), planned("c2", 1, 1, 2))
@@ -79,12 +111,18 @@ async def complete_storyboard() -> FakeStoryboardRepository:
 
 
 def create(video_id: str = "v1", image_ids: tuple[str, ...] = (), shot_ids: tuple[str, ...] = ()) -> CreateVideo:
-    return CreateVideo(script_id=SCRIPT, video_id=video_id, image_ids=image_ids, shot_ids=shot_ids,
-                       options=VideoOptions(resolution="720p", fps=24))
+    return CreateVideo(
+        script_id=SCRIPT,
+        video_id=video_id,
+        image_ids=image_ids,
+        shot_ids=shot_ids,
+        options=VideoOptions(resolution="720p", fps=24),
+    )
 
 
-async def send(cmd: CreateVideo, boards: FakeStoryboardRepository, clock: Clock | None = None,
-               videos: tuple[Video, ...] = ()) -> FakeVideoUnitOfWork:
+async def send(
+    cmd: CreateVideo, boards: FakeStoryboardRepository, clock: Clock | None = None, videos: tuple[Video, ...] = ()
+) -> FakeVideoUnitOfWork:
     uow = FakeVideoUnitOfWork(delivered(cmd), videos=videos, storyboards=boards)
     await create_video_with(GRACE_S, clock or Clock())(cmd, uow)
     return uow
@@ -246,7 +284,7 @@ async def test_a_request_is_decided_exactly_once_whoever_comes_first():
 
     # another event, the same event replayed, and the deadline job: none answers again
     later = [asked.sharing(delivered(event, "scene")) for event in (segmented(), completing)]
-    for event, uow in zip((segmented(), completing), later):
+    for event, uow in zip((segmented(), completing), later, strict=False):
         await apply(event, uow)
     clock.advance(GRACE_S)
     deadline = asked.sharing(job=job(DECIDE, {"video_id": "v1"}))
@@ -320,16 +358,23 @@ async def test_a_failed_render_commits_nothing_and_the_failure_goes_to_the_job_q
     assert uow.commits == 0 and uow.videos.by_id["v1"].status is Status.PENDING
 
 
-@pytest.mark.parametrize("failure, code", [
-    (Failure("ffmpeg_failed", "FFmpeg exited with 1"), "ffmpeg_failed"),
-    (Failure.of(ValueError("bad frame")), "render_failed"),
-])
+@pytest.mark.parametrize(
+    "failure, code",
+    [
+        (Failure("ffmpeg_failed", "FFmpeg exited with 1"), "ffmpeg_failed"),
+        (Failure.of(ValueError("bad frame")), "render_failed"),
+    ],
+)
 async def test_a_render_given_up_rejects_the_video_with_the_failures_code(failure, code):
     video = await accepted_video()
     uow = FakeVideoUnitOfWork(job=job(RENDER, {"video_id": "v1"}, attempt=3), videos=(video,))
     await give_up_render(uow.job, failure, uow)
     [failed] = uow.emitted
-    assert isinstance(failed, VideoFailed) and (failed.code, failed.error, failed.attempts) == (code, failure.message, 3)
+    assert isinstance(failed, VideoFailed) and (failed.code, failed.error, failed.attempts) == (
+        code,
+        failure.message,
+        3,
+    )
     assert uow.videos.by_id["v1"].status is Status.REJECTED and uow.failed_with == failure.named("render_failed")
 
 
@@ -338,4 +383,3 @@ async def test_a_render_given_up_after_the_video_was_rendered_changes_nothing():
     uow = FakeVideoUnitOfWork(job=job(RENDER, {"video_id": "v1"}), videos=(video,))
     await give_up_render(uow.job, Failure("late", "too late"), uow)
     assert uow.emitted == [] and uow.videos.by_id["v1"].status is Status.APPROVED and uow.commits == 1
-

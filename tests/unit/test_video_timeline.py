@@ -46,12 +46,15 @@ def test_motion_is_deterministic_per_shot_and_stays_gentle():
     assert 0.3 <= motion.focus_x <= 0.7
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Hello <i>there</i>", "Hello ‹i›there‹/i›"),
-    ("{\\an8}Top", "(\\an8)Top"),
-    ("two\n\nparagraphs\r\nhere", "two paragraphs here"),
-    ("bell\x07 and\x00null", "bell and null"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Hello <i>there</i>", "Hello ‹i›there‹/i›"),
+        ("{\\an8}Top", "(\\an8)Top"),
+        ("two\n\nparagraphs\r\nhere", "two paragraphs here"),
+        ("bell\x07 and\x00null", "bell and null"),
+    ],
+)
 def test_user_text_in_subtitles_is_escaped(text, expected):
     assert subtitle_text(text) == expected
 
@@ -75,4 +78,4 @@ def test_narration_clips_are_placed_on_a_track_as_long_as_the_video():
         pcm = w.readframes(w.getnframes())
         assert w.getnframes() == 5 * SAMPLE_RATE
     assert pcm[: 2 * SAMPLE_RATE] == bytes(2 * SAMPLE_RATE)  # silence before the first clip
-    assert pcm[2 * SAMPLE_RATE: 2 * SAMPLE_RATE + 4] == b"\x10\x20\x10\x20"
+    assert pcm[2 * SAMPLE_RATE : 2 * SAMPLE_RATE + 4] == b"\x10\x20\x10\x20"

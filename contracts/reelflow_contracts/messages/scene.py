@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 Order = Annotated[int, Field(ge=1, le=10_000, description="position, counted from 1")]
+SegmentationMethod = Literal["sluglines", "headings", "paragraphs", "ai"]
 Heading = Annotated[str, Field(max_length=300, description="the scene's slugline or heading, if it has one")]
 
 
@@ -81,7 +82,7 @@ class ScriptSegmented(Event):
     """Scene service, after all SceneCreated of a script: the complete, ordered list of its scenes."""
 
     scene_ids: tuple[Id, ...] = Field(min_length=1, description="every scene of the script, in order")
-    method: Literal["sluglines", "headings", "paragraphs", "ai"] = Field(
+    method: SegmentationMethod = Field(
         description="how the text was cut: by the local rules named, or by the AI model"
     )
     fell_back: bool = Field(

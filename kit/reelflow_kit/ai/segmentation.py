@@ -8,6 +8,7 @@ from itertools import pairwise
 from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.scene import SegmentationMethod
 from reelflow_kit.ai.fountain_markup import visible_text
 from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
 
@@ -31,7 +32,7 @@ class SceneText:
 class Segmentation:
     scenes: list[SceneText]
     usage: Usage = field(default_factory=Usage)
-    method: str = "paragraphs"
+    method: SegmentationMethod = "paragraphs"
     """How the split was made: `sluglines`, `headings`, `paragraphs` (local rules) or `ai`."""
     fell_back: bool = False
     """True when the AI's scenes were unusable and the local rules made these instead."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.common import Aspect
 from reelflow_kit.ai.characters import find_characters
 from reelflow_kit.ai.looks import style_suffix_for
 from reelflow_kit.ai.segmentation import SceneText
@@ -31,7 +32,7 @@ class ScriptContext:
     title: str = ""
     characters: tuple[str, ...] = ()
     style_suffix: str = ""
-    aspect: str = "16:9"
+    aspect: Aspect = "16:9"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class ShotPlanner(Protocol):
         ...
 
 
-def describe_script(*, title: str, owner_id: str, content: str, aspect: str = "16:9") -> ScriptContext:
+def describe_script(*, title: str, owner_id: str, content: str, aspect: Aspect = "16:9") -> ScriptContext:
     """The context every shot of this script is planned in: characters found in the whole text
     and a style suffix chosen from the owner and title (the same script always gets the same)."""
     return ScriptContext(

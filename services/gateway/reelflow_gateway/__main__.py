@@ -7,18 +7,27 @@ and a write whose outcome another instance projects finds it by polling MongoDB)
 
 import uvicorn
 
-from reelflow_kit.logging import configure_logging
 from reelflow_gateway.app import create_app
 from reelflow_gateway.settings import Settings
+from reelflow_kit.logging import configure_logging
 
 
 def main() -> None:
     settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port,
-                loop="auto", http="auto", log_config=None, access_log=False, server_header=False,
-                timeout_graceful_shutdown=settings.shutdown_grace_s,
-                proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        loop="auto",
+        http="auto",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from reelflow_gateway.api import api_router, health
-from reelflow_gateway.bootstrap import build
 from reelflow_gateway.apidoc import openapi_schema, operation_id
+from reelflow_gateway.bootstrap import build
 from reelflow_gateway.errors import install_error_handlers
 from reelflow_gateway.middleware import BodySizeLimit, JsonCORSMiddleware
 from reelflow_gateway.settings import Settings
@@ -53,8 +53,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await state.runtime.stop()
             state.passwords.shutdown()
 
-    app = FastAPI(title="Reelflow API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  generate_unique_id_function=operation_id)
+    app = FastAPI(
+        title="Reelflow API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
     app.state.gateway = state
     app.state.runtime = state.runtime
     install_error_handlers(app)
@@ -68,7 +73,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["Location", "Retry-After", "X-Request-ID", "X-Command-ID", "ETag", "Content-Range", "Accept-Ranges"],
+            expose_headers=[
+                "Location",
+                "Retry-After",
+                "X-Request-ID",
+                "X-Command-ID",
+                "ETag",
+                "Content-Range",
+                "Accept-Ranges",
+            ],
             allow_credentials="*" not in settings.cors_origins,
         )
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

@@ -9,9 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from reelflow_contracts.topics import EVENT_TOPICS
-from reelflow_kit.runtime import ServiceRuntime
-from reelflow_kit.unit_of_work import give_up_handler, job_handler
-
 from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.secret import resolve_jwt_secret
 from reelflow_gateway.auth.tokens import TokenCodec
@@ -27,12 +24,15 @@ from reelflow_gateway.operations.repository import ensure_operation_indexes
 from reelflow_gateway.operations.service import OperationService
 from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.operations.webhook_job import (
-    DELIVER_WEBHOOK, WebhookDelivery, deliver_webhook_with, give_up_webhook,
+    DELIVER_WEBHOOK,
+    WebhookDelivery,
+    deliver_webhook_with,
+    give_up_webhook,
 )
 from reelflow_gateway.readmodel import projector
 from reelflow_gateway.readmodel.consumer import ReadModelConsumer
-from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
 from reelflow_gateway.readmodel.images import ImagesView, ensure_image_indexes
+from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, ensure_outcome_indexes
 from reelflow_gateway.readmodel.scenes import ScenesView, ensure_scene_indexes
 from reelflow_gateway.readmodel.scripts import ScriptsView, ensure_script_indexes
 from reelflow_gateway.readmodel.usage import ensure_usage_indexes
@@ -43,6 +43,8 @@ from reelflow_gateway.webhooks.delivery import DeliveryLimits, own_addresses
 from reelflow_gateway.webhooks.owner_slots import OwnerSlots
 from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
+from reelflow_kit.runtime import ServiceRuntime
+from reelflow_kit.unit_of_work import give_up_handler, job_handler
 
 READ_MODEL_GROUP = "gateway-read-model"
 """The default read-model consumer group (settings.read_model_group)."""
@@ -55,11 +57,20 @@ def build_runtime(settings: Settings) -> ServiceRuntime:
 def build(settings: Settings) -> AppState:
     runtime = ServiceRuntime(settings, uses_object_store=False)
     waiters = OutcomeWaiters()
-    read_model = ReadModelConsumer(runtime, settings.read_model_group, EVENT_TOPICS, projector.projections(), waiters,
-                                   batched=projector.batch_projections())
+    read_model = ReadModelConsumer(
+        runtime,
+        settings.read_model_group,
+        EVENT_TOPICS,
+        projector.projections(),
+        waiters,
+        batched=projector.batch_projections(),
+    )
     images = ImagesView(runtime.db)
-    webhook_policy = OutboundPolicy(allowed_networks=tuple(settings.webhook_allowed_networks),
-                                    own_port=settings.http_port, own_addresses=own_addresses())
+    webhook_policy = OutboundPolicy(
+        allowed_networks=tuple(settings.webhook_allowed_networks),
+        own_port=settings.http_port,
+        own_addresses=own_addresses(),
+    )
     webhook_secrets = WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s))
     executor = media_executor(settings.media_threads)
     media = dict(executor=executor, chunk_bytes=settings.media_chunk_bytes, connections=settings.media_threads)
@@ -73,13 +84,23 @@ def build(settings: Settings) -> AppState:
         images=images,
         videos=VideosView(runtime.db),
         read_model=read_model,
-        commands=CommandSender(runtime, waiters, answers_read_by=read_model,
-                               timeout=settings.command_timeout_s, poll_interval=settings.command_poll_interval_s),
+        commands=CommandSender(
+            runtime,
+            waiters,
+            answers_read_by=read_model,
+            timeout=settings.command_timeout_s,
+            poll_interval=settings.command_poll_interval_s,
+        ),
         image_media=MediaStore(settings, settings.image_bucket, **media),
         video_media=MediaStore(settings, settings.video_bucket, **media),
         idempotency=IdempotencyStore(runtime.db),
-        operations=OperationService(runtime, webhook_secrets=webhook_secrets, webhook_policy=webhook_policy,
-                                    prices=settings.price_list(), running_cap=settings.max_running_operations_per_user),
+        operations=OperationService(
+            runtime,
+            webhook_secrets=webhook_secrets,
+            webhook_policy=webhook_policy,
+            prices=settings.price_list(),
+            running_cap=settings.max_running_operations_per_user,
+        ),
         webhook_secrets=webhook_secrets,
         passwords=PasswordHashing(settings.password_hash_threads, settings.password_hash_queue),
         limiter=RateLimiter(MongoWindowCounters(runtime.db)),
@@ -88,16 +109,24 @@ def build(settings: Settings) -> AppState:
 
     # The operations process manager: its own group, so it never waits on the read model.
     undriven = Undriven()
-    runtime.consume(OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven, settings.price_list()),
-                    skip=undriven.skips)
+    runtime.consume(
+        OPERATIONS_GROUP, EVENT_TOPICS, operation_handlers(undriven, settings.price_list()), skip=undriven.skips
+    )
     delivery = WebhookDelivery(
-        secrets=webhook_secrets, policy=webhook_policy,
+        secrets=webhook_secrets,
+        policy=webhook_policy,
         limits=DeliveryLimits(deadline_s=settings.webhook_deadline_s, response_bytes=settings.webhook_response_bytes),
-        owner_slots=OwnerSlots(settings.webhook_owner_concurrency))
-    runtime.work(DELIVER_WEBHOOK, job_handler(OperationsUnitOfWork, deliver_webhook_with(delivery)),
-                 concurrency=settings.webhook_concurrency, lease_s=30.0, max_attempts=settings.webhook_max_attempts,
-                 on_give_up=give_up_handler(OperationsUnitOfWork, give_up_webhook),
-                 deadline_s=settings.webhook_job_deadline_s)
+        owner_slots=OwnerSlots(settings.webhook_owner_concurrency),
+    )
+    runtime.work(
+        DELIVER_WEBHOOK,
+        job_handler(OperationsUnitOfWork, deliver_webhook_with(delivery)),
+        concurrency=settings.webhook_concurrency,
+        lease_s=30.0,
+        max_attempts=settings.webhook_max_attempts,
+        on_give_up=give_up_handler(OperationsUnitOfWork, give_up_webhook),
+        deadline_s=settings.webhook_job_deadline_s,
+    )
 
     @runtime.on_startup
     async def prepare(rt: ServiceRuntime) -> None:
@@ -113,7 +142,9 @@ def build(settings: Settings) -> AppState:
         await ensure_operation_indexes(rt.db)
         await state.idempotency.ensure_indexes()
         await ensure_counter_indexes(rt.db)
-        secret = await resolve_jwt_secret(rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None)
+        secret = await resolve_jwt_secret(
+            rt.db, settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        )
         state.tokens = TokenCodec(secret=secret, ttl_s=settings.access_token_ttl_s)
 
     return state

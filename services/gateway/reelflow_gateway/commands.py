@@ -22,17 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Command
-from reelflow_kit.runtime import ServiceRuntime
-
 from reelflow_gateway.collections import COMMANDS
 from reelflow_gateway.readmodel.outcomes import Outcome, OutcomeWaiters, find_outcome
+from reelflow_kit.runtime import ServiceRuntime
 
 COMMAND_LOG_RETENTION_S = 7 * 24 * 3600
 OWNED_POLL_INTERVAL_S = 0.5
@@ -57,8 +56,15 @@ def answer_topic(command_topic: str) -> str:
 
 
 class CommandSender:
-    def __init__(self, runtime: ServiceRuntime, waiters: OutcomeWaiters, *, answers_read_by: PartitionReader,
-                 timeout: float, poll_interval: float) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        waiters: OutcomeWaiters,
+        *,
+        answers_read_by: PartitionReader,
+        timeout: float,
+        poll_interval: float,
+    ) -> None:
         self._runtime = runtime
         self._db = runtime.db
         self._waiters = waiters
@@ -66,19 +72,22 @@ class CommandSender:
         self.timeout = timeout
         self.poll_interval = poll_interval
 
-    async def send(self, command: Command, *, owner_id: str,
-                   request_id: str) -> tuple[Envelope, Outcome | None, dict | None]:
+    async def send(
+        self, command: Command, *, owner_id: str, request_id: str
+    ) -> tuple[Envelope, Outcome | None, dict | None]:
         envelope = new_envelope(command, source="gateway", correlation_id=request_id)
         future = self._waiters.register(envelope.id)
         try:
-            await self._db[COMMANDS].insert_one({
-                "_id": envelope.id,
-                "type": envelope.type,
-                "subject": envelope.subject,
-                "owner_id": owner_id,
-                "correlation_id": request_id,
-                "sent_at": datetime.now(timezone.utc),
-            })
+            await self._db[COMMANDS].insert_one(
+                {
+                    "_id": envelope.id,
+                    "type": envelope.type,
+                    "subject": envelope.subject,
+                    "owner_id": owner_id,
+                    "correlation_id": request_id,
+                    "sent_at": datetime.now(UTC),
+                }
+            )
             try:
                 await self._runtime.publish(envelope)
             except Exception:
@@ -93,7 +102,9 @@ class CommandSender:
         finally:
             self._waiters.discard(envelope.id)
 
-    async def _wait(self, command_id: str, future: asyncio.Future, interval: float) -> tuple[Outcome | None, dict | None]:
+    async def _wait(
+        self, command_id: str, future: asyncio.Future, interval: float
+    ) -> tuple[Outcome | None, dict | None]:
         deadline = time.monotonic() + self.timeout
         while True:
             remaining = deadline - time.monotonic()
@@ -120,5 +131,4 @@ class CommandSender:
 
     async def pending_for(self, owner_id: str, subject: str) -> dict | None:
         """The newest command this owner sent about `subject`, if any (for telling pending from unknown)."""
-        return await self._db[COMMANDS].find_one({"subject": subject, "owner_id": owner_id},
-                                                 sort=[("sent_at", -1)])
+        return await self._db[COMMANDS].find_one({"subject": subject, "owner_id": owner_id}, sort=[("sent_at", -1)])

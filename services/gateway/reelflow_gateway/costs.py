@@ -9,8 +9,8 @@ than counted as free, so a total is never quietly too low.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -69,10 +69,12 @@ def cost_of(usage_by_model: Sequence[Mapping], prices: Mapping[str, ModelPrice],
             amount = 0.0
         elif model in prices:
             price = prices[model]
-            amount = (used.get("input_tokens", 0) * price.input_per_mtok / 1e6
-                      + used.get("output_tokens", 0) * price.output_per_mtok / 1e6
-                      + used.get("images", 0) * price.per_image
-                      + used.get("audio_seconds", 0.0) / 60 * price.per_audio_minute)
+            amount = (
+                used.get("input_tokens", 0) * price.input_per_mtok / 1e6
+                + used.get("output_tokens", 0) * price.output_per_mtok / 1e6
+                + used.get("images", 0) * price.per_image
+                + used.get("audio_seconds", 0.0) / 60 * price.per_audio_minute
+            )
         else:
             unpriced.append(model)
             continue

@@ -26,8 +26,12 @@ State = Annotated[AppState, Depends(get_state)]
 async def current_user_id(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> str:
     """The user id in a valid bearer token (no database lookup: the signature vouches for it)."""
     if not token:
-        raise ApiError(401, "not authenticated: send the header `Authorization: Bearer <access_token>`",
-                       "not_authenticated", _CHALLENGE)
+        raise ApiError(
+            401,
+            "not authenticated: send the header `Authorization: Bearer <access_token>`",
+            "not_authenticated",
+            _CHALLENGE,
+        )
     tokens = request.app.state.gateway.tokens
     try:
         return tokens.verify(token)
@@ -42,10 +46,17 @@ def media_viewer(kind: str):
     """The user allowed to fetch the content of the `kind` (`video`, `image`) in the path: by bearer
     token, or by a media ticket for that very resource in `?ticket=` (for `<video src>`, `<img src>`)."""
 
-    async def viewer(request: Request, token: Annotated[str | None, Depends(_bearer)],
-                     ticket: Annotated[str | None, Query(
-                         description="a media ticket for this resource (`GET .../content-ticket`), "
-                                     "instead of the Authorization header")] = None) -> str:
+    async def viewer(
+        request: Request,
+        token: Annotated[str | None, Depends(_bearer)],
+        ticket: Annotated[
+            str | None,
+            Query(
+                description="a media ticket for this resource (`GET .../content-ticket`), "
+                "instead of the Authorization header"
+            ),
+        ] = None,
+    ) -> str:
         if token or not ticket:
             return await current_user_id(request, token)
         resource = f"{kind}:{request.path_params[f'{kind}_id']}"

@@ -7,7 +7,8 @@ a dependency that is down answers 503; anything else is a bug and answers 500 wi
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -17,9 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
-
 from reelflow_gateway.schemas import ErrorOut
+from reelflow_kit.bus.retry import INFRASTRUCTURE_ERRORS, is_transient_transaction_error
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,22 @@ _DESCRIPTIONS = {
     416: "The byte range asked for lies past the end of the content (`Content-Range: bytes */<size>` gives the size)",
     422: "A field is missing or invalid; `errors` lists each one",
     429: "A limit is reached (`detail` says which and when to retry; `GET /api/limits` lists them): "
-         "retry after `Retry-After` seconds",
+    "retry after `Retry-After` seconds",
     502: "The AI provider failed to write the script",
     503: "A server the gateway depends on (Kafka, MongoDB, object storage) is unavailable, or the resource is "
-         "being changed by another request (`conflict_retry`): retry after `Retry-After` seconds",
+    "being changed by another request (`conflict_retry`): retry after `Retry-After` seconds",
 }
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -68,12 +74,19 @@ class ApiError(Exception):
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_UTC_Z), status_code=status, media_type="application/json", headers=headers
+    )
 
 
-def error_response(status: int, detail: str, code: str | None = None, headers: dict[str, str] | None = None,
-                   errors: list[dict] | None = None, extra: dict[str, Any] | None = None) -> Response:
+def error_response(
+    status: int,
+    detail: str,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+    errors: list[dict] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
     body: dict[str, Any] = {"detail": detail, "code": code or _STATUS_CODES.get(status, "error")}
     for name, value in (extra or {}).items():
         body.setdefault(name, value)
@@ -85,8 +98,10 @@ def error_response(status: int, detail: str, code: str | None = None, headers: d
 def responses(*statuses: int, described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries with the error model for a route's errors (`described` overrides texts)."""
     texts = {**{s: _DESCRIPTIONS[s] for s in statuses}, **(described or {})}
-    return {status: {"model": ErrorOut, "description": text, **_headers_of(status)}
-            for status, text in sorted(texts.items())}
+    return {
+        status: {"model": ErrorOut, "description": text, **_headers_of(status)}
+        for status, text in sorted(texts.items())
+    }
 
 
 RETRY_AFTER_HEADER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
@@ -116,15 +131,15 @@ def _message(error: dict) -> str:
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": _message(e), "type": str(e.get("type", "invalid"))}
-        for e in exc.errors()
+        {"loc": list(e.get("loc", ())), "msg": _message(e), "type": str(e.get("type", "invalid"))} for e in exc.errors()
     ]
     if any(e["type"] == "json_invalid" for e in errors):
         where = next(e for e in errors if e["type"] == "json_invalid")
         ctx = next((e.get("ctx", {}) for e in exc.errors() if e.get("type") == "json_invalid"), {})
         reason = ctx.get("error", "not valid JSON")
-        return error_response(400, f"malformed JSON body: {reason} (at position {where['loc'][-1]})",
-                              "malformed_json", errors=errors)
+        return error_response(
+            400, f"malformed JSON body: {reason} (at position {where['loc'][-1]})", "malformed_json", errors=errors
+        )
     summary = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
     return error_response(422, summary, "validation_error", errors=errors)
 
@@ -146,9 +161,13 @@ ROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at the request's path (the router's 405 names only the
     methods of the first route matching the path)."""
-    return [method for method in ROUTED_METHODS
-            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
-                   for route in request.app.router.routes)]
+    return [
+        method
+        for method in ROUTED_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in request.app.router.routes
+        )
+    ]
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -157,8 +176,9 @@ async def _api_error(request: Request, exc: ApiError) -> Response:
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
     log.warning("dependency unavailable", extra={"error": repr(exc), "path": request.url.path})
-    return error_response(503, f"service unavailable: {type(exc).__name__}", "unavailable",
-                          headers={"Retry-After": "1"})
+    return error_response(
+        503, f"service unavailable: {type(exc).__name__}", "unavailable", headers={"Retry-After": "1"}
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
@@ -166,8 +186,12 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     retrying by the client; any other database error is a bug."""
     if is_transient_transaction_error(exc):
         log.warning("transaction conflict", extra={"error": repr(exc), "path": request.url.path})
-        return error_response(503, "the resource is being changed by another request right now; retry shortly",
-                              "conflict_retry", headers={"Retry-After": "1"})
+        return error_response(
+            503,
+            "the resource is being changed by another request right now; retry shortly",
+            "conflict_retry",
+            headers={"Retry-After": "1"},
+        )
     return await _unexpected(request, exc)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -53,13 +53,14 @@ class IdempotencyStore:
         self._col = db[IDEMPOTENCY_KEYS]
 
     async def ensure_indexes(self) -> None:
-        await self._col.create_index("created_at", expireAfterSeconds=int(KEPT_FOR.total_seconds()),
-                                     name="created_at_ttl")
+        await self._col.create_index(
+            "created_at", expireAfterSeconds=int(KEPT_FOR.total_seconds()), name="created_at_ttl"
+        )
 
     async def claim(self, user: str, scope: str, key: str, print_: str) -> Kept | None:
         """The kept answer for this key, or None once the key is claimed for this request."""
         key_id = f"{user}|{scope}|{key}"
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         try:
             await self._col.insert_one({"_id": key_id, "fingerprint": print_, "created_at": now, "answer": None})
             return None
@@ -74,14 +75,17 @@ class IdempotencyStore:
             answer = doc["answer"]
             return Kept(answer["status"], bytes(answer["body"]), dict(answer["headers"]))
         abandoned = await self._col.update_one(
-            {"_id": key_id, "answer": None, "created_at": {"$lt": now - ABANDONED_AFTER}}, {"$set": {"created_at": now}})
+            {"_id": key_id, "answer": None, "created_at": {"$lt": now - ABANDONED_AFTER}}, {"$set": {"created_at": now}}
+        )
         if abandoned.modified_count:
             return None
         raise KeyInUse(key)
 
     async def keep(self, user: str, scope: str, key: str, answer: Kept) -> None:
-        await self._col.update_one({"_id": f"{user}|{scope}|{key}"}, {"$set": {"answer": {
-            "status": answer.status, "body": answer.body, "headers": answer.headers}}})
+        await self._col.update_one(
+            {"_id": f"{user}|{scope}|{key}"},
+            {"$set": {"answer": {"status": answer.status, "body": answer.body, "headers": answer.headers}}},
+        )
 
     async def release(self, user: str, scope: str, key: str) -> None:
         await self._col.delete_one({"_id": f"{user}|{scope}|{key}", "answer": None})

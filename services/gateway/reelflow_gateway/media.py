@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, AsyncIterator
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -53,8 +54,15 @@ class OpenedObject:
 class MediaStore:
     """Read-only access to one bucket."""
 
-    def __init__(self, settings: KitSettings, bucket: str, executor: ThreadPoolExecutor, *,
-                 chunk_bytes: int = 262_144, connections: int = 16) -> None:
+    def __init__(
+        self,
+        settings: KitSettings,
+        bucket: str,
+        executor: ThreadPoolExecutor,
+        *,
+        chunk_bytes: int = 262_144,
+        connections: int = 16,
+    ) -> None:
         self.bucket = bucket
         self.chunk_bytes = chunk_bytes
         self._executor = executor

@@ -70,10 +70,20 @@ def content_or_premise(schema: dict, *, premise_not_blank: bool) -> None:
     premise" as JSON Schema `oneOf` (a field given as null counts as absent, like in the model)."""
     premise = {"type": "string", **({"pattern": NOT_BLANK} if premise_not_blank else {})}
     schema["oneOf"] = [
-        {"title": "your script", "required": ["content"],
-         "properties": {"content": {"type": "string"}, "premise": {"type": "null"}, "target_scenes": {"type": "null"}}},
-        {"title": "the AI writes it", "required": ["premise"],
-         "properties": {"premise": premise, "content": {"type": "null"}}},
+        {
+            "title": "your script",
+            "required": ["content"],
+            "properties": {
+                "content": {"type": "string"},
+                "premise": {"type": "null"},
+                "target_scenes": {"type": "null"},
+            },
+        },
+        {
+            "title": "the AI writes it",
+            "required": ["premise"],
+            "properties": {"premise": premise, "content": {"type": "null"}},
+        },
     ]
 
 
@@ -89,8 +99,10 @@ def at_least_one_of(schema: dict, *fields: str) -> None:
 def special_use_domains_pattern() -> str:
     """A JSON Schema pattern of the addresses EmailStr refuses for their special-use domain
     (`.test`, `.localhost`, ...: email_validator's list), in any case."""
-    names = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
-                     for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+    names = "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in name)
+        for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
+    )
     return rf"[.@]({names})$"
 
 
@@ -105,8 +117,11 @@ class RegisterIn(_In):
     model_config = ConfigDict(json_schema_extra=register_rules)
 
     email: EmailStr
-    password: str = Field(min_length=MIN_PASSWORD_CHARS, max_length=MAX_PASSWORD_CHARS,
-                          description=f"at least {MIN_PASSWORD_CHARS} characters")
+    password: str = Field(
+        min_length=MIN_PASSWORD_CHARS,
+        max_length=MAX_PASSWORD_CHARS,
+        description=f"at least {MIN_PASSWORD_CHARS} characters",
+    )
 
 
 class UserOut(BaseModel):
@@ -151,7 +166,7 @@ class ScriptCreateIn(_In):
     target_scenes: SceneCount | None = Field(default=None, description="with a premise: a hint for the AI")
 
     @model_validator(mode="after")
-    def _content_xor_premise(self) -> "ScriptCreateIn":
+    def _content_xor_premise(self) -> ScriptCreateIn:
         if (self.content is None) == (self.premise is None):
             raise ValueError("give exactly one of `content` (your script) or `premise` (AI writes it)")
         if self.content is not None and not self.content.strip():
@@ -173,7 +188,7 @@ class ScriptUpdateIn(_In):
     aspect: Aspect | None = None
 
     @model_validator(mode="after")
-    def _changes_something(self) -> "ScriptUpdateIn":
+    def _changes_something(self) -> ScriptUpdateIn:
         if self.title is None and self.content is None and self.aspect is None:
             raise ValueError("nothing to update: give title, content or aspect")
         if self.content is not None and not self.content.strip():
@@ -186,11 +201,14 @@ class SegmentationOut(BaseModel):
 
     state: Literal["none", "pending", "done", "failed"] = Field(
         description="`none`: a draft; `pending`: approved, scenes being made; `done`: every scene exists; "
-                    "`failed`: see `code` and `error` (nothing is stuck silently)")
+        "`failed`: see `code` and `error` (nothing is stuck silently)"
+    )
     method: Literal["sluglines", "headings", "paragraphs", "ai"] | None = Field(
-        default=None, description="how the text was cut, once done")
-    fell_back: bool = Field(default=False,
-                            description="the AI's scenes did not cover the script; local rules were used")
+        default=None, description="how the text was cut, once done"
+    )
+    fell_back: bool = Field(
+        default=False, description="the AI's scenes did not cover the script; local rules were used"
+    )
     note: str = Field(default="", description="why it fell back, if it did")
     code: str | None = Field(default=None, description="when failed: machine-readable cause, e.g. empty_script")
     error: str | None = Field(default=None, description="when failed: what went wrong")
@@ -253,8 +271,10 @@ class ScriptPage(BaseModel):
 
 def scene_update_rules(schema: dict) -> None:
     not_blank(schema, "text")
-    schema["examples"] = [{"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."},
-                          {"text": "The bottle washes ashore.", "heading": "The cliff at dawn"}]
+    schema["examples"] = [
+        {"text": "EXT. CLIFF - DAWN\n\nThe bottle washes ashore."},
+        {"text": "The bottle washes ashore.", "heading": "The cliff at dawn"},
+    ]
 
 
 class SceneUpdateIn(_In):
@@ -264,12 +284,15 @@ class SceneUpdateIn(_In):
 
     text: ScriptText = Field(description="at most 200 000 bytes of UTF-8")
     heading: str | None = Field(
-        default=None, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$",
-        description="one line of at most 300 characters (no control characters), `\"\"` for none; absent: read again from the text "
-                    "(its first slugline or heading line)")
+        default=None,
+        max_length=300,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description='one line of at most 300 characters (no control characters), `""` for none; absent: read again from the text '
+        "(its first slugline or heading line)",
+    )
 
     @model_validator(mode="after")
-    def _not_blank(self) -> "SceneUpdateIn":
+    def _not_blank(self) -> SceneUpdateIn:
         if not self.text.strip():
             raise ValueError("text must not be blank")
         return self
@@ -280,7 +303,8 @@ class ShotPlanningOut(BaseModel):
 
     state: Literal["none", "planning", "planned", "failed"] = Field(
         description="`none`: the scene is pending; `planning`: approved, shots being planned; "
-                    "`planned`: every shot exists; `failed`: see `code` and `error`")
+        "`planned`: every shot exists; `failed`: see `code` and `error`"
+    )
     shot_count: int = Field(description="shots of the scene known so far (all of them once planned)")
     code: str | None = Field(default=None, description="when failed: machine-readable cause")
     error: str | None = Field(default=None, description="when failed: what went wrong")
@@ -350,16 +374,19 @@ class ImageOut(BaseModel):
     shot_order: int | None = Field(default=None, description="the shot's `order` in its scene")
     status: Literal["pending", "approved", "rejected", "failed"] = Field(
         description="`pending`: drawn, waiting for review; `approved`: the shot's image; `rejected` (a new attempt "
-                    "follows); `failed`: could not be drawn (reject it to try again) or, with `code` "
-                    "`max_attempts`, the shot has used all its attempts")
+        "follows); `failed`: could not be drawn (reject it to try again) or, with `code` "
+        "`max_attempts`, the shot has used all its attempts"
+    )
     attempt: int = Field(description="1 for the shot's first image, +1 per rejection")
     width: int | None = Field(default=None, description="pixels; null for a failed attempt without a picture")
     height: int | None = None
     prompt: str | None = Field(default=None, description="what the image was drawn from (with the reviewer's notes)")
     content_url: str | None = Field(default=None, description="the PNG (`GET`); null when there is no picture")
     size_bytes: int | None = None
-    selected: bool = Field(description="the shot's image in videos: the latest approved one, which stays so "
-                                       "(even when rejected afterwards) until another attempt is approved")
+    selected: bool = Field(
+        description="the shot's image in videos: the latest approved one, which stays so "
+        "(even when rejected afterwards) until another attempt is approved"
+    )
     replaced_by: str | None = Field(default=None, description="the image approved after this one for its shot")
     previous_image_id: str | None = Field(default=None, description="the rejected attempt this one follows")
     feedback: str | None = Field(default=None, description="what the reviewer said when rejecting it")
@@ -382,8 +409,11 @@ class ImagePage(BaseModel):
 class ImageRejectIn(_In):
     model_config = ConfigDict(json_schema_extra={"examples": [{"feedback": "warmer light, keeper in a red coat"}]})
 
-    feedback: Feedback = Field(default="", description=f"what to change (at most {MAX_FEEDBACK_CHARS} characters); "
-                                                       "the next attempt's prompt takes it into account")
+    feedback: Feedback = Field(
+        default="",
+        description=f"what to change (at most {MAX_FEEDBACK_CHARS} characters); "
+        "the next attempt's prompt takes it into account",
+    )
 
 
 # -- videos --------------------------------------------------------------------------------------
@@ -392,8 +422,11 @@ class ImageRejectIn(_In):
 class VideoCreateIn(_In):
     """How to render; every field is optional (`{}` or no body at all is fine)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"resolution": "720p", "transition": "dissolve",
-                                                                   "fps": 24, "subtitles": False}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{}, {"resolution": "720p", "transition": "dissolve", "fps": 24, "subtitles": False}]
+        }
+    )
 
     aspect: Aspect | None = Field(default=None, description="default: the script's aspect")
     resolution: Resolution | None = Field(default=None, description="default 1080p")
@@ -429,7 +462,8 @@ class VideoAcceptedOut(BaseModel):
 class RenderProgressOut(BaseModel):
     step: Literal["queued", "preparing", "encoding", "joining", "storing"] = Field(
         description="`queued`: waiting for a render worker; `preparing`: images and narration; `encoding`: the "
-                    "shots, frame by frame; `joining`: the final MP4; `storing`: upload")
+        "shots, frame by frame; `joining`: the final MP4; `storing`: upload"
+    )
     fraction: float = Field(ge=0, le=1, description="of the whole render")
     frames_done: int
     frames_total: int
@@ -442,7 +476,8 @@ class VideoOut(BaseModel):
     script_id: str
     status: Literal["pending", "approved", "rejected"] = Field(
         description="`pending`: accepted, rendering (`progress`); `approved`: the MP4 is ready (`content_url`); "
-                    "`rejected`: rendering failed (`code`, `error`)")
+        "`rejected`: rendering failed (`code`, `error`)"
+    )
     progress: RenderProgressOut | None = Field(default=None, description="while `pending`: how far the render is")
     duration_s: float | None = Field(default=None, description="once rendered")
     width: int | None = None
@@ -451,8 +486,9 @@ class VideoOut(BaseModel):
     size_bytes: int | None = None
     has_audio: bool | None = Field(default=None, description="whether the MP4 has a narration track")
     render_s: float | None = Field(default=None, description="seconds spent rendering")
-    reused_segments: int | None = Field(default=None, description="pieces taken from the render cache "
-                                                                  "(an incremental re-render reuses most)")
+    reused_segments: int | None = Field(
+        default=None, description="pieces taken from the render cache (an incremental re-render reuses most)"
+    )
     content_url: str | None = Field(default=None, description="the MP4 (`GET`, byte ranges supported), once rendered")
     code: str | None = None
     error: str | None = None
@@ -475,8 +511,9 @@ class PendingOut(BaseModel):
     id: str = Field(description="the id of the script or scene written; GET its Location until it answers 200")
     status: Literal["pending"] = "pending"
     detail: str
-    command_id: str = Field(description="ce_id of the command on the bus; `GET /api/commands/{command_id}` "
-                                        "tells what became of it")
+    command_id: str = Field(
+        description="ce_id of the command on the bus; `GET /api/commands/{command_id}` tells what became of it"
+    )
 
 
 class CommandOut(BaseModel):
@@ -488,7 +525,8 @@ class CommandOut(BaseModel):
     sent_at: datetime
     status: Literal["pending", "applied", "rejected", "failed"] = Field(
         description="`pending`: no answer yet; `rejected`: refused (`code`, `reason`), including a command that "
-                    "could not be applied at all (`dead_lettered`, `event_refused`); `failed`: the AI gave up")
+        "could not be applied at all (`dead_lettered`, `event_refused`); `failed`: the AI gave up"
+    )
     code: str | None = None
     reason: str | None = None
     answered_at: datetime | None = None
@@ -519,7 +557,9 @@ class ErrorOut(BaseModel):
 class VideoRefusedOut(ErrorOut):
     """409 of create-video: `code` `images_missing` (the lists say what), `not_segmented`, ..."""
 
-    missing_shots: list[MissingShotOut] = Field(default_factory=list,
-                                                description="shots without an approved image, in video order")
-    unplanned_scene_ids: list[str] = Field(default_factory=list,
-                                           description="scenes whose shots are not all planned (approve them first)")
+    missing_shots: list[MissingShotOut] = Field(
+        default_factory=list, description="shots without an approved image, in video order"
+    )
+    unplanned_scene_ids: list[str] = Field(
+        default_factory=list, description="scenes whose shots are not all planned (approve them first)"
+    )

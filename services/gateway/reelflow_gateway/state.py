@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reelflow_kit.runtime import ServiceRuntime
-
 from reelflow_gateway.auth.passwords import PasswordHashing
 from reelflow_gateway.auth.tokens import TokenCodec
 from reelflow_gateway.auth.users import UserStore
@@ -24,6 +22,7 @@ from reelflow_gateway.readmodel.scripts import ScriptsView
 from reelflow_gateway.readmodel.videos import VideosView
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
+from reelflow_kit.runtime import ServiceRuntime
 
 
 @dataclass

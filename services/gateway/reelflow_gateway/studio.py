@@ -25,8 +25,13 @@ from starlette.types import Receive, Scope, Send
 WEB_DIR = Path(__file__).parent / "web"
 ASSETS_PREFIX = "/studio"
 _IMPORT_MAP = re.compile(rb'<script type="importmap">(.*?)</script>', re.S)
-_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8", ".svg": "image/svg+xml"}
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
 _COMPRESSIBLE = (".js", ".css", ".html", ".txt", ".svg")
 
 
@@ -41,8 +46,7 @@ class StaticFile:
     def response(self, request: Request) -> Response:
         accepts_gzip = self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", "")
         etag = self.etag[:-1] + ('-gz"' if accepts_gzip else '"')
-        headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
-                   **dict(self.headers)}
+        headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff", **dict(self.headers)}
         if self.gzipped is not None:
             headers["Vary"] = "Accept-Encoding"
         if etag in [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]:
@@ -63,11 +67,21 @@ def load(path: Path, extra_headers: tuple[tuple[str, str], ...] = ()) -> StaticF
 
 def content_security_policy(page: bytes) -> str:
     """Only this origin, plus the page's inline import map (allowed by its SHA-256)."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'"
-                      for m in _IMPORT_MAP.findall(page))
-    directives = ["default-src 'self'", f"script-src 'self' {hashes}".strip(), "style-src 'self'",
-                  "img-src 'self' data: blob:", "media-src 'self'", "connect-src 'self'", "object-src 'none'",
-                  "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m).digest()).decode()}'" for m in _IMPORT_MAP.findall(page)
+    )
+    directives = [
+        "default-src 'self'",
+        f"script-src 'self' {hashes}".strip(),
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
     return "; ".join(directives)
 
 
@@ -75,15 +89,19 @@ class StudioAssets:
     """ASGI app for `/studio/<path>`: the files under web/ (not index.html, which is `/`)."""
 
     def __init__(self, root: Path) -> None:
-        self.files = {p.relative_to(root).as_posix(): load(p) for p in sorted(root.rglob("*"))
-                      if p.is_file() and p.name != "index.html"}
+        self.files = {
+            p.relative_to(root).as_posix(): load(p)
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "index.html"
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         found = self.files.get(scope["path"].removeprefix(scope.get("root_path", "")).lstrip("/"))
         if request.method not in ("GET", "HEAD") or found is None:
-            response = Response(b'{"detail":"no such studio file","code":"not_found"}', 404,
-                                media_type="application/json")
+            response = Response(
+                b'{"detail":"no such studio file","code":"not_found"}', 404, media_type="application/json"
+            )
         else:
             response = found.response(request)
         await response(scope, receive, send)
@@ -92,11 +110,15 @@ class StudioAssets:
 def studio_routes(root: Path = WEB_DIR) -> list[Route | Mount]:
     """`/` (the page) and `/studio/...` (its scripts, styles and vendored libraries)."""
     page = (root / "index.html").read_bytes()
-    index = load(root / "index.html", (("Content-Security-Policy", content_security_policy(page)),
-                                       ("Referrer-Policy", "no-referrer")))
+    index = load(
+        root / "index.html",
+        (("Content-Security-Policy", content_security_policy(page)), ("Referrer-Policy", "no-referrer")),
+    )
 
     async def studio_page(request: Request) -> Response:
         return index.response(request)
 
-    return [Route("/", studio_page, methods=["GET", "HEAD"], include_in_schema=False),
-            Mount(ASSETS_PREFIX, app=StudioAssets(root))]
+    return [
+        Route("/", studio_page, methods=["GET", "HEAD"], include_in_schema=False),
+        Mount(ASSETS_PREFIX, app=StudioAssets(root)),
+    ]

@@ -1,8 +1,7 @@
-from reelflow_kit.logging import configure_logging
-from reelflow_kit.runtime import serve
-
 from reelflow_image.bootstrap import build
 from reelflow_image.settings import Settings
+from reelflow_kit.logging import configure_logging
+from reelflow_kit.runtime import serve
 
 
 def main() -> None:

@@ -74,19 +74,42 @@ class Shot:
     approved_image_id: str | None = None
 
     @classmethod
-    def planned(cls, *, id: str, script_id: str, scene_id: str, scene_order: int, order: int, description: str,
-                prompt: str, width: int, height: int, characters: tuple[str, ...], at: datetime) -> "Shot":
-        return cls(id=id, script_id=script_id, scene_id=scene_id, scene_order=scene_order, order=order,
-                   description=description, prompt=prompt, width=width, height=height, characters=characters,
-                   planned_at=at)
+    def planned(
+        cls,
+        *,
+        id: str,
+        script_id: str,
+        scene_id: str,
+        scene_order: int,
+        order: int,
+        description: str,
+        prompt: str,
+        width: int,
+        height: int,
+        characters: tuple[str, ...],
+        at: datetime,
+    ) -> Shot:
+        return cls(
+            id=id,
+            script_id=script_id,
+            scene_id=scene_id,
+            scene_order=scene_order,
+            order=order,
+            description=description,
+            prompt=prompt,
+            width=width,
+            height=height,
+            characters=characters,
+            planned_at=at,
+        )
 
-    def first_attempt(self) -> "Shot":
+    def first_attempt(self) -> Shot:
         """The shot with attempt 1 started (only once: a known shot starts nothing again)."""
         if self.attempts:
             raise GenerationInProgress(f"shot {self.id} already has attempt {self.attempts}")
         return replace(self, attempts=1, generating=True)
 
-    def next_attempt(self, feedback: str, max_attempts: int) -> "Shot | None":
+    def next_attempt(self, feedback: str, max_attempts: int) -> Shot | None:
         """The shot with its next attempt started and the feedback kept for it; None when the shot
         has used all `max_attempts` (the feedback is kept all the same)."""
         if self.generating:
@@ -95,14 +118,14 @@ class Shot:
             return None
         return replace(self.with_notes_of(feedback), attempts=self.attempts + 1, generating=True)
 
-    def with_notes_of(self, feedback: str) -> "Shot":
+    def with_notes_of(self, feedback: str) -> Shot:
         return replace(self, notes=(*self.notes, " ".join(feedback.split()))) if feedback.strip() else self
 
-    def attempt_ended(self) -> "Shot":
+    def attempt_ended(self) -> Shot:
         """The latest attempt is drawn (an image pending) or has failed."""
         return replace(self, generating=False)
 
-    def approving(self, image_id: str) -> tuple["Shot", str | None]:
+    def approving(self, image_id: str) -> tuple[Shot, str | None]:
         """The shot with `image_id` as its image, and the image this replaces (None for the first)."""
         replaced = self.approved_image_id if self.approved_image_id not in (None, image_id) else None
         return replace(self, approved_image_id=image_id), replaced
@@ -147,25 +170,73 @@ class Image:
     error: str = ""
 
     @classmethod
-    def generated(cls, *, id: str, shot: Shot, attempt: int, prompt: str, media_key: str, size_bytes: int,
-                  previous_image_id: str | None, usage: Usage, at: datetime) -> "Image":
-        return cls(id=id, script_id=shot.script_id, shot_id=shot.id, scene_id=shot.scene_id, attempt=attempt,
-                   status=ImageStatus.PENDING, prompt=prompt, width=shot.width, height=shot.height, created_at=at,
-                   media_key=media_key, size_bytes=size_bytes, previous_image_id=previous_image_id, usage=usage)
+    def generated(
+        cls,
+        *,
+        id: str,
+        shot: Shot,
+        attempt: int,
+        prompt: str,
+        media_key: str,
+        size_bytes: int,
+        previous_image_id: str | None,
+        usage: Usage,
+        at: datetime,
+    ) -> Image:
+        return cls(
+            id=id,
+            script_id=shot.script_id,
+            shot_id=shot.id,
+            scene_id=shot.scene_id,
+            attempt=attempt,
+            status=ImageStatus.PENDING,
+            prompt=prompt,
+            width=shot.width,
+            height=shot.height,
+            created_at=at,
+            media_key=media_key,
+            size_bytes=size_bytes,
+            previous_image_id=previous_image_id,
+            usage=usage,
+        )
 
     @classmethod
-    def failed(cls, *, id: str, shot: Shot, attempt: int, prompt: str, previous_image_id: str | None, usage: Usage,
-               code: str, error: str, at: datetime) -> "Image":
-        return cls(id=id, script_id=shot.script_id, shot_id=shot.id, scene_id=shot.scene_id, attempt=attempt,
-                   status=ImageStatus.FAILED, prompt=prompt, width=shot.width, height=shot.height, created_at=at,
-                   previous_image_id=previous_image_id, usage=usage, error_code=code, error=error)
+    def failed(
+        cls,
+        *,
+        id: str,
+        shot: Shot,
+        attempt: int,
+        prompt: str,
+        previous_image_id: str | None,
+        usage: Usage,
+        code: str,
+        error: str,
+        at: datetime,
+    ) -> Image:
+        return cls(
+            id=id,
+            script_id=shot.script_id,
+            shot_id=shot.id,
+            scene_id=shot.scene_id,
+            attempt=attempt,
+            status=ImageStatus.FAILED,
+            prompt=prompt,
+            width=shot.width,
+            height=shot.height,
+            created_at=at,
+            previous_image_id=previous_image_id,
+            usage=usage,
+            error_code=code,
+            error=error,
+        )
 
-    def approved(self, at: datetime) -> "Image":
+    def approved(self, at: datetime) -> Image:
         if self.status is not ImageStatus.PENDING:
             raise NotPending(f"image {self.id} is {self.status.value}; only a pending image can be approved")
         return replace(self, status=ImageStatus.APPROVED, decided_at=at)
 
-    def rejected(self, feedback: str, at: datetime) -> "Image":
+    def rejected(self, feedback: str, at: datetime) -> Image:
         if self.status is ImageStatus.REJECTED:
             raise AlreadyRejected(f"image {self.id} was already rejected")
         return replace(self, status=ImageStatus.REJECTED, feedback=feedback, decided_at=at)

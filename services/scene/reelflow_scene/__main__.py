@@ -1,6 +1,5 @@
 from reelflow_kit.logging import configure_logging
 from reelflow_kit.runtime import serve
-
 from reelflow_scene.bootstrap import build
 from reelflow_scene.settings import Settings
 

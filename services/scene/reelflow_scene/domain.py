@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from reelflow_contracts.messages.common import Aspect
 from reelflow_kit.domain import RuleBroken
 
 
@@ -51,22 +52,21 @@ class Scene:
     shot_count: int = 0
 
     @classmethod
-    def found(cls, id: str, script_id: str, order: int, heading: str, text: str, at: datetime) -> "Scene":
+    def found(cls, id: str, script_id: str, order: int, heading: str, text: str, at: datetime) -> Scene:
         """A scene found by segmenting an approved script: pending."""
         return cls(id=id, script_id=script_id, order=order, heading=heading, text=text, created_at=at, updated_at=at)
 
-    def edited(self, *, text: str, heading: str, at: datetime) -> "Scene":
+    def edited(self, *, text: str, heading: str, at: datetime) -> Scene:
         """This pending scene with new text (and the heading read from it)."""
         if self.status is not Status.PENDING:
             raise NotPending(f"scene {self.id} is {self.status.value}; only a pending scene can be edited")
         return replace(self, text=text, heading=heading, updated_at=at)
 
-    def approved(self, at: datetime) -> "Scene":
+    def approved(self, at: datetime) -> Scene:
         """Approved for good; its shot planning is queued."""
         if self.status is Status.APPROVED:
             raise AlreadyApproved(f"scene {self.id} was already approved")
-        return replace(self, status=Status.APPROVED, approved_at=at, updated_at=at,
-                       shot_planning=ShotPlanning.QUEUED)
+        return replace(self, status=Status.APPROVED, approved_at=at, updated_at=at, shot_planning=ShotPlanning.QUEUED)
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class Shot:
     image_prompt: str
     duration_s: float
     narration: str
-    aspect: str
+    aspect: Aspect
     style_suffix: str
     setting: str
     time_of_day: str
@@ -98,7 +98,7 @@ class ScriptFacts:
     id: str
     owner_id: str
     title: str
-    aspect: str
+    aspect: Aspect
     characters: tuple[str, ...]
     style_suffix: str
     approved_at: datetime

@@ -12,9 +12,14 @@ class Settings(KitSettings, AISettings, ContentCaps):
     health_port: int = 8082
     shot_planning_concurrency: int = Field(default=4, ge=1, description="scenes planned at once by one instance")
     shot_planning_max_attempts: int = Field(
-        default=5, ge=1, description="tries of a scene's shot planning before ShotPlanningFailed")
+        default=5, ge=1, description="tries of a scene's shot planning before ShotPlanningFailed"
+    )
     shot_planning_lease_s: float = Field(
-        default=60.0, gt=0, description="a planning job whose instance went silent this long is taken over")
+        default=60.0, gt=0, description="a planning job whose instance went silent this long is taken over"
+    )
     shot_planning_deadline_s: float = Field(
-        default=300.0, gt=0, description="a try of a scene's shot planning still running this long is cancelled "
-                                         "(a failed try); above openai_deadline_s")
+        default=300.0,
+        gt=0,
+        description="a try of a scene's shot planning still running this long is cancelled "
+        "(a failed try); above openai_deadline_s",
+    )

@@ -5,7 +5,6 @@ from reelflow_contracts.topics import SCRIPT_COMMANDS, SCRIPT_EVENTS
 from reelflow_kit.ai import ScriptWriter, make_script_writer
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.unit_of_work import message_handlers
-
 from reelflow_script.handlers import approve_script, create_script, generate_script_with, update_script
 from reelflow_script.settings import Settings
 from reelflow_script.unit_of_work import ScriptUnitOfWork
@@ -19,10 +18,17 @@ def build(settings: Settings | None = None, *, script_writer: ScriptWriter | Non
     settings = settings or Settings()
     writer = script_writer or make_script_writer(settings)
     runtime = ServiceRuntime(settings, uses_object_store=False, topics=[SCRIPT_COMMANDS, SCRIPT_EVENTS])
-    runtime.consume(CONSUMER_GROUP, [SCRIPT_COMMANDS], handlers=message_handlers(ScriptUnitOfWork, {
-        CreateScript: create_script,
-        UpdateScript: update_script,
-        ApproveScript: approve_script,
-        GenerateScript: generate_script_with(writer),
-    }))
+    runtime.consume(
+        CONSUMER_GROUP,
+        [SCRIPT_COMMANDS],
+        handlers=message_handlers(
+            ScriptUnitOfWork,
+            {
+                CreateScript: create_script,
+                UpdateScript: update_script,
+                ApproveScript: approve_script,
+                GenerateScript: generate_script_with(writer),
+            },
+        ),
+    )
     return runtime

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.common import Aspect, Origin
 from reelflow_kit.domain import RuleBroken
 
 
@@ -35,8 +36,8 @@ class Script:
     owner_id: str
     title: str
     content: str
-    aspect: str
-    origin: str
+    aspect: Aspect
+    origin: Origin
     created_at: datetime
     updated_at: datetime
     status: Status = Status.DRAFT
@@ -45,17 +46,36 @@ class Script:
     approved_at: datetime | None = None
 
     @classmethod
-    def written_by_user(cls, id: str, owner_id: str, title: str, content: str, aspect: str, at: datetime) -> "Script":
-        return cls(id=id, owner_id=owner_id, title=title, content=content, aspect=aspect, origin="user",
-                   created_at=at, updated_at=at)
+    def written_by_user(cls, id: str, owner_id: str, title: str, content: str, aspect: Aspect, at: datetime) -> Script:
+        return cls(
+            id=id,
+            owner_id=owner_id,
+            title=title,
+            content=content,
+            aspect=aspect,
+            origin="user",
+            created_at=at,
+            updated_at=at,
+        )
 
     @classmethod
-    def written_by_ai(cls, id: str, owner_id: str, title: str, content: str, aspect: str, premise: str,
-                      usage: Usage, at: datetime) -> "Script":
-        return cls(id=id, owner_id=owner_id, title=title, content=content, aspect=aspect, origin="ai",
-                   premise=premise, usage=usage, created_at=at, updated_at=at)
+    def written_by_ai(
+        cls, id: str, owner_id: str, title: str, content: str, aspect: Aspect, premise: str, usage: Usage, at: datetime
+    ) -> Script:
+        return cls(
+            id=id,
+            owner_id=owner_id,
+            title=title,
+            content=content,
+            aspect=aspect,
+            origin="ai",
+            premise=premise,
+            usage=usage,
+            created_at=at,
+            updated_at=at,
+        )
 
-    def edited(self, *, title: str | None, content: str | None, aspect: str | None, at: datetime) -> "Script":
+    def edited(self, *, title: str | None, content: str | None, aspect: Aspect | None, at: datetime) -> Script:
         """This draft with the given fields changed (None: unchanged)."""
         if self.status is not Status.DRAFT:
             raise NotDraft(f"script {self.id} is {self.status.value}; only a draft can be edited")
@@ -67,7 +87,7 @@ class Script:
             updated_at=at,
         )
 
-    def approved(self, at: datetime) -> "Script":
+    def approved(self, at: datetime) -> Script:
         if self.status is Status.APPROVED:
             raise AlreadyApproved(f"script {self.id} was already approved")
         return replace(self, status=Status.APPROVED, approved_at=at, updated_at=at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -12,5 +14,5 @@ from reelflow_script.adapters.scripts import MongoScriptRepository
 class ScriptUnitOfWork(MongoUnitOfWork):
     scripts: MongoScriptRepository
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None) -> None:
         self.scripts = MongoScriptRepository(db, session)

@@ -12,12 +12,19 @@ from reelflow_kit.ai import Narrator, make_narrator
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_kit.unit_of_work import give_up_handler, job_handler, message_handlers
-
 from reelflow_video.adapters.rendering import FFmpegRendering
 from reelflow_video.adapters.storyboards import ensure_indexes
 from reelflow_video.handlers import (
-    DECIDE, RENDER, create_video_with, decide_video_with, give_up_decision, give_up_render, image_approved,
-    render_with, script_segmented, shot_planned,
+    DECIDE,
+    RENDER,
+    create_video_with,
+    decide_video_with,
+    give_up_decision,
+    give_up_render,
+    image_approved,
+    render_with,
+    script_segmented,
+    shot_planned,
 )
 from reelflow_video.settings import Settings
 from reelflow_video.unit_of_work import VideoUnitOfWork
@@ -34,9 +41,13 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
     narrator = narrator or make_narrator(settings)
     runtime = ServiceRuntime(settings, topics=[SCENE_EVENTS, IMAGE_EVENTS, VIDEO_COMMANDS, VIDEO_EVENTS])
     assert runtime.store is not None
-    rendering = FFmpegRendering(images=ObjectStore(settings, bucket=settings.image_bucket), store=runtime.store,
-                                narrator=narrator, workdir=settings.workdir,
-                                parallel=settings.render_parallel_pieces or max(1, os.cpu_count() or 1))
+    rendering = FFmpegRendering(
+        images=ObjectStore(settings, bucket=settings.image_bucket),
+        store=runtime.store,
+        narrator=narrator,
+        workdir=settings.workdir,
+        parallel=settings.render_parallel_pieces or max(1, os.cpu_count() or 1),
+    )
 
     async def prepare(rt: ServiceRuntime) -> None:
         await ensure_indexes(rt.db)
@@ -44,18 +55,44 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
 
     runtime.on_startup(prepare)
     # The storyboard has its own consumer group, so commands never queue behind a flood of events.
-    runtime.consume(STORYBOARD_GROUP, [SCENE_EVENTS, IMAGE_EVENTS], handlers=message_handlers(VideoUnitOfWork, {
-        ScriptSegmented: script_segmented,
-        ShotPlanned: shot_planned,
-        ImageApproved: image_approved,
-    }))
-    runtime.consume(CONSUMER_GROUP, [VIDEO_COMMANDS], handlers=message_handlers(VideoUnitOfWork, {
-        CreateVideo: create_video_with(settings.create_video_grace_s),
-    }))
-    runtime.work(RENDER, job_handler(VideoUnitOfWork, render_with(rendering, settings.render_progress_every_s)),
-                 concurrency=settings.render_concurrency, lease_s=settings.render_lease_s,
-                 max_attempts=settings.render_max_attempts, on_give_up=give_up_handler(VideoUnitOfWork, give_up_render),
-                 deadline_s=settings.render_deadline_s)
-    runtime.work(DECIDE, job_handler(VideoUnitOfWork, decide_video_with()), concurrency=4, lease_s=30.0,
-                 max_attempts=3, on_give_up=give_up_handler(VideoUnitOfWork, give_up_decision), deadline_s=60.0)
+    runtime.consume(
+        STORYBOARD_GROUP,
+        [SCENE_EVENTS, IMAGE_EVENTS],
+        handlers=message_handlers(
+            VideoUnitOfWork,
+            {
+                ScriptSegmented: script_segmented,
+                ShotPlanned: shot_planned,
+                ImageApproved: image_approved,
+            },
+        ),
+    )
+    runtime.consume(
+        CONSUMER_GROUP,
+        [VIDEO_COMMANDS],
+        handlers=message_handlers(
+            VideoUnitOfWork,
+            {
+                CreateVideo: create_video_with(settings.create_video_grace_s),
+            },
+        ),
+    )
+    runtime.work(
+        RENDER,
+        job_handler(VideoUnitOfWork, render_with(rendering, settings.render_progress_every_s)),
+        concurrency=settings.render_concurrency,
+        lease_s=settings.render_lease_s,
+        max_attempts=settings.render_max_attempts,
+        on_give_up=give_up_handler(VideoUnitOfWork, give_up_render),
+        deadline_s=settings.render_deadline_s,
+    )
+    runtime.work(
+        DECIDE,
+        job_handler(VideoUnitOfWork, decide_video_with()),
+        concurrency=4,
+        lease_s=30.0,
+        max_attempts=3,
+        on_give_up=give_up_handler(VideoUnitOfWork, give_up_decision),
+        deadline_s=60.0,
+    )
     return runtime

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from reelflow_kit.domain import RuleBroken
 
@@ -39,7 +40,7 @@ class NotSegmented(RuleBroken):
 class ImagesMissing(RuleBroken):
     code = "images_missing"
 
-    def __init__(self, missing: "Missing") -> None:
+    def __init__(self, missing: Missing) -> None:
         super().__init__(f"cannot render yet: {missing.reason()}")
         self.missing = missing
 
@@ -120,13 +121,17 @@ class Storyboard:
         without_image = tuple(s for s in self.ordered() if s.image_key is None)
         return Missing(without_image, tuple(dict.fromkeys(unplanned)))
 
-    def caught_up(self, seen: "Seen") -> bool:
+    def caught_up(self, seen: Seen) -> bool:
         """Whether this storyboard is at least where the sender of a CreateVideo was, who saw
         `seen`: the script is segmented, every shot the sender saw is planned here and every image
         it saw has been approved here for a planned shot, and no scene is planned only in part (a
         scene's shots are planned together, so a part means the rest is on its way)."""
-        return (bool(self.scene_ids) and set(seen.shot_ids) <= {s.shot_id for s in self.shots}
-                and set(seen.image_ids) <= self.known_image_ids and not self._partly_planned())
+        return (
+            bool(self.scene_ids)
+            and set(seen.shot_ids) <= {s.shot_id for s in self.shots}
+            and set(seen.image_ids) <= self.known_image_ids
+            and not self._partly_planned()
+        )
 
 
 # -- the decision --------------------------------------------------------------------------------
@@ -194,38 +199,43 @@ class Video:
     id: str
     script_id: str
     status: Status
-    options: dict
+    options: dict[str, Any]
     image_ids: tuple[str, ...]
     """The approved images it renders, in order (empty while waiting)."""
     requested_at: datetime
     plan: tuple[PlannedShot, ...] = ()
     """The shots and approved images as they were when the video was accepted, in order."""
     error: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict[str, Any])
     request: Request | None = None
     """While waiting: the request to answer."""
 
     @classmethod
-    def asked(cls, video_id: str, script_id: str, options: dict, request: Request, at: datetime) -> "Video":
+    def asked(cls, video_id: str, script_id: str, options: dict[str, Any], request: Request, at: datetime) -> Video:
         """A video just asked for, not decided yet."""
         return cls(video_id, script_id, Status.WAITING, options, (), at, request=request)
 
-    def waiting_until(self, deadline: datetime) -> "Video":
+    def waiting_until(self, deadline: datetime) -> Video:
         assert self.request is not None
         return replace(self, request=replace(self.request, decide_by=deadline))
 
-    def accepted(self, plan: tuple[PlannedShot, ...]) -> "Video":
+    def accepted(self, plan: tuple[PlannedShot, ...]) -> Video:
         if self.status is not Status.WAITING:
             raise NotWaiting(f"video {self.id} is {self.status.value}, it was decided before")
-        return replace(self, status=Status.PENDING, plan=plan,
-                       image_ids=tuple(s.image_id for s in plan if s.image_id is not None), request=None)
+        return replace(
+            self,
+            status=Status.PENDING,
+            plan=plan,
+            image_ids=tuple(s.image_id for s in plan if s.image_id is not None),
+            request=None,
+        )
 
-    def rendered(self, **details: object) -> "Video":
+    def rendered(self, **details: object) -> Video:
         if self.status is not Status.PENDING:
             raise NotPending(f"video {self.id} is {self.status.value}")
         return replace(self, status=Status.APPROVED, details=dict(details))
 
-    def failed(self, error: str) -> "Video":
+    def failed(self, error: str) -> Video:
         if self.status is not Status.PENDING:
             raise NotPending(f"video {self.id} is {self.status.value}")
         return replace(self, status=Status.REJECTED, error=error)

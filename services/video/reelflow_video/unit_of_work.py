@@ -4,6 +4,8 @@ inbox (or the job's lease) and the outbox."""
 from __future__ import annotations
 
 import contextlib
+from typing import Any
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -17,7 +19,7 @@ class VideoUnitOfWork(MongoUnitOfWork):
     videos: MongoVideoRepository
     storyboards: MongoStoryboardRepository
 
-    def _bind(self, db: AsyncDatabase, session: AsyncClientSession | None) -> None:
+    def _bind(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None) -> None:
         self.videos = MongoVideoRepository(db, session)
         self.storyboards = MongoStoryboardRepository(db, session)
 

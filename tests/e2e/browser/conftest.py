@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from tests.e2e.conftest import Reelflow
 
 CHROMIUM = os.environ.get("REELFLOW_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "var" / "test-artifacts" / "studio"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
-HOW_TO_ENABLE = ("browser tests skipped: Chromium not found at {path}; install it with "
-                 "`apt-get install chromium` (Debian/Ubuntu) or set REELFLOW_CHROMIUM to a Chromium binary")
+HOW_TO_ENABLE = (
+    "browser tests skipped: Chromium not found at {path}; install it with "
+    "`apt-get install chromium` (Debian/Ubuntu) or set REELFLOW_CHROMIUM to a Chromium binary"
+)
 
 
 def _playwright():

@@ -40,8 +40,10 @@ def token_of(page) -> str:
 
 def signed_in_as(page, user, where: str = "") -> None:
     """The studio reloaded (at `#...` `where`), signed in with `user`'s token as if they had signed in."""
-    page.evaluate("(s) => localStorage.setItem('reelflow.session', JSON.stringify({...s, expiresAt: Date.now() + 3600e3}))",
-                  {"token": user.token, "email": user.email})
+    page.evaluate(
+        "(s) => localStorage.setItem('reelflow.session', JSON.stringify({...s, expiresAt: Date.now() + 3600e3}))",
+        {"token": user.token, "email": user.email},
+    )
     page.goto("/" + where)
     page.reload()  # the studio reads its session when it loads
 

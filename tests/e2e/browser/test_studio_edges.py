@@ -10,8 +10,8 @@ that every write answers 202 before its service could apply it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -22,7 +22,15 @@ from tests.e2e.browser.pages import check_page, signed_in_as, token_of
 from tests.e2e.browser.test_studio_workflow import sign_up
 from tests.e2e.conftest import IMAGE_MAX_ATTEMPTS, Reelflow
 from tests.e2e.helpers import (
-    HARBOR, KITCHEN, PASSWORD, User, approve_scene, approve_script, bearer, first_images, wait_for,
+    HARBOR,
+    KITCHEN,
+    PASSWORD,
+    User,
+    approve_scene,
+    approve_script,
+    bearer,
+    first_images,
+    wait_for,
 )
 from tests.support.processes import ServiceProcess, free_port
 
@@ -36,8 +44,9 @@ EDGE_LIMITS = {
 def edge_url(reelflow: Reelflow) -> Iterator[str]:
     port = free_port()
     env = {**reelflow.gateway_env(), "REELFLOW_HTTP_PORT": str(port), **EDGE_LIMITS}
-    gateway = ServiceProcess(["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-edge.log",
-                             f"http://127.0.0.1:{port}/healthz").start()
+    gateway = ServiceProcess(
+        ["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-edge.log", f"http://127.0.0.1:{port}/healthz"
+    ).start()
     try:
         gateway.wait_healthy(60)
         yield f"http://127.0.0.1:{port}"
@@ -114,8 +123,12 @@ def test_long_lists_of_scripts_and_scenes_page(studio, alice: User) -> None:
     scenes = "".join(f"EXT. PIER {n} - DAWN\n\nNora waits on pier {n}.\n\n" for n in range(1, 106))
     long_one = alice.create(scenes, "One hundred and five scenes")
     assert alice.post(f"/api/scripts/{long_one['id']}/approve").status_code == 200
-    wait_for(lambda: alice.get(f"/api/scripts/{long_one['id']}/scenes?limit=1").json()["total"] == 105,
-             timeout=120, interval=1, what="105 scenes")
+    wait_for(
+        lambda: alice.get(f"/api/scripts/{long_one['id']}/scenes?limit=1").json()["total"] == 105,
+        timeout=120,
+        interval=1,
+        what="105 scenes",
+    )
 
     page = studio
     signed_in_as(page, alice)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.browser.pages import check_page, token_of
 from tests.e2e.browser.test_studio_workflow import sign_up
-from tests.e2e.helpers import HARBOR, KITCHEN, PASSWORD, User, bearer, new_email
+from tests.e2e.helpers import HARBOR, KITCHEN, PASSWORD, User, new_email
 
 
 @pytest.mark.timeout(600)

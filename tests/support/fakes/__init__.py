@@ -104,8 +104,9 @@ class FakeUnitOfWork:
         if self._answering is not None:
             self.answered.append((self._answering, message))
 
-    async def enqueue(self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None,
-                      delay_s: float = 0.0) -> None:
+    async def enqueue(
+        self, kind: str, job_id: str, payload: dict, *, fair_key: str | None = None, delay_s: float = 0.0
+    ) -> None:
         assert self._open, "enqueue only inside `async with uow:`"
         self._queueing.append(Queued(kind, job_id, payload, fair_key, delay_s))
 
@@ -126,7 +127,7 @@ class FakeUnitOfWork:
         seed = self.cause.id if self.cause is not None else f"job/{self.job.id if self.job else 'job'}"
         return derived_id(seed, *parts)
 
-    def failing(self, failure: Failure) -> "FakeUnitOfWork":
+    def failing(self, failure: Failure) -> FakeUnitOfWork:
         self._failing = failure
         return self
 

@@ -29,7 +29,6 @@ class FakeImageRepository(InMemoryRepository[Image]):
         super().__init__(*images)
         self.timings: dict[str, dict[str, Any]] = {}
 
-
     async def add(self, image: Image, timings: dict[str, Any] | None = None) -> None:
         await super().add(image)
         if timings:
@@ -66,8 +65,9 @@ class FakeMediaStore:
 class FakeImageGenerator:
     """Draws a PNG header of the requested size (or of `size`), or raises `failing`; keeps the requests."""
 
-    def __init__(self, *, failing: AIProviderError | None = None, size: tuple[int, int] | None = None,
-                 usage: Usage | None = None) -> None:
+    def __init__(
+        self, *, failing: AIProviderError | None = None, size: tuple[int, int] | None = None, usage: Usage | None = None
+    ) -> None:
         self.failing = failing
         self.size = size
         self.usage = usage or Usage(provider="fake", images=1)
@@ -82,8 +82,15 @@ class FakeImageGenerator:
 
 
 class FakeImageUnitOfWork(FakeUnitOfWork):
-    def __init__(self, cause: Envelope | None = None, job: Job | None = None, *, shots: tuple[Shot, ...] = (),
-                 images: tuple[Image, ...] = (), drafts: dict[str, Draft] | None = None) -> None:
+    def __init__(
+        self,
+        cause: Envelope | None = None,
+        job: Job | None = None,
+        *,
+        shots: tuple[Shot, ...] = (),
+        images: tuple[Image, ...] = (),
+        drafts: dict[str, Draft] | None = None,
+    ) -> None:
         super().__init__(cause, job)
         self.shots = FakeShotRepository(*shots)
         self.images = FakeImageRepository(*images)

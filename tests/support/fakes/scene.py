@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_kit.jobs import Job
@@ -35,7 +35,6 @@ class FakeSceneRepository:
             self.by_id[scene_id] = replace(self.by_id[scene_id], shot_planning=outcome, shot_count=shot_count)
 
 
-
 class FakeShotRepository:
     def __init__(self, shots: Iterable[Shot] = ()) -> None:
         self.by_id = {s.id: s for s in shots}
@@ -61,8 +60,15 @@ class FakeScriptFactsRepository:
 
 
 class FakeSceneUnitOfWork(FakeUnitOfWork):
-    def __init__(self, cause: Envelope | None = None, job: Job | None = None, *, scenes: Iterable[Scene] = (),
-                 shots: Iterable[Shot] = (), facts: Iterable[ScriptFacts] = ()) -> None:
+    def __init__(
+        self,
+        cause: Envelope | None = None,
+        job: Job | None = None,
+        *,
+        scenes: Iterable[Scene] = (),
+        shots: Iterable[Shot] = (),
+        facts: Iterable[ScriptFacts] = (),
+    ) -> None:
         super().__init__(cause, job)
         self.scenes = FakeSceneRepository(scenes)
         self.shots = FakeShotRepository(shots)

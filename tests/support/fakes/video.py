@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import replace
 
 from reelflow_contracts.envelope import Envelope
-from reelflow_contracts.messages.base import Message, Usage
+from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import VideoOptions
 from reelflow_kit.jobs import Job
 from reelflow_video.adapters.rendering import RenderedVideo
@@ -66,15 +66,23 @@ class FakeStoryboardRepository:
     async def load(self, script_id: str) -> Storyboard:
         planned = [(shot, image) for script, shot, image in self.shots.values() if script == script_id and shot]
         return Storyboard(
-            script_id=script_id, scene_ids=self.scene_ids.get(script_id, ()),
+            script_id=script_id,
+            scene_ids=self.scene_ids.get(script_id, ()),
             shots=tuple(replace(shot, image_id=image.get("id"), image_key=image.get("key")) for shot, image in planned),
             known_image_ids=frozenset(i for _, image in planned for i in image["seen"]),
-            waiting=await self.waiting(script_id))
+            waiting=await self.waiting(script_id),
+        )
 
 
 class FakeVideoUnitOfWork(FakeUnitOfWork):
-    def __init__(self, cause: Envelope | None = None, job: Job | None = None, *, videos: tuple[Video, ...] = (),
-                 storyboards: FakeStoryboardRepository | None = None) -> None:
+    def __init__(
+        self,
+        cause: Envelope | None = None,
+        job: Job | None = None,
+        *,
+        videos: tuple[Video, ...] = (),
+        storyboards: FakeStoryboardRepository | None = None,
+    ) -> None:
         super().__init__(cause, job)
         self.videos = FakeVideoRepository(*videos)
         self.storyboards = storyboards or FakeStoryboardRepository()
@@ -82,7 +90,7 @@ class FakeVideoUnitOfWork(FakeUnitOfWork):
     def answering_request(self, request: Request) -> contextlib.AbstractContextManager[None]:
         return self.answering(request.command_id, request.correlation_id)
 
-    def sharing(self, cause: Envelope | None = None, job: Job | None = None) -> "FakeVideoUnitOfWork":
+    def sharing(self, cause: Envelope | None = None, job: Job | None = None) -> FakeVideoUnitOfWork:
         """A unit of work for another message or job, over the same repositories (another
         consumer or job pool of the same service)."""
         other = FakeVideoUnitOfWork(cause, job, storyboards=self.storyboards)
@@ -96,8 +104,17 @@ class FakeRendering(Recorder):
     def __init__(self, outcome: RenderedVideo | Exception | None = None) -> None:
         super().__init__()
         self.outcome = outcome or RenderedVideo(
-            media_key="videos/video_v.mp4", duration_s=5.0, width=1280, height=720, size_bytes=1000,
-            has_audio=False, render_s=1.5, narration_s=0.0, reused_segments=2, usage=Usage())
+            media_key="videos/video_v.mp4",
+            duration_s=5.0,
+            width=1280,
+            height=720,
+            size_bytes=1000,
+            has_audio=False,
+            render_s=1.5,
+            narration_s=0.0,
+            reused_segments=2,
+            usage=Usage(),
+        )
 
     async def render(self, video: Video, options: VideoOptions, progress: RenderProgress) -> RenderedVideo:
         self.calls.append(("render", video.id, options.fps))
@@ -112,7 +129,6 @@ class FakeRendering(Recorder):
         progress.moved_to("storing")
         await _yield()
         return replace(self.outcome, media_key=f"videos/video_{video.id}.mp4")
-
 
 
 async def _yield() -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from reelflow_contracts.messages.base import Usage
+from reelflow_contracts.messages.scene import SegmentationMethod
 from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
 from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
 from reelflow_kit.ai.segmentation import EmptyScript, Segmentation, scenes_from_cuts
@@ -44,7 +45,8 @@ def segment_text(script: str) -> Segmentation:
     if not script.strip():
         raise EmptyScript("the script is empty: there is no text to cut into scenes")
     hidden = hidden_spans(script)
-    for method, pattern in (("sluglines", SLUGLINE), ("headings", HEADING)):
+    cut_by: tuple[tuple[SegmentationMethod, re.Pattern[str]], ...] = (("sluglines", SLUGLINE), ("headings", HEADING))
+    for method, pattern in cut_by:
         starts = _outside(hidden, (m.start() for m in pattern.finditer(script)))
         if starts:
             return Segmentation(scenes=scenes_from_cuts(script, _cut_points(starts)), method=method, usage=LOCAL_USAGE)

@@ -22,15 +22,18 @@ from reelflow_gateway.state import AppState
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+
 class LoginForm:
     """The OAuth2 password flow's form: `username` (the email) and `password`, both required and
     not empty (an empty form field counts as missing), and `grant_type` `password` if given (a form
     field cannot be null: absent is the only way to leave it out)."""
 
-    def __init__(self,
-                 username: Annotated[str, Form(min_length=1, description="your email")],
-                 password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
-                 grant_type: Annotated[str, Form(pattern="^password$")] = "password") -> None:
+    def __init__(
+        self,
+        username: Annotated[str, Form(min_length=1, description="your email")],
+        password: Annotated[str, Form(min_length=1, json_schema_extra={"format": "password"})],
+        grant_type: Annotated[str, Form(pattern="^password$")] = "password",
+    ) -> None:
         self.username = username
         self.password = password
 
@@ -41,21 +44,30 @@ BUSY = {503: "Too many password checks at once (`busy`), or a server the gateway
 def login_limits(state: AppState) -> tuple[RateLimit, RateLimit]:
     """(attempts per client address, failures per account)."""
     settings = state.settings
-    return (RateLimit("login-address", "login attempts from this address", settings.rate_limit_login_per_address),
-            RateLimit("login-failures-account", "failed logins to this account",
-                      settings.rate_limit_login_failures_per_account))
+    return (
+        RateLimit("login-address", "login attempts from this address", settings.rate_limit_login_per_address),
+        RateLimit(
+            "login-failures-account", "failed logins to this account", settings.rate_limit_login_failures_per_account
+        ),
+    )
 
 
 def register_limits(state: AppState) -> tuple[RateLimit, RateLimit]:
     """(attempts per client address, attempts per email)."""
     settings = state.settings
-    return (RateLimit("register-address", "registrations from this address", settings.rate_limit_register_per_address),
-            RateLimit("register-account", "registrations of this email", settings.rate_limit_register_per_account))
+    return (
+        RateLimit("register-address", "registrations from this address", settings.rate_limit_register_per_address),
+        RateLimit("register-account", "registrations of this email", settings.rate_limit_register_per_account),
+    )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut,
-             summary="Create an account",
-             responses=responses(400, 413, 422, 429, described={409: "The email is already registered", **BUSY}))
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    summary="Create an account",
+    responses=responses(400, 413, 422, 429, described={409: "The email is already registered", **BUSY}),
+)
 async def register(body: RegisterIn, request: Request, state: State) -> UserOut:
     """Limited per client address and per email (`GET /api/limits`): over, 429 with `Retry-After`."""
     per_address, per_account = register_limits(state)
@@ -72,8 +84,12 @@ async def register(body: RegisterIn, request: Request, state: State) -> UserOut:
     return UserOut(id=user.id, email=user.email, created_at=user.created_at)
 
 
-@router.post("/token", response_model=TokenOut, summary="Log in: trade email and password for a bearer token",
-             responses=responses(400, 413, 422, 429, described={401: "Wrong email or password", **BUSY}))
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Log in: trade email and password for a bearer token",
+    responses=responses(400, 413, 422, 429, described={401: "Wrong email or password", **BUSY}),
+)
 async def token(form: Annotated[LoginForm, Depends()], request: Request, state: State) -> TokenOut:
     """OAuth2 password flow: form fields `username` (the email) and `password`. Attempts per client
     address and failed logins per account are limited (`GET /api/limits`): over, 429 with `Retry-After`."""

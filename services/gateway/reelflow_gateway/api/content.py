@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Request
 from starlette.responses import Response, StreamingResponse
@@ -80,8 +80,10 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 def content_ticket(state, user: str, kind: str, resource_id: str) -> dict:
     """The body of `GET /api/{kind}s/{id}/content-ticket`; the caller has checked ownership."""
     ticket, expires = state.tokens.issue_ticket(user, f"{kind}:{resource_id}", state.settings.media_ticket_ttl_s)
-    return {"url": f"/api/{kind}s/{resource_id}/content?ticket={ticket}",
-            "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()}
+    return {
+        "url": f"/api/{kind}s/{resource_id}/content?ticket={ticket}",
+        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+    }
 
 
 def entity_tag(kind: str, resource_id: str) -> str:
@@ -112,27 +114,41 @@ def storage_error(exc: Exception, what: str) -> ApiError:
     return ApiError(503, f"object storage unavailable: {exc}", "unavailable", {"Retry-After": "1"})
 
 
-async def stream_whole(store: MediaStore, key: str, *, media_type: str, etag: str, what: str,
-                       filename: str, extra: dict[str, str] | None = None) -> Response:
+async def stream_whole(
+    store: MediaStore,
+    key: str,
+    *,
+    media_type: str,
+    etag: str,
+    what: str,
+    filename: str,
+    extra: dict[str, str] | None = None,
+) -> Response:
     """200 with the object's bytes streamed from S3 (one GetObject, read in chunks)."""
     try:
         opened = await store.open(key)
     except (ObjectMissing, StorageUnavailable) as exc:
         raise storage_error(exc, what) from None
-    headers = {**validators(etag), "Content-Length": str(opened.length),
-               "Content-Disposition": f'inline; filename="{filename}"', **(extra or {})}
+    headers = {
+        **validators(etag),
+        "Content-Length": str(opened.length),
+        "Content-Disposition": f'inline; filename="{filename}"',
+        **(extra or {}),
+    }
     return StreamingResponse(store.chunks(opened), status_code=200, media_type=media_type, headers=headers)
 
 
-async def stream_ranged(request: Request, store: MediaStore, key: str, *, media_type: str, etag: str, what: str,
-                        filename: str) -> Response:
+async def stream_ranged(
+    request: Request, store: MediaStore, key: str, *, media_type: str, etag: str, what: str, filename: str
+) -> Response:
     """The object whole (200) or the one byte range asked for (206), or 416; `Accept-Ranges: bytes`."""
     accept = {"Accept-Ranges": "bytes"}
     header = request.headers.get("range")
     if_range = request.headers.get("if-range")
     if not header or (if_range is not None and if_range.strip() != etag):
-        return await stream_whole(store, key, media_type=media_type, etag=etag, what=what, filename=filename,
-                                  extra=accept)
+        return await stream_whole(
+            store, key, media_type=media_type, etag=etag, what=what, filename=filename, extra=accept
+        )
     try:
         info = await store.head(key)
     except (ObjectMissing, StorageUnavailable) as exc:
@@ -140,20 +156,30 @@ async def stream_ranged(request: Request, store: MediaStore, key: str, *, media_
     try:
         wanted = parse_range(header, info.size)
     except RangeNotSatisfiable:
-        raise ApiError(416, f"range {header!r} is not satisfiable: {what} is {info.size} bytes",
-                       "range_not_satisfiable", {**accept, "Content-Range": f"bytes */{info.size}"}) from None
+        raise ApiError(
+            416,
+            f"range {header!r} is not satisfiable: {what} is {info.size} bytes",
+            "range_not_satisfiable",
+            {**accept, "Content-Range": f"bytes */{info.size}"},
+        ) from None
     if wanted is None:
-        return await stream_whole(store, key, media_type=media_type, etag=etag, what=what, filename=filename,
-                                  extra=accept)
+        return await stream_whole(
+            store, key, media_type=media_type, etag=etag, what=what, filename=filename, extra=accept
+        )
     try:
         opened = await store.open(key, wanted.first, wanted.last)
     except (ObjectMissing, StorageUnavailable) as exc:
         raise storage_error(exc, what) from None
     if opened.length != wanted.length:  # the store ignored the range: never send other bytes than announced
         opened.body.close()
-        raise ApiError(502, f"object storage answered {opened.length} bytes for a range of {wanted.length}",
-                       "upstream_failed")
-    headers = {**validators(etag), **accept, "Content-Length": str(wanted.length),
-               "Content-Range": wanted.content_range(info.size),
-               "Content-Disposition": f'inline; filename="{filename}"'}
+        raise ApiError(
+            502, f"object storage answered {opened.length} bytes for a range of {wanted.length}", "upstream_failed"
+        )
+    headers = {
+        **validators(etag),
+        **accept,
+        "Content-Length": str(wanted.length),
+        "Content-Range": wanted.content_range(info.size),
+        "Content-Disposition": f'inline; filename="{filename}"',
+    }
     return StreamingResponse(store.chunks(opened), status_code=206, media_type=media_type, headers=headers)

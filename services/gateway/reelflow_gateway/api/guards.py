@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from fastapi import Request
 from starlette.responses import StreamingResponse
@@ -79,5 +79,9 @@ class HeldStreamingResponse(StreamingResponse):
 
 
 def hashing_busy() -> ApiError:
-    return ApiError(503, "too many logins and registrations are being checked right now; retry shortly",
-                    "busy", {"Retry-After": "1"})
+    return ApiError(
+        503,
+        "too many logins and registrations are being checked right now; retry shortly",
+        "busy",
+        {"Retry-After": "1"},
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import orjson
-
 from fastapi import Header, Request
 from starlette.responses import Response
 
@@ -13,18 +13,34 @@ from reelflow_gateway.errors import ApiError, error_response, responses
 from reelflow_gateway.idempotency import KEPT_HEADERS, Kept, KeyInUse, KeyReused, fingerprint, worth_keeping
 from reelflow_gateway.state import AppState
 
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
-    description="any unique string (a UUID): the same request sent again with it within a day gets the first "
-                "answer instead of a second effect")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="any unique string (a UUID): the same request sent again with it within a day gets the first "
+        "answer instead of a second effect",
+    ),
+]
 
-IDEMPOTENCY_RESPONSES = responses(described={
-    409: "Conflict: refused in the resource's current state, or `idempotency_key_in_use` (a request with this "
-         "Idempotency-Key is still running: retry after Retry-After)"})
+IDEMPOTENCY_RESPONSES = responses(
+    described={
+        409: "Conflict: refused in the resource's current state, or `idempotency_key_in_use` (a request with this "
+        "Idempotency-Key is still running: retry after Retry-After)"
+    }
+)
 
 
-async def once(state: AppState, request: Request, user: str, key: str | None,
-               run: Callable[[], Awaitable[Response]], unkept_fields: tuple[str, ...] = ()) -> Response:
+async def once(
+    state: AppState,
+    request: Request,
+    user: str,
+    key: str | None,
+    run: Callable[[], Awaitable[Response]],
+    unkept_fields: tuple[str, ...] = (),
+) -> Response:
     """`run()` the first time this user sends `key` to this route; the kept answer after that
     (without `unkept_fields` of its JSON body: a secret is shown once)."""
     if key is None:
@@ -34,11 +50,16 @@ async def once(state: AppState, request: Request, user: str, key: str | None,
     try:
         kept = await state.idempotency.claim(user, scope, key, print_)
     except KeyInUse:
-        raise ApiError(409, "a request with this Idempotency-Key is still in progress; retry shortly",
-                       "idempotency_key_in_use", {"Retry-After": "1"}) from None
+        raise ApiError(
+            409,
+            "a request with this Idempotency-Key is still in progress; retry shortly",
+            "idempotency_key_in_use",
+            {"Retry-After": "1"},
+        ) from None
     except KeyReused:
-        raise ApiError(422, "this Idempotency-Key was used for a different request; use a new key",
-                       "idempotency_key_reused") from None
+        raise ApiError(
+            422, "this Idempotency-Key was used for a different request; use a new key", "idempotency_key_reused"
+        ) from None
     if kept is not None:
         return Response(kept.body, kept.status, headers={**kept.headers, "Idempotent-Replayed": "true"})
     try:
@@ -50,8 +71,9 @@ async def once(state: AppState, request: Request, user: str, key: str | None,
         raise
     if worth_keeping(response.status_code):
         headers = {k: v for k, v in response.headers.items() if k in KEPT_HEADERS}
-        await state.idempotency.keep(user, scope, key, Kept(response.status_code,
-                                                            _without(bytes(response.body), unkept_fields), headers))
+        await state.idempotency.keep(
+            user, scope, key, Kept(response.status_code, _without(bytes(response.body), unkept_fields), headers)
+        )
     else:
         await state.idempotency.release(user, scope, key)
     return response

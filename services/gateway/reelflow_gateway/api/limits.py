@@ -6,12 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from reelflow_contracts.messages.common import MAX_SCRIPT_BYTES
-from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
-
 from reelflow_gateway.deps import State
 from reelflow_gateway.errors import json_response
 from reelflow_gateway.limits.rates import Rate
 from reelflow_gateway.settings import Settings
+from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 
 router = APIRouter(tags=["limits"])
 
@@ -23,13 +22,16 @@ class RateOut(BaseModel):
 
 class LimitsOut(BaseModel):
     login_per_address: RateOut = Field(description="login attempts from one client address")
-    login_failures_per_account: RateOut = Field(description="failed logins to one account; then 429 until the window ends")
+    login_failures_per_account: RateOut = Field(
+        description="failed logins to one account; then 429 until the window ends"
+    )
     register_per_address: RateOut = Field(description="registrations from one client address")
     register_per_account: RateOut = Field(description="registrations of one email")
     writes_per_user: RateOut = Field(description="POST/PUT/DELETE calls under /api (not /api/auth) per user")
     running_operations_per_user: int = Field(description="operations not completed, cancelled or failed, per user")
     held_requests_per_user: int = Field(
-        description="event streams and `Prefer: wait` GETs one user holds open at once (per gateway instance)")
+        description="event streams and `Prefer: wait` GETs one user holds open at once (per gateway instance)"
+    )
     long_poll_max_s: float = Field(description="the longest `Prefer: wait=N` is honoured")
     scenes_per_script: int = Field(description="a script cutting into more fails segmentation (`too_many_scenes`)")
     shots_per_scene: int = Field(description="the shot planners plan 1 to this many shots per scene")

@@ -15,11 +15,10 @@ from fastapi import APIRouter, Query, Request
 
 from reelflow_contracts import ApproveScene, UpdateScene
 from reelflow_contracts.messages.base import Command
-
+from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.api.scripts import not_found
 from reelflow_gateway.api.watch import CONDITIONAL_RESPONSES, watched
 from reelflow_gateway.api.writes import PENDING_RESPONSE, execute, valid_id
-from reelflow_gateway.api.paging import Offset
 from reelflow_gateway.deps import CurrentUser, State
 from reelflow_gateway.errors import ApiError, json_response, responses
 from reelflow_gateway.readmodel.public import page, scene_body, shot_body
@@ -47,16 +46,32 @@ async def owned_scene(state: AppState, user: str, scene_id: str) -> dict:
 
 async def send(state: AppState, request: Request, user: str, command: Command, scene_id: str):
     return await execute(
-        state, request, user, command, resource_id=scene_id, location=location_of(scene_id),
-        render=scene_body, fits=lambda view: view.get("_id") == scene_id and "created_at" in view,
-        reread=lambda: state.scenes.get(scene_id))
+        state,
+        request,
+        user,
+        command,
+        resource_id=scene_id,
+        location=location_of(scene_id),
+        render=scene_body,
+        fits=lambda view: view.get("_id") == scene_id and "created_at" in view,
+        reread=lambda: state.scenes.get(scene_id),
+    )
 
 
-@router.get("/scripts/{script_id}/scenes", response_model=ScenePage, summary="The scenes of one of your scripts",
-            responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
-async def list_scenes(script_id: str, user: CurrentUser, state: State, request: Request,
-                      limit: Annotated[int, Query(ge=1, le=MAX_SCENES_PAGE, description="page size")] = 100,
-                      offset: Offset = 0):
+@router.get(
+    "/scripts/{script_id}/scenes",
+    response_model=ScenePage,
+    summary="The scenes of one of your scripts",
+    responses={**CONDITIONAL_RESPONSES, **responses(404, 422)},
+)
+async def list_scenes(
+    script_id: str,
+    user: CurrentUser,
+    state: State,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_SCENES_PAGE, description="page size")] = 100,
+    offset: Offset = 0,
+):
     """In script order. Empty until the approved script is segmented (the script's `segmentation`
     says `pending`, `done` or `failed`); `total` is how many scenes exist so far. Send the last
     `ETag` in `If-None-Match` with `Prefer: wait=N` to wait up to N seconds for a change."""
@@ -70,27 +85,37 @@ async def list_scenes(script_id: str, user: CurrentUser, state: State, request: 
     return await watched(request, state, user, script_id, read)
 
 
-@router.get("/scenes/{scene_id}", response_model=SceneOut, summary="One scene of one of your scripts",
-            responses=responses(404))
+@router.get(
+    "/scenes/{scene_id}", response_model=SceneOut, summary="One scene of one of your scripts", responses=responses(404)
+)
 async def get_scene(scene_id: str, user: CurrentUser, state: State):
     return json_response(scene_body(await owned_scene(state, user, scene_id)))
 
 
-@router.put("/scenes/{scene_id}", response_model=SceneOut, summary="Edit a pending scene's text and heading",
-            responses={**PENDING_RESPONSE, **responses(
-                400, 404, 413, 422, described={409: "Refused, e.g. `not_pending`: the scene is approved"})})
+@router.put(
+    "/scenes/{scene_id}",
+    response_model=SceneOut,
+    summary="Edit a pending scene's text and heading",
+    responses={
+        **PENDING_RESPONSE,
+        **responses(400, 404, 413, 422, described={409: "Refused, e.g. `not_pending`: the scene is approved"}),
+    },
+)
 async def update_scene(scene_id: str, body: SceneUpdateIn, user: CurrentUser, state: State, request: Request):
     """200 with the scene's new state (its heading as given, or read again from the text)."""
     scene = await owned_scene(state, user, scene_id)
-    command = UpdateScene(script_id=scene["script_id"], scene_id=scene_id, text=body.text, heading=body.heading,
-                          requested_by=user)
+    command = UpdateScene(
+        script_id=scene["script_id"], scene_id=scene_id, text=body.text, heading=body.heading, requested_by=user
+    )
     return await send(state, request, user, command, scene_id)
 
 
-@router.post("/scenes/{scene_id}/approve", response_model=SceneOut,
-             summary="Approve a pending scene (starts planning its shots)",
-             responses={**PENDING_RESPONSE, **responses(
-                 404, described={409: "Refused, e.g. `already_approved`"})})
+@router.post(
+    "/scenes/{scene_id}/approve",
+    response_model=SceneOut,
+    summary="Approve a pending scene (starts planning its shots)",
+    responses={**PENDING_RESPONSE, **responses(404, described={409: "Refused, e.g. `already_approved`"})},
+)
 async def approve_scene(scene_id: str, user: CurrentUser, state: State, request: Request):
     """200 with the scene `approved` and `shot_planning.state` `planning`; its shots follow
     (`GET /api/scenes/{id}/shots`)."""
@@ -99,11 +124,20 @@ async def approve_scene(scene_id: str, user: CurrentUser, state: State, request:
     return await send(state, request, user, command, scene_id)
 
 
-@router.get("/scenes/{scene_id}/shots", response_model=ShotPage, summary="The planned shots of one of your scenes",
-            responses={**CONDITIONAL_RESPONSES, **responses(404, 422)})
-async def list_shots(scene_id: str, user: CurrentUser, state: State, request: Request,
-                     limit: Annotated[int, Query(ge=1, le=MAX_SHOTS_PAGE, description="page size")] = 100,
-                     offset: Offset = 0):
+@router.get(
+    "/scenes/{scene_id}/shots",
+    response_model=ShotPage,
+    summary="The planned shots of one of your scenes",
+    responses={**CONDITIONAL_RESPONSES, **responses(404, 422)},
+)
+async def list_shots(
+    scene_id: str,
+    user: CurrentUser,
+    state: State,
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=MAX_SHOTS_PAGE, description="page size")] = 100,
+    offset: Offset = 0,
+):
     """In order. Empty until the approved scene's shots are planned (the scene's `shot_planning`
     says `planning`, `planned` or `failed`); every shot carries the scene's `shot_count`.
     `If-None-Match` with `Prefer: wait=N` waits up to N seconds for a change."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 from fastapi import Request
@@ -28,10 +29,17 @@ RECHECK_S = 1.0
 """Re-read this often while waiting: another gateway instance may have projected the change."""
 
 CONDITIONAL_RESPONSES: dict[int | str, dict[str, Any]] = {
-    304: {"description": "Not modified: the view still has the `ETag` given in `If-None-Match` "
-                         "(after waiting, with `Prefer: wait=N`)"},
-    **responses(429, described={429: "The user already holds the most event streams and held GETs open "
-                                     "(`Prefer: wait`): retry after `Retry-After` seconds"}),
+    304: {
+        "description": "Not modified: the view still has the `ETag` given in `If-None-Match` "
+        "(after waiting, with `Prefer: wait=N`)"
+    },
+    **responses(
+        429,
+        described={
+            429: "The user already holds the most event streams and held GETs open "
+            "(`Prefer: wait`): retry after `Retry-After` seconds"
+        },
+    ),
 }
 
 
@@ -52,8 +60,9 @@ def body_tag(body: bytes) -> str:
     return f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
 
 
-async def watched(request: Request, state: AppState, user: str, subject: str,
-                  read: Callable[[], Awaitable[Any]]) -> Response:
+async def watched(
+    request: Request, state: AppState, user: str, subject: str, read: Callable[[], Awaitable[Any]]
+) -> Response:
     """The JSON body `read()` makes, as a conditional (and, asked to, long-polling) GET of the
     view about `subject`, for `user` (whose held-open slot a long poll takes)."""
     if_none_match = request.headers.get("if-none-match")
@@ -64,8 +73,14 @@ async def watched(request: Request, state: AppState, user: str, subject: str,
         return await _watch(request, state, subject, read, if_none_match, wait)
 
 
-async def _watch(request: Request, state: AppState, subject: str, read: Callable[[], Awaitable[Any]],
-                 if_none_match: str | None, wait: float) -> Response:
+async def _watch(
+    request: Request,
+    state: AppState,
+    subject: str,
+    read: Callable[[], Awaitable[Any]],
+    if_none_match: str | None,
+    wait: float,
+) -> Response:
     deadline = time.monotonic() + wait
     applied = {"Preference-Applied": f"wait={wait:g}"} if wait else {}
     with state.read_model.changes.watch(subject) as changed:
@@ -81,5 +96,5 @@ async def _watch(request: Request, state: AppState, subject: str, read: Callable
                 return Response(status_code=304, headers=headers)
             try:
                 await asyncio.wait_for(changed.wait(), min(remaining, RECHECK_S))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

@@ -16,11 +16,15 @@ router = APIRouter(tags=["webhooks"], responses=responses(401, 503))
 class WebhookSecretOut(BaseModel):
     webhook_secret: str = Field(description="the new signing secret (`whsec_...`), shown this once")
     previous_valid_until: datetime | None = Field(
-        description="until then deliveries carry a signature by the replaced secret too (null: there was none)")
+        description="until then deliveries carry a signature by the replaced secret too (null: there was none)"
+    )
 
 
-@router.post("/webhooks/secret", response_model=WebhookSecretOut,
-             summary="Create or rotate the secret your operation webhooks are signed with")
+@router.post(
+    "/webhooks/secret",
+    response_model=WebhookSecretOut,
+    summary="Create or rotate the secret your operation webhooks are signed with",
+)
 async def rotate_webhook_secret(user: CurrentUser, state: State):
     """Receivers verify deliveries with any Standard Webhooks library and this secret. During the
     grace period deliveries are signed with both the new and the replaced secret, so receivers can

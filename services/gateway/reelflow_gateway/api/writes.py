@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request, status
 from starlette.responses import Response
 
 from reelflow_contracts.messages.base import Command
-
 from reelflow_gateway.errors import ApiError, json_response
 from reelflow_gateway.schemas import PendingOut
 from reelflow_gateway.state import AppState
@@ -26,9 +25,14 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 PENDING_RESPONSE = {
-    202: {"model": PendingOut, "description": "Accepted, outcome not known yet: GET the Location until it answers 200",
-          "headers": {"Location": {"description": "where the resource will be", "schema": {"type": "string"}},
-                      "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}},
+    202: {
+        "model": PendingOut,
+        "description": "Accepted, outcome not known yet: GET the Location until it answers 200",
+        "headers": {
+            "Location": {"description": "where the resource will be", "schema": {"type": "string"}},
+            "Retry-After": {"description": "seconds", "schema": {"type": "integer"}},
+        },
+    },
 }
 
 
@@ -41,15 +45,21 @@ def request_id_of(request: Request) -> str:
     return given if given and REQUEST_ID_PATTERN.match(given) else uuid.uuid4().hex
 
 
-async def execute(state: AppState, request: Request, user: str, command: Command, *,
-                  resource_id: str,
-                  location: str,
-                  render: Callable[[dict], dict],
-                  fits: Callable[[dict], bool],
-                  reread: Callable[[], Awaitable[dict | None]],
-                  created: bool = False,
-                  failure: str = "the AI provider failed",
-                  failure_code: str = "upstream_failed") -> Response:
+async def execute(
+    state: AppState,
+    request: Request,
+    user: str,
+    command: Command,
+    *,
+    resource_id: str,
+    location: str,
+    render: Callable[[dict], dict],
+    fits: Callable[[dict], bool],
+    reread: Callable[[], Awaitable[dict | None]],
+    created: bool = False,
+    failure: str = "the AI provider failed",
+    failure_code: str = "upstream_failed",
+) -> Response:
     """Send `command` and answer with the state it led to.
 
     `fits(view)` says whether the view document the projector handed over is the caller's
@@ -67,11 +77,15 @@ async def execute(state: AppState, request: Request, user: str, command: Command
     if outcome is not None:
         doc = view if view is not None and fits(view) else await reread()
     if doc is None:
-        pending = PendingOut(id=resource_id, command_id=envelope.id,
-                             detail=f"accepted; not applied within {state.commands.timeout:g}s: "
-                                    f"GET {location}, or /api/commands/{envelope.id} for the outcome")
-        return json_response(pending.model_dump(), status.HTTP_202_ACCEPTED,
-                             {**headers, "Location": location, "Retry-After": "1"})
+        pending = PendingOut(
+            id=resource_id,
+            command_id=envelope.id,
+            detail=f"accepted; not applied within {state.commands.timeout:g}s: "
+            f"GET {location}, or /api/commands/{envelope.id} for the outcome",
+        )
+        return json_response(
+            pending.model_dump(), status.HTTP_202_ACCEPTED, {**headers, "Location": location, "Retry-After": "1"}
+        )
     if created:
         headers["Location"] = location
     return json_response(render(doc), status.HTTP_201_CREATED if created else status.HTTP_200_OK, headers)

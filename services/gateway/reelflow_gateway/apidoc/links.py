@@ -58,7 +58,8 @@ LINKS: dict[tuple[str, str, str], tuple[Uses, ...]] = {
     ("post", "/api/operations", "202"): (Uses("operation_id", THE_ID, OPERATION_OPERATIONS),),
     ("get", "/api/operations/{operation_id}", "200"): (
         Uses("operation_id", THE_ID, OPERATION_OPERATIONS),
-        Uses("script_id", "$response.body#/script_id", ("getScript", "listScenes"))),
+        Uses("script_id", "$response.body#/script_id", ("getScript", "listScenes")),
+    ),
 }
 
 
@@ -68,8 +69,11 @@ def link_name(operation_id: str) -> str:
 
 def add_links(schema: dict) -> None:
     """Adds every link of LINKS to its response; a link to an unknown operation or parameter is a bug."""
-    parameters_of = {operation["operationId"]: {p["name"] for p in operation.get("parameters", [])}
-                     for operations in schema["paths"].values() for operation in operations.values()}
+    parameters_of = {
+        operation["operationId"]: {p["name"] for p in operation.get("parameters", [])}
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+    }
     for (method, path, status), uses in LINKS.items():
         response = schema["paths"][path][method]["responses"][status]
         links = response.setdefault("links", {})

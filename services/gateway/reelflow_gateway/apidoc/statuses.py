@@ -20,8 +20,10 @@ BODY_METHODS = frozenset({"post", "put", "patch"})
 MALFORMED_JSON = "The body is not valid JSON (`malformed_json`; `detail` says where)"
 TOO_LARGE = "The request body is larger than `body_bytes` (`GET /api/limits`): refused before it is read"
 INVALID = "A field is missing or invalid; `errors` lists each one"
-WRITE_RATE = ("Too many writes by this user (`writes_per_user` in `GET /api/limits`), or another limit of this "
-              "route (`detail` says which): retry after `Retry-After` seconds")
+WRITE_RATE = (
+    "Too many writes by this user (`writes_per_user` in `GET /api/limits`), or another limit of this "
+    "route (`detail` says which): retry after `Retry-After` seconds"
+)
 
 
 def document_statuses(schema: dict) -> None:
@@ -47,14 +49,18 @@ def document_statuses(schema: dict) -> None:
 def nothing_to_validate(operation: dict) -> bool:
     """No body, and no parameter but path segments taken as any string: nothing can be invalid."""
     return "requestBody" not in operation and all(
-        parameter["in"] == "path" and parameter["schema"].get("type") == "string"
+        parameter["in"] == "path"
+        and parameter["schema"].get("type") == "string"
         and set(parameter["schema"]) <= {"type", "title"}
-        for parameter in operation.get("parameters", []))
+        for parameter in operation.get("parameters", [])
+    )
 
 
 def _add(responses: dict, status: str, description: str, headers: dict[str, Any] | None = None) -> None:
     """Documents `status` unless the route already does (its own description is more precise)."""
     if status not in responses:
-        responses[status] = {"description": description, "content": ERROR_MODEL,
-                             **({"headers": headers} if headers else {})}
-
+        responses[status] = {
+            "description": description,
+            "content": ERROR_MODEL,
+            **({"headers": headers} if headers else {}),
+        }

@@ -7,7 +7,7 @@ restart, and every gateway instance sharing the database signs with the same key
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -29,8 +29,9 @@ async def resolve_secret(db: AsyncDatabase, secret_id: str, configured: str | No
     doc = await col.find_one({"_id": secret_id})
     if doc is None:
         try:
-            await col.insert_one({"_id": secret_id, "value": secrets.token_urlsafe(64),
-                                  "created_at": datetime.now(timezone.utc)})
+            await col.insert_one(
+                {"_id": secret_id, "value": secrets.token_urlsafe(64), "created_at": datetime.now(UTC)}
+            )
         except DuplicateKeyError:
             pass  # another instance generated it first: use theirs
         doc = await col.find_one({"_id": secret_id})

@@ -44,8 +44,14 @@ class TokenCodec:
     def verify_ticket(self, ticket: str, resource: str, *, now: float | None = None) -> str:
         """The user id a ticket for `resource` was issued to; raises TokenError."""
         try:
-            claims = jwt.decode(ticket, self.secret, algorithms=[ALGORITHM], audience=f"media:{resource}",
-                                leeway=CLOCK_SKEW_S, options={"require": ["sub", "exp", "aud"], "verify_exp": False})
+            claims = jwt.decode(
+                ticket,
+                self.secret,
+                algorithms=[ALGORITHM],
+                audience=f"media:{resource}",
+                leeway=CLOCK_SKEW_S,
+                options={"require": ["sub", "exp", "aud"], "verify_exp": False},
+            )
         except jwt.InvalidAudienceError:
             raise TokenError(f"this ticket is not for {resource}") from None
         except jwt.InvalidTokenError as exc:
@@ -69,8 +75,13 @@ class TokenCodec:
         try:
             # Expiry is checked below (the cache needs it too); the leeway only forgives an `iat`
             # slightly ahead, from another instance whose clock runs a little fast.
-            claims = jwt.decode(token, self.secret, algorithms=[ALGORITHM], leeway=CLOCK_SKEW_S,
-                                options={"require": ["sub", "exp"], "verify_exp": False})
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[ALGORITHM],
+                leeway=CLOCK_SKEW_S,
+                options={"require": ["sub", "exp"], "verify_exp": False},
+            )
         except jwt.InvalidTokenError as exc:
             raise TokenError(f"invalid token: {exc}") from None
         subject, expires = claims["sub"], claims["exp"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -29,7 +29,7 @@ class User:
     created_at: datetime
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "User":
+    def from_doc(cls, doc: dict) -> User:
         return cls(id=doc["_id"], email=doc["email"], password_hash=doc["password_hash"], created_at=doc["created_at"])
 
 
@@ -41,16 +41,17 @@ class UserStore:
         await self._col.create_index("email_key", unique=True, name="email_key_unique")
 
     async def create(self, email: str, password_hash: str) -> User:
-        user = User(id=str(uuid.uuid4()), email=email, password_hash=password_hash,
-                    created_at=datetime.now(timezone.utc))
+        user = User(id=str(uuid.uuid4()), email=email, password_hash=password_hash, created_at=datetime.now(UTC))
         try:
-            await self._col.insert_one({
-                "_id": user.id,
-                "email": user.email,
-                "email_key": normalize_email(email),
-                "password_hash": user.password_hash,
-                "created_at": user.created_at,
-            })
+            await self._col.insert_one(
+                {
+                    "_id": user.id,
+                    "email": user.email,
+                    "email_key": normalize_email(email),
+                    "password_hash": user.password_hash,
+                    "created_at": user.created_at,
+                }
+            )
         except DuplicateKeyError:
             raise EmailTaken(email) from None
         return user

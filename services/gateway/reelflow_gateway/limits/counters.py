@@ -9,7 +9,7 @@ one atomic upsert per call.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -31,12 +31,15 @@ class MongoWindowCounters:
     async def add(self, key: str, rate: Rate, window: Window) -> int:
         """Counts one more in `key`'s current window; the count including this one."""
         doc_id = _doc_id(key, rate, window)
-        expires_at = datetime.fromtimestamp(window.ends_at, timezone.utc) + timedelta(seconds=1)
+        expires_at = datetime.fromtimestamp(window.ends_at, UTC) + timedelta(seconds=1)
         for _ in range(3):
             try:
                 doc = await self._col.find_one_and_update(
-                    {"_id": doc_id}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
-                    upsert=True, return_document=ReturnDocument.AFTER)
+                    {"_id": doc_id},
+                    {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
             except DuplicateKeyError:  # two first hits at once (MongoDB): this one was not counted
                 continue
             if doc is None:

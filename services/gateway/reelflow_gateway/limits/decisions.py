@@ -16,7 +16,7 @@ class Window:
     ends_at: float
 
     @classmethod
-    def at(cls, rate: Rate, now: float) -> "Window":
+    def at(cls, rate: Rate, now: float) -> Window:
         number = math.floor(now / rate.per_s)
         return cls(number=number, ends_at=(number + 1) * rate.per_s)
 
@@ -46,5 +46,6 @@ def over_cap(what: str, cap: int, current: int, retry_after_s: int) -> Refusal |
     """Refused when `current` already reaches `cap` (the call would make one more)."""
     if current < cap:
         return None
-    return Refusal(f"too many {what}: {current} of at most {cap}; retry in {retry_after_s} s once one has ended",
-                   retry_after_s)
+    return Refusal(
+        f"too many {what}: {current} of at most {cap}; retry in {retry_after_s} s once one has ended", retry_after_s
+    )

@@ -24,7 +24,7 @@ class TooManyHeld(Exception):
 class HeldSlot:
     """One open request of a user; `release()` may be called more than once."""
 
-    def __init__(self, owner: "HeldRequests", user: str) -> None:
+    def __init__(self, owner: HeldRequests, user: str) -> None:
         self._owner = owner
         self._user = user
         self._held = True

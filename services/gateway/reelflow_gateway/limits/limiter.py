@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from reelflow_gateway.errors import ApiError
 from reelflow_gateway.limits.counters import MongoWindowCounters

@@ -5,8 +5,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
-          "d": 86_400, "day": 86_400}
+_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86_400,
+    "day": 86_400,
+}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$")
 
 
@@ -23,7 +33,7 @@ class Rate:
         return f"{self.count}/{self.per_s}s"
 
     @classmethod
-    def parse(cls, text: "str | Rate") -> "Rate":
+    def parse(cls, text: str | Rate) -> Rate:
         """`N/<seconds>s`, `N/min`, `N/5min`, `N/hour`, `N/day`."""
         if isinstance(text, Rate):
             return text

@@ -10,16 +10,28 @@ from datetime import datetime
 from reelflow_contracts.messages.base import Command, Message, Usage
 from reelflow_contracts.messages.common import FATAL_REJECTION_CODES, CommandRejected, VideoOptions
 from reelflow_contracts.messages.image import (
-    ApproveImage, ImageApproved, ImageGenerated, ImageGenerationFailed, ImageRejected,
+    ApproveImage,
+    ImageApproved,
+    ImageGenerated,
+    ImageGenerationFailed,
+    ImageRejected,
 )
 from reelflow_contracts.messages.scene import (
-    ApproveScene, SceneApproved, ScriptSegmented, SegmentationFailed, ShotPlanned, ShotPlanningFailed,
+    ApproveScene,
+    SceneApproved,
+    ScriptSegmented,
+    SegmentationFailed,
+    ShotPlanned,
+    ShotPlanningFailed,
 )
 from reelflow_contracts.messages.script import ApproveScript, ScriptApproved, ScriptCreated, ScriptGenerationFailed
 from reelflow_contracts.messages.video import (
-    CreateVideo, VideoCommandRejected, VideoFailed, VideoRendered, VideoRequested,
+    CreateVideo,
+    VideoCommandRejected,
+    VideoFailed,
+    VideoRendered,
+    VideoRequested,
 )
-
 from reelflow_gateway.costs import add_usage_line, summed_lines, used_something
 
 TERMINAL = ("completed", "cancelled")
@@ -90,8 +102,12 @@ class Operation:
 
     def all_images_approved(self) -> bool:
         return bool(self.scenes) and all(
-            s.status == "approved" and s.shot_count is not None and len(s.shots) >= s.shot_count
-            and all(shot in s.approved for shot in s.shots) for s in self.scenes)
+            s.status == "approved"
+            and s.shot_count is not None
+            and len(s.shots) >= s.shot_count
+            and all(shot in s.approved for shot in s.shots)
+            for s in self.scenes
+        )
 
     # -- changing --------------------------------------------------------------------------
 
@@ -159,8 +175,11 @@ class Operation:
         if not self.scenes:
             self.scenes = [SceneState(scene_id, order) for order, scene_id in enumerate(e.scene_ids, start=1)]
         if self.auto_approve:
-            return [ApproveScene(script_id=self.script_id, scene_id=s.scene_id, requested_by=self.requester)
-                    for s in self.scenes if s.status == "pending"]
+            return [
+                ApproveScene(script_id=self.script_id, scene_id=s.scene_id, requested_by=self.requester)
+                for s in self.scenes
+                if s.status == "pending"
+            ]
         self._gate("scene_approval")
         return []
 
@@ -215,9 +234,15 @@ class Operation:
         self.render = "running"
         self.video_id = str(uuid.uuid5(OPERATION_NAMESPACE, f"{self.id}/video/{self.version}"))
         self.version += 1
-        return [CreateVideo(script_id=self.script_id, video_id=self.video_id,
-                            options=VideoOptions.model_validate(self.options), requested_by=self.requester,
-                            image_ids=tuple(image for s in self.scenes for image in s.approved.values()))]
+        return [
+            CreateVideo(
+                script_id=self.script_id,
+                video_id=self.video_id,
+                options=VideoOptions.model_validate(self.options),
+                requested_by=self.requester,
+                image_ids=tuple(image for s in self.scenes for image in s.approved.values()),
+            )
+        ]
 
     def _video_requested(self, e: VideoRequested, at) -> list[Command]:
         if e.video_id != self.video_id and self.status == "failed" and self.render == "failed":
@@ -234,8 +259,14 @@ class Operation:
             return []
         self._enter("render", at)
         self.render, self.status, self.waiting_for = "done", "completed", None
-        self.result = {"script_id": self.script_id, "video_id": e.video_id, "media_key": e.media_key,
-                       "duration_s": e.duration_s, "width": e.width, "height": e.height}
+        self.result = {
+            "script_id": self.script_id,
+            "video_id": e.video_id,
+            "media_key": e.media_key,
+            "duration_s": e.duration_s,
+            "width": e.width,
+            "height": e.height,
+        }
         return []
 
     def _video_failed(self, e: VideoFailed, at) -> list[Command]:

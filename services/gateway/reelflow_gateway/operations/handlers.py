@@ -6,16 +6,15 @@ import json
 from collections import OrderedDict
 
 from reelflow_contracts.messages.base import Message
-from reelflow_kit.clock import now
-from reelflow_kit.handling import Handler
-from reelflow_kit.unit_of_work import message_handlers
-
 from reelflow_gateway.costs import PriceList
 from reelflow_gateway.operations.domain import HANDLED_EVENTS
 from reelflow_gateway.operations.events import state_event
 from reelflow_gateway.operations.public import webhook_summary
 from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.operations.webhook_job import DELIVER_WEBHOOK
+from reelflow_kit.clock import now
+from reelflow_kit.handling import Handler
+from reelflow_kit.unit_of_work import message_handlers
 
 OPERATIONS_GROUP = "gateway-operations"
 
@@ -64,9 +63,17 @@ async def advance(event: Message, uow: OperationsUnitOfWork, prices: PriceList) 
         if (op.status, op.stage, op.waiting_for, json.dumps(op.progress())) != before:
             uow.emit(state_event(op, at, prices))
         if op.status in ("completed", "failed") and stored.webhook_url:
-            await uow.enqueue(DELIVER_WEBHOOK, f"webhook/{op.id}/{op.status}/{len(op.errors)}",
-                              {"operation_id": op.id, "owner_id": op.owner_id, "url": stored.webhook_url,
-                               "summary": webhook_summary(op, prices)}, fair_key=op.owner_id)
+            await uow.enqueue(
+                DELIVER_WEBHOOK,
+                f"webhook/{op.id}/{op.status}/{len(op.errors)}",
+                {
+                    "operation_id": op.id,
+                    "owner_id": op.owner_id,
+                    "url": stored.webhook_url,
+                    "summary": webhook_summary(op, prices),
+                },
+                fair_key=op.owner_id,
+            )
 
 
 def operation_handlers(undriven: Undriven, prices: PriceList) -> dict[type[Message], Handler]:

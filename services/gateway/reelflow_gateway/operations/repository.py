@@ -61,27 +61,33 @@ class MongoOperationRepository:
 
     async def drives(self, script_id: str) -> bool:
         """Whether an operation that has not ended drives this script."""
-        found = await self._operations.find_one({"script_id": script_id, "status": {"$nin": list(TERMINAL)}},
-                                                projection={"_id": 1}, session=self._session)
+        found = await self._operations.find_one(
+            {"script_id": script_id, "status": {"$nin": list(TERMINAL)}}, projection={"_id": 1}, session=self._session
+        )
         return found is not None
 
     async def owner_of(self, operation_id: str) -> str | None:
-        doc = await self._operations.find_one({"_id": operation_id}, projection={"owner_id": 1},
-                                              session=self._session)
+        doc = await self._operations.find_one({"_id": operation_id}, projection={"owner_id": 1}, session=self._session)
         return doc["owner_id"] if doc is not None else None
 
     async def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> list[Operation]:
         """Newest first."""
-        docs = await self._operations.find({"owner_id": owner_id}, session=self._session) \
-            .sort([("created_at", -1), ("_id", -1)]).skip(offset).limit(limit).to_list()
+        docs = (
+            await self._operations.find({"owner_id": owner_id}, session=self._session)
+            .sort([("created_at", -1), ("_id", -1)])
+            .skip(offset)
+            .limit(limit)
+            .to_list()
+        )
         return [from_document(doc) for doc in docs]
 
     async def count_for_owner(self, owner_id: str) -> int:
         return await self._operations.count_documents({"owner_id": owner_id}, session=self._session)
 
     async def count_running(self, owner_id: str) -> int:
-        return await self._operations.count_documents({"owner_id": owner_id, "status": {"$nin": list(NOT_RUNNING)}},
-                                                      session=self._session)
+        return await self._operations.count_documents(
+            {"owner_id": owner_id, "status": {"$nin": list(NOT_RUNNING)}}, session=self._session
+        )
 
     # -- writing
 
@@ -94,5 +100,4 @@ class MongoOperationRepository:
 
     async def record_webhook(self, operation_id: str, webhook: dict[str, Any]) -> None:
         """What the webhook's delivery came to, leaving the rest of the operation as it is."""
-        await self._operations.update_one({"_id": operation_id}, {"$set": {"webhook": webhook}},
-                                          session=self._session)
+        await self._operations.update_one({"_id": operation_id}, {"$set": {"webhook": webhook}}, session=self._session)

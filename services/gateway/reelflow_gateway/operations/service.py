@@ -13,10 +13,6 @@ from reelflow_contracts.messages.base import Command
 from reelflow_contracts.messages.common import ScriptText, VideoOptions
 from reelflow_contracts.messages.operation import OperationCancelled, OperationStarted
 from reelflow_contracts.messages.script import CreateScript, GenerateScript
-from reelflow_kit.bus.retry import retried_on_conflict
-from reelflow_kit.clock import now
-from reelflow_kit.runtime import ServiceRuntime
-
 from reelflow_gateway.costs import PriceList
 from reelflow_gateway.limits.decisions import Refusal, over_cap
 from reelflow_gateway.operations.domain import TERMINAL, Operation
@@ -25,6 +21,9 @@ from reelflow_gateway.operations.repository import MongoOperationRepository, Sto
 from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 from reelflow_gateway.webhooks.url_check import check_webhook_url
+from reelflow_kit.bus.retry import retried_on_conflict
+from reelflow_kit.clock import now
+from reelflow_kit.runtime import ServiceRuntime
 
 RUNNING_RETRY_AFTER_S = 30
 """An operation takes minutes: sooner than this, the same answer is likely."""
@@ -67,8 +66,15 @@ class AlreadyEnded(Exception):
 
 
 class OperationService:
-    def __init__(self, runtime: ServiceRuntime, *, webhook_secrets: WebhookSecrets, webhook_policy: OutboundPolicy,
-                 prices: PriceList, running_cap: int) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        *,
+        webhook_secrets: WebhookSecrets,
+        webhook_policy: OutboundPolicy,
+        prices: PriceList,
+        running_cap: int,
+    ) -> None:
         self._runtime = runtime
         self._webhook_secrets = webhook_secrets
         self._webhook_policy = webhook_policy
@@ -102,24 +108,42 @@ class OperationService:
         """The operation stored and its first command sent, in one transaction; first refused with
         TooManyRunning at the owner's cap, or WebhookUrlRejected for a webhook URL no delivery may reach."""
         running = await self._reads.count_running(owner_id)
-        refusal = over_cap("running operations (not completed, cancelled or failed)", self.running_cap, running,
-                           RUNNING_RETRY_AFTER_S)
+        refusal = over_cap(
+            "running operations (not completed, cancelled or failed)", self.running_cap, running, RUNNING_RETRY_AFTER_S
+        )
         if refusal:
             raise TooManyRunning(refusal)
         webhook_secret = None
         if request.webhook_url:
             await check_webhook_url(request.webhook_url, self._webhook_policy)
             webhook_secret = await self._webhook_secrets.create_if_missing(owner_id)
-        op = Operation(id=str(uuid.uuid4()), owner_id=owner_id, script_id=str(uuid.uuid4()),
-                       input="premise" if request.premise else "content", auto_approve=request.auto_approve,
-                       options=request.options.model_dump(), created_at=now(), title=request.title)
+        op = Operation(
+            id=str(uuid.uuid4()),
+            owner_id=owner_id,
+            script_id=str(uuid.uuid4()),
+            input="premise" if request.premise else "content",
+            auto_approve=request.auto_approve,
+            options=request.options.model_dump(),
+            created_at=now(),
+            title=request.title,
+        )
         op.updated_at = op.created_at
         async with self._runtime.transaction(correlation_id=op.id) as tx:
             await MongoOperationRepository(tx.db, tx.session).add(StoredOperation(op, request.webhook_url or None))
-            tx.emit(OperationStarted(script_id=op.script_id, operation_id=op.id, owner_id=owner_id, input=op.input,
-                                     title=request.title, premise=request.premise, auto_approve=op.auto_approve,
-                                     options=request.options, webhook=bool(request.webhook_url),
-                                     started_at=op.created_at))
+            tx.emit(
+                OperationStarted(
+                    script_id=op.script_id,
+                    operation_id=op.id,
+                    owner_id=owner_id,
+                    input=op.input,
+                    title=request.title,
+                    premise=request.premise,
+                    auto_approve=op.auto_approve,
+                    options=request.options,
+                    webhook=bool(request.webhook_url),
+                    started_at=op.created_at,
+                )
+            )
             tx.emit(first_command(op, request))
         return Started(op, webhook_secret)
 
@@ -138,9 +162,16 @@ class OperationService:
                     raise AlreadyEnded(op.status)
                 op.cancel(now())
                 await operations.save(stored)
-                tx.emit(OperationCancelled(script_id=op.script_id, operation_id=op.id, stage=op.stage,
-                                           cancelled_by=owner_id, usage=usage_totals(op, self.prices),
-                                           cancelled_at=op.updated_at))
+                tx.emit(
+                    OperationCancelled(
+                        script_id=op.script_id,
+                        operation_id=op.id,
+                        stage=op.stage,
+                        cancelled_by=owner_id,
+                        usage=usage_totals(op, self.prices),
+                        cancelled_at=op.updated_at,
+                    )
+                )
             return stored
 
         return await retried_on_conflict(attempt)
@@ -149,8 +180,20 @@ class OperationService:
 def first_command(op: Operation, request: OperationRequest) -> Command:
     """What makes the operation's script: the AI writes it from the premise, or the given one is stored."""
     if request.premise:
-        return GenerateScript(script_id=op.script_id, owner_id=op.owner_id, premise=request.premise,
-                              title=request.title, target_scenes=request.target_scenes,
-                              aspect=request.options.aspect, requested_by=op.requester)
-    return CreateScript(script_id=op.script_id, owner_id=op.owner_id, title=request.title, content=request.content,
-                        aspect=request.options.aspect, requested_by=op.requester)
+        return GenerateScript(
+            script_id=op.script_id,
+            owner_id=op.owner_id,
+            premise=request.premise,
+            title=request.title,
+            target_scenes=request.target_scenes,
+            aspect=request.options.aspect,
+            requested_by=op.requester,
+        )
+    return CreateScript(
+        script_id=op.script_id,
+        owner_id=op.owner_id,
+        title=request.title,
+        content=request.content,
+        aspect=request.options.aspect,
+        requested_by=op.requester,
+    )

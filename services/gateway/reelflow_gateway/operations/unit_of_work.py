@@ -8,9 +8,8 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_kit.unit_of_work import MongoUnitOfWork
-
 from reelflow_gateway.operations.repository import MongoOperationRepository
+from reelflow_kit.unit_of_work import MongoUnitOfWork
 
 
 class OperationsUnitOfWork(MongoUnitOfWork):

@@ -9,16 +9,15 @@ import re
 import time
 from dataclasses import dataclass
 
-from reelflow_kit.clock import now
-from reelflow_kit.failures import Failure, RetryLater
-from reelflow_kit.jobs import Deferred, Job
-
 from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.webhooks.delivery import DeliveryFailed, DeliveryLimits, Resolver, post_webhook, resolve_host
 from reelflow_gateway.webhooks.owner_slots import OwnerSlots
 from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 from reelflow_gateway.webhooks.signature import message_id, signed_headers
+from reelflow_kit.clock import now
+from reelflow_kit.failures import Failure, RetryLater
+from reelflow_kit.jobs import Deferred, Job
 
 DELIVER_WEBHOOK = "deliver-webhook"
 OWNER_BUSY = "too many deliveries at once"
@@ -45,11 +44,15 @@ def deliver_webhook_with(delivery: WebhookDelivery):
         if not delivery.owner_slots.try_take(owner_id):
             raise Deferred(OWNER_BUSY, delay_s=random.uniform(0.5, 1.5))
         try:
-            body = json.dumps({"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]},
-                              default=str).encode()
-            headers = {"content-type": "application/json",
-                       **signed_headers(await delivery.secrets.signing_secrets(owner_id), message_id(job.id),
-                                        int(time.time()), body)}
+            body = json.dumps(
+                {"event": f"operation.{payload['summary']['status']}", "operation": payload["summary"]}, default=str
+            ).encode()
+            headers = {
+                "content-type": "application/json",
+                **signed_headers(
+                    await delivery.secrets.signing_secrets(owner_id), message_id(job.id), int(time.time()), body
+                ),
+            }
             await post_webhook(payload["url"], body, headers, delivery.policy, delivery.limits, delivery.resolve)
         except DeliveryFailed as failure:
             if failure.permanent:
@@ -60,7 +63,8 @@ def deliver_webhook_with(delivery: WebhookDelivery):
             delivery.owner_slots.give_back(owner_id)
         async with uow:
             await uow.operations.record_webhook(
-                payload["operation_id"], {"status": "delivered", "attempts": job.attempt, "at": now()})
+                payload["operation_id"], {"status": "delivered", "attempts": job.attempt, "at": now()}
+            )
 
     return deliver
 
@@ -76,4 +80,5 @@ async def give_up_webhook(job: Job, failure: Failure, uow: OperationsUnitOfWork)
     shown = failure.message if SHOWN_ERRORS.fullmatch(failure.message) else "delivery failed"
     async with uow.failing(Failure(failure.code, shown, retryable=False)):
         await uow.operations.record_webhook(
-            job.payload["operation_id"], {"status": "failed", "attempts": job.attempt, "error": shown, "at": now()})
+            job.payload["operation_id"], {"status": "failed", "attempts": job.attempt, "error": shown, "at": now()}
+        )

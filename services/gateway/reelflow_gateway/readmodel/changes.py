@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from reelflow_contracts.envelope import Envelope
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -41,16 +41,15 @@ from pymongo import UpdateOne
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.topics import dead_letter_topic
+from reelflow_gateway.readmodel.changes import ViewChanges, subjects_of
+from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, store_outcome
+from reelflow_gateway.readmodel.projector import Apply, ApplyMany, OutcomeOf
+from reelflow_gateway.readmodel.usage import add_usage
 from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
 from reelflow_kit.logging import message_context
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.inbox import INBOX, AlreadyApplied, inbox_key, record_applied
-
-from reelflow_gateway.readmodel.changes import ViewChanges, subjects_of
-from reelflow_gateway.readmodel.outcomes import OutcomeWaiters, store_outcome
-from reelflow_gateway.readmodel.usage import add_usage
-from reelflow_gateway.readmodel.projector import Apply, ApplyMany, OutcomeOf
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +60,18 @@ _partitioner = DefaultPartitioner()
 
 
 class ReadModelConsumer:
-    def __init__(self, runtime: ServiceRuntime, group: str, topics: Iterable[str],
-                 projections: Mapping[type[Message], Projection], waiters: OutcomeWaiters, *,
-                 batched: Mapping[type[Message], ApplyMany] | None = None,
-                 max_batch: int = 500, idle_wait_ms: int = 500) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        group: str,
+        topics: Iterable[str],
+        projections: Mapping[type[Message], Projection],
+        waiters: OutcomeWaiters,
+        *,
+        batched: Mapping[type[Message], ApplyMany] | None = None,
+        max_batch: int = 500,
+        idle_wait_ms: int = 500,
+    ) -> None:
         settings = runtime.settings
         self.runtime = runtime
         self.group = settings.consumer_group(group)
@@ -146,8 +153,13 @@ class ReadModelConsumer:
             except Exception as exc:  # the broker is away: keep asking
                 failures += 1
                 log.warning("read model cannot fetch, retrying", extra={"error": repr(exc), "retries": failures})
-                await asyncio.sleep(backoff_delay(min(failures, 4), self.runtime.settings.retry_backoff_s,
-                                                  self.runtime.settings.retry_backoff_max_s))
+                await asyncio.sleep(
+                    backoff_delay(
+                        min(failures, 4),
+                        self.runtime.settings.retry_backoff_s,
+                        self.runtime.settings.retry_backoff_max_s,
+                    )
+                )
                 continue
             failures = 0
             records = [record for batch in fetched.values() for record in batch]
@@ -161,8 +173,13 @@ class ReadModelConsumer:
                 failures += 1
                 log.warning("read model batch not handled, reading it again", extra={"error": repr(exc)})
                 self._rewind(records)
-                await asyncio.sleep(backoff_delay(min(failures, 4), self.runtime.settings.retry_backoff_s,
-                                                  self.runtime.settings.retry_backoff_max_s))
+                await asyncio.sleep(
+                    backoff_delay(
+                        min(failures, 4),
+                        self.runtime.settings.retry_backoff_s,
+                        self.runtime.settings.retry_backoff_max_s,
+                    )
+                )
                 continue
             await self._commit_offsets()
 
@@ -215,13 +232,22 @@ class ReadModelConsumer:
                 if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
                     transient += 1
                     if transient in (1, 10) or transient % 50 == 0:
-                        log.warning("read model batch: transient failure, retrying",
-                                    extra={"error": repr(exc), "retries": transient})
-                    await asyncio.sleep(backoff_delay(min(transient, 4), self.runtime.settings.retry_backoff_s,
-                                                      self.runtime.settings.retry_backoff_max_s))
+                        log.warning(
+                            "read model batch: transient failure, retrying",
+                            extra={"error": repr(exc), "retries": transient},
+                        )
+                    await asyncio.sleep(
+                        backoff_delay(
+                            min(transient, 4),
+                            self.runtime.settings.retry_backoff_s,
+                            self.runtime.settings.retry_backoff_max_s,
+                        )
+                    )
                     continue
-                log.warning("read model batch failed; projecting its events one at a time",
-                            extra={"error": repr(exc), "events": len(items)})
+                log.warning(
+                    "read model batch failed; projecting its events one at a time",
+                    extra={"error": repr(exc), "events": len(items)},
+                )
                 answers = [answer for item in items for answer in await self._apply_alone(item)]
                 break
         for outcome, view in answers:
@@ -240,14 +266,22 @@ class ReadModelConsumer:
         for item in items:
             unique.setdefault(inbox_key(self.group, item[1].id), item)  # the first of a repeat in one batch
         keys = list(unique)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         answers: list[tuple] = []
         async with self.runtime.sessions.session() as session:
             async with await session.start_transaction():
                 marked = await db[INBOX].bulk_write(
-                    [UpdateOne({"_id": key}, {"$setOnInsert": {"type": unique[key][1].type, "applied_at": now}},
-                               upsert=True) for key in keys],
-                    ordered=True, session=session)
+                    [
+                        UpdateOne(
+                            {"_id": key},
+                            {"$setOnInsert": {"type": unique[key][1].type, "applied_at": now}},
+                            upsert=True,
+                        )
+                        for key in keys
+                    ],
+                    ordered=True,
+                    session=session,
+                )
                 fresh = [unique[keys[position]] for position in sorted(marked.upserted_ids)]
                 for run in runs(fresh, self._batched):
                     answers += await self._apply_run(session, run)

@@ -36,17 +36,31 @@ class Outcome:
     """What a refusal says beyond code and reason (e.g. a refused video's `missing_shots`)."""
 
     def to_doc(self) -> dict:
-        doc = {"_id": self.command_id, "status": self.status, "subject": self.subject,
-               "event_type": self.event_type, "at": self.at, "code": self.code, "reason": self.reason}
+        doc = {
+            "_id": self.command_id,
+            "status": self.status,
+            "subject": self.subject,
+            "event_type": self.event_type,
+            "at": self.at,
+            "code": self.code,
+            "reason": self.reason,
+        }
         if self.details:
             doc["details"] = self.details
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict) -> "Outcome":
-        return cls(command_id=doc["_id"], status=doc["status"], subject=doc["subject"],
-                   event_type=doc["event_type"], at=doc["at"], code=doc.get("code"), reason=doc.get("reason"),
-                   details=doc.get("details"))
+    def from_doc(cls, doc: dict) -> Outcome:
+        return cls(
+            command_id=doc["_id"],
+            status=doc["status"],
+            subject=doc["subject"],
+            event_type=doc["event_type"],
+            at=doc["at"],
+            code=doc.get("code"),
+            reason=doc.get("reason"),
+            details=doc.get("details"),
+        )
 
 
 async def ensure_outcome_indexes(db: AsyncDatabase) -> None:

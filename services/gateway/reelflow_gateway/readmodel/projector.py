@@ -6,7 +6,7 @@ commit, each outcome wakes the write request waiting for it in this process (if 
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -30,13 +30,12 @@ from reelflow_contracts import (
     ShotPlanned,
     ShotPlanningFailed,
     VideoFailed,
-    VideoRenderProgressed,
     VideoRendered,
+    VideoRenderProgressed,
     VideoRequested,
 )
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
-
 from reelflow_gateway.readmodel import images, scenes, scripts, videos
 from reelflow_gateway.readmodel.outcomes import Outcome
 
@@ -48,8 +47,7 @@ def applied(env: Envelope) -> Outcome | None:
     """The outcome of the command an event answers (events not caused by a command have none)."""
     if not env.causation_id:
         return None
-    return Outcome(command_id=env.causation_id, status="applied", subject=env.subject,
-                   event_type=env.type, at=env.time)
+    return Outcome(command_id=env.causation_id, status="applied", subject=env.subject, event_type=env.type, at=env.time)
 
 
 def answers_nothing(env: Envelope) -> None:
@@ -63,8 +61,15 @@ def generation_failed(env: Envelope[ScriptGenerationFailed]) -> Outcome | None:
     m = env.data
     if not m.final or not env.causation_id:
         return None  # a failed attempt the service still retries answers nothing yet
-    return Outcome(command_id=env.causation_id, status="failed", subject=env.subject, event_type=env.type,
-                   at=env.time, code=m.code, reason=m.error)
+    return Outcome(
+        command_id=env.causation_id,
+        status="failed",
+        subject=env.subject,
+        event_type=env.type,
+        at=env.time,
+        code=m.code,
+        reason=m.error,
+    )
 
 
 _REJECTION_FIELDS = frozenset(CommandRejected.model_fields)
@@ -75,8 +80,16 @@ def rejected(env: Envelope[CommandRejected]) -> Outcome:
     (VideoCommandRejected: `missing_shots`, `unplanned_scene_ids`) as `details`."""
     m = env.data
     details = m.model_dump(mode="json", exclude=set(_REJECTION_FIELDS)) or None
-    return Outcome(command_id=m.command_id, status="rejected", subject=m.target_id, event_type=env.type,
-                   at=env.time, code=m.code, reason=m.reason, details=details)
+    return Outcome(
+        command_id=m.command_id,
+        status="rejected",
+        subject=m.target_id,
+        event_type=env.type,
+        at=env.time,
+        code=m.code,
+        reason=m.reason,
+        details=details,
+    )
 
 
 def rejection_types() -> list[type[CommandRejected]]:

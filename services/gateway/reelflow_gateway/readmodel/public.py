@@ -7,12 +7,31 @@ events were projected in.
 
 from __future__ import annotations
 
-SCRIPT_FIELDS = ("title", "content", "status", "origin", "aspect", "premise",
-                 "created_at", "updated_at", "approved_at", "version")
-SCENE_FIELDS = ("script_id", "order", "heading", "text", "status", "created_at", "updated_at", "approved_at",
-                "version")
-SHOT_FIELDS = ("scene_id", "script_id", "scene_order", "order", "shot_count", "description", "image_prompt",
-               "duration_s", "narration", "planned_at")
+SCRIPT_FIELDS = (
+    "title",
+    "content",
+    "status",
+    "origin",
+    "aspect",
+    "premise",
+    "created_at",
+    "updated_at",
+    "approved_at",
+    "version",
+)
+SCENE_FIELDS = ("script_id", "order", "heading", "text", "status", "created_at", "updated_at", "approved_at", "version")
+SHOT_FIELDS = (
+    "scene_id",
+    "script_id",
+    "scene_order",
+    "order",
+    "shot_count",
+    "description",
+    "image_prompt",
+    "duration_s",
+    "narration",
+    "planned_at",
+)
 _STYLE_FIELDS = ("aspect", "style_suffix", "setting", "time_of_day", "characters")
 
 
@@ -20,9 +39,14 @@ def segmentation_of(doc: dict) -> dict:
     """`none` (a draft), `pending` (approved, scenes not known yet), `done` or `failed` (with the error)."""
     recorded = doc.get("segmentation")
     if recorded:
-        return {"state": recorded["state"], "method": recorded.get("method"),
-                "fell_back": bool(recorded.get("fell_back")), "note": recorded.get("note") or "",
-                "code": recorded.get("code"), "error": recorded.get("error")}
+        return {
+            "state": recorded["state"],
+            "method": recorded.get("method"),
+            "fell_back": bool(recorded.get("fell_back")),
+            "note": recorded.get("note") or "",
+            "code": recorded.get("code"),
+            "error": recorded.get("error"),
+        }
     state = "pending" if doc.get("status") == "approved" else "none"
     return {"state": state, "method": None, "fell_back": False, "note": "", "code": None, "error": None}
 

@@ -22,12 +22,11 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 
 from reelflow_contracts.topics import EVENT_TOPICS
+from reelflow_gateway.collections import VIEW_PREFIX
+from reelflow_gateway.settings import Settings
 from reelflow_kit.bus.broker import ensure_topics
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client
-
-from reelflow_gateway.collections import VIEW_PREFIX
-from reelflow_gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,8 @@ async def rewind_group(settings: Settings, timeout: float = 60.0) -> int:
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"group {settings.consumer_group(settings.read_model_group)!r} was not given every event partition within {timeout:.0f}s "
-                    f"({len(consumer.assignment())} of {len(wanted)}): stop every gateway instance first")
+                    f"({len(consumer.assignment())} of {len(wanted)}): stop every gateway instance first"
+                )
         await consumer.commit({tp: OffsetAndMetadata(0, "") for tp in wanted})
         return len(wanted)
     finally:
@@ -82,9 +82,11 @@ async def rewind_group(settings: Settings, timeout: float = 60.0) -> int:
 async def rebuild(settings: Settings) -> str:
     dropped = await drop_views(settings)
     partitions = await rewind_group(settings)
-    return (f"dropped {len(dropped)} view collection(s) ({', '.join(dropped) or 'none'}); group "
-            f"{settings.consumer_group(settings.read_model_group)!r} rewound to offset 0 on {partitions} partitions; "
-            "start the gateway to replay")
+    return (
+        f"dropped {len(dropped)} view collection(s) ({', '.join(dropped) or 'none'}); group "
+        f"{settings.consumer_group(settings.read_model_group)!r} rewound to offset 0 on {partitions} partitions; "
+        "start the gateway to replay"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,7 +31,7 @@ same documents.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from pymongo import ASCENDING, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -47,7 +47,6 @@ from reelflow_contracts import (
     ShotPlanningFailed,
 )
 from reelflow_contracts.envelope import Envelope
-
 from reelflow_gateway.collections import IMAGES, SCENES, SCRIPTS, SHOTS
 
 
@@ -60,116 +59,185 @@ async def ensure_scene_indexes(db: AsyncDatabase) -> None:
 # -- projections (called inside the projector's transaction) ---------------------------------
 
 
-async def apply_scenes_created(db: AsyncDatabase, session: AsyncClientSession,
-                               envs: Sequence[Envelope[SceneCreated]]) -> None:
+async def apply_scenes_created(
+    db: AsyncDatabase, session: AsyncClientSession, envs: Sequence[Envelope[SceneCreated]]
+) -> None:
     """SceneCreated events, in a few round trips however many there are (a script's scenes come together)."""
     ids = [env.data.scene_id for env in envs]
-    seen = {doc["_id"] async for doc in db[SCENES].find({"_id": {"$in": ids}, "created_at": {"$exists": True}},
-                                                         {"_id": 1}, session=session)}
+    seen = {
+        doc["_id"]
+        async for doc in db[SCENES].find(
+            {"_id": {"$in": ids}, "created_at": {"$exists": True}}, {"_id": 1}, session=session
+        )
+    }
     scenes, per_script = [], Counter()
     for env in envs:
         m = env.data
         if m.scene_id in seen:
             continue  # the same fact published again under another id: the scene is counted once
         seen.add(m.scene_id)
-        scenes.append(UpdateOne(
-            {"_id": m.scene_id},
-            {"$set": {"script_id": m.script_id, "order": m.order, "heading": m.heading, "text": m.text,
-                      "created_at": m.created_at},
-             "$setOnInsert": {"status": "pending", "approved_at": None},
-             "$max": {"updated_at": m.created_at},
-             "$inc": {"version": 1}},
-            upsert=True))
+        scenes.append(
+            UpdateOne(
+                {"_id": m.scene_id},
+                {
+                    "$set": {
+                        "script_id": m.script_id,
+                        "order": m.order,
+                        "heading": m.heading,
+                        "text": m.text,
+                        "created_at": m.created_at,
+                    },
+                    "$setOnInsert": {"status": "pending", "approved_at": None},
+                    "$max": {"updated_at": m.created_at},
+                    "$inc": {"version": 1},
+                },
+                upsert=True,
+            )
+        )
         per_script[m.script_id] += 1
     if scenes:
         await db[SCENES].bulk_write(scenes, ordered=True, session=session)
-        await db[SCRIPTS].bulk_write([UpdateOne({"_id": script_id}, {"$inc": {"scene_count": n}}, upsert=True)
-                                      for script_id, n in per_script.items()], ordered=True, session=session)
+        await db[SCRIPTS].bulk_write(
+            [
+                UpdateOne({"_id": script_id}, {"$inc": {"scene_count": n}}, upsert=True)
+                for script_id, n in per_script.items()
+            ],
+            ordered=True,
+            session=session,
+        )
 
 
-async def apply_scene_created(db: AsyncDatabase, session: AsyncClientSession,
-                              env: Envelope[SceneCreated]) -> None:
+async def apply_scene_created(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[SceneCreated]) -> None:
     await apply_scenes_created(db, session, [env])
 
 
-async def apply_script_segmented(db: AsyncDatabase, session: AsyncClientSession,
-                                 env: Envelope[ScriptSegmented]) -> None:
+async def apply_script_segmented(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptSegmented]
+) -> None:
     m = env.data
     await db[SCRIPTS].update_one(
         {"_id": m.script_id},
-        {"$set": {"segmentation": {"state": "done", "method": m.method, "fell_back": m.fell_back, "note": m.note,
-                                   "scenes": len(m.scene_ids), "code": None, "error": None, "at": env.time}}},
+        {
+            "$set": {
+                "segmentation": {
+                    "state": "done",
+                    "method": m.method,
+                    "fell_back": m.fell_back,
+                    "note": m.note,
+                    "scenes": len(m.scene_ids),
+                    "code": None,
+                    "error": None,
+                    "at": env.time,
+                }
+            }
+        },
         upsert=True,
         session=session,
     )
 
 
-async def apply_segmentation_failed(db: AsyncDatabase, session: AsyncClientSession,
-                                    env: Envelope[SegmentationFailed]) -> None:
+async def apply_segmentation_failed(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[SegmentationFailed]
+) -> None:
     m = env.data
     if not m.final:
         return  # the scene service is still retrying
     await db[SCRIPTS].update_one(
         {"_id": m.script_id},
-        {"$set": {"segmentation": {"state": "failed", "method": None, "fell_back": False, "note": "",
-                                   "scenes": 0, "code": m.code, "error": m.error, "at": env.time}}},
+        {
+            "$set": {
+                "segmentation": {
+                    "state": "failed",
+                    "method": None,
+                    "fell_back": False,
+                    "note": "",
+                    "scenes": 0,
+                    "code": m.code,
+                    "error": m.error,
+                    "at": env.time,
+                }
+            }
+        },
         upsert=True,
         session=session,
     )
 
 
-async def apply_scene_updated(db: AsyncDatabase, session: AsyncClientSession,
-                              env: Envelope[SceneUpdated]) -> dict | None:
+async def apply_scene_updated(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[SceneUpdated]
+) -> dict | None:
     m = env.data
     return await db[SCENES].find_one_and_update(
         {"_id": m.scene_id},
-        {"$set": {"script_id": m.script_id, "order": m.order, "heading": m.heading, "text": m.text},
-         "$max": {"updated_at": m.updated_at},
-         "$inc": {"version": 1}},
+        {
+            "$set": {"script_id": m.script_id, "order": m.order, "heading": m.heading, "text": m.text},
+            "$max": {"updated_at": m.updated_at},
+            "$inc": {"version": 1},
+        },
         upsert=True,
         return_document=ReturnDocument.AFTER,
         session=session,
     )
 
 
-async def apply_scene_approved(db: AsyncDatabase, session: AsyncClientSession,
-                               env: Envelope[SceneApproved]) -> dict | None:
+async def apply_scene_approved(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[SceneApproved]
+) -> dict | None:
     m = env.data
-    change = {"$set": {"script_id": m.script_id, "order": m.order, "status": "approved", "approved_at": m.approved_at},
-              "$max": {"updated_at": m.approved_at},
-              "$inc": {"version": 1}}
-    doc = await db[SCENES].find_one_and_update({"_id": m.scene_id, "status": {"$ne": "approved"}}, change,
-                                               return_document=ReturnDocument.AFTER, session=session)
+    change = {
+        "$set": {"script_id": m.script_id, "order": m.order, "status": "approved", "approved_at": m.approved_at},
+        "$max": {"updated_at": m.approved_at},
+        "$inc": {"version": 1},
+    }
+    doc = await db[SCENES].find_one_and_update(
+        {"_id": m.scene_id, "status": {"$ne": "approved"}},
+        change,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
     if doc is None:
         doc = await db[SCENES].find_one({"_id": m.scene_id}, session=session)
         if doc is not None:
             return doc  # approved already: the same fact published again changes nothing
-        doc = await db[SCENES].find_one_and_update({"_id": m.scene_id}, change, upsert=True,
-                                                   return_document=ReturnDocument.AFTER, session=session)
-    await db[SCRIPTS].update_one({"_id": m.script_id}, {"$inc": {"approved_scene_count": 1}}, upsert=True,
-                                 session=session)
+        doc = await db[SCENES].find_one_and_update(
+            {"_id": m.scene_id}, change, upsert=True, return_document=ReturnDocument.AFTER, session=session
+        )
+    await db[SCRIPTS].update_one(
+        {"_id": m.script_id}, {"$inc": {"approved_scene_count": 1}}, upsert=True, session=session
+    )
     return doc
 
 
-async def apply_shots_planned(db: AsyncDatabase, session: AsyncClientSession,
-                              envs: Sequence[Envelope[ShotPlanned]]) -> None:
+async def apply_shots_planned(
+    db: AsyncDatabase, session: AsyncClientSession, envs: Sequence[Envelope[ShotPlanned]]
+) -> None:
     """ShotPlanned events, in two round trips however many there are (a scene's shots come together)."""
-    stored = await db[SHOTS].bulk_write([UpdateOne(
-        {"_id": env.data.shot_id},
-        {"$set": {
-            "script_id": env.data.script_id,
-            "scene_id": env.data.scene_id,
-            "scene_order": env.data.scene_order,
-            "order": env.data.order,
-            "shot_count": env.data.shot_count,
-            "description": env.data.description,
-            "image_prompt": env.data.image_prompt,
-            "duration_s": env.data.duration_s,
-            "narration": env.data.narration,
-            "style": env.data.style.model_dump(mode="json"),
-            "planned_at": env.time,
-        }},
-        upsert=True) for env in envs], ordered=True, session=session)
+    stored = await db[SHOTS].bulk_write(
+        [
+            UpdateOne(
+                {"_id": env.data.shot_id},
+                {
+                    "$set": {
+                        "script_id": env.data.script_id,
+                        "scene_id": env.data.scene_id,
+                        "scene_order": env.data.scene_order,
+                        "order": env.data.order,
+                        "shot_count": env.data.shot_count,
+                        "description": env.data.description,
+                        "image_prompt": env.data.image_prompt,
+                        "duration_s": env.data.duration_s,
+                        "narration": env.data.narration,
+                        "style": env.data.style.model_dump(mode="json"),
+                        "planned_at": env.time,
+                    }
+                },
+                upsert=True,
+            )
+            for env in envs
+        ],
+        ordered=True,
+        session=session,
+    )
     new = set(stored.upserted_ids)  # positions of shots seen for the first time: a shot planned again counts once
     scenes: dict[str, dict] = {}
     for position, env in enumerate(envs):
@@ -177,27 +245,37 @@ async def apply_shots_planned(db: AsyncDatabase, session: AsyncClientSession,
         change = scenes.setdefault(m.scene_id, {"$set": {}, "$inc": {"shots_planned": 0}})
         change["$set"].update({"script_id": m.script_id, "shot_count": m.shot_count})
         change["$inc"]["shots_planned"] += 1 if position in new else 0
-    await db[SCENES].bulk_write([UpdateOne({"_id": scene_id}, change, upsert=True)
-                                 for scene_id, change in scenes.items()], ordered=True, session=session)
+    await db[SCENES].bulk_write(
+        [UpdateOne({"_id": scene_id}, change, upsert=True) for scene_id, change in scenes.items()],
+        ordered=True,
+        session=session,
+    )
     # Images projected before their shot learn its order now (images.py copies it the other way round).
-    await db[IMAGES].bulk_write([UpdateMany({"shot_id": env.data.shot_id}, {"$set": {"shot_order": env.data.order}})
-                                 for env in envs], ordered=False, session=session)
+    await db[IMAGES].bulk_write(
+        [UpdateMany({"shot_id": env.data.shot_id}, {"$set": {"shot_order": env.data.order}}) for env in envs],
+        ordered=False,
+        session=session,
+    )
 
 
 async def apply_shot_planned(db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ShotPlanned]) -> None:
     await apply_shots_planned(db, session, [env])
 
 
-async def apply_shot_planning_failed(db: AsyncDatabase, session: AsyncClientSession,
-                                     env: Envelope[ShotPlanningFailed]) -> None:
+async def apply_shot_planning_failed(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ShotPlanningFailed]
+) -> None:
     m = env.data
     if not m.final:
         return
     await db[SCENES].update_one(
         {"_id": m.scene_id},
-        {"$set": {"script_id": m.script_id,
-                  "shot_planning_failure": {"code": m.code, "error": m.error, "attempts": m.attempts,
-                                            "at": env.time}}},
+        {
+            "$set": {
+                "script_id": m.script_id,
+                "shot_planning_failure": {"code": m.code, "error": m.error, "attempts": m.attempts, "at": env.time},
+            }
+        },
         upsert=True,
         session=session,
     )

@@ -17,18 +17,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts import ScriptApproved, ScriptCreated, ScriptGenerationFailed, ScriptUpdated
 from reelflow_contracts.envelope import Envelope
-
-from reelflow_gateway.collections import SCRIPTS, SCRIPT_FAILURES
+from reelflow_gateway.collections import SCRIPT_FAILURES, SCRIPTS
 from reelflow_gateway.readmodel.public import SCRIPT_FIELDS
 from reelflow_gateway.readmodel.usage import usage_of
-
 
 _PROJECTION = {name: 1 for name in ("owner_id", *SCRIPT_FIELDS, "scene_count", "approved_scene_count", "segmentation")}
 
 
 async def ensure_script_indexes(db: AsyncDatabase) -> None:
-    await db[SCRIPTS].create_index([("owner_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)],
-                                   name="owner_newest_first")
+    await db[SCRIPTS].create_index(
+        [("owner_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)], name="owner_newest_first"
+    )
     await db[SCRIPT_FAILURES].create_index("owner_id")
 
 
@@ -39,20 +38,22 @@ async def apply_created(db: AsyncDatabase, session: AsyncClientSession, env: Env
     m = env.data
     doc = await db[SCRIPTS].find_one_and_update(
         {"_id": m.script_id},
-        {"$set": {
-            "owner_id": m.owner_id,
-            "title": m.title,
-            "content": m.content,
-            "status": "draft",
-            "origin": m.origin,
-            "aspect": m.aspect,
-            "premise": m.premise,
-            "created_at": m.created_at,
-            "updated_at": m.created_at,
-            "approved_at": None,
-            "version": 1,
-            "last_event_id": env.id,
-        }},
+        {
+            "$set": {
+                "owner_id": m.owner_id,
+                "title": m.title,
+                "content": m.content,
+                "status": "draft",
+                "origin": m.origin,
+                "aspect": m.aspect,
+                "premise": m.premise,
+                "created_at": m.created_at,
+                "updated_at": m.created_at,
+                "approved_at": None,
+                "version": 1,
+                "last_event_id": env.id,
+            }
+        },
         upsert=True,
         projection=_PROJECTION,
         return_document=ReturnDocument.AFTER,
@@ -68,9 +69,16 @@ async def apply_updated(db: AsyncDatabase, session: AsyncClientSession, env: Env
     m = env.data
     return await db[SCRIPTS].find_one_and_update(
         {"_id": m.script_id},
-        {"$set": {"title": m.title, "content": m.content, "aspect": m.aspect,
-                  "updated_at": m.updated_at, "last_event_id": env.id},
-         "$inc": {"version": 1}},
+        {
+            "$set": {
+                "title": m.title,
+                "content": m.content,
+                "aspect": m.aspect,
+                "updated_at": m.updated_at,
+                "last_event_id": env.id,
+            },
+            "$inc": {"version": 1},
+        },
         projection=_PROJECTION,
         return_document=ReturnDocument.AFTER,
         session=session,
@@ -81,9 +89,18 @@ async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: En
     m = env.data
     doc = await db[SCRIPTS].find_one_and_update(
         {"_id": m.script_id, "status": {"$ne": "approved"}},
-        {"$set": {"title": m.title, "content": m.content, "aspect": m.aspect, "status": "approved",
-                  "approved_at": m.approved_at, "updated_at": m.approved_at, "last_event_id": env.id},
-         "$inc": {"version": 1}},
+        {
+            "$set": {
+                "title": m.title,
+                "content": m.content,
+                "aspect": m.aspect,
+                "status": "approved",
+                "approved_at": m.approved_at,
+                "updated_at": m.approved_at,
+                "last_event_id": env.id,
+            },
+            "$inc": {"version": 1},
+        },
         projection=_PROJECTION,
         return_document=ReturnDocument.AFTER,
         session=session,
@@ -94,16 +111,27 @@ async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: En
     return doc
 
 
-async def apply_generation_failed(db: AsyncDatabase, session: AsyncClientSession,
-                                  env: Envelope[ScriptGenerationFailed]) -> None:
+async def apply_generation_failed(
+    db: AsyncDatabase, session: AsyncClientSession, env: Envelope[ScriptGenerationFailed]
+) -> None:
     m = env.data
     if not m.final:
         return None  # the script service is still retrying
     await db[SCRIPT_FAILURES].update_one(
         {"_id": m.script_id},
-        {"$set": {"owner_id": m.owner_id, "premise": m.premise, "title": m.title, "stage": m.stage,
-                  "code": m.code, "error": m.error, "attempts": m.attempts, "failed_at": env.time,
-                  "last_event_id": env.id}},
+        {
+            "$set": {
+                "owner_id": m.owner_id,
+                "premise": m.premise,
+                "title": m.title,
+                "stage": m.stage,
+                "code": m.code,
+                "error": m.error,
+                "attempts": m.attempts,
+                "failed_at": env.time,
+                "last_event_id": env.id,
+            }
+        },
         upsert=True,
         session=session,
     )
@@ -126,8 +154,12 @@ class ScriptsView:
         return await self._scripts.find_one({"_id": script_id, "owner_id": owner_id}, {"_id": 1}) is not None
 
     async def page(self, owner_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
-        cursor = (self._scripts.find({"owner_id": owner_id}, _PROJECTION)
-                  .sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(offset).limit(limit))
+        cursor = (
+            self._scripts.find({"owner_id": owner_id}, _PROJECTION)
+            .sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+            .skip(offset)
+            .limit(limit)
+        )
         items = await cursor.to_list()
         total = await self._scripts.count_documents({"owner_id": owner_id})
         return items, total

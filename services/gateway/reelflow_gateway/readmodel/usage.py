@@ -8,7 +8,7 @@ script resource shows them with their cost (`costs.py`).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -16,7 +16,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Usage
-
 from reelflow_gateway.collections import SCRIPT_USAGE
 from reelflow_gateway.costs import COUNTS, used_something
 
@@ -38,14 +37,28 @@ async def add_usage(db: AsyncDatabase, session: AsyncClientSession, envelopes: I
             line[count] += getattr(usage, count)
     if not lines:
         return
-    await db[SCRIPT_USAGE].bulk_write([UpdateOne(
-        {"_id": f"{script_id}|{provider}|{model}"},
-        {"$setOnInsert": {"script_id": script_id, "provider": provider, "model": model}, "$inc": counts},
-        upsert=True) for (script_id, provider, model), counts in lines.items()], ordered=True, session=session)
+    await db[SCRIPT_USAGE].bulk_write(
+        [
+            UpdateOne(
+                {"_id": f"{script_id}|{provider}|{model}"},
+                {"$setOnInsert": {"script_id": script_id, "provider": provider, "model": model}, "$inc": counts},
+                upsert=True,
+            )
+            for (script_id, provider, model), counts in lines.items()
+        ],
+        ordered=True,
+        session=session,
+    )
 
 
 async def usage_of(db: AsyncDatabase, script_id: str) -> list[dict]:
     """The script's usage lines, by provider and model."""
     docs = await db[SCRIPT_USAGE].find({"script_id": script_id}).sort([("provider", 1), ("model", 1)]).to_list()
-    return [{"provider": d["provider"], "model": d["model"],
-             **{c: round(d.get(c, 0), 3) if c == "audio_seconds" else d.get(c, 0) for c in COUNTS}} for d in docs]
+    return [
+        {
+            "provider": d["provider"],
+            "model": d["model"],
+            **{c: round(d.get(c, 0), 3) if c == "audio_seconds" else d.get(c, 0) for c in COUNTS},
+        }
+        for d in docs
+    ]

@@ -14,14 +14,19 @@ import asyncio
 import logging
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
-from typing import Awaitable, Callable
 
 import httpx
 
 from reelflow_gateway.webhooks.policy import (
-    REFUSED_BY_POLICY, Address, InvalidWebhookUrl, OutboundPolicy, Target, parse_target,
+    REFUSED_BY_POLICY,
+    Address,
+    InvalidWebhookUrl,
+    OutboundPolicy,
+    Target,
+    parse_target,
 )
 
 log = logging.getLogger(__name__)
@@ -89,9 +94,15 @@ async def checked_addresses(target: Target, policy: OutboundPolicy, resolve: Res
     return addresses
 
 
-async def post_webhook(url: str, body: bytes, headers: dict[str, str], policy: OutboundPolicy,
-                       limits: DeliveryLimits, resolve: Resolver = resolve_host,
-                       verify: ssl.SSLContext | bool = True) -> int:
+async def post_webhook(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    policy: OutboundPolicy,
+    limits: DeliveryLimits,
+    resolve: Resolver = resolve_host,
+    verify: ssl.SSLContext | bool = True,
+) -> int:
     """POSTs `body` to `url` under the policy and limits; the 2xx status, or DeliveryFailed.
     `verify`: how https receivers' certificates are checked (the system's CAs by default)."""
     try:
@@ -117,8 +128,14 @@ async def post_webhook(url: str, body: bytes, headers: dict[str, str], policy: O
     return response.status_code
 
 
-async def _post_to_first_reachable(target: Target, addresses: list[Address], body: bytes, headers: dict[str, str],
-                                   limits: DeliveryLimits, verify: ssl.SSLContext | bool) -> httpx.Response:
+async def _post_to_first_reachable(
+    target: Target,
+    addresses: list[Address],
+    body: bytes,
+    headers: dict[str, str],
+    limits: DeliveryLimits,
+    verify: ssl.SSLContext | bool,
+) -> httpx.Response:
     for index, address in enumerate(addresses):
         try:
             return await _post_to(target, address, body, headers, limits, verify)
@@ -128,16 +145,24 @@ async def _post_to_first_reachable(target: Target, addresses: list[Address], bod
     raise AssertionError("checked_addresses returns at least one address")
 
 
-async def _post_to(target: Target, address: Address, body: bytes, headers: dict[str, str],
-                   limits: DeliveryLimits, verify: ssl.SSLContext | bool) -> httpx.Response:
+async def _post_to(
+    target: Target,
+    address: Address,
+    body: bytes,
+    headers: dict[str, str],
+    limits: DeliveryLimits,
+    verify: ssl.SSLContext | bool,
+) -> httpx.Response:
     """One POST to `address`; TLS (if https) still verifies the certificate against the host name."""
     url = httpx.URL(scheme=target.scheme, host=str(address), port=target.port, raw_path=target.path.encode())
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     # trust_env=False: no proxy from the environment, which would make its own connection elsewhere
-    async with httpx.AsyncClient(follow_redirects=False, trust_env=False, timeout=limits.deadline_s,
-                                 verify=verify) as client:
-        request = client.build_request("POST", url, content=body, extensions=extensions,
-                                       headers={**headers, "host": target.host_header})
+    async with httpx.AsyncClient(
+        follow_redirects=False, trust_env=False, timeout=limits.deadline_s, verify=verify
+    ) as client:
+        request = client.build_request(
+            "POST", url, content=body, extensions=extensions, headers={**headers, "host": target.host_header}
+        )
         response = await client.send(request, stream=True)
         try:
             read = 0

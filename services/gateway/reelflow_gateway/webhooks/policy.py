@@ -6,9 +6,9 @@ text, because the resolver reads `2130706433`, `0x7f000001`, `0177.0.0.1` and `1
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
-from typing import Iterable
 from urllib.parse import urlsplit
 
 Address = IPv4Address | IPv6Address
@@ -18,11 +18,17 @@ REFUSED_BY_POLICY = "refused by policy"
 
 _THIS_NETWORK = ip_network("0.0.0.0/8")
 _SHARED = ip_network("100.64.0.0/10")  # carrier-grade NAT
-_DOCUMENTATION = (ip_network("192.0.2.0/24"), ip_network("198.51.100.0/24"), ip_network("203.0.113.0/24"),
-                  ip_network("2001:db8::/32"))
-_SPECIAL_PURPOSE_IPV4 = (ip_network("192.0.0.0/24"),  # IETF protocol assignments
-                         ip_network("192.88.99.0/24"),  # the former 6to4 relay anycast
-                         ip_network("198.18.0.0/15"))  # benchmarking
+_DOCUMENTATION = (
+    ip_network("192.0.2.0/24"),
+    ip_network("198.51.100.0/24"),
+    ip_network("203.0.113.0/24"),
+    ip_network("2001:db8::/32"),
+)
+_SPECIAL_PURPOSE_IPV4 = (
+    ip_network("192.0.0.0/24"),  # IETF protocol assignments
+    ip_network("192.88.99.0/24"),  # the former 6to4 relay anycast
+    ip_network("198.18.0.0/15"),
+)  # benchmarking
 _IPV4_MAPPED = ip_network("::ffff:0:0/96")
 _IPV4_COMPATIBLE = ip_network("::/96")
 _NAT64 = ip_network("64:ff9b::/96")
@@ -73,8 +79,12 @@ def parse_target(url: str) -> Target:
     if "%" in host:
         raise InvalidWebhookUrl("must not name an IPv6 zone")
     path = parts.path or "/"
-    return Target(scheme=scheme, host=host.lower().rstrip("."), port=port or (443 if scheme == "https" else 80),
-                  path=f"{path}?{parts.query}" if parts.query else path)
+    return Target(
+        scheme=scheme,
+        host=host.lower().rstrip("."),
+        port=port or (443 if scheme == "https" else 80),
+        path=f"{path}?{parts.query}" if parts.query else path,
+    )
 
 
 def embedded_ipv4(address: IPv6Address) -> IPv4Address | None:

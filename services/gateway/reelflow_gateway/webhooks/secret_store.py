@@ -8,7 +8,7 @@ One document per owner in `webhook_secrets`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -54,7 +54,8 @@ class WebhookSecrets:
             retiring.append({"secret": doc["current"], "valid_until": valid_until})
             replaced = await self._col.update_one(
                 {"_id": owner_id, "current": doc["current"]},
-                {"$set": {"current": secret, "created_at": at, "retiring": retiring}})
+                {"$set": {"current": secret, "created_at": at, "retiring": retiring}},
+            )
             if replaced.matched_count == 1:
                 return Rotated(secret, valid_until)
             # another rotation won the race: rotate what it left
@@ -73,4 +74,4 @@ class WebhookSecrets:
 
 def _aware(at: datetime) -> datetime:
     """MongoDB gives back naive UTC datetimes unless the client is tz-aware."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

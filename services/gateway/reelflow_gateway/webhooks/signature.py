@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -39,5 +39,8 @@ def signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 
 def signed_headers(valid_secrets: Iterable[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {ID_HEADER: msg_id, TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: " ".join(signature(secret, msg_id, timestamp, body) for secret in valid_secrets)}
+    return {
+        ID_HEADER: msg_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(signature(secret, msg_id, timestamp, body) for secret in valid_secrets),
+    }

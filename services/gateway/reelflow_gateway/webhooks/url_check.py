@@ -29,5 +29,6 @@ async def check_webhook_url(url: str, policy: OutboundPolicy, resolve: Resolver 
     except (Unresolvable, TimeoutError):
         raise WebhookUrlRejected("webhook_url has a host that does not resolve", "invalid_webhook_url") from None
     except WebhookRefused as refused:
-        raise WebhookUrlRejected(f"webhook_url points at a {refused.reason} address, which webhooks may not reach",
-                                 "webhook_url_refused") from None
+        raise WebhookUrlRejected(
+            f"webhook_url points at a {refused.reason} address, which webhooks may not reach", "webhook_url_refused"
+        ) from None

@@ -11,8 +11,8 @@ from bson import Binary
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_image.adapters.documents import Document
 from reelflow_contracts.messages.base import Usage
+from reelflow_image.adapters.documents import Document
 
 DRAFTS = "drafts"
 
@@ -33,14 +33,17 @@ class MongoDraftRepository:
         doc = await self._drafts.find_one({"_id": image_id}, session=self._session)
         if doc is None:
             return None
-        return Draft(png=bytes(doc["png"]), usage=Usage.model_validate(doc.get("usage") or {}),
-                     draw_s=doc.get("draw_s", 0.0))
+        return Draft(
+            png=bytes(doc["png"]), usage=Usage.model_validate(doc.get("usage") or {}), draw_s=doc.get("draw_s", 0.0)
+        )
 
     async def keep(self, image_id: str, draft: Draft) -> None:
         await self._drafts.replace_one(
             {"_id": image_id},
             {"_id": image_id, "png": Binary(draft.png), "usage": draft.usage.model_dump(), "draw_s": draft.draw_s},
-            upsert=True, session=self._session)
+            upsert=True,
+            session=self._session,
+        )
 
     async def remove(self, image_id: str) -> None:
         await self._drafts.delete_one({"_id": image_id}, session=self._session)

@@ -8,8 +8,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reelflow_image.adapters.documents import Document
 from reelflow_contracts.messages.base import Usage
+from reelflow_image.adapters.documents import Document
 from reelflow_image.domain import Image, ImageStatus
 
 IMAGES = "images"

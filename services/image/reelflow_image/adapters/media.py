@@ -47,9 +47,13 @@ class ImageMedia:
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
             code = STORAGE_UNAVAILABLE if status >= 500 or status in (0, 408, 429) else "storage_error"
-            raise StorageFailure(code, f"S3 PutObject {self._store.bucket}/{key} failed: HTTP {status} "
-                                       f"{error.get('Code', '')}: {error.get('Message', exc)}") from exc
+            raise StorageFailure(
+                code,
+                f"S3 PutObject {self._store.bucket}/{key} failed: HTTP {status} "
+                f"{error.get('Code', '')}: {error.get('Message', exc)}",
+            ) from exc
         except (BotoCoreError, OSError) as exc:
             where = f"{self._store.bucket}/{key}"
-            raise StorageFailure(STORAGE_UNAVAILABLE,
-                                 f"S3 PutObject {where} failed: {type(exc).__name__}: {exc}") from exc
+            raise StorageFailure(
+                STORAGE_UNAVAILABLE, f"S3 PutObject {where} failed: {type(exc).__name__}: {exc}"
+            ) from exc

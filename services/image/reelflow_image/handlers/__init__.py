@@ -7,5 +7,13 @@ from reelflow_image.handlers.generation import generate_images_with
 from reelflow_image.handlers.image_commands import approve_image, reject_image_with
 from reelflow_image.handlers.shots import on_shot_planned, shot_not_drawn
 
-__all__ = ["GENERATE_IMAGE", "approve_image", "generate_images_with", "give_up", "image_id_of", "on_shot_planned",
-           "reject_image_with", "shot_not_drawn"]
+__all__ = [
+    "GENERATE_IMAGE",
+    "approve_image",
+    "generate_images_with",
+    "give_up",
+    "image_id_of",
+    "on_shot_planned",
+    "reject_image_with",
+    "shot_not_drawn",
+]

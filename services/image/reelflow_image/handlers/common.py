@@ -36,10 +36,16 @@ class AttemptOrder:
     previous_image_id: str | None
 
     @classmethod
-    def of(cls, job: Job) -> "AttemptOrder":
+    def of(cls, job: Job) -> AttemptOrder:
         p = job.payload
-        return cls(image_id=p["image_id"], shot_id=p["shot_id"], scene_id=p["scene_id"], script_id=p["script_id"],
-                   attempt=p["attempt"], previous_image_id=p.get("previous_image_id"))
+        return cls(
+            image_id=p["image_id"],
+            shot_id=p["shot_id"],
+            scene_id=p["scene_id"],
+            script_id=p["script_id"],
+            attempt=p["attempt"],
+            previous_image_id=p.get("previous_image_id"),
+        )
 
     def payload(self) -> dict[str, Any]:
         return asdict(self)
@@ -48,8 +54,14 @@ class AttemptOrder:
 async def queue_attempt(uow: UnitOfWork, shot: Shot, previous_image_id: str | None) -> AttemptOrder:
     """Queue the shot's latest attempt (inside the unit of work's block); generation jobs take
     turns by script (ShotPlanned does not name the owner)."""
-    order = AttemptOrder(image_id=image_id_of(shot.id, shot.attempts), shot_id=shot.id, scene_id=shot.scene_id,
-                         script_id=shot.script_id, attempt=shot.attempts, previous_image_id=previous_image_id)
+    order = AttemptOrder(
+        image_id=image_id_of(shot.id, shot.attempts),
+        shot_id=shot.id,
+        scene_id=shot.scene_id,
+        script_id=shot.script_id,
+        attempt=shot.attempts,
+        previous_image_id=previous_image_id,
+    )
     await uow.enqueue(GENERATE_IMAGE, job_id_of(order.image_id), order.payload(), fair_key=shot.script_id)
     return order
 

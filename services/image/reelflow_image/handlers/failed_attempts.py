@@ -35,14 +35,33 @@ async def record_failure(uow: ImageUnitOfWork, order: AttemptOrder, failure: Fai
         shot = await uow.shots.get(order.shot_id)
         if shot is None or await uow.images.exists(order.image_id):
             return
-        image = Image.failed(id=order.image_id, shot=shot, attempt=order.attempt, prompt=attempt_prompt(shot),
-                             previous_image_id=order.previous_image_id, usage=usage, code=failure.code,
-                             error=failure.message, at=now())
+        image = Image.failed(
+            id=order.image_id,
+            shot=shot,
+            attempt=order.attempt,
+            prompt=attempt_prompt(shot),
+            previous_image_id=order.previous_image_id,
+            usage=usage,
+            code=failure.code,
+            error=failure.message,
+            at=now(),
+        )
         await uow.images.add(image)
         await uow.shots.save(shot.attempt_ended())
         await uow.drafts.remove(order.image_id)
-        log.warning("image generation failed", extra={"image_id": image.id, "code": failure.code,
-                                                      "error": failure.message})
-        uow.emit(ImageGenerationFailed(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id,
-                                       scene_id=image.scene_id, attempt=image.attempt, code=failure.code,
-                                       error=failure.message, final=True, usage=usage))
+        log.warning(
+            "image generation failed", extra={"image_id": image.id, "code": failure.code, "error": failure.message}
+        )
+        uow.emit(
+            ImageGenerationFailed(
+                script_id=image.script_id,
+                image_id=image.id,
+                shot_id=image.shot_id,
+                scene_id=image.scene_id,
+                attempt=image.attempt,
+                code=failure.code,
+                error=failure.message,
+                final=True,
+                usage=usage,
+            )
+        )

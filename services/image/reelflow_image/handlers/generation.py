@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.image import ImageGenerated, image_media_key
 from reelflow_image.adapters.drafts import Draft
@@ -44,8 +44,15 @@ GenerateImage = Callable[[Job, ImageUnitOfWork], Awaitable[None]]
 
 
 def image_request(shot: Shot, attempt: int) -> ImageRequest:
-    return ImageRequest(prompt=shot.prompt, caption=shot.description, width=shot.width, height=shot.height,
-                        attempt=attempt, feedback=shot.revision_notes, characters=shot.characters)
+    return ImageRequest(
+        prompt=shot.prompt,
+        caption=shot.description,
+        width=shot.width,
+        height=shot.height,
+        attempt=attempt,
+        feedback=shot.revision_notes,
+        characters=shot.characters,
+    )
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -58,6 +65,7 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 
 def generate_images_with(generator: ImageGenerator, media: MediaStore, instance_id: str) -> GenerateImage:
     """The job, drawing with `generator` and storing in `media`; `instance_id` goes into the timings."""
+
     async def generate_image(job: Job, uow: ImageUnitOfWork) -> None:
         order = AttemptOrder.of(job)
         started_at, began = time.time(), time.perf_counter()
@@ -76,14 +84,28 @@ def generate_images_with(generator: ImageGenerator, media: MediaStore, instance_
         media_key = image_media_key(shot.scene_id, order.image_id)
         began_upload = time.perf_counter()
         await upload(media, uow, order.image_id, media_key, draft, keep_draft=drawn_now)
-        timings = {"draw_s": round(draft.draw_s, 4), "upload_s": round(time.perf_counter() - began_upload, 4),
-                   "redrawn": drawn_now, "job_s": round(time.perf_counter() - began, 4), "started_at": started_at,
-                   "try": job.attempt, "instance": instance_id}
+        timings = {
+            "draw_s": round(draft.draw_s, 4),
+            "upload_s": round(time.perf_counter() - began_upload, 4),
+            "redrawn": drawn_now,
+            "job_s": round(time.perf_counter() - began, 4),
+            "started_at": started_at,
+            "try": job.attempt,
+            "instance": instance_id,
+        }
         async with uow:
             shot = await uow.shots.get(shot.id) or shot
-            image = Image.generated(id=order.image_id, shot=shot, attempt=order.attempt, prompt=attempt_prompt(shot),
-                                    media_key=media_key, size_bytes=len(draft.png),
-                                    previous_image_id=order.previous_image_id, usage=draft.usage, at=now())
+            image = Image.generated(
+                id=order.image_id,
+                shot=shot,
+                attempt=order.attempt,
+                prompt=attempt_prompt(shot),
+                media_key=media_key,
+                size_bytes=len(draft.png),
+                previous_image_id=order.previous_image_id,
+                usage=draft.usage,
+                at=now(),
+            )
             await uow.images.add(image, timings)
             await uow.shots.save(shot.attempt_ended())
             if not drawn_now:
@@ -106,14 +128,23 @@ async def draw(generator: ImageGenerator, uow: ImageUnitOfWork, order: AttemptOr
         return None
     draft = Draft(png=generated.png, usage=generated.usage, draw_s=time.perf_counter() - began)
     if (size := png_size(draft.png)) != (shot.width, shot.height):
-        await record_failure(uow, order, Failure("invalid_output", f"the generator returned {size} instead of a "
-                             f"{shot.width}x{shot.height} PNG", retryable=False), draft.usage)
+        await record_failure(
+            uow,
+            order,
+            Failure(
+                "invalid_output",
+                f"the generator returned {size} instead of a {shot.width}x{shot.height} PNG",
+                retryable=False,
+            ),
+            draft.usage,
+        )
         return None
     return draft
 
 
-async def upload(media: MediaStore, uow: ImageUnitOfWork, image_id: str, key: str, draft: Draft, *,
-                 keep_draft: bool) -> None:
+async def upload(
+    media: MediaStore, uow: ImageUnitOfWork, image_id: str, key: str, draft: Draft, *, keep_draft: bool
+) -> None:
     """Put the PNG in the store; when it fails, keep the draft (if it is new) for the next try."""
     try:
         await media.put_png(key, draft.png)
@@ -127,8 +158,19 @@ async def upload(media: MediaStore, uow: ImageUnitOfWork, image_id: str, key: st
 
 
 def generated_event(image: Image, draft: Draft) -> ImageGenerated:
-    return ImageGenerated(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id, scene_id=image.scene_id,
-                          attempt=image.attempt, width=image.width, height=image.height, prompt=image.prompt,
-                          media_key=image.media_key, size_bytes=image.size_bytes,
-                          previous_image_id=image.previous_image_id, generated_at=image.created_at,
-                          generation_s=round(draft.draw_s, 4), usage=image.usage)
+    return ImageGenerated(
+        script_id=image.script_id,
+        image_id=image.id,
+        shot_id=image.shot_id,
+        scene_id=image.scene_id,
+        attempt=image.attempt,
+        width=image.width,
+        height=image.height,
+        prompt=image.prompt,
+        media_key=image.media_key,
+        size_bytes=image.size_bytes,
+        previous_image_id=image.previous_image_id,
+        generated_at=image.created_at,
+        generation_s=round(draft.draw_s, 4),
+        usage=image.usage,
+    )

@@ -12,10 +12,14 @@ script than the command names), `not_pending`, `already_rejected`, `generation_i
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.image import (
-    ApproveImage, ImageApproved, ImageGenerationFailed, ImageRejected, RejectImage,
+    ApproveImage,
+    ImageApproved,
+    ImageGenerationFailed,
+    ImageRejected,
+    RejectImage,
 )
 from reelflow_image.domain import Image, Shot, approve, reject
 from reelflow_image.handlers.common import queue_attempt
@@ -44,10 +48,21 @@ async def approve_image(cmd: ApproveImage, uow: ImageUnitOfWork) -> None:
         image = approval.image
         await uow.images.save(image)
         await uow.shots.save(approval.shot)
-        uow.emit(ImageApproved(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id,
-                               scene_id=image.scene_id, attempt=image.attempt, width=image.width, height=image.height,
-                               prompt=image.prompt, media_key=image.media_key,
-                               replaced_image_id=approval.replaced_image_id, approved_at=at))
+        uow.emit(
+            ImageApproved(
+                script_id=image.script_id,
+                image_id=image.id,
+                shot_id=image.shot_id,
+                scene_id=image.scene_id,
+                attempt=image.attempt,
+                width=image.width,
+                height=image.height,
+                prompt=image.prompt,
+                media_key=image.media_key,
+                replaced_image_id=approval.replaced_image_id,
+                approved_at=at,
+            )
+        )
 
 
 def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWork], Awaitable[None]]:
@@ -65,14 +80,31 @@ def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWo
             image = rejection.image
             await uow.images.save(image)
             await uow.shots.save(rejection.shot)
-            uow.emit(ImageRejected(script_id=image.script_id, image_id=image.id, shot_id=image.shot_id,
-                                   scene_id=image.scene_id, attempt=image.attempt, prompt=image.prompt,
-                                   feedback=image.feedback, rejected_at=at))
+            uow.emit(
+                ImageRejected(
+                    script_id=image.script_id,
+                    image_id=image.id,
+                    shot_id=image.shot_id,
+                    scene_id=image.scene_id,
+                    attempt=image.attempt,
+                    prompt=image.prompt,
+                    feedback=image.feedback,
+                    rejected_at=at,
+                )
+            )
             if rejection.next_attempt is None:
-                uow.emit(ImageGenerationFailed(
-                    script_id=image.script_id, image_id=image.id, shot_id=image.shot_id, scene_id=image.scene_id,
-                    attempt=image.attempt, code=MAX_ATTEMPTS_CODE, final=True,
-                    error=f"shot {image.shot_id} has used all {max_attempts} attempts; no further image is drawn"))
+                uow.emit(
+                    ImageGenerationFailed(
+                        script_id=image.script_id,
+                        image_id=image.id,
+                        shot_id=image.shot_id,
+                        scene_id=image.scene_id,
+                        attempt=image.attempt,
+                        code=MAX_ATTEMPTS_CODE,
+                        final=True,
+                        error=f"shot {image.shot_id} has used all {max_attempts} attempts; no further image is drawn",
+                    )
+                )
                 return
             await queue_attempt(uow, rejection.shot, previous_image_id=image.id)
 

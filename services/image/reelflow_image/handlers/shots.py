@@ -31,10 +31,19 @@ async def on_shot_planned(event: ShotPlanned, uow: ImageUnitOfWork) -> None:
         if await uow.shots.get(event.shot_id) is not None:
             log.info("shot already known; nothing to generate", extra={"shot_id": event.shot_id})
             return
-        shot = Shot.planned(id=event.shot_id, script_id=event.script_id, scene_id=event.scene_id,
-                            scene_order=event.scene_order, order=event.order, description=event.description,
-                            prompt=event.image_prompt, width=width, height=height,
-                            characters=tuple(event.style.characters), at=now()).first_attempt()
+        shot = Shot.planned(
+            id=event.shot_id,
+            script_id=event.script_id,
+            scene_id=event.scene_id,
+            scene_order=event.scene_order,
+            order=event.order,
+            description=event.description,
+            prompt=event.image_prompt,
+            width=width,
+            height=height,
+            characters=tuple(event.style.characters),
+            at=now(),
+        ).first_attempt()
         await uow.shots.add(shot)
         await queue_attempt(uow, shot, previous_image_id=None)
 
@@ -43,6 +52,12 @@ def shot_not_drawn(envelope: Envelope[ShotPlanned], error: str) -> ImageGenerati
     """A ShotPlanned this service dead-lettered: its first image fails for good, so the scene and
     any operation waiting on it say why instead of waiting."""
     shot = envelope.data
-    return ImageGenerationFailed(script_id=shot.script_id, image_id=image_id_of(shot.shot_id, 1), shot_id=shot.shot_id,
-                                 scene_id=shot.scene_id, attempt=1, code=DEAD_LETTERED,
-                                 error=f"the shot could not be taken in for drawing: {error}")
+    return ImageGenerationFailed(
+        script_id=shot.script_id,
+        image_id=image_id_of(shot.shot_id, 1),
+        shot_id=shot.shot_id,
+        scene_id=shot.scene_id,
+        attempt=1,
+        code=DEAD_LETTERED,
+        error=f"the shot could not be taken in for drawing: {error}",
+    )

@@ -41,9 +41,11 @@ class MongoSceneRepository:
 
     async def record_shot_planning(self, scene_id: str, outcome: ShotPlanning, shot_count: int = 0) -> None:
         """Only the planning fields: the scene's approved text and status are not touched."""
-        await self._scenes.update_one({"_id": scene_id},
-                                      {"$set": {"shot_planning": outcome.value, "shot_count": shot_count}},
-                                      session=self._session)
+        await self._scenes.update_one(
+            {"_id": scene_id},
+            {"$set": {"shot_planning": outcome.value, "shot_count": shot_count}},
+            session=self._session,
+        )
 
 
 def document_of(scene: Scene) -> dict[str, Any]:

@@ -36,8 +36,14 @@ def document_of(facts: ScriptFacts) -> dict[str, Any]:
         "characters": list(facts.characters),
         "style_suffix": facts.style_suffix,
         "approved_at": facts.approved_at,
-        "segmentation": {"segmented": facts.segmented, "scene_count": facts.scene_count, "method": facts.method,
-                         "fell_back": facts.fell_back, "note": facts.note, "error": facts.error},
+        "segmentation": {
+            "segmented": facts.segmented,
+            "scene_count": facts.scene_count,
+            "method": facts.method,
+            "fell_back": facts.fell_back,
+            "note": facts.note,
+            "error": facts.error,
+        },
     }
 
 

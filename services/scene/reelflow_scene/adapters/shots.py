@@ -44,8 +44,12 @@ def document_of(shot: Shot) -> dict[str, Any]:
         "image_prompt": shot.image_prompt,
         "duration_s": shot.duration_s,
         "narration": shot.narration,
-        "style": {"aspect": shot.aspect, "style_suffix": shot.style_suffix, "setting": shot.setting,
-                  "time_of_day": shot.time_of_day, "characters": list(shot.characters)},
+        "style": {
+            "aspect": shot.aspect,
+            "style_suffix": shot.style_suffix,
+            "setting": shot.setting,
+            "time_of_day": shot.time_of_day,
+            "characters": list(shot.characters),
+        },
         "created_at": shot.created_at,
     }
-

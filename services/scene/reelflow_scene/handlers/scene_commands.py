@@ -35,8 +35,16 @@ async def update_scene(cmd: UpdateScene, uow: SceneUnitOfWork) -> None:
             uow.refuse(broken.code, broken.reason)
             return
         await uow.scenes.save(scene)
-        uow.emit(SceneUpdated(script_id=scene.script_id, scene_id=scene.id, order=scene.order, heading=scene.heading,
-                              text=scene.text, updated_at=scene.updated_at))
+        uow.emit(
+            SceneUpdated(
+                script_id=scene.script_id,
+                scene_id=scene.id,
+                order=scene.order,
+                heading=scene.heading,
+                text=scene.text,
+                updated_at=scene.updated_at,
+            )
+        )
 
 
 async def approve_scene(cmd: ApproveScene, uow: SceneUnitOfWork) -> None:
@@ -52,8 +60,12 @@ async def approve_scene(cmd: ApproveScene, uow: SceneUnitOfWork) -> None:
             return
         await uow.scenes.save(scene)
         facts = await uow.script_facts.get(scene.script_id)
-        await uow.enqueue(PLAN_SHOTS, uow.derived_id("plan-shots"), planning_job(scene),
-                          fair_key=facts.owner_id if facts else scene.script_id)
+        await uow.enqueue(
+            PLAN_SHOTS,
+            uow.derived_id("plan-shots"),
+            planning_job(scene),
+            fair_key=facts.owner_id if facts else scene.script_id,
+        )
         uow.emit(SceneApproved(script_id=scene.script_id, scene_id=scene.id, order=scene.order, approved_at=at))
 
 

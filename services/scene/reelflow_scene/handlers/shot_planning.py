@@ -15,7 +15,7 @@ is refused rather than believed).
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.scene import ShotPlanningFailed
@@ -48,17 +48,25 @@ def plan_shots_with(planner: ShotPlanner) -> Callable[[Job, SceneUnitOfWork], Aw
                 return
         context = context_of(await uow.script_facts.get(scene.script_id))
         try:
-            plan = await planner.plan_shots(SceneText(order=scene.order, text=scene.text, heading=scene.heading),
-                                            context=context)
+            plan = await planner.plan_shots(
+                SceneText(order=scene.order, text=scene.text, heading=scene.heading), context=context
+            )
         except AIProviderError as failure:
             if failure.retryable:
                 raise  # the job queue tries again
             await planning_failed(job, uow, failure.failure, failure.usage)
             return
         if len(plan.shots) > MAX_SHOTS_PER_SCENE:
-            await planning_failed(job, uow, Failure(
-                "too_many_shots", f"the plan has {len(plan.shots)} shots; at most {MAX_SHOTS_PER_SCENE} shots "
-                "per scene are allowed", retryable=False), plan.usage)
+            await planning_failed(
+                job,
+                uow,
+                Failure(
+                    "too_many_shots",
+                    f"the plan has {len(plan.shots)} shots; at most {MAX_SHOTS_PER_SCENE} shots per scene are allowed",
+                    retryable=False,
+                ),
+                plan.usage,
+            )
             return
         async with uow:
             if await uow.shots.any_for_scene(scene.id):
@@ -83,6 +91,14 @@ async def planning_failed(job: Job, uow: SceneUnitOfWork, failure: Failure, usag
     scene_id = job.payload["scene_id"]
     async with uow.failing(failure):
         await uow.scenes.record_shot_planning(scene_id, ShotPlanning.FAILED)
-        uow.emit(ShotPlanningFailed(script_id=job.payload["script_id"], scene_id=scene_id, code=failure.code,
-                                    error=failure.message, final=True, attempts=max(1, job.attempt),
-                                    usage=usage or Usage()))
+        uow.emit(
+            ShotPlanningFailed(
+                script_id=job.payload["script_id"],
+                scene_id=scene_id,
+                code=failure.code,
+                error=failure.message,
+                final=True,
+                attempts=max(1, job.attempt),
+                usage=usage or Usage(),
+            )
+        )

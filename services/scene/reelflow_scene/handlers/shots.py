@@ -19,18 +19,34 @@ def context_of(facts: ScriptFacts | None) -> ScriptContext:
     """The planning context of a script's scenes: what the service kept of the approved script."""
     if facts is None:
         return ScriptContext()
-    return ScriptContext(title=facts.title, characters=facts.characters, style_suffix=facts.style_suffix,
-                         aspect=facts.aspect)
+    return ScriptContext(
+        title=facts.title, characters=facts.characters, style_suffix=facts.style_suffix, aspect=facts.aspect
+    )
 
 
 def shots_of(scene: Scene, plan: ShotPlan, context: ScriptContext) -> list[Shot]:
     at = now()
-    return [Shot(id=shot_id(scene.id, planned.order), script_id=scene.script_id, scene_id=scene.id,
-                 scene_order=scene.order, order=planned.order, shot_count=len(plan.shots),
-                 description=planned.description, image_prompt=planned.image_prompt, duration_s=planned.duration_s,
-                 narration=planned.narration, aspect=context.aspect, style_suffix=context.style_suffix,
-                 setting=plan.setting, time_of_day=plan.time_of_day, characters=planned.characters, created_at=at)
-            for planned in plan.shots]
+    return [
+        Shot(
+            id=shot_id(scene.id, planned.order),
+            script_id=scene.script_id,
+            scene_id=scene.id,
+            scene_order=scene.order,
+            order=planned.order,
+            shot_count=len(plan.shots),
+            description=planned.description,
+            image_prompt=planned.image_prompt,
+            duration_s=planned.duration_s,
+            narration=planned.narration,
+            aspect=context.aspect,
+            style_suffix=context.style_suffix,
+            setting=plan.setting,
+            time_of_day=plan.time_of_day,
+            characters=planned.characters,
+            created_at=at,
+        )
+        for planned in plan.shots
+    ]
 
 
 def usage_of_shot(order: int, usage: Usage) -> Usage:
@@ -41,9 +57,22 @@ def usage_of_shot(order: int, usage: Usage) -> Usage:
 
 def shot_planned_event(shot: Shot, usage: Usage) -> ShotPlanned:
     return ShotPlanned(
-        script_id=shot.script_id, scene_id=shot.scene_id, shot_id=shot.id, scene_order=shot.scene_order,
-        order=shot.order, shot_count=shot.shot_count, description=shot.description, image_prompt=shot.image_prompt,
-        duration_s=shot.duration_s, narration=shot.narration,
-        style=StyleHints(aspect=shot.aspect, style_suffix=shot.style_suffix[:500], setting=shot.setting[:300],
-                         time_of_day=shot.time_of_day[:50], characters=shot.characters[:50]),
-        usage=usage)
+        script_id=shot.script_id,
+        scene_id=shot.scene_id,
+        shot_id=shot.id,
+        scene_order=shot.scene_order,
+        order=shot.order,
+        shot_count=shot.shot_count,
+        description=shot.description,
+        image_prompt=shot.image_prompt,
+        duration_s=shot.duration_s,
+        narration=shot.narration,
+        style=StyleHints(
+            aspect=shot.aspect,
+            style_suffix=shot.style_suffix[:500],
+            setting=shot.setting[:300],
+            time_of_day=shot.time_of_day[:50],
+            characters=shot.characters[:50],
+        ),
+        usage=usage,
+    )

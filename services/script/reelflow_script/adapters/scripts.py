@@ -4,6 +4,8 @@ which the kit answers by running the handler again."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -14,7 +16,7 @@ SCRIPTS = "scripts"
 
 
 class MongoScriptRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._scripts = db[SCRIPTS]
         self._session = session
 
@@ -33,7 +35,7 @@ class MongoScriptRepository:
         await self._scripts.replace_one({"_id": script.id}, document_of(script), session=self._session)
 
 
-def document_of(script: Script) -> dict:
+def document_of(script: Script) -> dict[str, Any]:
     return {
         "_id": script.id,
         "owner_id": script.owner_id,
@@ -50,7 +52,7 @@ def document_of(script: Script) -> dict:
     }
 
 
-def script_from(doc: dict) -> Script:
+def script_from(doc: dict[str, Any]) -> Script:
     return Script(
         id=doc["_id"],
         owner_id=doc["owner_id"],

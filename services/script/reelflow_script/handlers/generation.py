@@ -6,7 +6,7 @@ can be generated again."""
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.script import GenerateScript, ScriptGenerationFailed
 from reelflow_kit.ai import AIProviderError, ScriptWriter, WrittenScript
@@ -28,8 +28,16 @@ def generate_script_with(writer: ScriptWriter) -> Callable[[GenerateScript, Scri
             elif isinstance(outcome, AIProviderError):
                 uow.emit(generation_failed_event(cmd, outcome))
             else:
-                script = Script.written_by_ai(cmd.script_id, cmd.owner_id, cmd.title or outcome.title,
-                                              outcome.content, cmd.aspect, cmd.premise, outcome.usage, now())
+                script = Script.written_by_ai(
+                    cmd.script_id,
+                    cmd.owner_id,
+                    cmd.title or outcome.title,
+                    outcome.content,
+                    cmd.aspect,
+                    cmd.premise,
+                    outcome.usage,
+                    now(),
+                )
                 await uow.scripts.add(script)
                 uow.emit(created_event(script))
 
@@ -46,5 +54,14 @@ async def write(writer: ScriptWriter, cmd: GenerateScript) -> WrittenScript | AI
 
 def generation_failed_event(cmd: GenerateScript, failure: AIProviderError) -> ScriptGenerationFailed:
     return ScriptGenerationFailed(
-        script_id=cmd.script_id, owner_id=cmd.owner_id, premise=cmd.premise, title=cmd.title, stage="script",
-        code=failure.code, error=failure.message, final=True, attempts=max(1, failure.attempts), usage=failure.usage)
+        script_id=cmd.script_id,
+        owner_id=cmd.owner_id,
+        premise=cmd.premise,
+        title=cmd.title,
+        stage="script",
+        code=failure.code,
+        error=failure.message,
+        final=True,
+        attempts=max(1, failure.attempts),
+        usage=failure.usage,
+    )

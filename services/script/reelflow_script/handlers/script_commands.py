@@ -5,7 +5,12 @@ domain rule, save, and emit exactly one event: the outcome, or a ScriptCommandRe
 from __future__ import annotations
 
 from reelflow_contracts.messages.script import (
-    ApproveScript, CreateScript, ScriptApproved, ScriptCreated, ScriptUpdated, UpdateScript,
+    ApproveScript,
+    CreateScript,
+    ScriptApproved,
+    ScriptCreated,
+    ScriptUpdated,
+    UpdateScript,
 )
 from reelflow_kit.clock import now
 from reelflow_kit.domain import RuleBroken
@@ -43,8 +48,15 @@ async def update_script(cmd: UpdateScript, uow: ScriptUnitOfWork) -> None:
             uow.refuse(broken.code, broken.reason)
             return
         await uow.scripts.save(script)
-        uow.emit(ScriptUpdated(script_id=script.id, title=script.title, content=script.content,
-                               aspect=script.aspect, updated_at=script.updated_at))
+        uow.emit(
+            ScriptUpdated(
+                script_id=script.id,
+                title=script.title,
+                content=script.content,
+                aspect=script.aspect,
+                updated_at=script.updated_at,
+            )
+        )
 
 
 async def approve_script(cmd: ApproveScript, uow: ScriptUnitOfWork) -> None:
@@ -53,17 +65,34 @@ async def approve_script(cmd: ApproveScript, uow: ScriptUnitOfWork) -> None:
         if script is None:
             uow.refuse("not_found", not_found(cmd.script_id))
             return
+        approved_at = now()
         try:
-            script = script.approved(at=now())
+            script = script.approved(at=approved_at)
         except RuleBroken as broken:
             uow.refuse(broken.code, broken.reason)
             return
         await uow.scripts.save(script)
-        uow.emit(ScriptApproved(script_id=script.id, owner_id=script.owner_id, title=script.title,
-                                content=script.content, aspect=script.aspect, approved_at=script.approved_at))
+        uow.emit(
+            ScriptApproved(
+                script_id=script.id,
+                owner_id=script.owner_id,
+                title=script.title,
+                content=script.content,
+                aspect=script.aspect,
+                approved_at=approved_at,
+            )
+        )
 
 
 def created_event(script: Script) -> ScriptCreated:
-    return ScriptCreated(script_id=script.id, owner_id=script.owner_id, title=script.title, content=script.content,
-                         origin=script.origin, aspect=script.aspect, premise=script.premise,
-                         created_at=script.created_at, usage=script.usage)
+    return ScriptCreated(
+        script_id=script.id,
+        owner_id=script.owner_id,
+        title=script.title,
+        content=script.content,
+        origin=script.origin,
+        aspect=script.aspect,
+        premise=script.premise,
+        created_at=script.created_at,
+        usage=script.usage,
+    )

@@ -53,8 +53,9 @@ class Rendering(Protocol):
 
 
 class FFmpegRendering:
-    def __init__(self, *, images: ObjectStore, store: ObjectStore, narrator: Narrator | None, workdir: Path,
-                 parallel: int) -> None:
+    def __init__(
+        self, *, images: ObjectStore, store: ObjectStore, narrator: Narrator | None, workdir: Path, parallel: int
+    ) -> None:
         """`images`: the image service's bucket (read by the keys in ImageApproved); `store`: this
         service's bucket (render cache and MP4s)."""
         self._fetcher = ImageFetcher(images, workdir / "images")
@@ -74,10 +75,17 @@ class FFmpegRendering:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return RenderedVideo(
-            media_key=key, duration_s=report.duration_s, width=report.width, height=report.height,
-            size_bytes=report.size_bytes, has_audio=options.narration and any(s.narration_wav for s in shots),
-            render_s=round(report.seconds, 3), narration_s=round(narration_s, 3),
-            reused_segments=report.pieces - report.pieces_encoded, usage=usage)
+            media_key=key,
+            duration_s=report.duration_s,
+            width=report.width,
+            height=report.height,
+            size_bytes=report.size_bytes,
+            has_audio=options.narration and any(s.narration_wav for s in shots),
+            render_s=round(report.seconds, 3),
+            narration_s=round(narration_s, 3),
+            reused_segments=report.pieces - report.pieces_encoded,
+            usage=usage,
+        )
 
     async def _prepare(self, plan: tuple[PlannedShot, ...], options: VideoOptions) -> tuple[list[Shot], Usage, float]:
         """The shots' images fetched and narration spoken; also the seconds narration took."""
@@ -87,11 +95,16 @@ class FFmpegRendering:
         speeches = await asyncio.gather(*(_speak(narrator, shot.narration) for shot in plan))
         narration_s = time.perf_counter() - began
         shots = []
-        for shot, (path, digest), speech in zip(plan, images, speeches):
+        for shot, (path, digest), speech in zip(plan, images, speeches, strict=False):
             cues = tuple(Cue(s.start_s, s.end_s, s.text) for s in speech.sentences) if speech else ()
-            shots.append(Shot(
-                spec=ShotSpec(shot.shot_id, digest, shot.duration_s, speech.duration_s if speech else 0.0),
-                image=path, narration_wav=speech.wav if speech else None, cues=cues))
+            shots.append(
+                Shot(
+                    spec=ShotSpec(shot.shot_id, digest, shot.duration_s, speech.duration_s if speech else 0.0),
+                    image=path,
+                    narration_wav=speech.wav if speech else None,
+                    cues=cues,
+                )
+            )
         return shots, sum_usage([s.usage for s in speeches if s]), narration_s
 
 
@@ -108,14 +121,25 @@ async def _speak(narrator: Narrator | None, text: str) -> Speech | None:
 
 def look_of(options: VideoOptions) -> Look:
     width, height = options.size
-    return Look(width=width, height=height, fps=options.fps, transition=options.transition,
-                transition_s=options.transition_s, motion=options.motion, narration=options.narration,
-                subtitles=options.subtitles)
+    return Look(
+        width=width,
+        height=height,
+        fps=options.fps,
+        transition=options.transition,
+        transition_s=options.transition_s,
+        motion=options.motion,
+        narration=options.narration,
+        subtitles=options.subtitles,
+    )
 
 
 def sum_usage(usages: list[Usage]) -> Usage:
     if not usages:
         return Usage()
-    return Usage(provider=usages[0].provider, model=usages[0].model,
-                 input_tokens=sum(u.input_tokens for u in usages), output_tokens=sum(u.output_tokens for u in usages),
-                 audio_seconds=round(sum(u.audio_seconds for u in usages), 3))
+    return Usage(
+        provider=usages[0].provider,
+        model=usages[0].model,
+        input_tokens=sum(u.input_tokens for u in usages),
+        output_tokens=sum(u.output_tokens for u in usages),
+        audio_seconds=round(sum(u.audio_seconds for u in usages), 3),
+    )

@@ -6,6 +6,7 @@ happen once, whichever of the storyboard consumer and the deadline job comes fir
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,7 +17,7 @@ VIDEOS = "videos"
 
 
 class MongoVideoRepository:
-    def __init__(self, db: AsyncDatabase, session: AsyncClientSession | None = None) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], session: AsyncClientSession | None = None) -> None:
         self._videos = db[VIDEOS]
         self._session = session
 
@@ -31,7 +32,7 @@ class MongoVideoRepository:
         await self._videos.delete_one({"_id": video_id}, session=self._session)
 
 
-def document_of(video: Video) -> dict:
+def document_of(video: Video) -> dict[str, Any]:
     doc = {
         "script_id": video.script_id,
         "status": video.status.value,
@@ -43,13 +44,18 @@ def document_of(video: Video) -> dict:
         "details": video.details,
     }
     if (request := video.request) is not None:
-        doc["request"] = {"command_id": request.command_id, "command_type": request.command_type,
-                          "correlation_id": request.correlation_id, "decide_by": request.decide_by,
-                          "shot_ids": list(request.seen.shot_ids), "image_ids": list(request.seen.image_ids)}
+        doc["request"] = {
+            "command_id": request.command_id,
+            "command_type": request.command_type,
+            "correlation_id": request.correlation_id,
+            "decide_by": request.decide_by,
+            "shot_ids": list(request.seen.shot_ids),
+            "image_ids": list(request.seen.image_ids),
+        }
     return doc
 
 
-def video_from(doc: dict) -> Video:
+def video_from(doc: dict[str, Any]) -> Video:
     request = doc.get("request")
     return Video(
         id=doc["_id"],
@@ -65,7 +71,11 @@ def video_from(doc: dict) -> Video:
     )
 
 
-def request_from(doc: dict) -> Request:
-    return Request(command_id=doc["command_id"], command_type=doc["command_type"],
-                   correlation_id=doc["correlation_id"], decide_by=doc.get("decide_by"),
-                   seen=Seen(shot_ids=tuple(doc.get("shot_ids", ())), image_ids=tuple(doc.get("image_ids", ()))))
+def request_from(doc: dict[str, Any]) -> Request:
+    return Request(
+        command_id=doc["command_id"],
+        command_type=doc["command_type"],
+        correlation_id=doc["correlation_id"],
+        decide_by=doc.get("decide_by"),
+        seen=Seen(shot_ids=tuple(doc.get("shot_ids", ())), image_ids=tuple(doc.get("image_ids", ()))),
+    )

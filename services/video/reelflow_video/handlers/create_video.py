@@ -9,8 +9,9 @@ the storyboard consumer applying the event that brings the storyboard up to date
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Awaitable, Callable
+from typing import Any
 
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.video import CreateVideo
@@ -29,6 +30,7 @@ DECISION_FAILED = "decision_failed"
 
 def create_video_with(grace_s: float, clock: Clock = now) -> Callable[[CreateVideo, VideoUnitOfWork], Awaitable[None]]:
     """`grace_s`: how long a request whose sender saw more than the storyboard holds may wait."""
+
     async def create_video(cmd: CreateVideo, uow: VideoUnitOfWork) -> None:
         async with uow:
             if await uow.videos.get(cmd.video_id) is not None:
@@ -41,12 +43,15 @@ def create_video_with(grace_s: float, clock: Clock = now) -> Callable[[CreateVid
             if not isinstance(decision, Undecided):
                 await answer(video, decision, uow)
                 return
-            log.info("the storyboard is behind the sender: the video waits for it",
-                     extra={"video": cmd.video_id, "script_id": cmd.script_id})
+            log.info(
+                "the storyboard is behind the sender: the video waits for it",
+                extra={"video": cmd.video_id, "script_id": cmd.script_id},
+            )
             await uow.videos.save(video.waiting_until(at + timedelta(seconds=grace_s)))
             await uow.storyboards.wait(cmd.script_id, cmd.video_id)
-            await uow.enqueue(DECIDE, uow.derived_id("decide"), {"video_id": cmd.video_id}, fair_key=cmd.script_id,
-                              delay_s=grace_s)
+            await uow.enqueue(
+                DECIDE, uow.derived_id("decide"), {"video_id": cmd.video_id}, fair_key=cmd.script_id, delay_s=grace_s
+            )
 
     return create_video
 
@@ -55,6 +60,7 @@ def decide_video_with(clock: Clock = now) -> Callable[[Job, VideoUnitOfWork], Aw
     """The deadline job of a waiting video, queued with the request to run at its deadline (and
     put back until then, counting no attempt, should it run early); unless the storyboard
     consumer has decided meanwhile, it decides with what the storyboard holds."""
+
     async def decide_video(job: Job, uow: VideoUnitOfWork) -> None:
         video_id = job.payload["video_id"]
         video = await uow.videos.get(video_id)
@@ -66,8 +72,10 @@ def decide_video_with(clock: Clock = now) -> Callable[[Job, VideoUnitOfWork], Aw
             video = await uow.videos.get(video_id)
             if video is None or video.status is not Status.WAITING:
                 return  # decided when its storyboard caught up
-            log.info("the storyboard did not catch up in time: deciding with what it holds",
-                     extra={"video": video_id, "script_id": video.script_id})
+            log.info(
+                "the storyboard did not catch up in time: deciding with what it holds",
+                extra={"video": video_id, "script_id": video.script_id},
+            )
             await settle(video, await uow.storyboards.load(video.script_id), uow, deadline_passed=True)
 
     return decide_video
@@ -86,10 +94,14 @@ async def give_up_decision(job: Job, failure: Failure, uow: VideoUnitOfWork) -> 
             uow.emit(rejection(video, video.request, failure.code, failure.message))
 
 
-def request_of(cmd: CreateVideo, envelope: Envelope | None) -> Request:
+def request_of(cmd: CreateVideo, envelope: Envelope[Any] | None) -> Request:
     assert envelope is not None, "a command is handled with its envelope"
-    return Request(command_id=envelope.id, command_type=envelope.type, correlation_id=envelope.correlation_id,
-                   seen=seen_by_sender(cmd))
+    return Request(
+        command_id=envelope.id,
+        command_type=envelope.type,
+        correlation_id=envelope.correlation_id,
+        seen=seen_by_sender(cmd),
+    )
 
 
 def seen_by_sender(cmd: CreateVideo) -> Seen:

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import logging
 
-from reelflow_contracts.messages.video import MissingShot, VideoCommandRejected, VideoRequested
 from reelflow_contracts.messages.common import VideoOptions
+from reelflow_contracts.messages.video import MissingShot, VideoCommandRejected, VideoRequested
 from reelflow_kit.handling import derived_id
 from reelflow_video.domain import (
-    Accepted, Missing, NOTHING_MISSING, Refused, Request, Status, Storyboard, Undecided, Video, decide,
+    NOTHING_MISSING,
+    Accepted,
+    Missing,
+    Refused,
+    Request,
+    Status,
+    Storyboard,
+    Undecided,
+    Video,
+    decide,
 )
 from reelflow_video.unit_of_work import VideoUnitOfWork
 
@@ -31,18 +40,26 @@ async def answer(video: Video, decision: Accepted | Refused, uow: VideoUnitOfWor
     request = _request_of(video)
     with uow.answering_request(request):
         if isinstance(decision, Refused):
-            log.info("video refused", extra={"video": video.id, "code": decision.rule.code,
-                                             "reason": decision.rule.reason})
+            log.info(
+                "video refused", extra={"video": video.id, "code": decision.rule.code, "reason": decision.rule.reason}
+            )
             uow.emit(rejection(video, request, decision.rule.code, decision.rule.reason, decision.missing))
             return
         accepted = video.accepted(decision.plan)
         await uow.videos.save(accepted)
         # renders take turns by script: CreateVideo does not name the owner
-        await uow.enqueue(RENDER, derived_id(request.command_id, "render"), {"video_id": video.id},
-                          fair_key=video.script_id)
-        uow.emit(VideoRequested(script_id=video.script_id, video_id=video.id,
-                                options=VideoOptions.model_validate(video.options), image_ids=accepted.image_ids,
-                                requested_at=accepted.requested_at))
+        await uow.enqueue(
+            RENDER, derived_id(request.command_id, "render"), {"video_id": video.id}, fair_key=video.script_id
+        )
+        uow.emit(
+            VideoRequested(
+                script_id=video.script_id,
+                video_id=video.id,
+                options=VideoOptions.model_validate(video.options),
+                image_ids=accepted.image_ids,
+                requested_at=accepted.requested_at,
+            )
+        )
 
 
 async def settle(video: Video, board: Storyboard, uow: VideoUnitOfWork, *, deadline_passed: bool) -> None:
@@ -70,14 +87,22 @@ async def settle_waiting(script_id: str, uow: VideoUnitOfWork) -> None:
         await settle(video, board, uow, deadline_passed=False)
 
 
-def rejection(video: Video, request: Request, code: str, reason: str,
-              missing: Missing = NOTHING_MISSING) -> VideoCommandRejected:
+def rejection(
+    video: Video, request: Request, code: str, reason: str, missing: Missing = NOTHING_MISSING
+) -> VideoCommandRejected:
     return VideoCommandRejected(
-        script_id=video.script_id, target_id=video.id, command_id=request.command_id,
-        command_type=request.command_type, code=code, reason=reason,
-        missing_shots=tuple(MissingShot(shot_id=s.shot_id, scene_id=s.scene_id, scene_order=s.scene_order,
-                                        order=s.order) for s in missing.shots),
-        unplanned_scene_ids=missing.unplanned_scene_ids)
+        script_id=video.script_id,
+        target_id=video.id,
+        command_id=request.command_id,
+        command_type=request.command_type,
+        code=code,
+        reason=reason,
+        missing_shots=tuple(
+            MissingShot(shot_id=s.shot_id, scene_id=s.scene_id, scene_order=s.scene_order, order=s.order)
+            for s in missing.shots
+        ),
+        unplanned_scene_ids=missing.unplanned_scene_ids,
+    )
 
 
 def _request_of(video: Video) -> Request:

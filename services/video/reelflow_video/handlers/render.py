@@ -5,7 +5,7 @@ leaves it pending and the job runs again. Progress goes out while it renders (`u
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.common import VideoOptions
 from reelflow_contracts.messages.video import VideoFailed, VideoRendered
@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 GAVE_UP_CODE = "render_failed"
 
 
-def render_with(rendering: Rendering, progress_every_s: float = 1.0) -> Callable[[Job, VideoUnitOfWork], Awaitable[None]]:
+def render_with(
+    rendering: Rendering, progress_every_s: float = 1.0
+) -> Callable[[Job, VideoUnitOfWork], Awaitable[None]]:
     async def render(job: Job, uow: VideoUnitOfWork) -> None:
         video = await uow.videos.get(job.payload["video_id"])
         if video is None or video.status is not Status.PENDING:
@@ -35,16 +37,36 @@ def render_with(rendering: Rendering, progress_every_s: float = 1.0) -> Callable
             current = await uow.videos.get(video.id)
             if current is None or current.status is not Status.PENDING:
                 return  # given up meanwhile: its VideoFailed is out
-            await uow.videos.save(current.rendered(
-                key=mp4.media_key, duration_s=mp4.duration_s, width=mp4.width, height=mp4.height,
-                size_bytes=mp4.size_bytes, fps=options.fps, render_s=mp4.render_s))
-            uow.emit(VideoRendered(
-                script_id=video.script_id, video_id=video.id, duration_s=mp4.duration_s, width=mp4.width,
-                height=mp4.height, fps=options.fps, size_bytes=mp4.size_bytes, media_key=mp4.media_key,
-                has_audio=mp4.has_audio, render_s=mp4.render_s, narration_s=mp4.narration_s,
-                reused_segments=mp4.reused_segments, rendered_at=now(), usage=mp4.usage))
-        log.info("video rendered", extra={"video": video.id, "seconds": mp4.render_s,
-                                          "reused": mp4.reused_segments})
+            await uow.videos.save(
+                current.rendered(
+                    key=mp4.media_key,
+                    duration_s=mp4.duration_s,
+                    width=mp4.width,
+                    height=mp4.height,
+                    size_bytes=mp4.size_bytes,
+                    fps=options.fps,
+                    render_s=mp4.render_s,
+                )
+            )
+            uow.emit(
+                VideoRendered(
+                    script_id=video.script_id,
+                    video_id=video.id,
+                    duration_s=mp4.duration_s,
+                    width=mp4.width,
+                    height=mp4.height,
+                    fps=options.fps,
+                    size_bytes=mp4.size_bytes,
+                    media_key=mp4.media_key,
+                    has_audio=mp4.has_audio,
+                    render_s=mp4.render_s,
+                    narration_s=mp4.narration_s,
+                    reused_segments=mp4.reused_segments,
+                    rendered_at=now(),
+                    usage=mp4.usage,
+                )
+            )
+        log.info("video rendered", extra={"video": video.id, "seconds": mp4.render_s, "reused": mp4.reused_segments})
 
     return render
 
@@ -56,5 +78,12 @@ async def give_up_render(job: Job, failure: Failure, uow: VideoUnitOfWork) -> No
         if video is None or video.status is not Status.PENDING:
             return
         await uow.videos.save(video.failed(failure.message))
-        uow.emit(VideoFailed(script_id=video.script_id, video_id=video.id, code=failure.code, error=failure.message,
-                             attempts=max(1, job.attempt)))
+        uow.emit(
+            VideoFailed(
+                script_id=video.script_id,
+                video_id=video.id,
+                code=failure.code,
+                error=failure.message,
+                attempts=max(1, job.attempt),
+            )
+        )

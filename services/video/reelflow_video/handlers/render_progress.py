@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from reelflow_contracts.messages.video import VideoRenderProgressed
 from reelflow_kit.clock import now
@@ -24,8 +24,9 @@ Report = Callable[[VideoRenderProgressed], Awaitable[None]]
 
 
 @contextlib.asynccontextmanager
-async def reported(report: Report, script_id: str, video_id: str, attempt: int,
-                   every_s: float) -> AsyncIterator[RenderProgress]:
+async def reported(
+    report: Report, script_id: str, video_id: str, attempt: int, every_s: float
+) -> AsyncIterator[RenderProgress]:
     """A render's progress, sent with `report` while the block runs (`attempt`: the render's try)."""
     stepped = asyncio.Event()
     progress = RenderProgress(on_step=stepped.set)
@@ -38,8 +39,15 @@ async def reported(report: Report, script_id: str, video_id: str, attempt: int,
             await task
 
 
-async def _report(report: Report, script_id: str, video_id: str, attempt: int, progress: RenderProgress,
-                  stepped: asyncio.Event, every_s: float) -> None:
+async def _report(
+    report: Report,
+    script_id: str,
+    video_id: str,
+    attempt: int,
+    progress: RenderProgress,
+    stepped: asyncio.Event,
+    every_s: float,
+) -> None:
     sent: tuple[str, float, int, int] | None = None
     sent_at = float("-inf")
     while True:
@@ -48,9 +56,18 @@ async def _report(report: Report, script_id: str, video_id: str, attempt: int, p
         if state != sent and (new_step or time.monotonic() - sent_at >= every_s):
             step, fraction, done, total = state
             try:
-                await report(VideoRenderProgressed(
-                    script_id=script_id, video_id=video_id, step=step, fraction=fraction, frames_done=done,
-                    frames_total=total, attempt=attempt, at=now()))
+                await report(
+                    VideoRenderProgressed(
+                        script_id=script_id,
+                        video_id=video_id,
+                        step=step,
+                        fraction=fraction,
+                        frames_done=done,
+                        frames_total=total,
+                        attempt=attempt,
+                        at=now(),
+                    )
+                )
             except LeaseLost:
                 return  # the job is no longer ours: the lease keeper stops it
             except Exception as exc:  # noqa: BLE001 - informational: skip it and say more next time

@@ -17,9 +17,16 @@ async def script_segmented(event: ScriptSegmented, uow: VideoUnitOfWork) -> None
 
 
 async def shot_planned(event: ShotPlanned, uow: VideoUnitOfWork) -> None:
-    shot = PlannedShot(shot_id=event.shot_id, scene_id=event.scene_id, scene_order=event.scene_order,
-                       order=event.order, shot_count=event.shot_count, duration_s=event.duration_s,
-                       description=event.description, narration=event.narration)
+    shot = PlannedShot(
+        shot_id=event.shot_id,
+        scene_id=event.scene_id,
+        scene_order=event.scene_order,
+        order=event.order,
+        shot_count=event.shot_count,
+        duration_s=event.duration_s,
+        description=event.description,
+        narration=event.narration,
+    )
     async with uow:
         await uow.storyboards.shot_planned(event.script_id, shot)
         await settle_waiting(event.script_id, uow)

@@ -13,8 +13,7 @@ class PieceCache(Protocol):
         """Copy the piece stored under `key` to `dest`; False when there is none."""
         ...
 
-    async def store(self, key: str, src: Path) -> None:
-        ...
+    async def store(self, key: str, src: Path) -> None: ...
 
 
 class Objects(Protocol):

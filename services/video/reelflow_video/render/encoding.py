@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any
 
 import imageio_ffmpeg
 
 
 def ffmpeg_binary() -> str:
     """The static FFmpeg shipped in the imageio-ffmpeg wheel (libx264, xfade; no ffprobe)."""
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,18 @@ class Encoding:
     threads: int = 0
     """x264 threads per piece; 0 lets x264 choose (pieces already run in parallel, one per core)."""
 
-    def video_args(self) -> dict:
+    def video_args(self) -> dict[str, Any]:
         return {
-            "c:v": "libx264", "preset": self.preset, "crf": self.crf, "pix_fmt": "yuv420p",
-            "profile:v": "high", "r": self.fps, "g": 2 * self.fps, "bf": 2,
-            "video_track_timescale": self.fps * 512, "an": None,
+            "c:v": "libx264",
+            "preset": self.preset,
+            "crf": self.crf,
+            "pix_fmt": "yuv420p",
+            "profile:v": "high",
+            "r": self.fps,
+            "g": 2 * self.fps,
+            "bf": 2,
+            "video_track_timescale": self.fps * 512,
+            "an": None,
             **({"threads": self.threads} if self.threads else {}),
         }
 
@@ -48,9 +56,11 @@ async def run_ffmpeg(args: list[str], on_frames: Callable[[int], None] | None = 
     if on_frames is not None:
         args = [args[0], "-progress", "pipe:1", "-nostats", *args[1:]]
     process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL,
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE if on_frames else asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE)
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         if on_frames is None:
             _, stderr = await process.communicate()

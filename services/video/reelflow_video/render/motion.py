@@ -19,7 +19,7 @@ class Motion:
     focus_y: float
 
     @classmethod
-    def for_shot(cls, shot_id: str) -> "Motion":
+    def for_shot(cls, shot_id: str) -> Motion:
         digest = hashlib.sha256(shot_id.encode()).digest()
         zoom_in = digest[0] % 2 == 0
         amount = 0.08 + (digest[1] / 255) * 0.06

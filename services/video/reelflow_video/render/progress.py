@@ -7,13 +7,18 @@ cache count as encoded at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 Step = Literal["preparing", "encoding", "joining", "storing"]
 
 _SPANS: dict[Step, tuple[float, float]] = {
-    "preparing": (0.0, 0.1), "encoding": (0.1, 0.9), "joining": (0.9, 0.95), "storing": (0.95, 1.0)}
+    "preparing": (0.0, 0.1),
+    "encoding": (0.1, 0.9),
+    "joining": (0.9, 0.95),
+    "storing": (0.95, 1.0),
+}
 
 
 @dataclass

@@ -10,6 +10,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 
@@ -72,8 +73,9 @@ class Renderer:
         self._workdir = workdir
         self._parallel = parallel or max(1, os.cpu_count() or 1)
 
-    async def render(self, shots: list[Shot], look: Look, out: Path,
-                     progress: RenderProgress | None = None) -> RenderReport:
+    async def render(
+        self, shots: list[Shot], look: Look, out: Path, progress: RenderProgress | None = None
+    ) -> RenderReport:
         """`progress`, when given, follows the encoding frame by frame and then the join."""
         progress = progress or RenderProgress()
         started = time.perf_counter()
@@ -81,8 +83,14 @@ class Renderer:
         transition_s = look.transition_s if look.transition != "none" else 0.0
         timeline = plan_timeline([s.spec for s in shots], fps=look.fps, transition_s=transition_s)
         cores = os.cpu_count() or 1
-        enc = Encoding(look.width, look.height, look.fps, look.preset, look.crf,
-                       threads=max(1, cores // self._parallel) if self._parallel > 1 else 0)
+        enc = Encoding(
+            look.width,
+            look.height,
+            look.fps,
+            look.preset,
+            look.crf,
+            threads=max(1, cores // self._parallel) if self._parallel > 1 else 0,
+        )
         motions = [Motion.for_shot(s.spec.shot_id) if look.motion else None for s in shots]
         keys = [piece_key(p, timeline, shots, motions, enc, look.transition) for p in timeline.pieces]
         paths = [self._workdir / f"{key}.mp4" for key in keys]
@@ -97,64 +105,95 @@ class Renderer:
             async with gate:
                 t = time.perf_counter()
                 partial = path.with_suffix(".partial.mp4")
-                await run_ffmpeg(piece_command(piece, timeline, [s.image for s in shots], motions, enc,
-                                               look.transition, partial),
-                                 on_frames=lambda frames: progress.piece_at(index, frames))
+                await run_ffmpeg(
+                    piece_command(piece, timeline, [s.image for s in shots], motions, enc, look.transition, partial),
+                    on_frames=lambda frames: progress.piece_at(index, frames),
+                )
                 partial.rename(path)
                 progress.piece_at(index, piece.frames)
                 encoded.append(time.perf_counter() - t)
             await self._cache.store(key, path)
 
-        await asyncio.gather(*(produce(i, p, k, path)
-                               for i, (p, k, path) in enumerate(zip(timeline.pieces, keys, paths))))
+        await asyncio.gather(
+            *(produce(i, p, k, path) for i, (p, k, path) in enumerate(zip(timeline.pieces, keys, paths, strict=False)))
+        )
         progress.moved_to("joining")
         await self._join(timeline, shots, look, paths, out)
-        return RenderReport(path=out, frames=timeline.total_frames, duration_s=timeline.duration_s,
-                            width=look.width, height=look.height, size_bytes=out.stat().st_size,
-                            pieces=len(keys), pieces_encoded=len(encoded),
-                            seconds=time.perf_counter() - started, piece_seconds=encoded)
+        return RenderReport(
+            path=out,
+            frames=timeline.total_frames,
+            duration_s=timeline.duration_s,
+            width=look.width,
+            height=look.height,
+            size_bytes=out.stat().st_size,
+            pieces=len(keys),
+            pieces_encoded=len(encoded),
+            seconds=time.perf_counter() - started,
+            piece_seconds=encoded,
+        )
 
     async def _join(self, timeline: Timeline, shots: list[Shot], look: Look, pieces: list[Path], out: Path) -> None:
         listing = self._workdir / f"{out.stem}.concat.txt"
         lines = []
-        for piece, path in zip(timeline.pieces, pieces):
+        for piece, path in zip(timeline.pieces, pieces, strict=False):
             lines += [f"file '{path}'", f"duration {piece.frames / look.fps:.6f}"]
         listing.write_text("\n".join(lines) + "\n")
         streams = [ffmpeg.input(str(listing), f="concat", safe=0)["v"]]
-        args: dict = {"c:v": "copy", "movflags": "+faststart", "t": f"{timeline.duration_s:.6f}"}
-        clips = [(timeline.start_s(i) + NARRATION_LEAD_S, s.narration_wav)
-                 for i, s in enumerate(shots) if s.narration_wav]
+        args: dict[str, Any] = {"c:v": "copy", "movflags": "+faststart", "t": f"{timeline.duration_s:.6f}"}
+        clips = [
+            (timeline.start_s(i) + NARRATION_LEAD_S, s.narration_wav) for i, s in enumerate(shots) if s.narration_wav
+        ]
         if look.narration and clips:
             wav = self._workdir / f"{out.stem}.narration.wav"
             wav.write_bytes(narration_track(clips, timeline.duration_s))
             streams.append(ffmpeg.input(str(wav))["a"])
             args.update({"c:a": "aac", "b:a": "128k"})
-        cues = [Cue(timeline.start_s(i) + NARRATION_LEAD_S + c.start_s,
-                    timeline.start_s(i) + NARRATION_LEAD_S + c.end_s, c.text)
-                for i, s in enumerate(shots) for c in s.cues]
+        cues = [
+            Cue(
+                timeline.start_s(i) + NARRATION_LEAD_S + c.start_s,
+                timeline.start_s(i) + NARRATION_LEAD_S + c.end_s,
+                c.text,
+            )
+            for i, s in enumerate(shots)
+            for c in s.cues
+        ]
         if look.subtitles and cues:
             subs = self._workdir / f"{out.stem}.srt"
             subs.write_text(srt(cues), encoding="utf-8")
             streams.append(ffmpeg.input(str(subs))["s"])
             args.update({"c:s": "mov_text", "metadata:s:s:0": "language=und"})
-        command = (ffmpeg.output(*streams, str(out), **args)
-                   .global_args("-hide_banner", "-loglevel", "error", "-nostdin")
-                   .overwrite_output().compile(cmd=ffmpeg_binary()))
+        command = (
+            ffmpeg.output(*streams, str(out), **args)
+            .global_args("-hide_banner", "-loglevel", "error", "-nostdin")
+            .overwrite_output()
+            .compile(cmd=ffmpeg_binary())
+        )
         await run_ffmpeg(command)
 
 
-def piece_key(piece: Piece, timeline: Timeline, shots: list[Shot], motions: list[Motion | None],
-              enc: Encoding, transition: str) -> str:
+def piece_key(
+    piece: Piece, timeline: Timeline, shots: list[Shot], motions: list[Motion | None], enc: Encoding, transition: str
+) -> str:
     """Hash of everything that decides a piece's pixels."""
-    def shot_part(i: int) -> dict:
+
+    def shot_part(i: int) -> dict[str, Any]:
         motion = motions[i]
-        return {"image": shots[i].spec.image_digest, "frames": timeline.shot_frames[i],
-                "motion": asdict(motion) if motion else None}
+        return {
+            "image": shots[i].spec.image_digest,
+            "frames": timeline.shot_frames[i],
+            "motion": asdict(motion) if motion else None,
+        }
 
     if isinstance(piece, Body):
         what = {"kind": "body", "shot": shot_part(piece.shot), "first": piece.first, "frames": piece.frames}
     else:
-        what = {"kind": "cross", "left": shot_part(piece.left), "right": shot_part(piece.right),
-                "left_first": piece.left_first, "frames": piece.frames, "transition": transition}
+        what = {
+            "kind": "cross",
+            "left": shot_part(piece.left),
+            "right": shot_part(piece.right),
+            "left_first": piece.left_first,
+            "frames": piece.frames,
+            "transition": transition,
+        }
     what.update({"v": RENDERER_VERSION, "enc": enc.key()})
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:40]

@@ -25,12 +25,14 @@ def narration_track(clips: list[tuple[float, bytes]], duration_s: float) -> byte
     for start_s, clip in clips:
         with wave.open(io.BytesIO(clip)) as w:
             if (w.getframerate(), w.getnchannels(), w.getsampwidth()) != (SAMPLE_RATE, 1, 2):
-                raise ValueError(f"narration must be {SAMPLE_RATE} Hz mono 16-bit, got "
-                                 f"{w.getframerate()} Hz x{w.getnchannels()} {8 * w.getsampwidth()}-bit")
+                raise ValueError(
+                    f"narration must be {SAMPLE_RATE} Hz mono 16-bit, got "
+                    f"{w.getframerate()} Hz x{w.getnchannels()} {8 * w.getsampwidth()}-bit"
+                )
             samples = w.readframes(w.getnframes())
         at = 2 * round(start_s * SAMPLE_RATE)
         samples = samples[: max(0, len(pcm) - at)]
-        pcm[at: at + len(samples)] = samples
+        pcm[at : at + len(samples)] = samples
     out = io.BytesIO()
     with wave.open(out, "wb") as w:
         w.setnchannels(1)

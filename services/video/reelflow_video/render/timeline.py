@@ -63,8 +63,11 @@ class Timeline:
 
     def pieces_of(self, shot: int) -> list[Piece]:
         """The pieces a shot's image appears in (what re-encodes when it changes)."""
-        return [p for p in self.pieces if (isinstance(p, Body) and p.shot == shot)
-                or (isinstance(p, Cross) and shot in (p.left, p.right))]
+        return [
+            p
+            for p in self.pieces
+            if (isinstance(p, Body) and p.shot == shot) or (isinstance(p, Cross) and shot in (p.left, p.right))
+        ]
 
 
 NARRATION_TAIL_S = 0.35
@@ -95,5 +98,6 @@ def plan_timeline(shots: list[ShotSpec], *, fps: int, transition_s: float) -> Ti
             pieces.append(Body(shot=i, first=head, frames=count - head - tail))
         if i < last and transition:
             pieces.append(Cross(left=i, left_first=count - transition, frames=transition))
-    return Timeline(fps=fps, shot_frames=frames, transition_frames=transition, starts=tuple(starts),
-                    pieces=tuple(pieces))
+    return Timeline(
+        fps=fps, shot_frames=frames, transition_frames=transition, starts=tuple(starts), pieces=tuple(pieces)
+    )
