@@ -82,9 +82,7 @@ class ScriptSegmented(Event):
     """Scene service, after all SceneCreated of a script: the complete, ordered list of its scenes."""
 
     scene_ids: tuple[Id, ...] = Field(min_length=1, description="every scene of the script, in order")
-    method: SegmentationMethod = Field(
-        description="how the text was cut: by the local rules named, or by the AI model"
-    )
+    method: SegmentationMethod = Field(description="how the text was cut: by the local rules named, or by the AI model")
     fell_back: bool = Field(
         default=False, description="the AI's scenes did not cover the script, so local rules were used"
     )
