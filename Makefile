@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
-	@echo "make lint        ruff (lint and format check) over the repo, mypy --strict over the contracts and the kit"
+	@echo "make lint        ruff (lint and format check) over the repo, mypy (strict but for the gateway) over the packages; make test runs it first"
 	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "make infra-down  stop them"
@@ -32,15 +32,16 @@ $(STAMP): $(SOURCES)
 demo: up
 	$(PY) deploy/demo/run.py
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 LINT_PATHS := contracts kit services tests bench deploy
+TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
-	$(VENV)/bin/mypy contracts/reelflow_contracts kit/reelflow_kit
+	$(VENV)/bin/mypy $(TYPED)
 
 FUZZ_EXAMPLES ?= 40
 FUZZ_SEED ?= $(shell date +%s)
