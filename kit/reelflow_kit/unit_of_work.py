@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, ParamSpec, Protocol, Self, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -23,12 +23,16 @@ from pymongo.asynchronous.database import AsyncDatabase
 from reelflow_contracts.envelope import Envelope
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.messages.common import CommandRejected
+from reelflow_kit.domain import RuleBroken
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import DONE, FAILED, GiveUpHandler, Job, JobContext, JobHandler, enqueue_job
 from reelflow_kit.transaction import Transaction, derived_id
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class UnitOfWork(Protocol):
@@ -45,6 +49,8 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def refuse(self, code: str, reason: str) -> None: ...
+
+    def obeying(self, change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None: ...
 
     def derived_id(self, *parts: object) -> str: ...
 
@@ -145,6 +151,15 @@ class MongoUnitOfWork:
         assert self.cause is not None, "only a command can be refused"
         log.info("command rejected", extra={"code": code, "reason": reason, "ce_type": self.cause.type})
         self.emit(CommandRejected.of(self.cause, code=code, reason=reason))
+
+    def obeying(self, change: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """`change(*args, **kwargs)`: the aggregate's new state; or None, the command refused with
+        the rule it broke."""
+        try:
+            return change(*args, **kwargs)
+        except RuleBroken as broken:
+            self.refuse(broken.code, broken.reason)
+            return None
 
     def derived_id(self, *parts: object) -> str:
         """A stable id for something made in reaction to this message or job."""

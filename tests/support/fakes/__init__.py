@@ -12,6 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from reelflow_contracts.envelope import Envelope, new_envelope
 from reelflow_contracts.messages.base import Message
 from reelflow_contracts.messages.common import CommandRejected
+from reelflow_kit.domain import RuleBroken
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import derived_id
 from reelflow_kit.jobs import Job
@@ -122,6 +123,13 @@ class FakeUnitOfWork:
     def refuse(self, code: str, reason: str) -> None:
         assert self.cause is not None, "only a command can be refused"
         self.emit(CommandRejected.of(self.cause, code=code, reason=reason))
+
+    def obeying(self, change: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return change(*args, **kwargs)
+        except RuleBroken as broken:
+            self.refuse(broken.code, broken.reason)
+            return None
 
     def derived_id(self, *parts: object) -> str:
         seed = self.cause.id if self.cause is not None else f"job/{self.job.id if self.job else 'job'}"

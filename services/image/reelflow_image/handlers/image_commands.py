@@ -25,7 +25,6 @@ from reelflow_image.domain import Image, Shot, approve, reject
 from reelflow_image.handlers.common import queue_attempt
 from reelflow_image.unit_of_work import ImageUnitOfWork
 from reelflow_kit.clock import now
-from reelflow_kit.domain import RuleBroken
 
 MAX_ATTEMPTS_CODE = "max_attempts"
 
@@ -40,10 +39,8 @@ async def approve_image(cmd: ApproveImage, uow: ImageUnitOfWork) -> None:
         if found is None:
             return
         at = now()
-        try:
-            approval = approve(*found, at)
-        except RuleBroken as broken:
-            uow.refuse(broken.code, broken.reason)
+        approval = uow.obeying(approve, *found, at)
+        if approval is None:
             return
         image = approval.image
         await uow.images.save(image)
@@ -72,10 +69,8 @@ def reject_image_with(max_attempts: int) -> Callable[[RejectImage, ImageUnitOfWo
             if found is None:
                 return
             at = now()
-            try:
-                rejection = reject(*found, cmd.feedback, max_attempts, at)
-            except RuleBroken as broken:
-                uow.refuse(broken.code, broken.reason)
+            rejection = uow.obeying(reject, *found, cmd.feedback, max_attempts, at)
+            if rejection is None:
                 return
             image = rejection.image
             await uow.images.save(image)

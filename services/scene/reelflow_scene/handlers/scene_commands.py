@@ -13,7 +13,6 @@ from __future__ import annotations
 from reelflow_contracts.messages.scene import ApproveScene, SceneApproved, SceneUpdated, UpdateScene
 from reelflow_kit.ai import clamp_heading, heading_of
 from reelflow_kit.clock import now
-from reelflow_kit.domain import RuleBroken
 from reelflow_scene.domain import Scene
 from reelflow_scene.handlers.shot_planning import PLAN_SHOTS, planning_job
 from reelflow_scene.unit_of_work import SceneUnitOfWork
@@ -29,10 +28,8 @@ async def update_scene(cmd: UpdateScene, uow: SceneUnitOfWork) -> None:
         scene = await scene_named_by(cmd, uow)
         if scene is None:
             return
-        try:
-            scene = scene.edited(text=cmd.text, heading=heading, at=now())
-        except RuleBroken as broken:
-            uow.refuse(broken.code, broken.reason)
+        scene = uow.obeying(scene.edited, text=cmd.text, heading=heading, at=now())
+        if scene is None:
             return
         await uow.scenes.save(scene)
         uow.emit(
@@ -53,10 +50,8 @@ async def approve_scene(cmd: ApproveScene, uow: SceneUnitOfWork) -> None:
         if scene is None:
             return
         at = now()
-        try:
-            scene = scene.approved(at=at)
-        except RuleBroken as broken:
-            uow.refuse(broken.code, broken.reason)
+        scene = uow.obeying(scene.approved, at=at)
+        if scene is None:
             return
         await uow.scenes.save(scene)
         facts = await uow.script_facts.get(scene.script_id)

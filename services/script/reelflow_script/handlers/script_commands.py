@@ -13,7 +13,6 @@ from reelflow_contracts.messages.script import (
     UpdateScript,
 )
 from reelflow_kit.clock import now
-from reelflow_kit.domain import RuleBroken
 from reelflow_script.domain import Script
 from reelflow_script.unit_of_work import ScriptUnitOfWork
 
@@ -42,10 +41,8 @@ async def update_script(cmd: UpdateScript, uow: ScriptUnitOfWork) -> None:
         if script is None:
             uow.refuse("not_found", not_found(cmd.script_id))
             return
-        try:
-            script = script.edited(title=cmd.title, content=cmd.content, aspect=cmd.aspect, at=now())
-        except RuleBroken as broken:
-            uow.refuse(broken.code, broken.reason)
+        script = uow.obeying(script.edited, title=cmd.title, content=cmd.content, aspect=cmd.aspect, at=now())
+        if script is None:
             return
         await uow.scripts.save(script)
         uow.emit(
@@ -66,10 +63,8 @@ async def approve_script(cmd: ApproveScript, uow: ScriptUnitOfWork) -> None:
             uow.refuse("not_found", not_found(cmd.script_id))
             return
         approved_at = now()
-        try:
-            script = script.approved(at=approved_at)
-        except RuleBroken as broken:
-            uow.refuse(broken.code, broken.reason)
+        script = uow.obeying(script.approved, at=approved_at)
+        if script is None:
             return
         await uow.scripts.save(script)
         uow.emit(
