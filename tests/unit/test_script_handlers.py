@@ -39,6 +39,22 @@ async def test_a_new_script_is_stored_as_a_draft_and_announced():
     assert uow.scripts.by_id["s2"].status is Status.DRAFT and uow.commits == 1
 
 
+async def test_a_fountain_title_page_titles_an_untitled_script_and_the_text_is_kept_whole():
+    content = (
+        "Title: Brick & Steel\n    Full Retired\nAuthor: Stu Maschwitz\n\nEXT. BRICK'S PATIO - DAY\n\nA gorgeous day.\n"
+    )
+    cmd = CreateScript(script_id="s3", owner_id="u1", content=content)
+    uow = unit_for(cmd)
+    await create_script(cmd, uow)
+    [created] = uow.emitted
+    assert (created.title, created.content) == ("Brick & Steel Full Retired", content)
+
+    titled = CreateScript(script_id="s4", owner_id="u1", title="My own title", content=content)
+    uow = unit_for(titled)
+    await create_script(titled, uow)
+    assert uow.emitted[0].title == "My own title"  # the writer's title wins
+
+
 async def test_a_taken_id_is_refused_and_nothing_is_stored():
     cmd = CreateScript(script_id="s1", owner_id="u2", content="Something else.")
     uow = unit_for(cmd, DRAFT)

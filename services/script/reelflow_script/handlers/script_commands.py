@@ -12,6 +12,7 @@ from reelflow_contracts.messages.script import (
     ScriptUpdated,
     UpdateScript,
 )
+from reelflow_kit.ai.fountain import read_title_page
 from reelflow_kit.clock import now
 from reelflow_script.domain import Script
 from reelflow_script.unit_of_work import ScriptUnitOfWork
@@ -25,12 +26,22 @@ def already_exists(script_id: str) -> str:
     return f"a script with id {script_id} already exists"
 
 
+MAX_TITLE_CHARS = 200
+
+
+def title_page_title(content: str) -> str:
+    """The title a Fountain title page gives (`Title: ...`), on one line; "" without one."""
+    title = read_title_page(content).title
+    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1].rstrip() + "…"
+
+
 async def create_script(cmd: CreateScript, uow: ScriptUnitOfWork) -> None:
     async with uow:
         if await uow.scripts.exists(cmd.script_id):
             uow.refuse("already_exists", already_exists(cmd.script_id))
             return
-        script = Script.written_by_user(cmd.script_id, cmd.owner_id, cmd.title, cmd.content, cmd.aspect, now())
+        title = cmd.title or title_page_title(cmd.content)
+        script = Script.written_by_user(cmd.script_id, cmd.owner_id, title, cmd.content, cmd.aspect, now())
         await uow.scripts.add(script)
         uow.emit(created_event(script))
 
