@@ -73,7 +73,12 @@ def build(settings: Settings) -> AppState:
     )
     webhook_secrets = WebhookSecrets(runtime.db, timedelta(seconds=settings.webhook_secret_grace_s))
     executor = media_executor(settings.media_threads)
-    media = dict(executor=executor, chunk_bytes=settings.media_chunk_bytes, connections=settings.media_threads)
+
+    def media(bucket: str) -> MediaStore:
+        return MediaStore(
+            settings, bucket, executor, chunk_bytes=settings.media_chunk_bytes, connections=settings.media_threads
+        )
+
     state = AppState(
         settings=settings,
         runtime=runtime,
@@ -91,8 +96,8 @@ def build(settings: Settings) -> AppState:
             timeout=settings.command_timeout_s,
             poll_interval=settings.command_poll_interval_s,
         ),
-        image_media=MediaStore(settings, settings.image_bucket, **media),
-        video_media=MediaStore(settings, settings.video_bucket, **media),
+        image_media=media(settings.image_bucket),
+        video_media=media(settings.video_bucket),
         idempotency=IdempotencyStore(runtime.db),
         operations=OperationService(
             runtime,

@@ -62,7 +62,7 @@ class JsonCORSMiddleware(CORSMiddleware):
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
         if response.status_code == 400:
-            detail = f"CORS preflight refused: {response.body.decode(errors='replace')}"
+            detail = f"CORS preflight refused: {bytes(response.body).decode(errors='replace')}"
             return error_response(400, detail, "cors_refused", headers=_cors_vary(response))
         return response
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated
 
@@ -166,7 +167,10 @@ class Settings(KitSettings, ContentCaps):
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
     def _networks(cls, value: object) -> object:
-        return [ip_network(item) if isinstance(item, str) else item for item in split_list(value)]
+        items = split_list(value)
+        if not isinstance(items, Iterable):
+            return items  # no list at all: the field's validation refuses it
+        return [ip_network(item) if isinstance(item, str) else item for item in items]
 
     def price_list(self) -> PriceList:
         return PriceList(self.prices, self.price_currency)

@@ -115,6 +115,7 @@ async def _create_script(body: ScriptCreateIn, user: str, state: AppState, reque
             aspect=body.aspect,
         )
     else:
+        assert body.premise is not None, "ScriptCreateIn holds exactly one of content and premise"
         command = GenerateScript(
             script_id=script_id,
             owner_id=user,

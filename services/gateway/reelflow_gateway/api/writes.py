@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import Request, status
 from starlette.responses import Response
@@ -24,7 +25,7 @@ from reelflow_gateway.state import AppState
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
-PENDING_RESPONSE = {
+PENDING_RESPONSE: dict[int | str, dict[str, Any]] = {
     202: {
         "model": PendingOut,
         "description": "Accepted, outcome not known yet: GET the Location until it answers 200",

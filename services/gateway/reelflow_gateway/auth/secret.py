@@ -35,4 +35,6 @@ async def resolve_secret(db: AsyncDatabase, secret_id: str, configured: str | No
         except DuplicateKeyError:
             pass  # another instance generated it first: use theirs
         doc = await col.find_one({"_id": secret_id})
+        if doc is None:
+            raise RuntimeError(f"the secret {secret_id!r} was deleted as it was being created")
     return doc["value"]

@@ -58,7 +58,9 @@ class RateLimiter:
         window = Window.at(limit.rate, now)
         key = self._key(limit, subject)
         if (key, window.number) in self._refused:
-            raise rate_limited(over_rate(limit.what, limit.rate, limit.rate.count + 1, window, now))
+            remembered = over_rate(limit.what, limit.rate, limit.rate.count + 1, window, now)
+            assert remembered is not None, "one more than the rate is always refused"
+            raise rate_limited(remembered)
         counted = await self._counters.add(key, limit.rate, window)
         refusal = over_rate(limit.what, limit.rate, counted, window, now)
         if refusal:

@@ -4,11 +4,13 @@ commands to send next. No I/O; the handlers load, apply, save and emit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any, Literal, TypedDict
 
 from reelflow_contracts.messages.base import Command, Message, Usage
-from reelflow_contracts.messages.common import FATAL_REJECTION_CODES, CommandRejected, VideoOptions
+from reelflow_contracts.messages.common import FATAL_REJECTION_CODES, CommandRejected, Stage, VideoOptions
 from reelflow_contracts.messages.image import (
     ApproveImage,
     ImageApproved,
@@ -34,10 +36,31 @@ from reelflow_contracts.messages.video import (
 )
 from reelflow_gateway.costs import add_usage_line, summed_lines, used_something
 
-TERMINAL = ("completed", "cancelled")
-NOT_RUNNING = (*TERMINAL, "failed")
+OperationStatus = Literal["running", "paused", "completed", "cancelled", "failed"]
+WaitingFor = Literal["script_approval", "scene_approval", "image_approval"]
+"""The human gate a paused operation waits at."""
+OperationInput = Literal["premise", "content"]
+"""The AI writes the script from a premise, or the user gave its content."""
+RenderState = Literal["waiting", "running", "done", "failed"]
+StageFailed = ScriptGenerationFailed | SegmentationFailed | ShotPlanningFailed | ImageGenerationFailed
+"""The events that stop the operation at their stage."""
+
+
+class OperationResult(TypedDict):
+    """A completed operation's video."""
+
+    script_id: str
+    video_id: str
+    media_key: str
+    duration_s: float
+    width: int
+    height: int
+
+
+TERMINAL: tuple[OperationStatus, ...] = ("completed", "cancelled")
+NOT_RUNNING: tuple[OperationStatus, ...] = (*TERMINAL, "failed")
 """A failed operation may be resumed, but holds nothing until then: it does not count as running."""
-STAGES = ("script", "segmentation", "shot_planning", "image_generation", "render")
+STAGES: tuple[Stage, ...] = ("script", "segmentation", "shot_planning", "image_generation", "render")
 OPERATION_NAMESPACE = uuid.UUID("2d7f0c35-7a51-4f4f-8d8e-3c0f1b6a9e42")
 
 
@@ -58,19 +81,19 @@ class Operation:
     id: str
     owner_id: str
     script_id: str
-    input: str
+    input: OperationInput
     auto_approve: bool
     options: dict
     created_at: datetime
     title: str = ""
-    status: str = "running"
-    stage: str = "script"
-    waiting_for: str | None = None
+    status: OperationStatus = "running"
+    stage: Stage = "script"
+    waiting_for: WaitingFor | None = None
     scenes: list[SceneState] = field(default_factory=list)
     failed_images: list[str] = field(default_factory=list)
     video_id: str | None = None
-    render: str = "waiting"
-    result: dict | None = None
+    render: RenderState = "waiting"
+    result: OperationResult | None = None
     errors: list[dict] = field(default_factory=list)
     usage_by_model: list[dict] = field(default_factory=list)
     """Per provider and model: input_tokens, output_tokens, images, audio_seconds (for costs)."""
@@ -126,13 +149,13 @@ class Operation:
     def cancel(self, at: datetime) -> None:
         self.status, self.waiting_for, self.updated_at = "cancelled", None, at
 
-    def _enter(self, stage: str, at: datetime) -> None:
+    def _enter(self, stage: Stage, at: datetime) -> None:
         times = self.stage_times.setdefault(stage, [at.isoformat(), at.isoformat()])
         times[1] = at.isoformat()
         if STAGES.index(stage) >= STAGES.index(self.stage):
             self.stage = stage
 
-    def _fail(self, stage: str, code: str, message: str, at: datetime) -> None:
+    def _fail(self, stage: Stage, code: str, message: str, at: datetime) -> None:
         self.status, self.waiting_for = "failed", None
         self.stage = stage
         self.errors.append({"stage": stage, "code": code, "message": message, "at": at.isoformat()})
@@ -141,7 +164,7 @@ class Operation:
         if self.status == "failed":
             self.status = "running"
 
-    def _gate(self, waiting_for: str | None) -> None:
+    def _gate(self, waiting_for: WaitingFor | None) -> None:
         if self.status in ("running", "paused"):
             self.status = "paused" if waiting_for else "running"
             self.waiting_for = waiting_for
@@ -157,7 +180,7 @@ class Operation:
 
     # -- reactions ---------------------------------------------------------------------------
 
-    def _script_created(self, e: ScriptCreated, at) -> list[Command]:
+    def _script_created(self, e: ScriptCreated, at: datetime) -> list[Command]:
         self._enter("script", at)
         self.title = e.title
         if self.auto_approve:
@@ -165,12 +188,12 @@ class Operation:
         self._gate("script_approval")
         return []
 
-    def _script_approved(self, e: ScriptApproved, at) -> list[Command]:
+    def _script_approved(self, e: ScriptApproved, at: datetime) -> list[Command]:
         self._enter("segmentation", at)
         self._gate(None)
         return []
 
-    def _segmented(self, e: ScriptSegmented, at) -> list[Command]:
+    def _segmented(self, e: ScriptSegmented, at: datetime) -> list[Command]:
         self._enter("segmentation", at)
         if not self.scenes:
             self.scenes = [SceneState(scene_id, order) for order, scene_id in enumerate(e.scene_ids, start=1)]
@@ -183,7 +206,7 @@ class Operation:
         self._gate("scene_approval")
         return []
 
-    def _scene_approved(self, e: SceneApproved, at) -> list[Command]:
+    def _scene_approved(self, e: SceneApproved, at: datetime) -> list[Command]:
         self._enter("shot_planning", at)
         if scene := self.scene(e.scene_id):
             scene.status = "approved"
@@ -191,7 +214,7 @@ class Operation:
             self._gate("scene_approval" if any(s.status == "pending" for s in self.scenes) else None)
         return []
 
-    def _shot_planned(self, e: ShotPlanned, at) -> list[Command]:
+    def _shot_planned(self, e: ShotPlanned, at: datetime) -> list[Command]:
         self._enter("shot_planning", at)
         scene = self.scene(e.scene_id)
         if scene is not None:
@@ -200,7 +223,7 @@ class Operation:
                 scene.shots.append(e.shot_id)
         return []
 
-    def _image_generated(self, e: ImageGenerated, at) -> list[Command]:
+    def _image_generated(self, e: ImageGenerated, at: datetime) -> list[Command]:
         self._enter("image_generation", at)
         self._resume()
         scene = self.scene(e.scene_id)
@@ -215,12 +238,12 @@ class Operation:
         self._gate("image_approval")
         return []
 
-    def _image_rejected(self, e: ImageRejected, at) -> list[Command]:
+    def _image_rejected(self, e: ImageRejected, at: datetime) -> list[Command]:
         if (scene := self.scene(e.scene_id)) and scene.approved.get(e.shot_id) == e.image_id:
             del scene.approved[e.shot_id]
         return []
 
-    def _image_approved(self, e: ImageApproved, at) -> list[Command]:
+    def _image_approved(self, e: ImageApproved, at: datetime) -> list[Command]:
         self._enter("image_generation", at)
         if scene := self.scene(e.scene_id):
             scene.approved[e.shot_id] = e.image_id
@@ -244,7 +267,7 @@ class Operation:
             )
         ]
 
-    def _video_requested(self, e: VideoRequested, at) -> list[Command]:
+    def _video_requested(self, e: VideoRequested, at: datetime) -> list[Command]:
         if e.video_id != self.video_id and self.status == "failed" and self.render == "failed":
             # The user asked for the script's video again after this operation's render failed:
             # that is the retry of the failed part, and its outcome is the operation's.
@@ -254,7 +277,7 @@ class Operation:
             self._enter("render", at)
         return []
 
-    def _video_rendered(self, e: VideoRendered, at) -> list[Command]:
+    def _video_rendered(self, e: VideoRendered, at: datetime) -> list[Command]:
         if e.video_id != self.video_id:
             return []
         self._enter("render", at)
@@ -269,13 +292,13 @@ class Operation:
         }
         return []
 
-    def _video_failed(self, e: VideoFailed, at) -> list[Command]:
+    def _video_failed(self, e: VideoFailed, at: datetime) -> list[Command]:
         if e.video_id == self.video_id:
             self.render = "failed"
             self._fail("render", e.code, e.error, at)
         return []
 
-    def _failed(self, e, at) -> list[Command]:
+    def _failed(self, e: StageFailed, at: datetime) -> list[Command]:
         if isinstance(e, ImageGenerationFailed):
             if not e.final:
                 return []
@@ -283,7 +306,7 @@ class Operation:
         self._fail(e.stage, e.code, e.error, at)
         return []
 
-    def _rejected(self, e: CommandRejected, at) -> list[Command]:
+    def _rejected(self, e: CommandRejected, at: datetime) -> list[Command]:
         if e.code in FATAL_REJECTION_CODES:  # the command died (dead-lettered, its event refused): nothing follows
             self._fail(self.stage, e.code, e.reason, at)
             return []
@@ -294,7 +317,10 @@ class Operation:
         return []
 
 
-_REACTIONS = {
+Reaction = Callable[[Operation, Any, datetime], list[Command]]
+"""An Operation method taking one event type: `_REACTIONS` gives each the events of its key's type."""
+
+_REACTIONS: dict[type[Message], Reaction] = {
     ScriptCreated: Operation._script_created,
     ScriptApproved: Operation._script_approved,
     ScriptSegmented: Operation._segmented,
@@ -312,7 +338,7 @@ _REACTIONS = {
     ImageGenerationFailed: Operation._failed,
 }
 
-HANDLED_EVENTS = tuple(_REACTIONS) + tuple(CommandRejected.__subclasses__())
+HANDLED_EVENTS: tuple[type[Message], ...] = tuple(_REACTIONS) + tuple(CommandRejected.__subclasses__())
 
 
 def to_document(op: Operation) -> dict:

@@ -33,15 +33,20 @@ def stage_seconds(op: Operation) -> StageSeconds:
     return StageSeconds(**{stage: round(span(stage), 3) for stage in StageSeconds.model_fields})
 
 
-def state_event(op: Operation, at: datetime, prices: PriceList):
-    """The event for the operation's state after a change."""
+def state_event(
+    op: Operation, at: datetime, prices: PriceList
+) -> OperationCompleted | OperationFailed | OperationProgressed:
+    """The event for the operation's state after a change (a cancelled one's is OperationCancelled,
+    emitted when it is cancelled: nothing changes it after that)."""
     if op.status == "completed":
+        result = op.result
+        assert result is not None, "a completed operation has its video"
         return OperationCompleted(
             script_id=op.script_id,
             operation_id=op.id,
-            video_id=op.result["video_id"],
-            media_key=op.result["media_key"],
-            duration_s=op.result["duration_s"],
+            video_id=result["video_id"],
+            media_key=result["media_key"],
+            duration_s=result["duration_s"],
             stage_seconds=stage_seconds(op),
             usage=usage_totals(op, prices),
             completed_at=at,
@@ -57,6 +62,8 @@ def state_event(op: Operation, at: datetime, prices: PriceList):
             usage=usage_totals(op, prices),
             failed_at=at,
         )
+    if op.status == "cancelled":
+        raise ValueError(f"operation {op.id} is cancelled: OperationCancelled told its last state")
     progress = op.progress()
     progress.pop("shots_total")
     return OperationProgressed(

@@ -54,6 +54,7 @@ async def advance(event: Message, uow: OperationsUnitOfWork, prices: PriceList) 
     """The operation of the event's script takes the event: its commands and state change, at once."""
     async with uow:
         stored = await uow.operations.of_script(event.script_id)
+        assert stored is not None, "drives() found the script's operation, and operations are never deleted"
         op = stored.operation
         before = (op.status, op.stage, op.waiting_for, json.dumps(op.progress()))
         at = now()

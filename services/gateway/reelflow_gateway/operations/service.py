@@ -160,7 +160,8 @@ class OperationService:
                 op = stored.operation
                 if op.status in TERMINAL:
                     raise AlreadyEnded(op.status)
-                op.cancel(now())
+                cancelled_at = now()
+                op.cancel(cancelled_at)
                 await operations.save(stored)
                 tx.emit(
                     OperationCancelled(
@@ -169,7 +170,7 @@ class OperationService:
                         stage=op.stage,
                         cancelled_by=owner_id,
                         usage=usage_totals(op, self.prices),
-                        cancelled_at=op.updated_at,
+                        cancelled_at=cancelled_at,
                     )
                 )
             return stored
@@ -189,6 +190,7 @@ def first_command(op: Operation, request: OperationRequest) -> Command:
             aspect=request.options.aspect,
             requested_by=op.requester,
         )
+    assert request.content is not None, "a request gives a premise or a script's content"
     return CreateScript(
         script_id=op.script_id,
         owner_id=op.owner_id,

@@ -282,6 +282,7 @@ class ReadModelConsumer:
                     ordered=True,
                     session=session,
                 )
+                assert marked.upserted_ids is not None, "an acknowledged write reports its upserts"
                 fresh = [unique[keys[position]] for position in sorted(marked.upserted_ids)]
                 for run in runs(fresh, self._batched):
                     answers += await self._apply_run(session, run)

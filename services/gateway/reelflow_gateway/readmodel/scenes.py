@@ -70,7 +70,8 @@ async def apply_scenes_created(
             {"_id": {"$in": ids}, "created_at": {"$exists": True}}, {"_id": 1}, session=session
         )
     }
-    scenes, per_script = [], Counter()
+    scenes: list[UpdateOne] = []
+    per_script: Counter[str] = Counter()
     for env in envs:
         m = env.data
         if m.scene_id in seen:
@@ -238,6 +239,7 @@ async def apply_shots_planned(
         ordered=True,
         session=session,
     )
+    assert stored.upserted_ids is not None, "an acknowledged write reports its upserts"
     new = set(stored.upserted_ids)  # positions of shots seen for the first time: a shot planned again counts once
     scenes: dict[str, dict] = {}
     for position, env in enumerate(envs):

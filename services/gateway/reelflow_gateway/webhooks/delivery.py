@@ -14,7 +14,7 @@ import asyncio
 import logging
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from ipaddress import ip_address
 
@@ -70,7 +70,7 @@ async def resolve_host(host: str, port: int) -> list[Address]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise Unresolvable(host) from exc
-    addresses = list(dict.fromkeys(ip_address(info[4][0].split("%")[0]) for info in infos))
+    addresses = list(dict.fromkeys(_ip_addresses(info[4][0] for info in infos)))
     if not addresses:
         raise Unresolvable(host)
     return addresses
@@ -82,7 +82,16 @@ def own_addresses() -> frozenset[Address]:
         infos = socket.getaddrinfo(socket.gethostname(), None)
     except (socket.gaierror, UnicodeError):
         return frozenset()
-    return frozenset(ip_address(info[4][0].split("%")[0]) for info in infos)
+    return frozenset(_ip_addresses(info[4][0] for info in infos))
+
+
+def _ip_addresses(hosts: Iterable[str | int]) -> Iterator[Address]:
+    """The addresses getaddrinfo named (its answers' `sockaddr[0]`), without an IPv6 scope
+    (`fe80::1%eth0`). A Python built without IPv6 support gives an IPv6 answer as raw
+    `(family, bytes)`, whose int is no address: skipped."""
+    for host in hosts:
+        if isinstance(host, str):
+            yield ip_address(host.split("%")[0])
 
 
 async def checked_addresses(target: Target, policy: OutboundPolicy, resolve: Resolver) -> list[Address]:

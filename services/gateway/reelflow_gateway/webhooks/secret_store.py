@@ -68,6 +68,8 @@ class WebhookSecrets:
         if doc is None:
             await self.create_if_missing(owner_id)
             doc = await self._col.find_one({"_id": owner_id})
+            if doc is None:
+                raise RuntimeError(f"the webhook secrets of {owner_id!r} were deleted as they were being created")
         at = now()
         return [doc["current"], *(r["secret"] for r in doc.get("retiring", []) if _aware(r["valid_until"]) > at)]
 
