@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, ParamSpec, Protocol, Self, TypeVar
 
@@ -27,7 +28,7 @@ from reelflow_kit.domain import RuleBroken
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import Handler, HandlerContext
 from reelflow_kit.jobs import DONE, FAILED, GiveUpHandler, Job, JobContext, JobHandler, enqueue_job
-from reelflow_kit.transaction import Transaction, derived_id
+from reelflow_kit.transaction import Transaction, Transactions, derived_id
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,13 @@ class MongoUnitOfWork:
     @classmethod
     def for_message(cls, ctx: HandlerContext[Any]) -> Self:
         return cls(ctx.db, ctx.transaction, id_seed=ctx.envelope.id, cause=ctx.envelope)
+
+    @classmethod
+    def for_request(cls, transactions: Transactions, *, correlation_id: str) -> Self:
+        """A unit of work outside any message or job (an HTTP request): its emitted ids are new."""
+        return cls(
+            transactions.db, lambda: transactions.transaction(correlation_id=correlation_id), id_seed=str(uuid.uuid4())
+        )
 
     @classmethod
     def for_job(cls, ctx: JobContext) -> Self:

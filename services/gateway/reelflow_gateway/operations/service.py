@@ -18,6 +18,7 @@ from reelflow_gateway.limits.decisions import Refusal, over_cap
 from reelflow_gateway.operations.domain import TERMINAL, Operation
 from reelflow_gateway.operations.events import usage_totals
 from reelflow_gateway.operations.repository import MongoOperationRepository, StoredOperation
+from reelflow_gateway.operations.unit_of_work import OperationsUnitOfWork
 from reelflow_gateway.webhooks.policy import OutboundPolicy
 from reelflow_gateway.webhooks.secret_store import WebhookSecrets
 from reelflow_gateway.webhooks.url_check import check_webhook_url
@@ -80,7 +81,7 @@ class OperationService:
         self._webhook_policy = webhook_policy
         self.prices = prices
         self.running_cap = running_cap
-        self._reads = MongoOperationRepository(runtime.db)
+        self._reads = MongoOperationRepository(runtime.db)  # reads, outside any transaction
 
     # -- reading
 
@@ -128,9 +129,9 @@ class OperationService:
             title=request.title,
         )
         op.updated_at = op.created_at
-        async with self._runtime.transaction(correlation_id=op.id) as tx:
-            await MongoOperationRepository(tx.db, tx.session).add(StoredOperation(op, request.webhook_url or None))
-            tx.emit(
+        async with OperationsUnitOfWork.for_request(self._runtime, correlation_id=op.id) as uow:
+            await uow.operations.add(StoredOperation(op, request.webhook_url or None))
+            uow.emit(
                 OperationStarted(
                     script_id=op.script_id,
                     operation_id=op.id,
@@ -144,7 +145,7 @@ class OperationService:
                     started_at=op.created_at,
                 )
             )
-            tx.emit(first_command(op, request))
+            uow.emit(first_command(op, request))
         return Started(op, webhook_secret)
 
     async def cancel(self, owner_id: str, operation_id: str) -> StoredOperation:
@@ -153,17 +154,16 @@ class OperationService:
         await self.owned(owner_id, operation_id)
 
         async def attempt() -> StoredOperation:
-            async with self._runtime.transaction(correlation_id=operation_id) as tx:
-                operations = MongoOperationRepository(tx.db, tx.session)
-                stored = await operations.get(operation_id)
+            async with OperationsUnitOfWork.for_request(self._runtime, correlation_id=operation_id) as uow:
+                stored = await uow.operations.get(operation_id)
                 assert stored is not None  # operations are never deleted
                 op = stored.operation
                 if op.status in TERMINAL:
                     raise AlreadyEnded(op.status)
                 cancelled_at = now()
                 op.cancel(cancelled_at)
-                await operations.save(stored)
-                tx.emit(
+                await uow.operations.save(stored)
+                uow.emit(
                     OperationCancelled(
                         script_id=op.script_id,
                         operation_id=op.id,
