@@ -118,11 +118,9 @@ def _draw_process(first: int, count: int, concurrency: int, start_at: float, que
         async def worker() -> None:
             while pending:
                 n = pending.pop()
-                prompt, caption, characters = prompt_of(n)
+                prompt, _, characters = prompt_of(n)
                 await generator.generate(
-                    ImageRequest(
-                        prompt=prompt, caption=caption, width=WIDTH, height=HEIGHT, attempt=1, characters=characters
-                    )
+                    ImageRequest(prompt=prompt, width=WIDTH, height=HEIGHT, attempt=1, characters=characters)
                 )
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -247,7 +245,7 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
         await consumer.seek_to_beginning(*assigned)
 
         async def publish(script_id: str, shot: int, count: int, variety: int) -> float:
-            prompt, caption, characters = prompt_of(variety)
+            prompt, action, characters = prompt_of(variety)
             scene = 1
             event = ShotPlanned(
                 script_id=script_id,
@@ -256,7 +254,7 @@ async def run_service(cfg, instances: int, images: int, concurrency: int, log_di
                 scene_order=scene,
                 order=shot,
                 shot_count=count,
-                description=caption,
+                description=action,
                 image_prompt=prompt,
                 duration_s=4.0,
                 style=StyleHints(aspect="16:9", style_suffix=LOOK, characters=characters),

@@ -98,7 +98,7 @@ def make_images(folder: Path, count: int, attempt: int = 1) -> list[Path]:
     for i in range(count):
         prompt = f"EXT. {PLACES[i % len(PLACES)]}. Ada walks on, shot {i + 1}."
         path = folder / f"shot{i}-a{attempt}.png"
-        path.write_bytes(paint(ImageRequest(prompt=prompt, caption=prompt, width=W, height=H, attempt=attempt)))
+        path.write_bytes(paint(ImageRequest(prompt=prompt, width=W, height=H, attempt=attempt)))
         paths.append(path)
     return paths
 

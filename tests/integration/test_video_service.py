@@ -61,7 +61,7 @@ async def video_service(infra, unique, tmp_path):
 
 
 def picture(prompt: str, attempt: int = 1) -> bytes:
-    return paint(ImageRequest(prompt=prompt, caption=prompt, width=1280, height=720, attempt=attempt))
+    return paint(ImageRequest(prompt=prompt, width=1280, height=720, attempt=attempt))
 
 
 async def storyboard(runtime, images, script_id: str, shots: int, approve: int) -> list[str]:

@@ -67,7 +67,7 @@ def test_the_local_storyboard_follows_the_feedback_over_the_prompt():
 
 def test_feedback_visibly_changes_the_next_frame():
     def sky(feedback: str) -> float:
-        data = paint(ImageRequest(prompt=PROMPT, caption="Nora", attempt=2, feedback=feedback))
+        data = paint(ImageRequest(prompt=PROMPT, attempt=2, feedback=feedback))
         image = Image.open(io.BytesIO(data)).convert("L")
         return ImageStat.Stat(image.crop((0, 0, image.width, image.height // 5))).mean[0]
 

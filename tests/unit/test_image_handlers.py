@@ -356,19 +356,18 @@ async def test_giving_up_on_an_attempt_already_recorded_adds_nothing():
 # -- what an attempt asks for, and its ids ------------------------------------------------------
 
 
-def test_an_attempt_asks_for_the_shots_frame_with_its_caption_characters_and_the_reviewers_notes():
+def test_an_attempt_asks_for_the_shots_frame_with_its_characters_and_the_reviewers_notes():
     shot = SHOT.attempt_ended().next_attempt("Closer on her hands.", 5)
     assert shot is not None
     request = image_request(shot, shot.attempts)
     assert (
         request.prompt,
-        request.caption,
         request.width,
         request.height,
         request.attempt,
         request.feedback,
         request.characters,
-    ) == ("Wide shot of a pier at dawn.", "Nora coils a rope", 1080, 1920, 2, "Closer on her hands.", ("Nora",))
+    ) == ("Wide shot of a pier at dawn.", 1080, 1920, 2, "Closer on her hands.", ("Nora",))
     assert attempt_prompt(shot) == f"Wide shot of a pier at dawn.\n\n{REVISION_LEAD}Closer on her hands."
     assert attempt_prompt(SHOT) == "Wide shot of a pier at dawn."
 

@@ -13,8 +13,8 @@
     context = describe_script(title=..., owner_id=..., content=script_text, aspect="16:9")
     plan = await make_shot_planner(settings).plan_shots(segmentation.scenes[0], context=context)
 
-    image = await make_image_generator(settings).generate(ImageRequest(prompt=..., caption=..., width=1920,
-                                                                       height=1080, attempt=1, feedback=""))
+    image = await make_image_generator(settings).generate(ImageRequest(prompt=..., width=1920, height=1080,
+                                                                       attempt=1, feedback=""))
     image.png, image.width, image.height, image.usage   # a PNG of exactly the requested size
 
 Providers (`REELFLOW_AI_PROVIDER`): `local` (default; offline, deterministic) and `openai`

@@ -15,8 +15,6 @@ REVISION_LEAD = "Revise the previous attempt as the reviewer asked (these notes 
 @dataclass(frozen=True)
 class ImageRequest:
     prompt: str
-    caption: str = ""
-    """The shot's one-line description (the local provider prints it on the frame)."""
     width: int = 1920
     height: int = 1080
     attempt: int = 1

@@ -3,8 +3,10 @@
 The prompt decides the picture: time of day sets the sky and light (dawn, day, dusk, night),
 the setting sets the composition (interior room with a window, city skyline, sea, forest,
 mountains, desert, snow), the mood shifts the palette, and the named characters stand in it as
-silhouettes. The shot description is printed as a caption. The same prompt and attempt always
-give the same picture; another attempt reframes it. The reviewer's feedback wins over the prompt
+silhouettes. The frame is the picture only: no caption, attempt number or border is drawn on it
+(it is what the video shows; the studio's review page shows the attempt, its status and the
+shot's description and prompt beside it). The same prompt and attempt always give the same
+picture; another attempt reframes it. The reviewer's feedback wins over the prompt
 where it names a time of day, a setting, inside or outside, a mood or the weather ("make it
 night", "no rain"), so a rejected frame's next attempt visibly follows the notes.
 
@@ -20,14 +22,13 @@ import hashlib
 import io
 import random
 import re
-import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TypedDict
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.image_generation import GeneratedImage, ImageRequest
@@ -359,7 +360,6 @@ def paint(request: ImageRequest) -> bytes:
     if scene.raining:
         _rain(draw, rng, w, h)
     image = _vignette(image)
-    _caption(image, request.caption or request.prompt, f"ATTEMPT {request.attempt}", w, h)
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1, compress_type=Z_RLE)
     return out.getvalue()
@@ -598,19 +598,3 @@ def _vignette_mask(w: int, h: int) -> Image.Image:
     mask = mask.filter(ImageFilter.GaussianBlur(radius=max(1, w // 200)))
     return mask.point(lambda v: v * 170 // 255)
 
-
-def _caption(image: Image.Image, text: str, label: str, w: int, h: int) -> None:
-    draw = ImageDraw.Draw(image, "RGBA")
-    size = max(18, h // 28)
-    font = ImageFont.load_default(size=size)
-    small = ImageFont.load_default(size=max(12, size * 2 // 3))
-    chars_per_line = max(20, int(w * 0.9 / (size * 0.52)))
-    lines = textwrap.wrap(" ".join(text.split()), chars_per_line)[:3]
-    band = (len(lines) + 0.8) * size * 1.25
-    draw.rectangle((0, h - band, w, h), fill=(0, 0, 0, 165))
-    y = h - band + size * 0.4
-    for line in lines:
-        draw.text((w * 0.05, y), line, font=font, fill=(250, 250, 245))
-        y += size * 1.25
-    draw.rectangle((0, 0, w, h), outline=(240, 240, 235), width=max(3, w // 320))
-    draw.text((w * 0.02, h * 0.02), label, font=small, fill=(255, 255, 255, 200))

@@ -46,7 +46,6 @@ GenerateImage = Callable[[Job, ImageUnitOfWork], Awaitable[None]]
 def image_request(shot: Shot, attempt: int) -> ImageRequest:
     return ImageRequest(
         prompt=shot.prompt,
-        caption=shot.description,
         width=shot.width,
         height=shot.height,
         attempt=attempt,
