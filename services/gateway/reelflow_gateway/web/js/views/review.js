@@ -1,5 +1,8 @@
 // Image review, shot by shot: the current attempt large, its history, approve, reject with
-// feedback. The shown scene's images are long-polled, so a redrawn attempt appears by itself.
+// feedback. The image is shown as drawn (the video's frame, with no marks on it); what the
+// reviewer needs to judge it is beside it: the attempt and its status, the shot's description
+// and prompt, the prompt this attempt was drawn from when feedback changed it, the history.
+// The shown scene's images are long-polled, so a redrawn attempt appears by itself.
 // Keyboard: j or → next shot, k or ← previous, a approve, r write feedback and reject.
 import { html, useEffect, useRef, useState } from "../html.js";
 import { contentUrl, get, write } from "../api.js";
@@ -151,6 +154,8 @@ function ShotReview({ entry, images, position, onChange, onNext, onPrevious }) {
         <dl>
           <dt>Description</dt><dd>${shot.description}</dd>
           <dt>Image prompt</dt><dd>${shot.image_prompt}</dd>
+          ${latest && latest.prompt && latest.prompt !== shot.image_prompt
+            ? html`<dt>Attempt ${latest.attempt} drawn from</dt><dd class="prompt">${latest.prompt}</dd>` : null}
           <dt>Duration</dt><dd>${seconds(shot.duration_s)}</dd>
           ${shot.narration ? html`<dt>Narration</dt><dd>${shot.narration}</dd>` : null}
         </dl>
