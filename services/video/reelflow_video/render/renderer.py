@@ -1,5 +1,6 @@
 """Render a video: plan the timeline, encode the pieces not already cached (in parallel), join
-them without re-encoding, and mux narration and subtitles into a faststart MP4."""
+them without re-encoding, and mux narration and subtitles into a faststart MP4 (subtitles of at
+most two lines that fit the frame's title-safe width: `soundtrack.fit_cues`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
 from reelflow_video.render.graph import piece_command
 from reelflow_video.render.motion import Motion
 from reelflow_video.render.progress import RenderProgress
-from reelflow_video.render.soundtrack import Cue, narration_track, srt
+from reelflow_video.render.soundtrack import Cue, fit_cues, line_limit, narration_track, srt
 from reelflow_video.render.timeline import Body, Piece, ShotSpec, Timeline, plan_timeline
 
 RENDERER_VERSION = "2"
@@ -159,7 +160,7 @@ class Renderer:
         ]
         if look.subtitles and cues:
             subs = self._workdir / f"{out.stem}.srt"
-            subs.write_text(srt(cues), encoding="utf-8")
+            subs.write_text(srt(fit_cues(cues, line_limit(look.width, look.height))), encoding="utf-8")
             streams.append(ffmpeg.input(str(subs))["s"])
             args.update({"c:s": "mov_text", "metadata:s:s:0": "language=und"})
         command = (
