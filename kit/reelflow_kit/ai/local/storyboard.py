@@ -597,4 +597,3 @@ def _vignette_mask(w: int, h: int) -> Image.Image:
     mask = Image.radial_gradient("L").resize((w, h)).point(lambda v: min(255, max(0, (v - 110) * 2)))
     mask = mask.filter(ImageFilter.GaussianBlur(radius=max(1, w // 200)))
     return mask.point(lambda v: v * 170 // 255)
-
