@@ -26,7 +26,8 @@ from tests.e2e.helpers import (
     wait_attempt,
     wait_for,
 )
-from tests.support.video_probe import closest, distance, frame_at, probe
+from tests.support.review_marks import review_marks
+from tests.support.video_probe import closest, distance, frame_at, probe, subtitles
 
 FPS = 24
 TRANSITION_S = 0.5
@@ -43,6 +44,8 @@ SMALL = {
 off, so a frame in the middle of a shot is its picture itself: the storyboard frames of one scene
 (same room, same light, another framing) differ too little to be told apart reliably under a zoom.
 The vertical video has motion, narration and subtitles on."""
+VERTICAL_LINE_CHARS = 16
+"""A subtitle line of a 9:16 video holds at most this many characters (its title-safe width)."""
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 RENDER_TIMEOUT_S = 300.0
 
@@ -211,6 +214,8 @@ def test_the_mp4_shows_the_timeline_of_the_approved_images(story: Story, tmp_pat
     for index, (first, count) in enumerate(zip(starts, frames, strict=False)):
         middle = (first + count / 2) / FPS
         assert closest(frame_at(path, middle), sources) == index, f"shot {index + 1} at {middle:.2f}s"
+        # the frame as the viewer sees it (motion off: the whole picture) carries no review stamp
+        assert review_marks(frame_at(path, middle, (1280, 720))) == [], f"shot {index + 1} at {middle:.2f}s"
 
 
 def test_video_content_supports_byte_ranges(story: Story) -> None:
@@ -350,6 +355,16 @@ def test_a_vertical_video_with_narration(alice: User, tmp_path: Path) -> None:
     # The first shot opens the video (early, before its slow zoom makes the kitchen's similar
     # storyboard frames hard to tell apart).
     assert closest(frame_at(path, 0.5, (36, 64)), sources) == 0
+    assert review_marks(frame_at(path, 0.5, (720, 1280))) == []
+
+    # Subtitles: every narrated sentence, in order, in cues of at most two lines that fit the
+    # title-safe width of a vertical frame (16 characters), split into more cues where needed.
+    cues = subtitles(path)
+    assert cues and all(1 <= len(lines) <= 2 for _, _, lines in cues), cues
+    assert all(len(line) <= VERTICAL_LINE_CHARS for _, _, lines in cues for line in lines), cues
+    assert [start for start, _, _ in cues] == sorted(start for start, _, _ in cues)
+    spoken = " ".join(" ".join(shot["narration"].split()) for shot in shots if shot["narration"].strip())
+    assert " ".join(line for _, _, lines in cues for line in lines) == spoken
 
 
 def test_re_render_after_replacing_one_image_reuses_the_rest(story: Story, tmp_path: Path) -> None:

@@ -80,3 +80,19 @@ def distance(a: Image.Image, b: Image.Image) -> float:
 def closest(frame: Image.Image, candidates: list[Image.Image]) -> int:
     scores = [distance(frame, c) for c in candidates]
     return scores.index(min(scores))
+
+
+def subtitles(path: Path) -> list[tuple[str, str, list[str]]]:
+    """The MP4's first subtitle track as (start, end, lines) per cue, read back as SubRip."""
+    text = subprocess.run(
+        [FFMPEG, "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:s:0", "-f", "srt", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cues = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        _, times, *lines = block.splitlines()
+        start, end = times.split(" --> ")
+        cues.append((start, end, lines))
+    return cues
