@@ -434,7 +434,11 @@ class VideoCreateIn(_In):
     transition_s: float | None = Field(default=None, ge=0, le=5, description="seconds per transition; default 0.5")
     motion: bool | None = Field(default=None, description="slow zoom/pan on each image; default true")
     narration: bool | None = Field(default=None, description="spoken narration of the scene text; default true")
-    subtitles: bool | None = Field(default=None, description="subtitles timed to the narration; default true")
+    subtitles: bool | None = Field(
+        default=None,
+        description="soft subtitles timed to the narration, at most two lines a cue of at most 42 characters "
+        "(16:9), 29 (1:1) or 16 (9:16); default true",
+    )
     fps: Fps | None = Field(default=None, description="frames per second; default 30")
 
     def options(self, script_aspect: str) -> VideoOptions:
