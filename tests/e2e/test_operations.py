@@ -114,7 +114,11 @@ def test_a_premise_becomes_a_video_and_the_events_stream_shows_progress(
                     end = json.loads(line[6:])
                     break
     assert end == {"status": "completed"}
-    assert stages[0] in ("script", "segmentation") and stages[-1] == "render" and len(set(stages)) >= 3
+    # The stream opens with the state at that moment (under load the first stages may be over by
+    # then), then shows every change: the stages it shows only move forward, to the render.
+    order = ["script", "segmentation", "shot_planning", "image_generation", "render"]
+    assert [order.index(s) for s in stages] == sorted(order.index(s) for s in stages), stages
+    assert stages[-1] == "render" and len(set(stages)) >= 2, stages
     done = operation(alice, operation_id)
     script = alice.get(f"/api/scripts/{done['script_id']}").json()
     assert script["origin"] == "ai" and script["content"].strip()
