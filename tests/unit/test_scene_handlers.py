@@ -169,6 +169,8 @@ async def test_the_scripts_facts_are_kept_for_planning_its_shots():
         "sluglines",
     )
     assert facts.characters == ("Nora", "Eli")  # found in the whole text, for every scene's shots
+    assert [name for name, _ in facts.looks] == ["Nora", "Eli"]  # carried in every prompt they are in
+    assert dict(facts.looks)["Nora"].startswith("40s, oilskin coat")
     assert facts.style_suffix  # chosen from owner and title
 
 
@@ -432,6 +434,8 @@ def test_the_script_facts_are_the_planning_context():
         "9:16",
     )
     assert context_of(None).aspect == "16:9"
+    looked = context_of(replace(FACTS, looks=(("Nora", "40s, oilskin coat"),)))
+    assert looked.looks_of(("Eli", "Nora")) == "Nora: 40s, oilskin coat"
 
 
 def test_shots_get_ids_from_the_scene_and_their_order_and_the_scripts_style():

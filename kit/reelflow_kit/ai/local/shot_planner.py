@@ -7,7 +7,7 @@ it, short beats joined and beats of a good length kept whole; a long passage get
 never longer ones, up to `max_shots` (100). The scene's reading time is shared among the shots
 by the words each covers. Each prompt says what is seen (the beats' action, names in title case, no dialogue
 text), where (from the slugline), when (time of day and its light), who (the script's
-characters named in the beats, and speakers), the mood of the scene, the frame shape, and ends
+characters named in the beats, and speakers, with the look of each main one), the mood of the scene, the frame shape, and ends
 with the script's style suffix. Deterministic; runs in a worker thread.
 """
 
@@ -33,6 +33,7 @@ from reelflow_kit.ai.timing import DEFAULT_PACING, Pacing, group_sizes, reading_
 LOCAL_USAGE = Usage(provider="local", model="local-shot-planner-v1")
 MAX_VISUAL_CHARS = 1200
 MAX_SUMMARY_CHARS = 160
+MAX_LOOKS_CHARS = 1000
 
 
 class LocalShotPlanner:
@@ -115,6 +116,8 @@ def compose_prompt(
         parts.append(f"Time of day: {light_for(time_of_day)}.")
     if characters:
         parts.append(f"Characters: {one_line(', '.join(characters), 400)}.")
+        if looks := context.looks_of(characters):
+            parts.append(f"{one_line(looks, MAX_LOOKS_CHARS)}.")
     parts.append(f"Mood: {mood}.")
     parts.append(f"{COMPOSITION.get(context.aspect, context.aspect).capitalize()}, no text or lettering.")
     if context.style_suffix:

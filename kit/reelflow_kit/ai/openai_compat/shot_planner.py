@@ -3,7 +3,8 @@
 The model writes the shots (a one-line description, an image prompt, the part of the scene's
 text each covers), asked for about as many as the scene's reading time needs at the pacing's
 shot lengths. What must stay consistent across a script is added here, not left to the model:
-the script's style suffix ends every prompt, and the setting, time of day and characters come
+the script's style suffix ends every prompt, the looks of the main characters named in a shot
+follow its prompt (the same for every shot), and the setting, time of day and characters come
 from reading the scene locally. Durations are computed from the text each shot covers, sharing
 the scene's reading time like the local planner does (models are unreliable at arithmetic), so
 they add up the same way for both providers. The pacing is enforced on the answer: a shot whose
@@ -49,7 +50,8 @@ from reelflow_kit.ai.timing import (
 
 _CONFIG = ConfigDict(extra="ignore", frozen=True, json_schema_extra={"additionalProperties": False})
 MAX_MODEL_PROMPT_CHARS = 3000
-"""Room is left for the style suffix within the 4000 characters of a prompt."""
+"""Room is left for the characters' looks and the style suffix within the 4000 characters of a prompt."""
+MAX_LOOKS_CHARS = 700
 
 SYSTEM_PROMPT = f"""You are a storyboard artist. Plan the shots of one scene of a script for a narrated video:
 1 to {MAX_SHOTS} shots (as many as the user asks for), in order, together covering the whole scene. For each
@@ -135,14 +137,17 @@ def shot_plan_of(
     shots = []
     for order, (draft, duration) in enumerate(zip(paced, durations, strict=True), start=1):
         seen = f"{draft.description} {draft.image_prompt} {draft.narration}"
+        characters = named_in(seen, context.characters)
         shots.append(
             PlannedShot(
                 order=order,
                 description=one_line(draft.description, MAX_DESCRIPTION_CHARS),
-                image_prompt=with_style(draft.image_prompt, context.style_suffix),
+                image_prompt=with_style(
+                    with_looks(draft.image_prompt, context.looks_of(characters)), context.style_suffix
+                ),
                 duration_s=duration,
                 narration=draft.narration,
-                characters=named_in(seen, context.characters),
+                characters=characters,
             )
         )
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=usage)
@@ -183,6 +188,14 @@ def _piece(draft: ShotDraft, narration: str, index: int) -> ShotDraft:
     )
 
 
+def with_looks(prompt: str, looks: str) -> str:
+    """The prompt with the looks of the characters in it (`Nora: 40s, oilskin coat`), unless it has them."""
+    prompt = " ".join(prompt.split()).rstrip()
+    if not looks or looks in prompt:
+        return prompt
+    return f"{prompt.rstrip('.,;')}. {one_line(looks, MAX_LOOKS_CHARS)}."
+
+
 def with_style(prompt: str, style_suffix: str) -> str:
     prompt = " ".join(prompt.split()).rstrip()
     if style_suffix and not prompt.endswith(style_suffix):
@@ -198,6 +211,9 @@ def _messages(
     facts = [
         f"Script title: {context.title}" if context.title else "",
         f"The script's characters: {', '.join(context.characters)}" if context.characters else "",
+        f"How they look (keep to it in every prompt they are in): {context.looks_of(context.characters)}"
+        if context.looks
+        else "",
         f"Frame: {context.aspect}",
         f"Scene {scene.order}" + (f", heading: {scene.heading}" if scene.heading else ""),
         f"Shots: {wanted}"
