@@ -129,3 +129,20 @@ def test_text_is_cut_in_even_pieces_at_clause_breaks_and_given_back_when_joined(
     unspaced = "ユキは窓の外の雨を見つめている、そして長い間何も言わなかったが、やがて小さな声で歌い始めた。"
     assert "".join(split_text(unspaced, 3)) == unspaced
     assert split_text(unspaced, 3)[0].endswith("、")
+
+
+def test_the_pacing_comes_from_reelflow_max_shot_s_and_min_shot_s(monkeypatch):
+    from pydantic import ValidationError
+
+    from reelflow_kit.ai import make_shot_planner
+    from reelflow_kit.content_caps import ContentCaps
+    from reelflow_scene.settings import Settings
+
+    assert ContentCaps().pacing == Pacing()
+    monkeypatch.setenv("REELFLOW_MAX_SHOT_S", "12")
+    monkeypatch.setenv("REELFLOW_MIN_SHOT_S", "4")
+    assert ContentCaps().pacing == Pacing(max_shot_s=12.0, min_shot_s=4.0)
+    assert make_shot_planner(Settings()).pacing == Pacing(max_shot_s=12.0, min_shot_s=4.0)  # type: ignore[attr-defined]
+    monkeypatch.setenv("REELFLOW_MIN_SHOT_S", "7")
+    with pytest.raises(ValidationError, match="at most half"):
+        ContentCaps()

@@ -32,6 +32,7 @@ from reelflow_kit.ai import (
     Segmentation,
     ShotPlan,
 )
+from reelflow_kit.ai.timing import Pacing
 from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import derived_id
@@ -387,6 +388,18 @@ async def test_a_plan_of_too_many_shots_is_refused_not_believed():
     assert failed.code == "too_many_shots" and f"at most {MAX_SHOTS_PER_SCENE} shots" in failed.error
     assert uow.failed_with is not None and not uow.failed_with.retryable
     assert uow.shots.by_id == {}
+
+
+async def test_a_plan_with_a_shot_longer_than_the_pacing_allows_is_refused_not_believed():
+    too_long = replace(PLAN, shots=[replace(PLAN.shots[0], duration_s=9.0), PLAN.shots[1]])
+    uow = planning_unit()
+    await plan_shots_with(FakeShotPlanner(too_long))(uow.job, uow)
+    [failed] = uow.emitted
+    assert failed.code == "shot_too_long" and "at most 8 s (REELFLOW_MAX_SHOT_S)" in failed.error
+    assert uow.shots.by_id == {}
+    uow = planning_unit()
+    await plan_shots_with(FakeShotPlanner(too_long), Pacing(max_shot_s=10.0))(uow.job, uow)
+    assert len(uow.shots.by_id) == 2  # within a longer setting
 
 
 async def test_a_scene_already_planned_gets_no_second_set_of_shots():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reelflow_kit.ai.characters import display_name, named_in
+from reelflow_kit.ai.characters import known_as, named_in
 from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
 from reelflow_kit.ai.local.segmenter import SENTENCE_END
 from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
@@ -144,8 +144,8 @@ def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing) -> 
 
 
 def _known_as(cue: str, characters: tuple[str, ...]) -> str:
-    name = display_name(cue)
-    return next((c for c in characters if c.lower() == name.lower()), name)
+    """The character a cue names (`JOHN` -> `John Smith`), else the cue in title case."""
+    return known_as(cue, characters)
 
 
 def _sentences(paragraph: str) -> list[str]:
