@@ -142,7 +142,7 @@ def test_the_pacing_comes_from_reelflow_max_shot_s_and_min_shot_s(monkeypatch):
     monkeypatch.setenv("REELFLOW_MAX_SHOT_S", "12")
     monkeypatch.setenv("REELFLOW_MIN_SHOT_S", "4")
     assert ContentCaps().pacing == Pacing(max_shot_s=12.0, min_shot_s=4.0)
-    assert make_shot_planner(Settings()).pacing == Pacing(max_shot_s=12.0, min_shot_s=4.0)  # type: ignore[attr-defined]
+    assert make_shot_planner(Settings()).pacing == Pacing(max_shot_s=12.0, min_shot_s=4.0)
     monkeypatch.setenv("REELFLOW_MIN_SHOT_S", "7")
     with pytest.raises(ValidationError, match="at most half"):
         ContentCaps()
