@@ -95,7 +95,8 @@ def test_the_limits_are_public(limited: httpx.Client) -> None:
     assert limits["register_per_address"] == {"count": 3, "per_s": WINDOW_S}
     assert limits["register_per_account"] == {"count": 2, "per_s": WINDOW_S}
     assert (limits["running_operations_per_user"], limits["held_requests_per_user"]) == (1, 2)
-    assert (limits["scenes_per_script"], limits["shots_per_scene"]) == (250, 6)
+    assert (limits["scenes_per_script"], limits["shots_per_scene"]) == (250, 100)
+    assert (limits["shot_max_s"], limits["shot_min_s"]) == (8.0, 3.0)
     assert limits["script_bytes"] == 200_000 and limits["body_bytes"] == 1_048_576
     schema = limited.get("/openapi.json").json()
     assert "Retry-After" in schema["paths"]["/api/scripts"]["post"]["responses"]["429"]["headers"]

@@ -7,7 +7,7 @@ import pytest
 
 from reelflow_kit.ai import AIProviderError, AISettings, SceneText, ScriptContext, make_shot_planner
 from reelflow_kit.ai.scene_reading import spoken_text
-from reelflow_kit.ai.timing import reading_seconds
+from reelflow_kit.ai.timing import MAX_SHOTS, reading_seconds
 from tests.support.fake_openai import CHAT, FakeOpenAI, completion
 
 STYLE = "moody film noir look, high contrast, deep shadows"
@@ -83,7 +83,7 @@ async def test_the_models_storyboard_becomes_shots_with_the_scripts_look_and_its
     "invalid, problem",
     [
         ({"shots": []}, "shots"),
-        ({"shots": [{**STORYBOARD["shots"][0], "order": n} for n in range(1, 8)]}, "shots"),
+        ({"shots": [{**STORYBOARD["shots"][0], "order": n} for n in range(1, MAX_SHOTS + 2)]}, "shots"),
         ({"shots": [{**STORYBOARD["shots"][0], "image_prompt": "  "}]}, "image_prompt"),
     ],
 )

@@ -27,7 +27,7 @@ from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_contracts.topics import SCENE_EVENTS, dead_letter_topic
 from reelflow_kit.ai.scene_reading import spoken_text
 from reelflow_kit.ai.segmentation import covers
-from reelflow_kit.ai.timing import reading_seconds
+from reelflow_kit.ai.timing import MAX_SHOT_S, MIN_SHOT_S, reading_seconds
 from reelflow_kit.handling import derived_id
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_scene.bootstrap import build
@@ -154,6 +154,7 @@ async def test_an_approved_script_becomes_pending_scenes_and_one_script_segmente
         ["Nora", "Eli"],
     )
     assert facts["style_suffix"] and facts["segmentation"]["scene_count"] == 4
+    assert [name for name, _ in facts["looks"]] == ["Nora", "Eli"] and facts["looks"][0][1].startswith("40s")
 
 
 async def test_the_same_script_approved_again_creates_nothing_new(infra, start_service, script_id):
@@ -264,6 +265,8 @@ async def test_approving_a_scene_emits_scene_approved_then_its_planned_shots(inf
             "night",
         )
     assert shots[0].style.characters == ("Nora", "Eli") and "Characters: Nora, Eli." in shots[0].image_prompt
+    assert "Nora: 40s, oilskin coat" in shots[0].image_prompt  # her look, in every prompt she is in
+    assert all(MIN_SHOT_S <= s.duration_s <= MAX_SHOT_S for s in shots)
     assert [s.usage.provider for s in shots] == ["local"] * count
 
     stored = await service.db.shots.find({"scene_id": cafe.scene_id}, sort=[("order", 1)]).to_list()

@@ -1,7 +1,9 @@
 """Sample scripts in different formats, including long and hostile ones.
 
 Small samples are files in this folder; the large and hostile ones are built here, so the
-repository stays small and the bytes (control characters, 200 KB) are exact.
+repository stays small and the bytes (control characters, 200 KB) are exact. Every file here
+was written for this repository (`german_prose.txt`: an original short story in German, so
+prose in a language that capitalises its nouns is read too).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ SAMPLES: dict[str, Sample] = {
     "screenplay.txt": Sample("sluglines", 4, 4),
     "markdown.md": Sample("headings", 3, 3),
     "prose.txt": Sample("paragraphs", 2, 6),
+    "german_prose.txt": Sample("paragraphs", 1, 4),
     "scene_numbers.txt": Sample("headings", 3, 3),
     "non_latin.txt": Sample("sluglines", 3, 3),
     "long_screenplay (60 scenes)": Sample("sluglines", 60, 60, _long_screenplay),

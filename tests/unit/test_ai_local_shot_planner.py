@@ -1,4 +1,4 @@
-"""Local shot planning: 1-6 shots whose durations come from their text and add up to the scene's
+"""Local shot planning: shots paced between the shortest and the longest, whose durations come from their text and add up to the scene's
 reading time, whose narration is the scene's spoken text, and whose prompts carry setting, time
 of day, characters, mood, frame shape and the script's style suffix."""
 
@@ -7,7 +7,15 @@ from __future__ import annotations
 from reelflow_kit.ai import SceneText, ScriptContext, make_shot_planner
 from reelflow_kit.ai.local.shot_planner import plan_scene
 from reelflow_kit.ai.scene_reading import spoken_text
-from reelflow_kit.ai.timing import MAX_SHOTS, MIN_SHOT_S, reading_seconds, share_duration, word_count
+from reelflow_kit.ai.timing import (
+    MAX_SHOT_S,
+    MIN_SHOT_S,
+    SCENE_MIN_S,
+    Pacing,
+    reading_seconds,
+    share_duration,
+    word_count,
+)
 
 STYLE = "watercolor illustration, loose ink lines, soft pastel washes, textured paper"
 CONTEXT = ScriptContext(title="The Last Ferry", characters=("Nora", "Eli"), style_suffix=STYLE, aspect="9:16")
@@ -55,12 +63,48 @@ def test_the_shots_narration_joined_is_the_scenes_spoken_text():
     assert "ELI" not in spoken_text(CAFE.text) and "INT." not in spoken_text(CAFE.text)
 
 
-def test_a_scene_gets_between_one_and_six_shots_numbered_from_one():
+def test_shots_are_numbered_from_one_and_a_long_passage_gets_more_shots_not_longer_ones():
     one = plan_scene(SceneText(order=1, text="EXT. PIER - DAY\n\nGulls."), CONTEXT)
-    many = plan_scene(LONG, CONTEXT)
-    assert len(one.shots) == 1 and len(many.shots) == MAX_SHOTS
+    many = plan_scene(LONG, CONTEXT)  # 12 sentences of 17 words: 81.6 s
+    assert len(one.shots) == 1 and len(many.shots) == 12
     for plan in (one, many, plan_scene(CAFE, CONTEXT)):
         assert [shot.order for shot in plan.shots] == list(range(1, len(plan.shots) + 1))
+        assert all(MIN_SHOT_S <= shot.duration_s <= MAX_SHOT_S for shot in plan.shots)
+    longer = SceneText(order=1, text=LONG.text + " " + LONG.text.split("\n\n", 1)[1])
+    assert len(plan_scene(longer, CONTEXT).shots) == 24
+    assert max(shot.duration_s for shot in plan_scene(longer, CONTEXT).shots) <= MAX_SHOT_S
+
+
+def test_a_sentence_longer_than_the_longest_shot_is_cut_at_its_clauses():
+    sentence = (
+        "Nora runs along the harbor wall, past the shuttered ticket office and the stacked lobster pots, "
+        "past the chandler's window with its brass lamps, and down the slick stone steps to the water, "
+        "where the last ferry is already pulling away from the pier."
+    )  # 44 words: 17.6 s
+    plan = plan_scene(SceneText(order=1, text=f"EXT. HARBOR - DUSK\n\n{sentence}"), CONTEXT)
+    assert len(plan.shots) == 3
+    assert all(MIN_SHOT_S <= shot.duration_s <= MAX_SHOT_S for shot in plan.shots)
+    assert " ".join(shot.narration for shot in plan.shots) == sentence
+    assert all(shot.narration.endswith((",", ".")) for shot in plan.shots)  # cut after clauses
+    assert plan.shots[1].description != plan.shots[0].description  # each piece shows its own words
+
+
+def test_short_beats_are_joined_so_no_shot_is_shorter_than_the_minimum():
+    scene = SceneText(order=1, text="INT. CABIN - NIGHT\n\nA match. A flame. Smoke. Eli looks up. Nora waits. Silence.")
+    plan = plan_scene(scene, CONTEXT)
+    assert [shot.duration_s for shot in plan.shots] == [4.4]  # six beats, 11 words: two shots would be too short
+    longer = SceneText(order=1, text=scene.text + " Rain on the roof. The kettle. Eli stands. The door opens.")
+    assert all(shot.duration_s >= MIN_SHOT_S for shot in plan_scene(longer, CONTEXT).shots)
+    assert 1 < len(plan_scene(longer, CONTEXT).shots) < 10
+
+
+def test_the_pacing_is_configurable():
+    slow = Pacing(max_shot_s=20.0, min_shot_s=5.0)
+    plan = plan_scene(LONG, CONTEXT, slow)
+    assert all(5.0 <= shot.duration_s <= 20.0 for shot in plan.shots)
+    assert len(plan.shots) < len(plan_scene(LONG, CONTEXT).shots)
+    capped = plan_scene(LONG, CONTEXT, Pacing(max_shots=5))  # 81.6 s of reading in at most 5 x 8 s
+    assert len(capped.shots) == 5 and capped.duration_s == 40.0
 
 
 def test_prompts_carry_setting_time_of_day_characters_mood_frame_and_end_with_the_style():
@@ -82,7 +126,8 @@ def test_shots_name_the_characters_in_their_beats_and_describe_themselves_in_one
     assert plan.shots[0].characters == ("Nora", "Eli")
     assert plan.shots[0].description == "Establishing wide shot: Nora and Eli share soup at a corner table."
     speaking = [shot for shot in plan.shots if "says" in shot.description]
-    assert speaking and speaking[0].description.startswith("Medium close-up on Eli: Eli says “I missed")
+    # two short lines, each under the shortest shot, are one shot of both speakers
+    assert speaking and speaking[0].description.startswith("Medium two-shot of Eli and Nora: Eli says “I missed")
     assert all("\n" not in shot.description and len(shot.description) <= 500 for shot in plan.shots)
 
 
@@ -96,7 +141,7 @@ def test_names_written_in_capitals_are_given_as_names_in_prompts():
 def test_a_scene_with_nothing_to_read_is_one_establishing_shot_of_its_place():
     plan = plan_scene(SceneText(order=2, heading="INT. ENGINE ROOM - NIGHT", text="INT. ENGINE ROOM - NIGHT"), CONTEXT)
     [shot] = plan.shots
-    assert (shot.narration, shot.duration_s) == ("", MIN_SHOT_S)
+    assert (shot.narration, shot.duration_s) == ("", SCENE_MIN_S)
     assert "An establishing view of engine room (interior)." in shot.image_prompt
 
 

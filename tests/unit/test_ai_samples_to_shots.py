@@ -1,5 +1,5 @@
 """Every sample script, long and hostile ones included, through segmentation and shot planning,
-into events the contracts accept."""
+into events the contracts accept, with every shot within the pacing's limits."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from reelflow_kit.ai.local.segmenter import segment_text
 from reelflow_kit.ai.local.shot_planner import plan_scene
 from reelflow_kit.ai.scene_reading import spoken_text
 from reelflow_kit.ai.segmentation import covers
-from reelflow_kit.ai.timing import reading_seconds
+from reelflow_kit.ai.timing import MAX_SHOT_S, MAX_SHOTS, MIN_SHOT_S, reading_seconds
 from tests.samples import SAMPLES, load
 
 AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
@@ -36,7 +36,8 @@ def test_every_sample_becomes_valid_scenes_and_shots(name):
             created_at=AT,
         )
         plan = plan_scene(scene, context)
-        assert 1 <= len(plan.shots) <= 6
+        assert 1 <= len(plan.shots) <= MAX_SHOTS
+        assert all(MIN_SHOT_S <= shot.duration_s <= MAX_SHOT_S for shot in plan.shots)
         assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text)
         assert plan.duration_s == reading_seconds(spoken_text(scene.text))
         for shot in plan.shots:

@@ -7,6 +7,7 @@ from reelflow_kit.ai.looks import LOOKS
 from reelflow_kit.ai.scene_reading import read_scene, spoken_text
 from reelflow_kit.ai.script_blocks import clean_text, read_blocks
 from reelflow_kit.ai.shot_planning import describe_script
+from reelflow_kit.ai.timing import Pacing
 from tests.samples import load
 
 SCENE = """INT. LIGHTHOUSE - NIGHT
@@ -104,9 +105,12 @@ def test_dialogue_joins_the_beat_just_before_it_when_that_beat_shows_the_speaker
     ]
 
 
-def test_a_very_long_sentence_is_cut_into_beats_of_at_most_a_hundred_words():
-    reading = read_scene(" ".join(["word"] * 250))
-    assert [len(b.narration.split()) for b in reading.beats] == [100, 100, 50]
+def test_a_sentence_longer_than_the_longest_shot_is_cut_into_even_beats():
+    reading = read_scene(" ".join(["word"] * 250))  # 100 s: 13 pieces of at most 8 s (20 words)
+    words = [len(b.narration.split()) for b in reading.beats]
+    assert len(words) == 13 and sum(words) == 250 and set(words) == {19, 20}
+    longer_shots = read_scene(" ".join(["word"] * 250), pacing=Pacing(max_shot_s=40.0, min_shot_s=3.0))
+    assert sorted(len(b.narration.split()) for b in longer_shots.beats) == [83, 83, 84]
 
 
 def test_the_spoken_text_leaves_out_sluglines_cues_parentheticals_and_transitions():

@@ -32,6 +32,7 @@ from reelflow_kit.ai import (
     Segmentation,
     ShotPlan,
 )
+from reelflow_kit.ai.timing import Pacing
 from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.failures import Failure
 from reelflow_kit.handling import derived_id
@@ -169,6 +170,8 @@ async def test_the_scripts_facts_are_kept_for_planning_its_shots():
         "sluglines",
     )
     assert facts.characters == ("Nora", "Eli")  # found in the whole text, for every scene's shots
+    assert [name for name, _ in facts.looks] == ["Nora", "Eli"]  # carried in every prompt they are in
+    assert dict(facts.looks)["Nora"] == dict(facts.looks)["Nora"].strip() != ""  # the text says nothing: made up
     assert facts.style_suffix  # chosen from owner and title
 
 
@@ -387,6 +390,18 @@ async def test_a_plan_of_too_many_shots_is_refused_not_believed():
     assert uow.shots.by_id == {}
 
 
+async def test_a_plan_with_a_shot_longer_than_the_pacing_allows_is_refused_not_believed():
+    too_long = replace(PLAN, shots=[replace(PLAN.shots[0], duration_s=9.0), PLAN.shots[1]])
+    uow = planning_unit()
+    await plan_shots_with(FakeShotPlanner(too_long))(uow.job, uow)
+    [failed] = uow.emitted
+    assert failed.code == "shot_too_long" and "at most 8 s (REELFLOW_MAX_SHOT_S)" in failed.error
+    assert uow.shots.by_id == {}
+    uow = planning_unit()
+    await plan_shots_with(FakeShotPlanner(too_long), Pacing(max_shot_s=10.0))(uow.job, uow)
+    assert len(uow.shots.by_id) == 2  # within a longer setting
+
+
 async def test_a_scene_already_planned_gets_no_second_set_of_shots():
     earlier = shots_of(APPROVED, PLAN, context_of(FACTS))
     uow = planning_unit(1, APPROVED, shots=earlier)
@@ -432,6 +447,8 @@ def test_the_script_facts_are_the_planning_context():
         "9:16",
     )
     assert context_of(None).aspect == "16:9"
+    looked = context_of(replace(FACTS, looks=(("Nora", "40s, oilskin coat"),)))
+    assert looked.looks_of(("Eli", "Nora")) == "Nora: 40s, oilskin coat"
 
 
 def test_shots_get_ids_from_the_scene_and_their_order_and_the_scripts_style():

@@ -136,10 +136,15 @@ class ShotPlanned(Event):
     shot_id: Id
     scene_order: Order
     order: Order
-    shot_count: int = Field(ge=1, le=50, description="how many shots the scene has")
+    shot_count: int = Field(ge=1, le=100, description="how many shots the scene has (at most 100)")
     description: str = Field(min_length=1, max_length=500, description="one line saying what the shot shows")
     image_prompt: Prompt
-    duration_s: float = Field(gt=0, le=120, description="how long the shot is on screen, from the text it covers")
+    duration_s: float = Field(
+        gt=0,
+        le=120,
+        description="how long the shot is on screen, from the text it covers; within the scene service's "
+        "REELFLOW_MIN_SHOT_S and REELFLOW_MAX_SHOT_S (3 and 8 s by default, never over 120)",
+    )
     narration: str = Field(
         default="", max_length=MAX_SCRIPT_BYTES, description="the scene text this shot covers, to be spoken"
     )

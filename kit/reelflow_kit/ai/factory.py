@@ -12,6 +12,7 @@ from reelflow_kit.ai.script_writing import ScriptWriter
 from reelflow_kit.ai.segmentation import Segmenter
 from reelflow_kit.ai.settings import AISettings
 from reelflow_kit.ai.shot_planning import ShotPlanner
+from reelflow_kit.ai.timing import DEFAULT_PACING, Pacing
 
 
 def make_script_writer(settings: AISettings | None = None) -> ScriptWriter:
@@ -36,15 +37,19 @@ def make_segmenter(settings: AISettings | None = None) -> Segmenter:
     return LocalSegmenter()
 
 
-def make_shot_planner(settings: AISettings | None = None) -> ShotPlanner:
+def make_shot_planner(settings: AISettings | None = None, pacing: Pacing | None = None) -> ShotPlanner:
+    """The shot planner of `settings.ai_provider`, keeping to `pacing`, else to the pacing of
+    `settings` when it mixes ContentCaps in (REELFLOW_MAX_SHOT_S, REELFLOW_MIN_SHOT_S), else the default."""
     settings = settings or AISettings()
+    if pacing is None:
+        pacing = _pacing_in(settings)
     if settings.ai_provider == "openai":
         from reelflow_kit.ai.openai_compat import OpenAIShotPlanner, StructuredChat
 
-        return OpenAIShotPlanner(StructuredChat(settings))
+        return OpenAIShotPlanner(StructuredChat(settings), pacing)
     from reelflow_kit.ai.local import LocalShotPlanner
 
-    return LocalShotPlanner()
+    return LocalShotPlanner(pacing)
 
 
 def make_image_generator(settings: AISettings | None = None) -> ImageGenerator:
@@ -71,6 +76,13 @@ def make_narrator(settings: AISettings | None = None, narration: NarrationSettin
     from reelflow_kit.ai.local.espeak import EspeakNarrator
 
     return EspeakNarrator(voice=narration.local_tts_voice, rate_wpm=narration.local_tts_rate_wpm)
+
+
+def _pacing_in(settings: object) -> Pacing:
+    """The pacing of `settings` when it mixes ContentCaps in, else the default."""
+    from reelflow_kit.content_caps import ContentCaps
+
+    return settings.pacing if isinstance(settings, ContentCaps) else DEFAULT_PACING
 
 
 def _narration_settings_in(settings: object) -> NarrationSettings:

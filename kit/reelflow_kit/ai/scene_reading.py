@@ -3,8 +3,9 @@
 A beat is an action sentence, or a line of dialogue; dialogue joins the beat of its speaker
 (the action sentence naming them just before, or their previous line), so a shot shows who
 speaks. Sluglines, headings, transitions, cues and parentheticals are not read aloud: the
-beats' narration, joined, is the scene's spoken text. Beats over MAX_BEAT_WORDS are cut at
-spaces, so no shot has to cover more than a couple of minutes of narration.
+beats' narration, joined, is the scene's spoken text. A beat longer than the longest shot (8 s
+of reading by default, see `timing.Pacing`) is cut into even pieces at clause breaks or spaces,
+so every beat fits in one shot.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reelflow_kit.ai.characters import display_name, named_in
+from reelflow_kit.ai.characters import known_as, named_in
 from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
 from reelflow_kit.ai.local.segmenter import SENTENCE_END
 from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
-from reelflow_kit.ai.timing import word_count
+from reelflow_kit.ai.timing import DEFAULT_PACING, WORDS_PER_SECOND, Pacing, pieces_needed, split_text, word_count
 
-MAX_BEAT_WORDS = 100
 MAX_SETTING_CHARS = 300
 MAX_TIME_OF_DAY_CHARS = 50
 
@@ -100,11 +100,11 @@ class SceneReading:
         return " ".join(beat.narration for beat in self.beats)
 
 
-def read_scene(text: str, characters: tuple[str, ...] = ()) -> SceneReading:
+def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEFAULT_PACING) -> SceneReading:
     blocks = read_blocks(text)
     headings = [b.text for b in blocks if b.kind == "heading"]
     slugline = next((h for h in headings if is_slugline(h)), "")
-    beats = _beats(blocks, characters)
+    beats = _beats(blocks, characters, pacing)
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
     setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
     return SceneReading(
@@ -120,7 +120,7 @@ def spoken_text(text: str) -> str:
     return read_scene(text).spoken_text
 
 
-def _beats(blocks: list[Block], characters: tuple[str, ...]) -> tuple[Beat, ...]:
+def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing) -> tuple[Beat, ...]:
     beats: list[Beat] = []
     for block in blocks:
         if block.kind == "action":
@@ -140,12 +140,12 @@ def _beats(blocks: list[Block], characters: tuple[str, ...]) -> tuple[Beat, ...]
                 beats.append(
                     Beat(visual=f"{speaker} speaks", narration=block.text, characters=(speaker,), speaker=speaker)
                 )
-    return tuple(piece for beat in beats for piece in _cut_long(beat))
+    return tuple(piece for beat in beats for piece in _cut_long(beat, pacing))
 
 
 def _known_as(cue: str, characters: tuple[str, ...]) -> str:
-    name = display_name(cue)
-    return next((c for c in characters if c.lower() == name.lower()), name)
+    """The character a cue names (`JOHN` -> `John Smith`), else the cue in title case."""
+    return known_as(cue, characters)
 
 
 def _sentences(paragraph: str) -> list[str]:
@@ -157,13 +157,15 @@ def _sentences(paragraph: str) -> list[str]:
     return [s for s in out if s]
 
 
-def _cut_long(beat: Beat) -> list[Beat]:
-    words = beat.narration.split()
-    if beat.words <= MAX_BEAT_WORDS or len(words) < 2:
+def _cut_long(beat: Beat, pacing: Pacing) -> list[Beat]:
+    """The beat in pieces no longer than the longest shot; an action sentence's pieces each show
+    their own words, a line of dialogue's all show its speaker."""
+    parts = pieces_needed(beat.words / WORDS_PER_SECOND, pacing)
+    if parts == 1:
         return [beat]
-    chunks = [" ".join(words[i : i + MAX_BEAT_WORDS]) for i in range(0, len(words), MAX_BEAT_WORDS)]
-    visuals = [beat.visual if beat.visual != beat.narration else chunk for chunk in chunks]
-    return [replace(beat, narration=chunk, visual=visual) for chunk, visual in zip(chunks, visuals, strict=True)]
+    chunks = split_text(beat.narration, parts)
+    own = beat.visual == beat.narration
+    return [replace(beat, narration=chunk, visual=chunk if own else beat.visual) for chunk in chunks]
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:

@@ -2,7 +2,8 @@
 
 Understands screenplay layout (sluglines; a character cue in capitals with the dialogue on the
 lines right under it, parentheticals skipped; FADE IN:/CUT TO:), `NAME: line` dialogue, markdown
-and "Scene N" headings, and plain prose (every other paragraph is action). Control characters
+and "Scene N" headings, and plain prose (every other paragraph is action). A scene-break line
+(`* * *`, `---`, `⁂`) gives no block. Control characters
 and terminal escape sequences are dropped first, so nothing downstream (prompts, narration)
 carries them.
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from reelflow_kit.ai.fountain import Element, is_fountain, read_fountain
-from reelflow_kit.ai.scene_headings import HEADING, SLUGLINE
+from reelflow_kit.ai.scene_headings import HEADING, SCENE_BREAK, SLUGLINE
 
 BlockKind = Literal["heading", "transition", "action", "dialogue"]
 
@@ -127,7 +128,7 @@ def _plain_blocks(text: str) -> list[Block]:
     while i < len(lines):
         line = " ".join(lines[i].split())
         i += 1
-        if not line:
+        if not line or SCENE_BREAK.match(line):
             end_action()
         elif is_slugline(line) or is_heading(line):
             end_action()
@@ -181,6 +182,11 @@ def _action_blocks(lines: list[str]) -> list[Block]:
     blocks: list[Block] = []
     paragraph: list[str] = []
     for line in lines:
+        if SCENE_BREAK.match(line):
+            if paragraph:
+                blocks.append(Block("action", " ".join(paragraph)))
+                paragraph = []
+            continue
         kind: BlockKind | None = "heading" if is_heading(line) else "transition" if _TRANSITION.match(line) else None
         if kind is None:
             paragraph.append(line)

@@ -4,7 +4,7 @@
     plan = await planner.plan_shots(scene, context=context)                           # per scene
     plan.shots[0].image_prompt, plan.shots[0].duration_s, plan.setting, plan.usage
 
-Both providers give 1 to 6 shots whose durations come from the text each covers and add up to
+Both providers give 1 to MAX_SHOTS (100) shots, paced by `timing.Pacing`, whose durations come from the text each covers and add up to
 the scene's reading time (see `timing`), and whose narrations, joined, are the scene's spoken
 text as far as the provider keeps to it (the local one always does).
 """
@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.common import Aspect
-from reelflow_kit.ai.characters import find_characters
+from reelflow_kit.ai.characters import describe_characters, find_characters
 from reelflow_kit.ai.looks import style_suffix_for
 from reelflow_kit.ai.segmentation import SceneText
 from reelflow_kit.ai.timing import MAX_SHOTS
@@ -27,12 +27,21 @@ MAX_PROMPT_CHARS = 4000
 
 @dataclass(frozen=True)
 class ScriptContext:
-    """What every shot of a script shares: its title, its characters, one look, the frame shape."""
+    """What every shot of a script shares: its title, its characters and how the main ones look,
+    one look for the pictures, the frame shape."""
 
     title: str = ""
     characters: tuple[str, ...] = ()
     style_suffix: str = ""
     aspect: Aspect = "16:9"
+    looks: tuple[tuple[str, str], ...] = ()
+    """(name, look) of the main characters: carried in every prompt they appear in, so every
+    picture of a character shows the same person."""
+
+    def looks_of(self, characters: tuple[str, ...]) -> str:
+        """`Nora: 40s, oilskin coat; Eli: 70s` for those of `characters` with a look, or ""."""
+        looks = dict(self.looks)
+        return "; ".join(f"{name}: {looks[name]}" for name in characters if looks.get(name))
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,16 @@ class ShotPlanner(Protocol):
 
 
 def describe_script(*, title: str, owner_id: str, content: str, aspect: Aspect = "16:9") -> ScriptContext:
-    """The context every shot of this script is planned in: characters found in the whole text
-    and a style suffix chosen from the owner and title (the same script always gets the same)."""
+    """The context every shot of this script is planned in: characters found in the whole text,
+    the looks of the main ones, and a style suffix chosen from the owner and title (the same
+    script always gets the same)."""
+    characters = find_characters(content)
     return ScriptContext(
-        title=title, characters=find_characters(content), style_suffix=style_suffix_for(owner_id, title), aspect=aspect
+        title=title,
+        characters=characters,
+        style_suffix=style_suffix_for(owner_id, title),
+        aspect=aspect,
+        looks=describe_characters(content, characters),
     )
 
 

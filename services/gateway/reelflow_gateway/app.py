@@ -31,6 +31,12 @@ Limits (`GET /api/limits` lists them with their values): login and registration 
 client address and per account, writes per user, running operations per user, event streams and
 held GETs per user answer `429` with `Retry-After` once reached; a script cuts into at most
 `scenes_per_script` scenes and a scene into at most `shots_per_scene` shots.
+
+Pacing: a shot is on screen while its narration is read (2.5 words a second), between
+`shot_min_s` (3 s by default) and `shot_max_s` (8 s by default) long; a passage that takes longer
+to read gets more shots, never longer ones. A scene lasts at least 4 s. A long chapter under a
+heading is cut into scenes of at most 2400 characters at its breaks (`* * *`, groups of blank
+lines, paragraphs), the heading staying on the first; a scene under a slugline is never cut.
 """
 
 

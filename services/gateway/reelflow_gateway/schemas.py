@@ -345,10 +345,14 @@ class ShotOut(BaseModel):
     script_id: str
     scene_order: int = Field(description="the scene's `order` in its script")
     order: int = Field(description="position in the scene, from 1")
-    shot_count: int = Field(description="how many shots the scene has")
+    shot_count: int = Field(description="how many shots the scene has (1 to `shots_per_scene` of `GET /api/limits`)")
     description: str = Field(description="one line saying what the shot shows")
     image_prompt: str = Field(description="the prompt its image is drawn from")
-    duration_s: float = Field(description="seconds on screen, from the text it covers")
+    duration_s: float = Field(
+        description="seconds on screen, from the text it covers read at 2.5 words a second; between "
+        "`shot_min_s` and `shot_max_s` of `GET /api/limits` (3 and 8 s by default): a longer passage gets more "
+        "shots, not longer ones. The shots of a scene add up to its reading time (at least 4 s)"
+    )
     narration: str = Field(description="the scene text this shot covers, to be spoken")
     style: ShotStyleOut
     planned_at: datetime

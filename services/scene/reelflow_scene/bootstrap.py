@@ -54,7 +54,7 @@ def build(
     )
     runtime.work(
         PLAN_SHOTS,
-        job_handler(SceneUnitOfWork, plan_shots_with(shot_planner)),
+        job_handler(SceneUnitOfWork, plan_shots_with(shot_planner, settings.pacing)),
         concurrency=settings.shot_planning_concurrency,
         lease_s=settings.shot_planning_lease_s,
         max_attempts=settings.shot_planning_max_attempts,

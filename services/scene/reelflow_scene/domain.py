@@ -109,3 +109,5 @@ class ScriptFacts:
     fell_back: bool = False
     note: str = ""
     error: str = ""
+    looks: tuple[tuple[str, str], ...] = ()
+    """(name, look) of the script's main characters, carried in the prompts they appear in."""

@@ -1,11 +1,13 @@
-"""Offline shot planning: a scene's beats grouped into 1 to 6 shots, each with a prompt.
+"""Offline shot planning: a scene's beats grouped into shots paced by `timing.Pacing`, each with a prompt.
 
-The scene is read into beats (`scene_reading`); the number of shots is one per beat, at most
-six, and few enough that each lasts at least MIN_SHOT_S; beats are grouped in order so the
-shots cover about the same number of words; the scene's reading time is shared among them by
-words. Each prompt says what is seen (the beats' action, names in title case, no dialogue
+The scene is read into beats (`scene_reading`; a beat longer than the longest shot is cut in
+pieces); consecutive beats are grouped into shots (`timing.group_sizes`): none longer than the
+longest shot (8 s by default), none shorter than the shortest (3 s) where a neighbour can take
+it, short beats joined and beats of a good length kept whole; a long passage gets more shots,
+never longer ones, up to `max_shots` (100). The scene's reading time is shared among the shots
+by the words each covers. Each prompt says what is seen (the beats' action, names in title case, no dialogue
 text), where (from the slugline), when (time of day and its light), who (the script's
-characters named in the beats, and speakers), the mood of the scene, the frame shape, and ends
+characters named in the beats, and speakers, with the look of each main one), the mood of the scene, the frame shape, and ends
 with the script's style suffix. Deterministic; runs in a worker thread.
 """
 
@@ -26,25 +28,29 @@ from reelflow_kit.ai.shot_planning import (
     ShotPlan,
     one_line,
 )
-from reelflow_kit.ai.timing import reading_seconds, share_duration, shot_count
+from reelflow_kit.ai.timing import DEFAULT_PACING, Pacing, group_sizes, reading_seconds, share_duration
 
 LOCAL_USAGE = Usage(provider="local", model="local-shot-planner-v1")
 MAX_VISUAL_CHARS = 1200
 MAX_SUMMARY_CHARS = 160
+MAX_LOOKS_CHARS = 1000
 
 
 class LocalShotPlanner:
     """ShotPlanner without network or key. Usage is zero (`provider="local"`)."""
 
+    def __init__(self, pacing: Pacing = DEFAULT_PACING) -> None:
+        self.pacing = pacing
+
     async def plan_shots(self, scene: SceneText, *, context: ScriptContext) -> ShotPlan:
-        return await asyncio.to_thread(plan_scene, scene, context)
+        return await asyncio.to_thread(plan_scene, scene, context, self.pacing)
 
 
-def plan_scene(scene: SceneText, context: ScriptContext) -> ShotPlan:
-    reading = read_scene(scene.text, context.characters)
-    total_s = reading_seconds(reading.spoken_text)
-    groups = group_beats(list(reading.beats), shot_count(len(reading.beats), total_s)) if reading.beats else [[]]
-    durations = share_duration(total_s, [sum(beat.words for beat in group) for group in groups])
+def plan_scene(scene: SceneText, context: ScriptContext, pacing: Pacing = DEFAULT_PACING) -> ShotPlan:
+    reading = read_scene(scene.text, context.characters, pacing)
+    total_s = reading_seconds(reading.spoken_text, pacing)
+    groups = group_beats(list(reading.beats), total_s, pacing) if reading.beats else [[]]
+    durations = share_duration(total_s, [sum(beat.words for beat in group) for group in groups], pacing)
     mood = mood_of(scene.text)
     shots = [
         _shot(order, len(groups), group, duration, reading, mood, scene, context)
@@ -53,21 +59,15 @@ def plan_scene(scene: SceneText, context: ScriptContext) -> ShotPlan:
     return ShotPlan(shots=shots, setting=reading.setting, time_of_day=reading.time_of_day, usage=LOCAL_USAGE)
 
 
-def group_beats(beats: list[Beat], count: int) -> list[list[Beat]]:
-    """`beats` in order, in `count` non-empty groups of about equal words (each beat goes to the
-    group its middle word falls in; the last beats get groups of their own if needed)."""
-    count = max(1, min(count, len(beats)))
-    weights = [max(beat.words, 0.5) for beat in beats]
-    total = sum(weights)
-    groups: list[list[Beat]] = [[]]
-    done = 0.0
-    for index, (beat, weight) in enumerate(zip(beats, weights, strict=True)):
-        beats_left, groups_to_open = len(beats) - index, count - len(groups)
-        past_boundary = done + weight / 2 > total * len(groups) / count
-        if groups[-1] and groups_to_open > 0 and (past_boundary or beats_left <= groups_to_open):
-            groups.append([])
-        groups[-1].append(beat)
-        done += weight
+def group_beats(beats: list[Beat], total_s: float, pacing: Pacing = DEFAULT_PACING) -> list[list[Beat]]:
+    """`beats` in order, grouped into shots by their share of the scene's `total_s` (see
+    `timing.group_sizes`)."""
+    words = sum(beat.words for beat in beats)
+    lengths = [total_s * beat.words / words if words else total_s / len(beats) for beat in beats]
+    groups, at = [], 0
+    for size in group_sizes(lengths, pacing):
+        groups.append(beats[at : at + size])
+        at += size
     return groups
 
 
@@ -116,6 +116,8 @@ def compose_prompt(
         parts.append(f"Time of day: {light_for(time_of_day)}.")
     if characters:
         parts.append(f"Characters: {one_line(', '.join(characters), 400)}.")
+        if looks := context.looks_of(characters):
+            parts.append(f"{one_line(looks, MAX_LOOKS_CHARS)}.")
     parts.append(f"Mood: {mood}.")
     parts.append(f"{COMPOSITION.get(context.aspect, context.aspect).capitalize()}, no text or lettering.")
     if context.style_suffix:

@@ -4,9 +4,11 @@ The model answers `SceneStarts` (each scene's opening words) rather than the sce
 a long script costs few output tokens and the scenes are the script's own text, exactly
 (`cut_points`). If an opening is not found in order, the model gets one repair request naming
 each problem; if its second answer does not fit either, or it never gives valid JSON, the
-local rules segment the script and the result says so (`fell_back`, `note`). Provider failures
-(HTTP errors, timeouts, no connection, after StructuredChat's retries and fallback models)
-raise AIProviderError, with the usage of every request made.
+local rules segment the script and the result says so (`fell_back`, `note`). A scene the
+model leaves longer than the local rules' maximum (2400 characters) that is not under a
+slugline is cut at its breaks as the local rules cut a long chapter (`split_long_scenes`).
+Provider failures (HTTP errors, timeouts, no connection, after StructuredChat's retries and
+fallback models) raise AIProviderError, with the usage of every request made.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.cut_points import MAX_AI_SCENES, Cut, SceneStarts, cut_at_starts
 from reelflow_kit.ai.errors import AIProviderError
-from reelflow_kit.ai.local.segmenter import segment_text
+from reelflow_kit.ai.local.segmenter import segment_text, split_long_scenes
 from reelflow_kit.ai.openai_compat.json_schema import strict_json_schema
 from reelflow_kit.ai.openai_compat.structured_chat import StructuredChat
 from reelflow_kit.ai.segmentation import EmptyScript, Segmentation
@@ -56,7 +58,7 @@ class OpenAISegmenter:
             usage, attempts = added(usage, first.usage), attempts + first.attempts
             cut = cut_at_starts(script, first.value)
             if cut.ok:
-                return Segmentation(scenes=cut.scenes, usage=usage, method="ai")
+                return Segmentation(scenes=split_long_scenes(cut.scenes), usage=usage, method="ai")
             log.info(
                 "the model's scene starts do not fit the script, asking once more", extra={"problems": cut.problems[:5]}
             )
@@ -72,7 +74,7 @@ class OpenAISegmenter:
             usage, attempts = added(usage, repaired.usage), attempts + repaired.attempts
             second = cut_at_starts(script, repaired.value)
             if second.ok:
-                return Segmentation(scenes=second.scenes, usage=usage, method="ai")
+                return Segmentation(scenes=split_long_scenes(second.scenes), usage=usage, method="ai")
             reason = "after one repair, the model's scenes still do not cover the script: " + "; ".join(second.problems)
         except AIProviderError as failed:
             if failed.code != "invalid_output":

@@ -34,7 +34,17 @@ class LimitsOut(BaseModel):
     )
     long_poll_max_s: float = Field(description="the longest `Prefer: wait=N` is honoured")
     scenes_per_script: int = Field(description="a script cutting into more fails segmentation (`too_many_scenes`)")
-    shots_per_scene: int = Field(description="the shot planners plan 1 to this many shots per scene")
+    shots_per_scene: int = Field(
+        description="the shot planners plan 1 to this many shots per scene (a page of shots holds them all)"
+    )
+    shot_max_s: float = Field(
+        description="no planned shot lasts longer (`REELFLOW_MAX_SHOT_S`): a passage that takes longer to read "
+        "gets more shots, not longer ones; a scene's planned time is at most `shots_per_scene` shots of this"
+    )
+    shot_min_s: float = Field(
+        description="no planned shot is shorter (`REELFLOW_MIN_SHOT_S`): short beats are joined; "
+        "a scene lasts at least 4 s (within these limits)"
+    )
     script_bytes: int = Field(description="UTF-8 bytes of a script's content")
     body_bytes: int = Field(description="bytes of a request body; larger answers 413")
 
@@ -55,6 +65,8 @@ def limits_of(settings: Settings) -> dict:
         "long_poll_max_s": settings.long_poll_max_s,
         "scenes_per_script": settings.max_scenes_per_script,
         "shots_per_scene": MAX_SHOTS_PER_SCENE,
+        "shot_max_s": settings.max_shot_s,
+        "shot_min_s": settings.min_shot_s,
         "script_bytes": MAX_SCRIPT_BYTES,
         "body_bytes": settings.max_body_bytes,
     }

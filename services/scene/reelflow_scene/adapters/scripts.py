@@ -1,5 +1,5 @@
 """The scene service's own record of approved scripts (`scripts`): the context their shots are
-planned in (title, aspect, characters, style suffix, owner) and how segmentation went. Built from
+planned in (title, aspect, characters and the looks of the main ones, style suffix, owner) and how segmentation went. Built from
 ScriptApproved; the script service's database is never read."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def document_of(facts: ScriptFacts) -> dict[str, Any]:
         "title": facts.title,
         "aspect": facts.aspect,
         "characters": list(facts.characters),
+        "looks": [[name, look] for name, look in facts.looks],
         "style_suffix": facts.style_suffix,
         "approved_at": facts.approved_at,
         "segmentation": {
@@ -63,4 +64,5 @@ def facts_from(doc: dict[str, Any]) -> ScriptFacts:
         fell_back=segmentation.get("fell_back", False),
         note=segmentation.get("note", ""),
         error=segmentation.get("error", ""),
+        looks=tuple((str(name), str(look)) for name, look in doc.get("looks") or ()),
     )

@@ -109,7 +109,8 @@ def segment_script_with(
 
 def facts_of(event: ScriptApproved) -> ScriptFacts:
     """What is kept of the approved script for planning its shots (not yet segmented): the
-    characters found in the whole text, a style suffix chosen from owner and title."""
+    characters found in the whole text and the looks of the main ones, a style suffix chosen from
+    owner and title."""
     context = describe_script(title=event.title, owner_id=event.owner_id, content=event.content, aspect=event.aspect)
     return ScriptFacts(
         id=event.script_id,
@@ -117,6 +118,7 @@ def facts_of(event: ScriptApproved) -> ScriptFacts:
         title=event.title,
         aspect=event.aspect,
         characters=context.characters,
+        looks=context.looks,
         style_suffix=context.style_suffix,
         approved_at=event.approved_at,
         segmented=False,

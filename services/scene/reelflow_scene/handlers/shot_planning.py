@@ -8,8 +8,10 @@ A provider failure worth retrying (rate limits, 5xx, timeouts, invalid output) i
 the job queue to try again; once the job's attempts are used up, `give_up_planning` emits
 ShotPlanningFailed. A failure that no retry can fix (bad credentials, unknown model, a request
 the provider refuses) ends the job failed with ShotPlanningFailed at once, and so does a plan of
-more than MAX_SHOTS_PER_SCENE shots (the planners never make one; a provider or planner that did
-is refused rather than believed).
+more than MAX_SHOTS_PER_SCENE shots (`too_many_shots`) or a shot longer than the pacing's
+`max_shot_s` (`shot_too_long`): the planners never make one (a long scene gets more shots, up to
+the cap, and its planned time is at most the cap's shots at their longest); a provider or
+planner that did is refused rather than believed.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from collections.abc import Awaitable, Callable
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.scene import ShotPlanningFailed
-from reelflow_kit.ai import AIProviderError, SceneText, ShotPlanner
+from reelflow_kit.ai import AIProviderError, SceneText, ShotPlan, ShotPlanner
+from reelflow_kit.ai.timing import DEFAULT_PACING, Pacing
 from reelflow_kit.content_caps import MAX_SHOTS_PER_SCENE
 from reelflow_kit.failures import Failure
 from reelflow_kit.jobs import Job
@@ -38,7 +41,9 @@ def planning_job(scene: Scene) -> dict[str, str]:
     return {"scene_id": scene.id, "script_id": scene.script_id}
 
 
-def plan_shots_with(planner: ShotPlanner) -> Callable[[Job, SceneUnitOfWork], Awaitable[None]]:
+def plan_shots_with(
+    planner: ShotPlanner, pacing: Pacing = DEFAULT_PACING
+) -> Callable[[Job, SceneUnitOfWork], Awaitable[None]]:
     async def plan_shots(job: Job, uow: SceneUnitOfWork) -> None:
         scene_id = job.payload["scene_id"]
         scene = await uow.scenes.get(scene_id)
@@ -56,17 +61,8 @@ def plan_shots_with(planner: ShotPlanner) -> Callable[[Job, SceneUnitOfWork], Aw
                 raise  # the job queue tries again
             await planning_failed(job, uow, failure.failure, failure.usage)
             return
-        if len(plan.shots) > MAX_SHOTS_PER_SCENE:
-            await planning_failed(
-                job,
-                uow,
-                Failure(
-                    "too_many_shots",
-                    f"the plan has {len(plan.shots)} shots; at most {MAX_SHOTS_PER_SCENE} shots per scene are allowed",
-                    retryable=False,
-                ),
-                plan.usage,
-            )
+        if refusal := refusal_of(plan, pacing):
+            await planning_failed(job, uow, refusal, plan.usage)
             return
         async with uow:
             if await uow.shots.any_for_scene(scene.id):
@@ -79,6 +75,24 @@ def plan_shots_with(planner: ShotPlanner) -> Callable[[Job, SceneUnitOfWork], Aw
                 uow.emit(shot_planned_event(shot, usage_of_shot(shot.order, plan.usage)))
 
     return plan_shots
+
+
+def refusal_of(plan: ShotPlan, pacing: Pacing) -> Failure | None:
+    """Why a plan breaks the caps (more shots than a scene may have, a shot over the longest), or None."""
+    if len(plan.shots) > MAX_SHOTS_PER_SCENE:
+        return Failure(
+            "too_many_shots",
+            f"the plan has {len(plan.shots)} shots; at most {MAX_SHOTS_PER_SCENE} shots per scene are allowed",
+            retryable=False,
+        )
+    if too_long := [shot for shot in plan.shots if shot.duration_s > pacing.max_shot_s + 1e-9]:
+        return Failure(
+            "shot_too_long",
+            f"shot {too_long[0].order} lasts {too_long[0].duration_s} s; "
+            f"a shot lasts at most {pacing.max_shot_s:g} s (REELFLOW_MAX_SHOT_S)",
+            retryable=False,
+        )
+    return None
 
 
 async def give_up_planning(job: Job, failure: Failure, uow: SceneUnitOfWork) -> None:

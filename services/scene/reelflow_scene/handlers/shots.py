@@ -20,7 +20,11 @@ def context_of(facts: ScriptFacts | None) -> ScriptContext:
     if facts is None:
         return ScriptContext()
     return ScriptContext(
-        title=facts.title, characters=facts.characters, style_suffix=facts.style_suffix, aspect=facts.aspect
+        title=facts.title,
+        characters=facts.characters,
+        style_suffix=facts.style_suffix,
+        aspect=facts.aspect,
+        looks=facts.looks,
     )
 
 
