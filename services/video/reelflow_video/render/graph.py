@@ -11,20 +11,28 @@ from reelflow_video.render.motion import Motion
 from reelflow_video.render.timeline import Body, Cross, Timeline
 
 
-def _shot_stream(
-    image: Path, enc: Encoding, motion: Motion | None, first: int, frames: int, shot_frames: int
-) -> ffmpeg.nodes.FilterableStream:
-    """`frames` frames of a shot from its frame `first`: the image made to cover the frame once,
-    repeated, then (with motion) zoomed and panned frame by frame."""
-    stream = (
+def _covered(image: Path, enc: Encoding) -> ffmpeg.nodes.FilterableStream:
+    """The image made to cover the frame, once."""
+    return (
         ffmpeg.input(str(image))
         .filter("scale", enc.width, enc.height, force_original_aspect_ratio="increase", flags="bicubic")
         .filter("crop", enc.width, enc.height)
         .filter("setsar", 1)
         .filter("format", "yuv420p")  # once per piece: every later filter works on 1.5 bytes a pixel
-        .filter("loop", loop=frames - 1, size=1, start=0)
-        .filter("setpts", f"N/{enc.fps}/TB")
     )
+
+
+def _shot_stream(
+    covered: ffmpeg.nodes.FilterableStream,
+    enc: Encoding,
+    motion: Motion | None,
+    first: int,
+    frames: int,
+    shot_frames: int,
+) -> ffmpeg.nodes.FilterableStream:
+    """`frames` frames of a shot from its frame `first`: its covering picture repeated, then (with
+    motion) zoomed and panned frame by frame."""
+    stream = covered.filter("loop", loop=frames - 1, size=1, start=0).filter("setpts", f"N/{enc.fps}/TB")
     if motion is not None:
         stream = (
             stream.filter(
@@ -34,6 +42,16 @@ def _shot_stream(
             .filter("crop", enc.width, enc.height, motion.crop_x_expr(), motion.crop_y_expr(), exact=1)
         )
     return stream.filter("setsar", 1)
+
+
+def _both_covered(left: Path, right: Path, enc: Encoding) -> tuple[ffmpeg.nodes.FilterableStream, ...]:
+    """The covering pictures of a transition's two shots. Two shots of one picture (the same
+    file) share one input, split in two: ffmpeg-python would otherwise merge the two identical
+    chains into one node feeding the transition twice, which FFmpeg refuses."""
+    if left == right:
+        split = _covered(left, enc).split()
+        return split[0], split[1]
+    return _covered(left, enc), _covered(right, enc)
 
 
 def piece_command(
@@ -48,11 +66,17 @@ def piece_command(
     """The FFmpeg argument list that encodes `piece` into `out`."""
     if isinstance(piece, Body):
         stream = _shot_stream(
-            images[piece.shot], enc, motions[piece.shot], piece.first, piece.frames, timeline.shot_frames[piece.shot]
+            _covered(images[piece.shot], enc),
+            enc,
+            motions[piece.shot],
+            piece.first,
+            piece.frames,
+            timeline.shot_frames[piece.shot],
         )
     else:
+        left_picture, right_picture = _both_covered(images[piece.left], images[piece.right], enc)
         left = _shot_stream(
-            images[piece.left],
+            left_picture,
             enc,
             motions[piece.left],
             piece.left_first,
@@ -60,7 +84,7 @@ def piece_command(
             timeline.shot_frames[piece.left],
         )
         right = _shot_stream(
-            images[piece.right], enc, motions[piece.right], 0, piece.frames, timeline.shot_frames[piece.right]
+            right_picture, enc, motions[piece.right], 0, piece.frames, timeline.shot_frames[piece.right]
         )
         stream = ffmpeg.filter([left, right], "xfade", transition=transition, duration=piece.frames / enc.fps, offset=0)
     args = enc.video_args()

@@ -1,0 +1,42 @@
+"""The filter graph of a piece, run by the real FFmpeg on a tiny picture: a transition between
+two shots of the same picture (two shots drawn alike) encodes like any other."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
+from reelflow_video.render.graph import piece_command
+from reelflow_video.render.motion import Motion
+from reelflow_video.render.timeline import Cross, ShotSpec, plan_timeline
+
+ENC = Encoding(width=64, height=36, fps=10)
+
+
+def frames_of(path: Path) -> int:
+    probe = subprocess.run(
+        [ffmpeg_binary(), "-i", str(path), "-map", "0:v", "-f", "null", "-"], capture_output=True, text=True
+    )
+    return int(probe.stderr.rsplit("frame=", 1)[1].split()[0])
+
+
+@pytest.mark.parametrize("motion", [False, True])
+@pytest.mark.parametrize("same_picture", [True, False])
+def test_a_transition_encodes_whether_its_shots_share_a_picture_or_not(
+    tmp_path: Path, same_picture: bool, motion: bool
+) -> None:
+    first, second = tmp_path / "a.png", tmp_path / "b.png"
+    Image.new("RGB", (128, 72), (200, 40, 40)).save(first)
+    Image.new("RGB", (128, 72), (40, 40, 200)).save(second)
+    images = [first, first if same_picture else second]
+    timeline = plan_timeline([ShotSpec("s1", "d1", 1.0), ShotSpec("s2", "d2", 1.0)], fps=ENC.fps, transition_s=0.5)
+    [cross] = [p for p in timeline.pieces if isinstance(p, Cross)]
+    motions = [Motion.for_shot("s1"), Motion.for_shot("s2")] if motion else [None, None]
+    out = tmp_path / "cross.mp4"
+    asyncio.run(run_ffmpeg(piece_command(cross, timeline, images, motions, ENC, "fade", out)))
+    assert frames_of(out) == cross.frames
