@@ -37,7 +37,8 @@ BEATS = (
     "Tom lights the lantern and warm light spills across the faded walls.",
 )
 BIG_SCRIPT = "\n".join("\n\n".join((f"INT. {place} - NIGHT", *BEATS)) + "\n" for place in PLACES)
-"""Fifteen scenes the local shot planner cuts into six shots each: 90 images to draw, then a long render."""
+"""Fifteen scenes of seven beats, each beat a shot of its own (a few seconds each, under the
+maximum shot length): 105 images to draw, then a long render."""
 
 
 def test_a_small_operation_finishes_while_another_users_big_one_runs(reelflow: Reelflow, alice: User, bob: User):
@@ -57,8 +58,8 @@ def test_a_small_operation_finishes_while_another_users_big_one_runs(reelflow: R
 
     try:
         assert done["status"] == "completed", done["errors"]
-        assert big_then["progress"]["shots_planned"] == 90
-        # bob's three images did not wait behind alice's ninety, nor so his render behind hers: his
+        assert big_then["progress"]["shots_planned"] == 15 * len(BEATS)
+        # bob's few images did not wait behind alice's hundred, nor so his render behind hers: his
         # operation, started later, ended first (on oldest-first claims it waited for all of hers)
         assert big_then["status"] == "running", (big_then["progress"], small_s)
     finally:
