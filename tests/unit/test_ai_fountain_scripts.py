@@ -143,7 +143,9 @@ def test_each_scene_is_narrated_and_drawn_from_its_story_only():
             assert_story_only(shot.description)
             narrations.append(shot.narration)
     assert narrations[0].startswith("Fog sits on the water.")
-    assert " ".join(narrations) == " ".join(spoken_text(scene.text) for scene in segmentation.scenes)
+    assert " ".join(narrations) == " ".join(
+        spoken_text(scene.text, context.characters) for scene in segmentation.scenes
+    )
 
 
 def test_the_first_scene_reads_its_slugline_despite_the_title_page_and_scene_number():

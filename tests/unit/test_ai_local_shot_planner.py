@@ -45,8 +45,10 @@ LONG = SceneText(
 
 def test_durations_add_up_to_the_scenes_reading_time():
     plan = plan_scene(CAFE, CONTEXT)
-    assert round(sum(shot.duration_s for shot in plan.shots), 1) == reading_seconds(spoken_text(CAFE.text))
-    assert plan.duration_s == reading_seconds(spoken_text(CAFE.text))
+    assert round(sum(shot.duration_s for shot in plan.shots), 1) == reading_seconds(
+        spoken_text(CAFE.text, CONTEXT.characters)
+    )
+    assert plan.duration_s == reading_seconds(spoken_text(CAFE.text, CONTEXT.characters))
 
 
 def test_each_duration_comes_from_the_words_its_shot_covers():
@@ -59,8 +61,10 @@ def test_each_duration_comes_from_the_words_its_shot_covers():
 def test_the_shots_narration_joined_is_the_scenes_spoken_text():
     for scene in (CAFE, LONG):
         plan = plan_scene(scene, CONTEXT)
-        assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text)
-    assert "ELI" not in spoken_text(CAFE.text) and "INT." not in spoken_text(CAFE.text)
+        assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text, CONTEXT.characters)
+    assert "ELI" not in spoken_text(CAFE.text, CONTEXT.characters) and "INT." not in spoken_text(
+        CAFE.text, CONTEXT.characters
+    )
 
 
 def test_shots_are_numbered_from_one_and_a_long_passage_gets_more_shots_not_longer_ones():

@@ -146,10 +146,14 @@ async def test_nothing_to_say_is_zero_seconds_of_valid_wav(narrator, text):
     assert (speech.duration_s, speech.sentences, speech.usage.audio_seconds) == (0.0, (), 0.0)
 
 
-async def test_the_language_chooses_the_voice_and_is_guessed_from_non_latin_scripts(narrator):
+async def test_the_language_chooses_the_voice_and_is_guessed_from_the_text(narrator):
     text = "Guten Morgen. Das Meer ist ruhig."
-    english, german = await narrator.speak(text), await narrator.speak(text, language="de-DE")
-    assert english.wav != german.wav
+    guessed, german, english = (
+        await narrator.speak(text),
+        await narrator.speak(text, language="de-DE"),
+        await narrator.speak(text, language="en"),
+    )
+    assert guessed.wav == german.wav != english.wav
     cyrillic = "Доброе утро."
     assert (await narrator.speak(cyrillic)).wav == (await narrator.speak(cyrillic, language="ru")).wav
     assert (await narrator.speak(cyrillic)).wav != (await narrator.speak(cyrillic, language="bg")).wav

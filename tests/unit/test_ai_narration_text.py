@@ -103,6 +103,11 @@ def test_splitting_200_kb_of_text_is_linear_enough_to_be_instant():
         ("안녕하세요 세계", "ko"),
         ("สวัสดีชาวโลก", "th"),
         ("Hello and Привет, mostly English words here", "en"),
+        ("Anna wachte früh auf. Der Regen schlug gegen das Fenster, und sie blieb im Bett.", "de"),
+        ("Elle ouvre la porte et regarde dans le jardin, mais il ne pleut pas.", "fr"),
+        ("La mujer abre la puerta y mira el jardín, pero no llueve.", "es"),
+        ("The rain falls on the city and the bakery opens its doors.", "en"),
+        ("Nora. Eli. Harbor.", "en"),
     ],
 )
 def test_the_language_is_guessed_from_the_script_most_letters_are_in(text, language):

@@ -38,8 +38,8 @@ def test_every_sample_becomes_valid_scenes_and_shots(name):
         plan = plan_scene(scene, context)
         assert 1 <= len(plan.shots) <= MAX_SHOTS
         assert all(MIN_SHOT_S <= shot.duration_s <= MAX_SHOT_S for shot in plan.shots)
-        assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text)
-        assert plan.duration_s == reading_seconds(spoken_text(scene.text))
+        assert " ".join(shot.narration for shot in plan.shots) == spoken_text(scene.text, context.characters)
+        assert plan.duration_s == reading_seconds(spoken_text(scene.text, context.characters))
         for shot in plan.shots:
             ShotPlanned(
                 script_id="s-1",

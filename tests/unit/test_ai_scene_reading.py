@@ -89,10 +89,10 @@ def test_a_time_of_day_in_another_language_is_kept_as_written():
 def test_beats_are_action_sentences_and_lines_of_dialogue_in_order():
     reading = read_scene(SCENE, ("Mara", "Stranger"))
     assert [(b.visual, b.narration, b.speaker, b.characters) for b in reading.beats] == [
-        ("MARA (60s) climbs the stairs.", "MARA (60s) climbs the stairs.", "", ("Mara",)),
-        ("A STRANGER waits at the top.", "A STRANGER waits at the top.", "", ("Stranger",)),
-        ("Mara speaks", "Who's there?", "Mara", ("Mara",)),
-        ("Stranger speaks", "Only me.", "Stranger", ("Stranger",)),
+        ("MARA (60s) climbs the stairs.", "Mara climbs the stairs.", "", ("Mara",)),
+        ("A STRANGER waits at the top.", "A Stranger waits at the top.", "", ("Stranger",)),
+        ("Mara speaks", "Mara says, “Who's there?”", "Mara", ("Mara",)),
+        ("Stranger speaks", "Stranger says, “Only me.”", "Stranger", ("Stranger",)),
     ]
 
 
@@ -101,8 +101,37 @@ def test_dialogue_joins_the_beat_just_before_it_when_that_beat_shows_the_speaker
     reading = read_scene(scene, ("Nora",))
     assert [(b.visual, b.narration, b.speaker) for b in reading.beats] == [
         ("Fog.", "Fog.", ""),
-        ("NORA coils a rope.", "NORA coils a rope. He said he'd come. He lied.", "Nora"),
+        ("NORA coils a rope.", "Nora coils a rope. “He said he'd come.” “He lied.”", "Nora"),
     ]
+
+
+def test_a_line_says_who_speaks_when_the_speaker_changes_and_never_reads_the_cue():
+    scene = (
+        "INT. KITCHEN - NIGHT\n\nMARA (30s, flour on her sleeves) pours tea. ELI waits.\n\n"
+        "MARA\nYou came back.\n\nELI\n(quietly)\nI never left.\n\nELI\nNot really.\n\n"
+        "MARA: Liar.\n\nCUT TO:\n\nEli leaves."
+    )
+    spoken = spoken_text(scene, ("Mara", "Eli"))
+    assert spoken == (
+        "Mara pours tea. Eli waits. Mara says, “You came back.” Eli says, “I never left.” “Not really.” "
+        "Mara says, “Liar.” Eli leaves."
+    )
+    assert "MARA:" not in spoken and "quietly" not in spoken and "CUT TO" not in spoken
+
+
+def test_an_action_naming_only_the_speaker_needs_no_attribution():
+    spoken = spoken_text("EXT. PIER - DAY\n\nNora coils a rope.\n\nNORA\nHe said he'd come.", ("Nora", "Eli"))
+    assert spoken == "Nora coils a rope. “He said he'd come.”"
+    both = spoken_text("EXT. PIER - DAY\n\nNora and Eli wait.\n\nNORA\nHe said he'd come.", ("Nora", "Eli"))
+    assert both == "Nora and Eli wait. Nora says, “He said he'd come.”"
+
+
+def test_attribution_and_quotation_marks_follow_the_language():
+    scene = "INT. KÜCHE - NACHT\n\nDer Regen schlägt gegen das Fenster, und es ist kalt.\n\nANNA\nDu bist zurück.\n"
+    assert (
+        spoken_text(scene, ("Anna",))
+        == "Der Regen schlägt gegen das Fenster, und es ist kalt. Anna sagt, „Du bist zurück.“"
+    )
 
 
 def test_a_sentence_longer_than_the_longest_shot_is_cut_into_even_beats():
@@ -114,7 +143,9 @@ def test_a_sentence_longer_than_the_longest_shot_is_cut_into_even_beats():
 
 
 def test_the_spoken_text_leaves_out_sluglines_cues_parentheticals_and_transitions():
-    assert spoken_text(SCENE) == "MARA (60s) climbs the stairs. A STRANGER waits at the top. Who's there? Only me."
+    assert spoken_text(SCENE, ("Mara", "Stranger")) == (
+        "Mara climbs the stairs. A Stranger waits at the top. Mara says, “Who's there?” Stranger says, “Only me.”"
+    )
 
 
 def test_a_script_keeps_one_look_chosen_from_its_owner_and_title():

@@ -1,5 +1,6 @@
 """The filter graph of a piece, run by the real FFmpeg on a tiny picture: a transition between
-two shots of the same picture (two shots drawn alike) encodes like any other."""
+two shots of the same picture (two shots drawn alike) encodes like any other, still or moving
+(a moving piece's frames drawn by `frames.piece_frames` and piped in, both shots stacked)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from PIL import Image
 
 from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
-from reelflow_video.render.graph import piece_command
+from reelflow_video.render.frames import Pictures, piece_frames
+from reelflow_video.render.graph import moving_piece_command, still_piece_command
 from reelflow_video.render.motion import Motion
 from reelflow_video.render.timeline import Cross, ShotSpec, plan_timeline
 
@@ -36,7 +38,16 @@ def test_a_transition_encodes_whether_its_shots_share_a_picture_or_not(
     images = [first, first if same_picture else second]
     timeline = plan_timeline([ShotSpec("s1", "d1", 1.0), ShotSpec("s2", "d2", 1.0)], fps=ENC.fps, transition_s=0.5)
     [cross] = [p for p in timeline.pieces if isinstance(p, Cross)]
-    motions = [Motion.for_shot("s1"), Motion.for_shot("s2")] if motion else [None, None]
     out = tmp_path / "cross.mp4"
-    asyncio.run(run_ffmpeg(piece_command(cross, timeline, images, motions, ENC, "fade", out)))
+    if motion:
+        motions: list[Motion | None] = [Motion.for_shot("s1"), Motion.for_shot("s2")]
+
+        async def encode() -> None:
+            pictures = await Pictures(timeline, images, ENC).take(cross)
+            frames = piece_frames(cross, timeline, pictures, motions, ENC)
+            await run_ffmpeg(moving_piece_command(cross, ENC, "fade", out), feed=frames)
+
+        asyncio.run(encode())
+    else:
+        asyncio.run(run_ffmpeg(still_piece_command(cross, images, ENC, "fade", out)))
     assert frames_of(out) == cross.frames

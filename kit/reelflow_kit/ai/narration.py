@@ -275,17 +275,36 @@ _SCRIPTS: tuple[tuple[str, str], ...] = (
 )
 _SCRIPT_PATTERNS = tuple((re.compile(f"[{ranges}]"), language) for ranges, language in _SCRIPTS)
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+FUNCTION_WORDS = {
+    "en": "the and of to a in is was it that he she with for you his her not but had",
+    "de": "der die das und ist nicht ich sie er mit den dem ein eine zu auf sich war aber auch",
+    "fr": "le la les et est dans une des que pas il elle qui pour sur avec au du ne",
+    "es": "el la los las y que en una por con para del se no es su lo pero como",
+    "it": "il la che di e un una non per con del della gli sono ma si è",
+    "pt": "o a os as que não um uma com para do da em se mas por é ele ela",
+    "nl": "de het een en van is niet dat ik hij zij met op te zijn maar",
+}
+"""Common short words of Latin-script languages: the one whose words a text uses most is its language."""
+_FUNCTION_SETS = {language: frozenset(words.split()) for language, words in FUNCTION_WORDS.items()}
 
 
 def guess_language(text: str) -> str:
     """A rough language from the script most of the letters are in: Cyrillic -> ru, Arabic -> ar,
-    Han -> cmn (ja when there is any kana), Hangul -> ko, Devanagari -> hi, ...; Latin or
-    nothing -> en. (A Latin-script language cannot be told from its script: pass `language`.)"""
+    Han -> cmn (ja when there is any kana), Hangul -> ko, Devanagari -> hi, ...; Latin by its
+    most used function words (en, de, fr, es, it, pt, nl); nothing -> en."""
     sample = text[:20_000]
     counts = {language: len(pattern.findall(sample)) for pattern, language in _SCRIPT_PATTERNS}
     if counts["ja"] and counts["cmn"]:
         counts["ja"] += counts.pop("cmn")  # kanji among kana is Japanese
     best = max(counts, key=lambda language: counts[language])
     if counts[best] == 0 or counts[best] < len(_LATIN_LETTER.findall(sample)):
-        return "en"
+        return _latin_language(sample)
     return best
+
+
+def _latin_language(sample: str) -> str:
+    words = [word.lower() for word in _LATIN_WORD.findall(sample)]
+    hits = {language: sum(word in common for word in words) for language, common in _FUNCTION_SETS.items()}
+    best = max(hits, key=lambda language: hits[language])
+    return best if hits[best] > hits["en"] else "en"

@@ -3,7 +3,10 @@
 A beat is an action sentence, or a line of dialogue; dialogue joins the beat of its speaker
 (the action sentence naming them just before, or their previous line), so a shot shows who
 speaks. Sluglines, headings, transitions, cues and parentheticals are not read aloud: the
-beats' narration, joined, is the scene's spoken text. A beat longer than the longest shot (8 s
+beats' narration, joined, is the scene's spoken text, read as a reader would: a line of
+dialogue in quotation marks with a short attribution when the speaker changes, unless the
+action just before named only them (`dialogue.spoken_line`), a character introduced in capitals (`NORA (40s, oilskin coat)`) by
+name (`Nora`), the description left to the picture. A beat longer than the longest shot (8 s
 of reading by default, see `timing.Pacing`) is cut into even pieces at clause breaks or spaces,
 so every beat fits in one shot.
 """
@@ -13,9 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from reelflow_kit.ai.characters import known_as, named_in
+from reelflow_kit.ai.characters import display_name, in_display_case, known_as, named_in
+from reelflow_kit.ai.dialogue import spoken_line
 from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
 from reelflow_kit.ai.local.segmenter import SENTENCE_END
+from reelflow_kit.ai.narration import guess_language
 from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
 from reelflow_kit.ai.timing import DEFAULT_PACING, WORDS_PER_SECOND, Pacing, pieces_needed, split_text, word_count
 
@@ -64,6 +69,8 @@ _PLACE_PHRASE = re.compile(
     r"((?:[^\W\d_][^\W\d_'’-]*\s+){0,2}[^\W\d_][^\W\d_'’-]*)",
     re.IGNORECASE,
 )
+_INTRODUCED = re.compile(r"(?<![^\W_])([^\W\d_a-z]{2,}(?:[ '’-][^\W\d_a-z]{2,}){0,2})\s*\([^()\n]{0,120}\)")
+"""A name in capitals with its description in brackets: how a screenplay introduces a character."""
 PLACE_NOUNS = frozenset(PLACES) | frozenset(
     """
 platform room hall corridor balcony hill porch yard stairs staircase terrace pier gate kitchen
@@ -80,6 +87,8 @@ class Beat:
     """What is read aloud for it."""
     characters: tuple[str, ...] = ()
     speaker: str = ""
+    line: str = ""
+    """The first line of dialogue of a beat that starts with one, as written (no attribution)."""
 
     @property
     def words(self) -> float:
@@ -104,8 +113,8 @@ def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEF
     blocks = read_blocks(text)
     headings = [b.text for b in blocks if b.kind == "heading"]
     slugline = next((h for h in headings if is_slugline(h)), "")
-    beats = _beats(blocks, characters, pacing)
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
+    beats = _beats(blocks, characters, pacing, guess_language(body))
     setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
     return SceneReading(
         setting=setting[:MAX_SETTING_CHARS],
@@ -115,32 +124,54 @@ def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEF
     )
 
 
-def spoken_text(text: str) -> str:
-    """What of a scene is read aloud: its action and dialogue, without sluglines, cues and the like."""
-    return read_scene(text).spoken_text
+def spoken_text(text: str, characters: tuple[str, ...] = ()) -> str:
+    """What of a scene is read aloud (its script's `characters` known): its action and dialogue,
+    without sluglines, cues and the like."""
+    return read_scene(text, characters).spoken_text
 
 
-def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing) -> tuple[Beat, ...]:
+def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing, language: str) -> tuple[Beat, ...]:
     beats: list[Beat] = []
+    last_speaker = ""
     for block in blocks:
         if block.kind == "action":
             for sentence in _sentences(block.text):
-                beats.append(Beat(visual=sentence, narration=sentence, characters=named_in(sentence, characters)))
+                beats.append(
+                    Beat(
+                        visual=sentence,
+                        narration=_read_aloud(sentence, characters),
+                        characters=named_in(sentence, characters),
+                    )
+                )
         elif block.kind == "dialogue":
             speaker = _known_as(block.speaker, characters)
             last = beats[-1] if beats else None
+            just_named = last is not None and not last.speaker and last.characters == (speaker,)
+            line = spoken_line(block.text, speaker, language, attribute=speaker != last_speaker and not just_named)
+            last_speaker = speaker
             if last and (last.speaker == speaker or (not last.speaker and speaker in last.characters)):
                 beats[-1] = replace(
                     last,
-                    narration=f"{last.narration} {block.text}",
+                    narration=f"{last.narration} {line}",
                     speaker=speaker,
                     characters=last.characters if speaker in last.characters else (*last.characters, speaker),
                 )
             else:
                 beats.append(
-                    Beat(visual=f"{speaker} speaks", narration=block.text, characters=(speaker,), speaker=speaker)
+                    Beat(
+                        visual=f"{speaker} speaks",
+                        narration=line,
+                        characters=(speaker,),
+                        speaker=speaker,
+                        line=block.text,
+                    )
                 )
     return tuple(piece for beat in beats for piece in _cut_long(beat, pacing))
+
+
+def _read_aloud(sentence: str, characters: tuple[str, ...]) -> str:
+    """An action sentence as read: `NORA (40s, oilskin coat) coils a rope` -> `Nora coils a rope`."""
+    return in_display_case(_INTRODUCED.sub(lambda m: display_name(m.group(1)), sentence), characters)
 
 
 def _known_as(cue: str, characters: tuple[str, ...]) -> str:
@@ -164,7 +195,7 @@ def _cut_long(beat: Beat, pacing: Pacing) -> list[Beat]:
     if parts == 1:
         return [beat]
     chunks = split_text(beat.narration, parts)
-    own = beat.visual == beat.narration
+    own = not beat.speaker
     return [replace(beat, narration=chunk, visual=chunk if own else beat.visual) for chunk in chunks]
 
 

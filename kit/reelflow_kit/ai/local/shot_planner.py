@@ -128,7 +128,7 @@ def compose_prompt(
 def _summary(beats: list[Beat], visual: str, names: tuple[str, ...]) -> str:
     """The shot in a few words: its first action sentence, or who says what."""
     if beats and beats[0].speaker and beats[0].visual.endswith(" speaks"):
-        return f"{beats[0].speaker} says “{one_line(beats[0].narration, 100)}”"
+        return f"{beats[0].speaker} says “{one_line(beats[0].line, 100)}”"
     first = in_display_case(beats[0].visual, names) if beats else visual
     return one_line(first, MAX_SUMMARY_CHARS)
 

@@ -60,8 +60,10 @@ shot give:
 - image_prompt: a prompt for an image model: camera framing, who is seen (by name, with a few words on
   their look), what they do, the setting, the time of day and light, the mood. No dialogue, captions or
   any written text in the picture; do not name an art style (one is added for the whole script);
-- narration: the scene's text this shot covers, copied in order, without sluglines, character cues or
-  parentheticals; the narrations of all shots, joined, are the scene's text to be read aloud.
+- narration: the scene's text this shot covers, copied in order, as a reader reads a script aloud: no
+  sluglines, transitions, parentheticals or character cues (never "NAME:"); a line of dialogue in
+  quotation marks, with a short attribution ("Nora says,") when the speaker changes; a character
+  introduced in capitals by name only. The narrations of all shots, joined, are the scene's text read aloud.
 Answer with one JSON object that matches this JSON Schema, and nothing else:
 """
 
@@ -108,7 +110,9 @@ class OpenAIShotPlanner:
 
     async def plan_shots(self, scene: SceneText, *, context: ScriptContext) -> ShotPlan:
         # reading a long scene is CPU work: keep it off the event loop
-        total_s = await asyncio.to_thread(lambda: reading_seconds(spoken_text(scene.text), self.pacing))
+        total_s = await asyncio.to_thread(
+            lambda: reading_seconds(spoken_text(scene.text, context.characters), self.pacing)
+        )
         messages = _messages(scene, context, total_s, self.pacing)
         result = await self._chat.complete(messages, ShotDrafts, schema_name="shot_plan")
         return await asyncio.to_thread(

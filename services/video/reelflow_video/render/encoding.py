@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,25 +49,34 @@ class FFmpegFailed(RuntimeError):
     pass
 
 
-async def run_ffmpeg(args: list[str], on_frames: Callable[[int], None] | None = None) -> None:
+async def run_ffmpeg(
+    args: list[str], on_frames: Callable[[int], None] | None = None, feed: Iterator[bytes] | None = None
+) -> None:
     """Run FFmpeg with an argument list (never a shell); raise with its error output on failure.
-    With `on_frames`, FFmpeg reports its progress and `on_frames` hears each frame count.
+    With `on_frames`, FFmpeg reports its progress and `on_frames` hears each frame count. With
+    `feed`, its chunks (made in a worker thread, one at a time) are written to FFmpeg's input.
     Cancelled (a render past its deadline, a stopping service), it kills FFmpeg and reaps it."""
     if on_frames is not None:
         args = [args[0], "-progress", "pipe:1", "-nostats", *args[1:]]
+    if feed is not None:
+        args = [arg for arg in args if arg != "-nostdin"]
     process = await asyncio.create_subprocess_exec(
         *args,
-        stdin=asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE if feed is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE if on_frames else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        if on_frames is None:
-            _, stderr = await process.communicate()
-        else:
-            assert process.stdout is not None and process.stderr is not None  # both piped
-            _, stderr = await asyncio.gather(_read_frames(process.stdout, on_frames), process.stderr.read())
-            await process.wait()
+        assert process.stderr is not None  # piped
+        work: list[Awaitable[Any]] = [process.stderr.read()]
+        if on_frames is not None:
+            assert process.stdout is not None  # piped
+            work.append(_read_frames(process.stdout, on_frames))
+        if feed is not None:
+            assert process.stdin is not None  # piped
+            work.append(_write(process.stdin, feed))
+        stderr, *_ = await asyncio.gather(*work)
+        await process.wait()
     except asyncio.CancelledError:
         with contextlib.suppress(ProcessLookupError):  # it ended on its own meanwhile
             process.kill()
@@ -76,6 +85,37 @@ async def run_ffmpeg(args: list[str], on_frames: Callable[[int], None] | None = 
     if process.returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-12:]
         raise FFmpegFailed(f"ffmpeg exited with {process.returncode}: " + " | ".join(tail))
+
+
+async def ffmpeg_output(args: list[str]) -> bytes:
+    """Run FFmpeg writing to its standard output (`pipe:`) and return what it wrote."""
+    process = await asyncio.create_subprocess_exec(
+        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        output, stderr = await process.communicate()
+    except asyncio.CancelledError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await asyncio.shield(process.wait())
+        raise
+    if process.returncode != 0:
+        tail = stderr.decode(errors="replace").strip().splitlines()[-12:]
+        raise FFmpegFailed(f"ffmpeg exited with {process.returncode}: " + " | ".join(tail))
+    return output
+
+
+async def _write(stdin: asyncio.StreamWriter, feed: Iterator[bytes]) -> None:
+    """Every chunk of `feed` to FFmpeg, then end of input. FFmpeg stopping early (an error it
+    reports itself) ends the writing quietly."""
+    try:
+        while (chunk := await asyncio.to_thread(next, feed, None)) is not None:
+            stdin.write(chunk)
+            await stdin.drain()
+        stdin.close()
+        await stdin.wait_closed()
+    except (BrokenPipeError, ConnectionResetError):
+        return
 
 
 async def _read_frames(stdout: asyncio.StreamReader, on_frames: Callable[[int], None]) -> None:

@@ -1,14 +1,27 @@
-"""Slow zoom and pan (Ken Burns) as FFmpeg expressions, deterministic per shot.
+"""Slow zoom and pan (Ken Burns), deterministic per shot, placed to a fraction of a pixel.
 
-Each frame is scaled (bicubic) to an even width that grows by whole pixels and cropped back to
-the output size around a focal point, so the image moves steadily in one direction without
-the rounding jitter of `zoompan`.
+A shot's frame `n` shows the window of its covering picture that is `1/zoom` of the frame,
+placed so the focal point stays where it is; the zoom changes by the same amount every frame,
+so every point of the picture moves along a straight line at a steady speed. Whole-pixel
+scaling and cropping (FFmpeg's `zoompan`, or `scale` + `crop`) can only step a pixel at a
+time, and a slow zoom then stands still for frames and jumps: the window is resampled at its
+exact fractional place instead (`frames.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where a frame is taken from, in pixels of the covering picture (top left and size)."""
+
+    left: float
+    top: float
+    width: float
+    height: float
 
 
 @dataclass(frozen=True)
@@ -31,13 +44,8 @@ class Motion:
         progress = frame / max(1, frames - 1)
         return self.zoom_from + (self.zoom_to - self.zoom_from) * progress
 
-    def scale_width_expr(self, width: int, offset: int, frames: int) -> str:
-        """Width of frame `n` of a piece starting at shot frame `offset` (even, at least `width`)."""
-        slope = (self.zoom_to - self.zoom_from) / max(1, frames - 1)
-        return f"max({width},2*trunc({width}*({self.zoom_from:.6f}+{slope:.9f}*(n+{offset}))/2+0.5))"
-
-    def crop_x_expr(self) -> str:
-        return f"trunc((iw-ow)*{self.focus_x:.4f}+0.5)"
-
-    def crop_y_expr(self) -> str:
-        return f"trunc((ih-oh)*{self.focus_y:.4f}+0.5)"
+    def window(self, frame: int, frames: int, width: int, height: int) -> Window:
+        """The part of a `width` x `height` picture that frame `frame` of `frames` shows."""
+        zoom = self.zoom_at(frame, frames)
+        shown_w, shown_h = width / zoom, height / zoom
+        return Window((width - shown_w) * self.focus_x, (height - shown_h) * self.focus_y, shown_w, shown_h)

@@ -17,13 +17,14 @@ import ffmpeg
 
 from reelflow_video.render.cache import PieceCache
 from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
-from reelflow_video.render.graph import piece_command
+from reelflow_video.render.frames import Pictures, piece_frames
+from reelflow_video.render.graph import moving_piece_command, still_piece_command
 from reelflow_video.render.motion import Motion
 from reelflow_video.render.progress import RenderProgress
 from reelflow_video.render.soundtrack import Cue, fit_cues, line_limit, narration_track, srt
 from reelflow_video.render.timeline import Body, Piece, ShotSpec, Timeline, plan_timeline
 
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 """Part of every cache key: bump it when the pixels a piece produces change."""
 
 
@@ -99,6 +100,8 @@ class Renderer:
         encoded: list[float] = []
         progress.encoding(sum(p.frames for p in timeline.pieces))
 
+        pictures = Pictures(timeline, [s.image for s in shots], enc) if look.motion else None
+
         async def produce(index: int, piece: Piece, key: str, path: Path) -> None:
             if path.exists() or await self._cache.fetch(key, path):
                 progress.piece_at(index, piece.frames)
@@ -106,9 +109,8 @@ class Renderer:
             async with gate:
                 t = time.perf_counter()
                 partial = path.with_suffix(".partial.mp4")
-                await run_ffmpeg(
-                    piece_command(piece, timeline, [s.image for s in shots], motions, enc, look.transition, partial),
-                    on_frames=lambda frames: progress.piece_at(index, frames),
+                await self._encode(
+                    piece, timeline, shots, motions, pictures, enc, look.transition, partial, index, progress
                 )
                 partial.rename(path)
                 progress.piece_at(index, piece.frames)
@@ -132,6 +134,32 @@ class Renderer:
             seconds=time.perf_counter() - started,
             piece_seconds=encoded,
         )
+
+    async def _encode(
+        self,
+        piece: Piece,
+        timeline: Timeline,
+        shots: list[Shot],
+        motions: list[Motion | None],
+        pictures: Pictures | None,
+        enc: Encoding,
+        transition: str,
+        out: Path,
+        index: int,
+        progress: RenderProgress,
+    ) -> None:
+        def heard(frames: int) -> None:
+            progress.piece_at(index, frames)
+
+        if pictures is None:
+            await run_ffmpeg(still_piece_command(piece, [s.image for s in shots], enc, transition, out), heard)
+            return
+        try:
+            drawn = await pictures.take(piece)
+            frames = piece_frames(piece, timeline, drawn, motions, enc)
+            await run_ffmpeg(moving_piece_command(piece, enc, transition, out), heard, feed=frames)
+        finally:
+            pictures.give_back(piece)
 
     async def _join(self, timeline: Timeline, shots: list[Shot], look: Look, pieces: list[Path], out: Path) -> None:
         listing = self._workdir / f"{out.stem}.concat.txt"
