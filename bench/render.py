@@ -8,6 +8,11 @@ Inputs: storyboard frames at 1920x1080, `--seconds` per shot, 0.5 s crossfades, 
 seconds of video per second of rendering, the incremental re-render after one image changes
 as a fraction of the full render, our time over a plain slideshow (no motion, no transitions:
 the raw encode floor), and the peak memory of the whole process tree while we render.
+
+Then smoothness: a test card of thin lines rendered by our renderer as one shot with zoom and
+pan for each of `--smooth-seconds` (4, 12 and 30 s), decoded, each line followed frame by frame
+to a fraction of a pixel; prints the RMS and the maximum deviation from a smooth path
+(`tests/support/line_tracking.py`; targets RMS <= 0.1 px, max <= 0.3 px).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from reelflow_kit.ai.image_generation import ImageRequest  # noqa: E402
 from reelflow_kit.ai.local.storyboard import paint  # noqa: E402
@@ -31,6 +37,9 @@ from reelflow_video.render.cache import DirectoryCache  # noqa: E402
 from reelflow_video.render.motion import Motion  # noqa: E402
 from reelflow_video.render.renderer import Look, Renderer, Shot  # noqa: E402
 from reelflow_video.render.timeline import ShotSpec  # noqa: E402
+from tests.support.line_tracking import Smoothness, line_card, read_profiles, smoothness  # noqa: E402
+
+SMOOTH_RMS_PX, SMOOTH_MAX_PX = 0.1, 0.3
 
 W, H, FPS, CROSS = 1920, 1080, 30, 0.5
 PLACES = [
@@ -115,6 +124,16 @@ async def ours(images, seconds, look: Look, cache: Path, work: Path, out: Path):
     return await renderer.render(shots_of(images, seconds), look, out)
 
 
+def smooth_motion(folder: Path, seconds: float) -> Smoothness:
+    card = folder / f"card-{seconds:g}.png"
+    line_card(W, H).save(card)
+    shot = Shot(ShotSpec(f"card-{seconds:g}", hashlib.sha256(card.read_bytes()).hexdigest(), seconds), card)
+    look = Look(W, H, FPS, "none", 0.0, motion=True, narration=False, subtitles=False)
+    out = folder / f"card-{seconds:g}.mp4"
+    asyncio.run(Renderer(DirectoryCache(folder / "cache-card"), folder / "work-card").render([shot], look, out))
+    return smoothness(read_profiles(out, W, H))
+
+
 def moviepy_render(images: list[Path], seconds: float, preset: str, crf: int, out: Path) -> None:
     import numpy as np
     from moviepy import ImageClip, concatenate_videoclips, vfx
@@ -153,26 +172,27 @@ def main() -> int:
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--crf", type=int, default=23)
     parser.add_argument("--skip-moviepy", action="store_true", help="only our renderer (quick runs)")
+    parser.add_argument("--smooth-seconds", default="4,12,30", help="shot lengths of the smoothness test")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="reelflow-bench-render-"))
     try:
-        print(f"[1/5] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
+        print(f"[1/6] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
         images = make_images(tmp, args.shots)
         video_s = args.shots * args.seconds - (args.shots - 1) * CROSS
         look = Look(
             W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False, preset=args.preset, crf=args.crf
         )
 
-        print("[2/5] our renderer, full render (empty cache)", flush=True)
+        print("[2/6] our renderer, full render (empty cache)", flush=True)
         with PeakMemory() as memory:
             full = asyncio.run(ours(images, args.seconds, look, tmp / "cache", tmp / "work1", tmp / "ours.mp4"))
 
-        print("[3/5] our renderer, after one image changed (cache kept)", flush=True)
+        print("[3/6] our renderer, after one image changed (cache kept)", flush=True)
         changed = list(images)
         changed[args.shots // 2] = make_images(tmp, args.shots, attempt=2)[args.shots // 2]
         again = asyncio.run(ours(changed, args.seconds, look, tmp / "cache", tmp / "work2", tmp / "ours2.mp4"))
 
-        print("[4/5] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
+        print("[4/6] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
         floor_look = Look(
             W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False, preset=args.preset, crf=args.crf
         )
@@ -182,7 +202,7 @@ def main() -> int:
 
         moviepy_s = None
         if not args.skip_moviepy:
-            print("[5/5] MoviePy 2, same composition (this takes minutes)", flush=True)
+            print("[5/6] MoviePy 2, same composition (this takes minutes)", flush=True)
             t = time.perf_counter()
             moviepy_render(images, args.seconds, args.preset, args.crf, tmp / "moviepy.mp4")
             moviepy_s = time.perf_counter() - t
@@ -211,7 +231,22 @@ def main() -> int:
         )
         print(f"full render / encode floor:          {full.seconds / floor.seconds:6.2f}x")
         print(f"peak memory of the render (process tree): {memory.peak_kb / 1024:.0f} MB  (target < 1024 MB)")
-        return 0
+
+        print("[6/6] smooth motion", flush=True)
+        print(f"smooth motion: lines of a test card followed through one shot at {W}x{H}")
+        print(
+            f"{'shot':>8}{'lines':>7}{'frames':>8}{'RMS px':>9}{'max px':>9}   targets RMS <= {SMOOTH_RMS_PX}, max <= {SMOOTH_MAX_PX}"
+        )
+        smooth = True
+        for seconds in (float(s) for s in args.smooth_seconds.split(",") if s):
+            measured = smooth_motion(tmp, seconds)
+            ok = measured.rms_px <= SMOOTH_RMS_PX and measured.max_px <= SMOOTH_MAX_PX
+            smooth &= ok
+            print(
+                f"{seconds:7g}s{measured.lines:7d}{measured.frames:8d}{measured.rms_px:9.3f}{measured.max_px:9.3f}"
+                f"   {'ok' if ok else 'MISSED'}"
+            )
+        return 0 if smooth else 1
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -48,27 +48,39 @@ def line_card(width: int, height: int, lines: int = LINES) -> Image.Image:
     return card
 
 
-def gray_frames(video: Path, width: int, height: int) -> NDArray[np.float64]:
-    raw = subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-i", str(video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, height, width).astype(np.float64)
+@dataclass(frozen=True)
+class Profiles:
+    """Per frame: the top half's rows averaged (vertical lines show as dips along x) and the bottom
+    half's middle columns averaged (horizontal lines show as dips along y)."""
+
+    across_rows: NDArray[np.float64]
+    across_columns: NDArray[np.float64]
 
 
-def smoothness(frames: NDArray[np.float64]) -> Smoothness:
-    _, height, width = frames.shape
-    # vertical lines, read across rows of the top half; horizontal ones across columns of the bottom half
-    across_rows = frames[:, height // 8 : height * 3 // 8, :].mean(axis=1)
-    across_columns = frames[:, height // 2 :, width // 4 : width * 3 // 4].mean(axis=2)
-    offsets = _tracks(across_rows) + _tracks(across_columns)
-    residuals = np.concatenate([_residuals(track) for track in offsets]) if offsets else np.array([np.inf])
+def read_profiles(video: Path, width: int, height: int) -> Profiles:
+    """The profiles of every frame of `video`, decoded one frame at a time (a long 1080p shot
+    does not fit in memory as a whole)."""
+    command = [ffmpeg_binary(), "-v", "error", "-i", str(video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    rows, columns = [], []
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as decoder:
+        assert decoder.stdout is not None
+        while len(raw := decoder.stdout.read(width * height)) == width * height:
+            frame = np.frombuffer(raw, np.uint8).reshape(height, width).astype(np.float64)
+            rows.append(frame[height // 8 : height * 3 // 8, :].mean(axis=0))
+            columns.append(frame[height // 2 :, width // 4 : width * 3 // 4].mean(axis=1))
+    if decoder.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not decode {video}")
+    return Profiles(np.array(rows), np.array(columns))
+
+
+def smoothness(profiles: Profiles) -> Smoothness:
+    tracks = _tracks(profiles.across_rows) + _tracks(profiles.across_columns)
+    residuals = np.concatenate([_residuals(track) for track in tracks]) if tracks else np.array([np.inf])
     return Smoothness(
         rms_px=float(np.sqrt(np.mean(residuals**2))),
         max_px=float(np.max(np.abs(residuals))),
-        lines=len(offsets),
-        frames=len(frames),
+        lines=len(tracks),
+        frames=len(profiles.across_rows),
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
+from reelflow_video.render.encoding import Encoding, FFmpegFailed, ffmpeg_binary, run_ffmpeg
 from reelflow_video.render.frames import Pictures, piece_frames
 from reelflow_video.render.graph import moving_piece_command, still_piece_command
 from reelflow_video.render.motion import Motion
@@ -51,3 +51,24 @@ def test_a_transition_encodes_whether_its_shots_share_a_picture_or_not(
     else:
         asyncio.run(run_ffmpeg(still_piece_command(cross, images, ENC, "fade", out)))
     assert frames_of(out) == cross.frames
+
+
+def test_frames_that_cannot_be_drawn_stop_the_encoder_instead_of_leaving_it_waiting(tmp_path: Path) -> None:
+    def frames():
+        yield bytes(ENC.width * ENC.height * 3 // 2)
+        raise ValueError("picture gone")
+
+    command = [
+        ffmpeg_binary(),
+        *("-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{ENC.width}x{ENC.height}", "-i", "pipe:"),
+        str(tmp_path / "out.mp4"),
+    ]
+    with pytest.raises(ValueError, match="picture gone"):
+        asyncio.run(asyncio.wait_for(run_ffmpeg(command, feed=frames()), timeout=20))
+
+
+def test_an_encoder_that_fails_while_fed_reports_its_error(tmp_path: Path) -> None:
+    frames = (bytes(ENC.width * ENC.height * 3 // 2) for _ in range(1000))
+    command = [ffmpeg_binary(), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "0x0", "-i", "pipe:", "out.mp4"]
+    with pytest.raises(FFmpegFailed, match="ffmpeg exited"):
+        asyncio.run(asyncio.wait_for(run_ffmpeg(command, feed=frames), timeout=20))

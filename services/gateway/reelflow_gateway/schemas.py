@@ -214,10 +214,21 @@ class SegmentationOut(BaseModel):
     error: str | None = Field(default=None, description="when failed: what went wrong")
 
 
+class TitlePageOut(BaseModel):
+    title: str = Field(description="the title on one line (empty when the page has none)")
+    authors: list[str] = Field(description="from `Author:` / `Authors:`, one entry per person")
+    fields: dict[str, str] = Field(description="every key of the title page (lower case) and its value, in order")
+
+
 class ScriptOut(BaseModel):
     id: str
     title: str
     content: str
+    title_page: TitlePageOut | None = Field(
+        default=None,
+        description="the Fountain title page (`Title:`, `Author:`, `Credit:`, `Draft date:`, ...) at the top of"
+        " the content, kept as metadata: it is never narrated or drawn, and titles a script created without one",
+    )
     status: Literal["draft", "approved"]
     origin: Origin
     aspect: Aspect

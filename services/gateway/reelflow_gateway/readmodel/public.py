@@ -10,6 +10,7 @@ from __future__ import annotations
 SCRIPT_FIELDS = (
     "title",
     "content",
+    "title_page",
     "status",
     "origin",
     "aspect",

@@ -20,6 +20,7 @@ from reelflow_contracts.envelope import Envelope
 from reelflow_gateway.collections import SCRIPT_FAILURES, SCRIPTS
 from reelflow_gateway.readmodel.public import SCRIPT_FIELDS
 from reelflow_gateway.readmodel.usage import usage_of
+from reelflow_kit.ai.fountain import read_title_page
 
 _PROJECTION = {name: 1 for name in ("owner_id", *SCRIPT_FIELDS, "scene_count", "approved_scene_count", "segmentation")}
 
@@ -29,6 +30,14 @@ async def ensure_script_indexes(db: AsyncDatabase) -> None:
         [("owner_id", 1), ("created_at", DESCENDING), ("_id", DESCENDING)], name="owner_newest_first"
     )
     await db[SCRIPT_FAILURES].create_index("owner_id")
+
+
+def title_page_of(content: str) -> dict | None:
+    """A Fountain title page as the script's metadata (`title`, `authors`, every field), or None."""
+    page = read_title_page(content)
+    if not page.fields:
+        return None
+    return {"title": page.title, "authors": list(page.authors), "fields": dict(page.fields)}
 
 
 # -- projections (called inside the projector's transaction) ---------------------------------
@@ -43,6 +52,7 @@ async def apply_created(db: AsyncDatabase, session: AsyncClientSession, env: Env
                 "owner_id": m.owner_id,
                 "title": m.title,
                 "content": m.content,
+                "title_page": title_page_of(m.content),
                 "status": "draft",
                 "origin": m.origin,
                 "aspect": m.aspect,
@@ -73,6 +83,7 @@ async def apply_updated(db: AsyncDatabase, session: AsyncClientSession, env: Env
             "$set": {
                 "title": m.title,
                 "content": m.content,
+                "title_page": title_page_of(m.content),
                 "aspect": m.aspect,
                 "updated_at": m.updated_at,
                 "last_event_id": env.id,
@@ -93,6 +104,7 @@ async def apply_approved(db: AsyncDatabase, session: AsyncClientSession, env: En
             "$set": {
                 "title": m.title,
                 "content": m.content,
+                "title_page": title_page_of(m.content),
                 "aspect": m.aspect,
                 "status": "approved",
                 "approved_at": m.approved_at,

@@ -2,7 +2,8 @@
 
 Each frame is the shot's covering picture resampled (bilinear, at 1/32 of a pixel) at the
 exact fractional window its `Motion` gives, plane by plane with OpenCV's `warpAffine` (a
-millisecond or two a frame at 1080p, so the encoder's time is the render's time). A
+millisecond or two a frame at 1080p, so the encoder's time is the render's time), into a
+buffer of its own that is written to the encoder's pipe as it is. A
 transition's frames carry both shots, the left one above the right one, for FFmpeg's `xfade`.
 """
 
@@ -57,7 +58,7 @@ async def load_picture(covering_command: list[str], enc: Encoding) -> Picture:
 
 def piece_frames(
     piece: Piece, timeline: Timeline, pictures: dict[int, Picture], motions: list[Motion | None], enc: Encoding
-) -> Iterator[bytes]:
+) -> Iterator[memoryview]:
     """The raw frames of `piece`: one shot's, or both shots' stacked for a transition."""
     if isinstance(piece, Body):
         for k in range(piece.frames):
@@ -65,7 +66,7 @@ def piece_frames(
             _draw(
                 frame, 0, pictures[piece.shot], motions[piece.shot], piece.first + k, timeline.shot_frames[piece.shot]
             )
-            yield frame.tobytes()
+            yield frame.data()
         return
     for k in range(piece.frames):
         frame = _blank(enc, 2)
@@ -73,7 +74,7 @@ def piece_frames(
             frame, 0, pictures[piece.left], motions[piece.left], piece.left_first + k, timeline.shot_frames[piece.left]
         )
         _draw(frame, 1, pictures[piece.right], motions[piece.right], k, timeline.shot_frames[piece.right])
-        yield frame.tobytes()
+        yield frame.data()
 
 
 @dataclass
@@ -83,8 +84,8 @@ class _Frame:
     buffer: NDArray[np.uint8]
     views: list[tuple[Plane, Plane, Plane]]
 
-    def tobytes(self) -> bytes:
-        return self.buffer.tobytes()
+    def data(self) -> memoryview:
+        return self.buffer.data
 
 
 def _blank(enc: Encoding, slots: int) -> _Frame:
