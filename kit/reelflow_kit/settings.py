@@ -25,6 +25,16 @@ class KitSettings(BaseSettings):
         "so independent deployments can share one Kafka cluster",
     )
     kafka_partitions: int = Field(default=4, ge=1, description="partitions of topics we create")
+    kafka_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="replicas of topics we create; 3 on a production cluster, with the brokers' min.insync.replicas=2",
+    )
+    kafka_idempotent_producer: bool = Field(
+        default=False,
+        description="idempotent producer (no duplicates or reordering when a send is retried); needs Apache Kafka "
+        "(the embedded stack sets it there): Tansu refuses it at start",
+    )
     kafka_session_timeout_ms: int = Field(
         default=2000, description="a consumer silent this long leaves its group (short: fast takeover)"
     )

@@ -2,7 +2,9 @@
 
 1. external servers named by REELFLOW_KAFKA_BOOTSTRAP, REELFLOW_MONGO_URI and REELFLOW_S3_ENDPOINT;
 2. testcontainers, when a Docker engine answers;
-3. the embedded stack (Tansu, SecantusDB, SeaweedFS) on free loopback ports, one per session.
+3. the embedded stack (Tansu, SecantusDB, SeaweedFS) on free loopback ports, one per session;
+   with REELFLOW_STACK_KAFKA=apache, Apache Kafka (KRaft, from Maven Central's jars) instead of
+   Tansu: `make test` runs a compatibility selection that way when java and mvn are present.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ class Infra:
     s3_access_key: str
     s3_secret_key: str
     s3_region: str = "us-east-1"
+    kafka_broker: str = "tansu"
+    """"tansu" or "apache" (Apache Kafka: idempotent producers, exact end offsets and timestamp lookups)."""
 
     def env(self) -> dict[str, str]:
         """Environment for a service process pointed at these servers."""
-        return {
+        env = {
             "REELFLOW_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "REELFLOW_MONGO_URI": self.mongo_uri,
             "REELFLOW_S3_ENDPOINT": self.s3_endpoint,
@@ -39,6 +43,9 @@ class Infra:
             "REELFLOW_S3_SECRET_KEY": self.s3_secret_key,
             "REELFLOW_S3_REGION": self.s3_region,
         }
+        if self.kafka_broker == "apache":
+            env["REELFLOW_KAFKA_IDEMPOTENT_PRODUCER"] = "true"
+        return env
 
     def settings_kwargs(self) -> dict[str, str]:
         return {k.removeprefix("REELFLOW_").lower(): v for k, v in self.env().items()}
@@ -56,6 +63,7 @@ def external_infra() -> Infra | None:
         s3_access_key=os.environ.get("REELFLOW_S3_ACCESS_KEY", "reelflow"),
         s3_secret_key=os.environ.get("REELFLOW_S3_SECRET_KEY", "reelflow-secret"),
         s3_region=os.environ.get("REELFLOW_S3_REGION", "us-east-1"),
+        kafka_broker=os.environ.get("REELFLOW_STACK_KAFKA", "tansu"),
     )
 
 
@@ -78,7 +86,8 @@ def embedded_infra() -> Iterator[Infra]:
 
     var_dir = ROOT / "var" / f"test-stack-{os.getpid()}"
     shutil.rmtree(var_dir, ignore_errors=True)
-    cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory")
+    broker = os.environ.get("REELFLOW_STACK_KAFKA", "tansu")
+    cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory", kafka_broker=broker)
     stack.start(cfg)
     atexit.register(stack.stop, cfg)  # last resort if the session dies without tearing down
     try:
@@ -90,6 +99,7 @@ def embedded_infra() -> Iterator[Infra]:
             s3_access_key=cfg.s3_access_key,
             s3_secret_key=cfg.s3_secret_key,
             s3_region=cfg.s3_region,
+            kafka_broker=cfg.kafka_broker,
         )
     finally:
         stack.stop(cfg)
@@ -122,6 +132,7 @@ def container_infra() -> Iterator[Infra]:
             s3_endpoint=f"http://{minio_cfg['endpoint']}",
             s3_access_key=minio_cfg["access_key"],
             s3_secret_key=minio_cfg["secret_key"],
+            kafka_broker="apache",
         )
 
 

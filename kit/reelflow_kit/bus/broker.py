@@ -1,7 +1,8 @@
 """FastStream KafkaBroker wiring with the settings that work on every broker we run on.
 
 Tansu (the embedded broker) rejects idempotent producers and transactions, and group joins
-are slow unless the session timeout is short; see docs/architecture.md.
+are slow unless the session timeout is short; on Apache Kafka the producer is idempotent
+(`kafka_idempotent_producer`). See docs/architecture.md, Broker settings.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def make_broker(settings: KitSettings) -> KafkaBroker:
         client_id=f"reelflow-{settings.service_name}",
         request_timeout_ms=settings.kafka_request_timeout_ms,
         acks="all",
-        enable_idempotence=False,
+        enable_idempotence=settings.kafka_idempotent_producer,
         linger_ms=0,
         allow_auto_create_topics=True,
         graceful_timeout=15.0,
@@ -62,7 +63,10 @@ async def ensure_topics(settings: KitSettings, topics: Iterable[str]) -> None:
     )
     await admin.start()
     try:
-        new = [NewTopic(t, num_partitions=settings.kafka_partitions, replication_factor=1) for t in set(topics)]
+        new = [
+            NewTopic(t, num_partitions=settings.kafka_partitions, replication_factor=settings.kafka_replication_factor)
+            for t in set(topics)
+        ]
         if not new:
             return
         response = await admin.create_topics(new)
