@@ -8,14 +8,17 @@ SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject
            $(wildcard services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint fuzz infra-up infra-down up down status lock clean
+.PHONY: help install demo test test-apache-kafka lint fuzz infra-up infra-down up down status lock clean
 
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
-	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
+	@echo "make test        install, start a throwaway embedded stack, run every test, stop it; then test-apache-kafka"
+	@echo "make test-apache-kafka  the bus, outbox, crash, dead-letter, replay and one whole operation on Apache Kafka"
+	@echo "                 (KRaft, jars from Maven Central); skipped with a message without java and mvn"
 	@echo "make lint        ruff (lint and format check) over the repo, mypy (strict but for the gateway) over the packages; make test runs it first"
 	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
+	@echo "                 (REELFLOW_STACK_KAFKA=apache before up, demo or a bench: Apache Kafka instead of Tansu)"
 	@echo "make infra-down  stop them"
 	@echo "make up          infra-up, then every service in the background (logs in var/log/)"
 	@echo "make status      health of every server and service"
@@ -34,6 +37,23 @@ demo: up
 
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-apache-kafka
+
+# The compatibility run: what depends on the broker's semantics, on Apache Kafka in one stack.
+APACHE_KAFKA_TESTS := tests/integration/test_apache_kafka.py tests/integration/test_kit_bus.py \
+	tests/integration/test_kit_outbox.py tests/integration/test_kit_crash.py tests/e2e/test_read_model_consumer.py \
+	tests/e2e/test_scenes.py::test_replaying_script_approved_creates_no_duplicate_scenes \
+	tests/e2e/test_restarts.py::test_read_model_rebuilds_exactly_from_the_events \
+	tests/e2e/test_operations.py::test_a_script_becomes_a_video_in_one_call
+
+test-apache-kafka: $(STAMP)
+	@if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then \
+		echo "compatibility run on Apache Kafka (REELFLOW_STACK_KAFKA=apache)"; \
+		REELFLOW_STACK_KAFKA=apache $(PY) -m pytest $(APACHE_KAFKA_TESTS); \
+	else \
+		echo "SKIPPED the compatibility run on Apache Kafka: it needs java (17+) and mvn on PATH" \
+			"(java: $$(command -v java || echo missing), mvn: $$(command -v mvn || echo missing))"; \
+	fi
 
 LINT_PATHS := contracts kit services tests bench deploy
 TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s))
