@@ -13,7 +13,7 @@ its speech), and parentheticals. Any other text is read line by line: a title pa
 up to a byline such as `by Lewis Carroll` or `VON` over `FRANZ KAFKA`, before the story starts),
 Markdown headings, chapter, act and scene numbers (`I.`, `SCENE III. Room in Capulet’s House.`),
 transitions (`CUT TO:`), cues over speech (`ROMEO.`, `NORA`) and `NAME: line` labels, and the
-parentheticals under a cue. In every text, emphasis marks (`*very*`, `_very_`, an underscore at
+parentheticals under a cue and a play's directions in brackets inside a speech. In every text, emphasis marks (`*very*`, `_very_`, an underscore at
 a word's edge) and the note and boneyard brackets are markup.
 
 A phrase that is also part of the story (`by` in a title page's `Credit: by`, a chapter title
@@ -61,6 +61,8 @@ _TRANSITION = re.compile(
 _BYLINE = re.compile(r"^\s*(?:(?:written|translated)\s+by|by|von|BY|VON)(?:\s+\S.*)?$", re.IGNORECASE)
 _CUE_LINE = re.compile(r"^\s*([A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,3})\s*(\([^)]*\))?\s*[.:]?$")
 _COLON_LABEL = re.compile(r"^\s*([A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,3}):\s+\S")
+_DIRECTION = re.compile(r"\[[^\[\]]*\]")
+"""A printed play's direction inside a speech: `[_gives a paper_]`."""
 _INTRO_ASIDE = re.compile(r"(?<![\w'’])[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,3} ?(\([^()]{2,120}\))")
 
 
@@ -163,7 +165,14 @@ def _plain_phrases(script: str) -> tuple[list[Phrase], str, str]:
         for phrase in _line_phrases(line, *around):
             phrases.append(phrase)
             (cues if phrase[0] == "cue" else not_story).add(index)
-    story = "\n".join(line for index, line in enumerate(lines) if index not in not_story | cues)
+    said = list(lines)
+    for index in sorted(cues):
+        speech = index + 1
+        while speech < len(lines) and lines[speech].strip():
+            phrases += [("parenthetical", _unmarked(d)) for d in _DIRECTION.findall(lines[speech])]
+            said[speech] = _DIRECTION.sub(" ", lines[speech])
+            speech += 1
+    story = "\n".join(line for index, line in enumerate(said) if index not in not_story | cues)
     return phrases, story, story
 
 
@@ -229,6 +238,10 @@ def _pieces(text: str) -> list[str]:
             sentences = [s for s in _SENTENCE_END.split(line) if len(s.split()) > 1]
             out += sentences if len(sentences) > 1 else []
     return out
+
+
+def _unmarked(text: str) -> str:
+    return " ".join(without_emphasis(text).split())
 
 
 def _inside_marks(hidden: str) -> str:

@@ -28,6 +28,14 @@ def test_a_printed_plays_cues_and_scene_headings_are_no_speech():
     assert kinds("Scene 1: ADA checks the map again while rain taps the glass.")[0][0] == "action"
 
 
+def test_a_plays_directions_in_brackets_are_not_spoken_but_a_direction_of_its_own_is_action():
+    play = "CAPULET.\nGo, sirrah, find those persons out\nWhose names are written there, [_gives a paper_] and to them say.\n"
+    assert kinds(play + "\n [_Exeunt._]\n") == [
+        ("dialogue", "Go, sirrah, find those persons out Whose names are written there, and to them say.", "CAPULET"),
+        ("action", "[Exeunt.]", ""),
+    ]
+
+
 @pytest.mark.parametrize("line", ["I.", "XII", "CHAPTER IV.", "Chapter 3", "Kapitel 2."])
 def test_a_chapter_number_on_a_line_of_its_own_is_a_heading(line):
     assert kinds(f"{line}\n\n{STORY}") == [("heading", line, ""), ("action", STORY, "")]

@@ -45,7 +45,7 @@ I.
 Fog sits on the water, and the harbour is empty but for a woman coiling a rope.
 
 MARA.
-He said he'd be on the first boat.
+He said he'd be on the first boat. [_Looks out._]
 
 ELI: He was.
 
@@ -93,6 +93,7 @@ def test_the_story_of_a_fountain_script_is_no_leak():
         ("ELI: He was.", "cue"),
         ("He was. FADE OUT.", "transition"),
         ("Fog sits on the _water_.", "emphasis mark"),
+        ("He said he'd be on the first boat. [Looks out.]", "parenthetical"),
     ],
 )
 def test_everything_a_plain_script_says_outside_its_story_is_found_in_a_narration(said, kind):

@@ -2,7 +2,7 @@
 
 Understands screenplay layout (sluglines; a character cue in capitals with the dialogue on the
 lines right under it, parentheticals skipped; FADE IN:/CUT TO:), a play's cues (`ROMEO.` over
-the speech), `NAME: line` dialogue, markdown and "Scene N" headings (and a printed play's
+the speech, its directions in brackets skipped), `NAME: line` dialogue, markdown and "Scene N" headings (and a printed play's
 `SCENE III. Room in Capulet’s House.`), chapter numbers on a line of their own (`I.`,
 `CHAPTER IV.`), and plain prose (every other paragraph is action). Before the story starts, a
 short line in capitals is its title, and a byline (`by Lewis Carroll`, `von Franz Kafka`) with
@@ -39,6 +39,8 @@ _TRANSITION = re.compile(
 _CUE = re.compile(r"^([^\W\d_][^\W_]*(?:[ .'’-]+[^\W_]+)*\.?)\s*((?:\([^)]*\)\s*)*):?$")
 _COLON_DIALOGUE = re.compile(r"^([^\W\d_][^\W_]*(?:[ .'’-]+[^\W_]+){0,3})\s*(?:\([^)]*\))?\s*:\s+(\S.*)$")
 _PARENTHETICAL = re.compile(r"^\(.*\)$")
+_STAGE_DIRECTION = re.compile(r"\s*\[[^\[\]]*\]")
+"""A printed play's direction inside a speech (`written there, [_gives a paper_] and`): a parenthetical."""
 MAX_CUE_CHARS = 35
 MAX_CUE_WORDS = 4
 MAX_SCENE_NUMBER_HEADING_WORDS = 5
@@ -283,10 +285,11 @@ def _starts_dialogue(line: str) -> bool:
 
 
 def _dialogue(lines: list[str], i: int) -> tuple[str, int]:
-    """The spoken words from line `i` to the next blank line (parentheticals left out)."""
+    """The spoken words from line `i` to the next blank line (parentheticals and a play's
+    directions in brackets left out)."""
     spoken: list[str] = []
     while i < len(lines) and (line := " ".join(lines[i].split())) and not is_slugline(line):
         if not _PARENTHETICAL.match(line):
-            spoken.append(line)
+            spoken.append(_STAGE_DIRECTION.sub("", line))
         i += 1
-    return " ".join(spoken), i
+    return " ".join(" ".join(spoken).split()), i
