@@ -44,6 +44,12 @@ def test_a_heading_with_nothing_to_read_under_it_starts_the_next_scene():
     assert [spoken_text(s.text) for s in scenes] == ["Enter Capulet and Paris.", "Enter Nurse."]
 
 
+def test_headings_with_nothing_to_read_at_all_are_one_scene():
+    script = "".join(f"## Part {n}\n\n" for n in range(5000))
+    scenes = segment_text(script).scenes
+    assert len(scenes) == 1 and covers(script, scenes) and scenes[0].heading == "## Part 0"
+
+
 def test_a_long_chapter_is_never_cut_between_the_title_page_and_its_first_paragraph():
     book = "# The Book\n\nby Ada Lane\n\n## Chapter One\n\n" + "\n\n".join([PARAGRAPH] * 12)
     scenes = segment_text(book).scenes

@@ -98,8 +98,8 @@ def _without_empty_scenes(script: str, cuts: list[int]) -> list[int]:
     """`cuts` without those that would leave a scene with nothing to read aloud: such a piece
     starts the next scene (the last one joins the scene before it)."""
     kept = [cuts[0]]
-    for cut in cuts[1:]:
-        if _has_something_to_read(script[kept[-1] : cut]):
+    for previous, cut in pairwise(cuts):
+        if _has_something_to_read(script[previous:cut]):  # the piece since the last cut kept has nothing else
             kept.append(cut)
     if len(kept) > 1 and not _has_something_to_read(script[kept[-1] :]):
         kept.pop()
