@@ -27,6 +27,14 @@ failure) and coverage (target: every text); then each leak, where it was found. 
 prints the same as one JSON object instead.
 
 Exit status 1 when any text leaks non-story text or its scenes do not cover it, else 0.
+
+This version, on the 17 texts (the six real ones: 5, 6, 18, 16, 14 and 6 scenes; 28 to 277
+shots; shots 3.0-8.0 s): non-story text 0 everywhere, every text covered; asides read: 2 in
+screenplay.txt and 3 in gift_of_the_magi.fountain (`DELLA DILLINGHAM YOUNG (20s, worn brown
+jacket)`), left to the work on narration. Before the fixes this report came with, the same
+corpus leaked italics marks (`_At length_`, `[_Exeunt._]`), bylines (`by Lewis Carroll`), a
+chapter number (`I.`), a play's scene heading and its directions, and found `Amontillado`,
+`Tag` and `Uhr` as characters but not Fortunato, Alice or Gregor Samsa.
 """
 
 from __future__ import annotations
