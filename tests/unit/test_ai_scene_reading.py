@@ -71,6 +71,38 @@ def test_the_slugline_gives_the_setting_and_time_of_day():
     )
 
 
+def test_a_slugline_separated_by_an_unspaced_double_hyphen_gives_its_place_and_time():
+    # ascent_to_guru_peak.fountain writes its sluglines `PLACE--TIME`
+    reading = read_scene("EXT. MOUNT GURU FOOTHILLS--DAY\n\nA mountain\nof great beauty\nis over the foothills.\n")
+    assert (reading.setting, reading.time_of_day) == ("mount guru foothills (exterior)", "day")
+    reading = read_scene("EXT. SADDLE OF MOUNT GURU PEAK--NIGHT\n\nIt is early evening.\n")
+    assert (reading.setting, reading.time_of_day) == ("saddle of mount guru peak (exterior)", "night")
+    for slugline in (
+        "INT. HARBOR CAFE - NIGHT",
+        "INT. HARBOR CAFE -- NIGHT",
+        "INT. HARBOR CAFE—NIGHT",
+        "INT. HARBOR CAFE — NIGHT",
+        "INT. HARBOR CAFE – NIGHT",
+    ):
+        reading = read_scene(f"{slugline}\n\nRain on the glass.")
+        assert (reading.setting, reading.time_of_day) == ("harbor cafe (interior)", "night"), slugline
+    assert read_scene("INT. X-RAY ROOM - DAY\n\nA lamp hums.").setting == "x-ray room (interior)"
+
+
+def test_a_forced_scene_heading_is_still_a_scene_heading():
+    script = (
+        "Title: The Barn\n\n.INT. OLD BARN--NIGHT\n\nNora waits.\n\n.FLASHBACK\n\nNora runs in the walled garden.\n"
+    )
+    blocks = read_blocks(script)
+    assert [(b.kind, b.text) for b in blocks if b.kind == "heading"] == [
+        ("heading", "INT. OLD BARN--NIGHT"),
+        ("heading", "FLASHBACK"),
+    ]
+    reading = read_scene(".INT. OLD BARN--NIGHT\n\nNora waits.\n")
+    assert (reading.setting, reading.time_of_day) == ("old barn (interior)", "night")
+    assert read_scene(".FLASHBACK\n\nNora runs in the walled garden.\n").setting == "walled garden"
+
+
 def test_a_continuity_slugline_takes_the_time_of_day_from_the_text():
     reading = read_scene("EXT. PIER - CONTINUOUS\n\nThe sun sets behind the cranes. Gulls.")
     assert (reading.setting, reading.time_of_day) == ("pier (exterior)", "dusk")

@@ -30,6 +30,9 @@ MAX_TIME_OF_DAY_CHARS = 50
 _SLUGLINE_PARTS = re.compile(
     r"^\s*(INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)\s+(.*)$", re.IGNORECASE
 )
+_SLUGLINE_SEPARATOR = re.compile(r"\s*(?:--+|—)\s*|\s+[-–]\s+")
+"""Between a slugline's parts: `--` or an em dash, spaced or not (`FOOTHILLS--DAY`, `CAFE—NIGHT`), or a
+spaced hyphen or en dash (`CAFE - NIGHT`); a hyphen inside a word (`X-RAY ROOM`) is no separator."""
 _INSIDE = {"INT.": "interior", "EXT.": "exterior", "EST.": "exterior"}
 TIMES_OF_DAY = {
     "day": "day",
@@ -200,12 +203,12 @@ def _cut_long(beat: Beat, pacing: Pacing) -> list[Beat]:
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:
-    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT` (or `-- NIGHT`, Fountain's way)."""
+    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT` (or `-- NIGHT`, `--NIGHT`, `—NIGHT`)."""
     match = _SLUGLINE_PARTS.match(slugline)
     if not match:
         return "", ""
     prefix, rest = match.group(1).upper(), match.group(2)
-    parts = [p.strip() for p in re.split(r"\s+(?:--|[-–—])\s+", rest) if p.strip()]
+    parts = [p.strip() for p in _SLUGLINE_SEPARATOR.split(rest) if p.strip()]
     time = parts.pop() if len(parts) > 1 else ""
     place = ", ".join(parts).lower()
     inside = _INSIDE.get(prefix, "interior and exterior")
