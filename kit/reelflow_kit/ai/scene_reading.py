@@ -1,6 +1,7 @@
 """Reading one scene for shot planning: where and when it happens, and its visual beats.
 
-A beat is an action sentence, or a line of dialogue; dialogue joins the beat of its speaker
+A beat is an action sentence (an action ending in a colon, `It reads:`, with the sentence it
+introduces), or a line of dialogue; dialogue joins the beat of its speaker
 (the action sentence naming them just before, or their previous line), so a shot shows who
 speaks. Sluglines, headings, transitions, cues and parentheticals are not read aloud: the
 beats' narration, joined, is the scene's spoken text, read as a reader would: a line of
@@ -139,6 +140,10 @@ def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing, lan
     for block in blocks:
         if block.kind == "action":
             for sentence in _sentences(block.text):
+                last = beats[-1] if beats else None
+                if last and not last.speaker and last.visual.endswith(":"):  # `It reads:` + `"GURU 12 MI."`
+                    sentence = f"{last.visual} {sentence}"
+                    beats.pop()
                 beats.append(
                     Beat(
                         visual=sentence,
@@ -183,8 +188,12 @@ def _known_as(cue: str, characters: tuple[str, ...]) -> str:
 
 
 def _sentences(paragraph: str) -> list[str]:
+    """The paragraph's sentences; a full stop before a word in lower case ends none (`the "GURU 12
+    MI." trail`)."""
     out, start = [], 0
     for match in SENTENCE_END.finditer(paragraph):
+        if paragraph[match.end() : match.end() + 1].islower():
+            continue
         out.append(paragraph[start : match.end()].strip())
         start = match.end()
     out.append(paragraph[start:].strip())
