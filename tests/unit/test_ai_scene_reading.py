@@ -113,6 +113,43 @@ def test_without_a_slugline_the_setting_and_time_come_from_the_words():
     assert (reading.setting, reading.time_of_day, reading.heading) == ("train platform", "dusk", "# The Journey")
 
 
+def test_the_setting_is_never_taken_from_dialogue():
+    # romeo_and_juliet.txt: Capulet's `At my poor house` is said, the scene heading names the place
+    street = """SCENE II. A Street.
+
+ Enter Capulet, Paris and Servant.
+
+CAPULET.
+This night I hold an old accustom’d feast,
+Whereto I have invited many a guest,
+At my poor house look to behold this night
+"""
+    assert read_scene(street, ("Capulet", "Paris")).setting == "street"
+    room = """SCENE III. Room in Capulet’s House.
+
+ Enter Lady Capulet and Nurse.
+
+NURSE.
+God forbid! Where’s this girl? What, Juliet!
+"""
+    assert read_scene(room, ("Lady Capulet", "Nurse")).setting == "room in capulet’s house"
+    # alice_in_wonderland.md: the garden is only in what Alice says; the box is under the table
+    alice = """Soon her eye fell on a little glass box that was lying under the table:
+she opened it, and found in it a very small cake, on which the words
+“EAT ME” were beautifully marked in currants. “Well, I’ll eat it,” said
+Alice, “and if it makes me grow larger, I can reach the key; and if it
+makes me grow smaller, I can creep under the door; so either way I’ll
+get into the garden, and I don’t care which happens!”
+"""
+    assert "garden" not in read_scene(alice, ("Alice",)).setting
+    # a scene without a slugline: the action's place, not the line's; with none in the action, none
+    scene = "# The call\n\nNora waits on the pier.\n\nNORA\nMeet me in the lighthouse kitchen.\n"
+    assert read_scene(scene, ("Nora",)).setting == "pier"
+    assert read_scene("# The call\n\nNORA\nMeet me in the lighthouse kitchen.\n", ("Nora",)).setting == ""
+    # the slugline comes first, then the action, then a printed heading
+    assert read_scene("SCENE II. A Street.\n\nThey walk along the harbor.\n").setting == "harbor"
+
+
 def test_a_time_of_day_in_another_language_is_kept_as_written():
     reading = read_scene("EXT. ПЛОЩАДЬ - ДЕНЬ\n\nТолпа собирается у фонтана.")
     assert (reading.setting, reading.time_of_day) == ("площадь (exterior)", "день")

@@ -22,7 +22,7 @@ from reelflow_kit.ai.dialogue import spoken_line
 from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
 from reelflow_kit.ai.local.segmenter import SENTENCE_END
 from reelflow_kit.ai.narration import guess_language
-from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
+from reelflow_kit.ai.script_blocks import PRINTED_SCENE, Block, is_slugline, read_blocks
 from reelflow_kit.ai.timing import DEFAULT_PACING, WORDS_PER_SECOND, Pacing, pieces_needed, split_text, word_count
 
 MAX_SETTING_CHARS = 300
@@ -75,6 +75,9 @@ _PLACE_PHRASE = re.compile(
 )
 _INTRODUCED = re.compile(r"(?<![^\W_])([^\W\d_a-z]{2,}(?:[ '’-][^\W\d_a-z]{2,}){0,2})\s*\([^()\n]{0,120}\)")
 """A name in capitals with its description in brackets: how a screenplay introduces a character."""
+_SPEECH = re.compile(r"“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^«»]*«|\"[^\"]*\"")
+"""Words in quotation marks: `“Oh my ears and whiskers!”`, `„Was ist mit mir geschehen?“`."""
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 PLACE_NOUNS = frozenset(PLACES) | frozenset(
     """
 platform room hall corridor balcony hill porch yard stairs staircase terrace pier gate kitchen
@@ -102,7 +105,9 @@ class Beat:
 @dataclass(frozen=True)
 class SceneReading:
     setting: str
-    """`harbor cafe (interior)` from the slugline, or a place phrase from the text (`walled garden`), or ""."""
+    """`harbor cafe (interior)` from the slugline, else a place phrase from the action (`walled garden`;
+    never from dialogue, nor from words in quotation marks), else the place a printed play's scene
+    heading names (`street` in `SCENE II. A Street.`), else ""."""
     time_of_day: str
     """`night`, `dawn`, ... from the slugline or the text; the slugline's own word when unknown; or ""."""
     beats: tuple[Beat, ...]
@@ -119,7 +124,11 @@ def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEF
     slugline = next((h for h in headings if is_slugline(h)), "")
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
     beats = _beats(blocks, characters, pacing, guess_language(body))
-    setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
+    if slugline:
+        setting, slug_time = _slugline_setting(slugline)
+    else:
+        action = " ".join(b.text for b in blocks if b.kind == "action")
+        setting, slug_time = _place_in(_without_speech(action)) or _printed_place(headings), ""
     return SceneReading(
         setting=setting[:MAX_SETTING_CHARS],
         time_of_day=_time_of_day(slug_time, body),
@@ -224,9 +233,25 @@ def _slugline_setting(slugline: str) -> tuple[str, str]:
     return f"{place} ({inside})", time
 
 
+def _without_speech(text: str) -> str:
+    """`text` without what is said in it in quotation marks (a story's dialogue, a sign's words)."""
+    return _SPEECH.sub(" ", text)
+
+
+def _printed_place(headings: list[str]) -> str:
+    """The place a printed play's scene heading names: `street` in `SCENE II. A Street.`, `room in
+    capulet’s house` in `SCENE III. Room in Capulet’s House.`, `verona, public place` in `SCENE I.
+    Verona. A public place.`; else ""."""
+    for heading in headings:
+        if match := PRINTED_SCENE.match(heading):
+            parts = [_ARTICLE.sub("", part.strip()) for part in re.split(r"\.\s+|\.$", heading[match.end() :])]
+            return ", ".join(part for part in parts if part).lower()
+    return ""
+
+
 def _place_in(text: str) -> str:
     """The first place phrase of the text (`walled garden` in "kneels in a walled garden"), else the
-    first place word (`lighthouse`), else ""."""
+    first place word (`lighthouse`; not one that is also a common word, `mine`), else ""."""
     for match in _PLACE_PHRASE.finditer(text):
         words = []
         for word in match.group(1).split():
@@ -236,7 +261,8 @@ def _place_in(text: str) -> str:
         last_place = max((i for i, w in enumerate(words) if w.lower() in PLACE_NOUNS), default=-1)
         if last_place >= 0:
             return " ".join(words[: last_place + 1]).lower()
-    return next((word.lower() for word in re.findall(r"[^\W\d_]+", text) if word.lower() in PLACES), "")
+    found = (word.lower() for word in re.findall(r"[^\W\d_]+", text))
+    return next((word for word in found if word in PLACES and word not in STOPWORDS), "")  # not `mine uncle`
 
 
 def _time_of_day(slugline_time: str, text: str) -> str:

@@ -46,7 +46,7 @@ MAX_CUE_WORDS = 4
 MAX_SCENE_NUMBER_HEADING_WORDS = 5
 """A "Scene 3 - The Storm" line is a heading; "Scene 1: ADA checks the map again..." is action."""
 MAX_TITLE_WORDS = 8
-_PRINTED_SCENE = re.compile(r"^(?:SCENE|ACT)[ \t]+[IVXLC]+\.[ \t]")
+PRINTED_SCENE = re.compile(r"^(?:SCENE|ACT)[ \t]+[IVXLC]+\.[ \t]")
 """A printed play's scene heading: capitals, a Roman numeral and a full stop, then the place."""
 _CHAPTER_NUMBER = re.compile(
     r"^(?:(?i:chapter|kapitel|chapitre|cap[ií]tulo|capitolo|part|teil|book|buch)[ \t]+)?(?:[IVXLC]+|\d+)\.?$"
@@ -121,7 +121,7 @@ def is_heading(line: str) -> bool:
     if not HEADING.match(line):
         return False
     return (
-        line.startswith("#") or len(line.split()) <= MAX_SCENE_NUMBER_HEADING_WORDS or bool(_PRINTED_SCENE.match(line))
+        line.startswith("#") or len(line.split()) <= MAX_SCENE_NUMBER_HEADING_WORDS or bool(PRINTED_SCENE.match(line))
     )
 
 
