@@ -16,8 +16,9 @@ built there), offline and deterministic, in a second or two for the whole corpus
 4. the text's non-story text, found in the text itself (`tests/support/non_story_text.py`:
    a Fountain title page's keys and values, notes, boneyard, sections, synopses, transitions,
    cues read as labels, parentheticals, emphasis marks; in other texts a title page up to its
-   byline, chapter and scene numbers, Markdown headings, cues and transitions), counted in every
-   shot's narration and image prompt.
+   byline, chapter and scene numbers, Markdown headings, cues and transitions; in every text a
+   production note written as action, `**NOTE: ...**`), counted in every shot's narration and
+   image prompt.
 
 Prints a table, one row per text: the segmentation's method, scenes, shots, shot length
 min/median/max in seconds, characters (how many, the first few), non-story text that leaked
@@ -35,6 +36,13 @@ jacket)`), left to the work on narration. Before the fixes this report came with
 corpus leaked italics marks (`_At length_`, `[_Exeunt._]`), bylines (`by Lewis Carroll`), a
 chapter number (`I.`), a play's scene heading and its directions, and found `Amontillado`,
 `Tag` and `Uhr` as characters but not Fortunato, Alice or Gregor Samsa.
+
+Since then (the six real texts: 29, 69, 171, 176, 275 and 113 shots, still 3.0-8.0 s; 0 leaks,
+all covered): ascent_to_guru_peak.fountain's `**NOTE: We will call this character a "he" just
+for convenience.**` was narrated and drawn (2 leaks once this report looked for production
+notes), its `EXT. MOUNT GURU FOOTHILLS--DAY` sluglines gave `mount guru foothills--day` and no
+time of day, and prompts read `Yorblef speaks He notices ...`, `a wooden sign,.` and `which has
+arrows ...` (the setting, time and prompts are not measured here; see the unit tests).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ drawn: a narration or an image prompt holding it has leaked it.
 A Fountain script (`fountain.is_fountain`) is parsed with `reelflow_kit.ai.fountain`: its title
 page's keys and values, notes and boneyard, sections, synopses, transitions and centered text,
 cues with their extensions (a cue leaks as `NAME` or `NAME (CONT'D)` before the first words of
-its speech), and parentheticals. Any other text is read line by line: a title page (the lines
+its speech), parentheticals, and production notes written as action (`**NOTE: ...**`, in any
+text: a paragraph starting `NOTE...:` in capitals or in emphasis). Any other text is read line by line: a title page (the lines
 up to a byline such as `by Lewis Carroll` or `VON` over `FRANZ KAFKA`, before the story starts),
 Markdown headings, chapter, act and scene numbers (`I.`, `SCENE III. Room in Capulet’s House.`),
 transitions (`CUT TO:`), cues over speech (`ROMEO.`, `NORA`) and `NAME: line` labels, and the
@@ -63,6 +64,9 @@ _CUE_LINE = re.compile(r"^\s*([A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,3})\s*(\
 _COLON_LABEL = re.compile(r"^\s*([A-Z][A-Z'’.-]*(?: [A-Z][A-Z'’.-]*){0,3}):\s+\S")
 _DIRECTION = re.compile(r"\[[^\[\]]*\]")
 """A printed play's direction inside a speech: `[_gives a paper_]`."""
+_PRODUCTION_NOTE = re.compile(r"^\s*(?:(?:\*{1,3}|_)\s*(?i:note)|NOTE)\b[^:\n]{0,50}:")
+"""A paragraph written as action that is a note to the reader or crew: `**NOTE: We will call ...**`,
+`NOTE TO CASTING: ...` (in capitals, or in emphasis)."""
 _INTRO_ASIDE = re.compile(r"(?<![\w'’])[A-Z][A-Z'’-]+(?: [A-Z][A-Z'’-]+){0,3} ?(\([^()]{2,120}\))")
 
 
@@ -122,7 +126,9 @@ def _fountain_phrases(script: str) -> tuple[list[Phrase], str, str]:
         phrases.append(("title-page key", (written.group(1) if written else key) + ":"))
         phrases += [("title page", line) for line in _pieces(value)]
     elements = parsed.elements
-    story = [e.text for e in elements if e.kind in ("action", "dialogue", "lyrics")]
+    notes = {e for e in elements if e.kind == "action" and _PRODUCTION_NOTE.match(script[e.start : e.end])}
+    phrases += [("production note", line) for note in notes for line in _pieces(note.text)]
+    story = [e.text for e in elements if e.kind in ("action", "dialogue", "lyrics") and e not in notes]
     story += [e.name for e in elements if e.kind == "character"]
     for index, element in enumerate(elements):
         if element.kind in ("section", "synopsis"):
@@ -133,7 +139,7 @@ def _fountain_phrases(script: str) -> tuple[list[Phrase], str, str]:
             phrases.append(("parenthetical", element.text))
         elif element.kind == "character":
             phrases += _cue_phrases(script[element.start : element.end], element, elements[index + 1 :])
-    action = "\n".join(e.text for e in elements if e.kind == "action")
+    action = "\n".join(e.text for e in elements if e.kind == "action" and e not in notes)
     return phrases, "\n".join(story), action
 
 
@@ -160,6 +166,10 @@ def _plain_phrases(script: str) -> tuple[list[Phrase], str, str]:
         heading = _MARKDOWN_HEADING.match(lines[index])
         phrases.append(("title page", heading.group(1) if heading else lines[index].strip()))
         not_story.add(index)
+    for paragraph in _paragraphs(lines):
+        if _PRODUCTION_NOTE.match(lines[paragraph[0]]):
+            phrases += [("production note", piece) for piece in _pieces(" ".join(lines[i] for i in paragraph))]
+            not_story.update(paragraph)
     for index, line in enumerate(lines):
         around = (lines[index - 1] if index else "", lines[index + 1] if index + 1 < len(lines) else "")
         for phrase in _line_phrases(line, *around):

@@ -128,3 +128,21 @@ def test_a_phrase_the_story_says_too_is_not_looked_for():
     assert ("title page", "Ada Lane") in found.phrases
     assert ("title page", "The Harbour") not in found.phrases  # the story says it too: it cannot be told apart
     assert leaks(found, "The harbour is empty.", narration=True) == []
+
+
+def test_a_production_note_written_as_action_is_found_and_a_sentence_starting_with_note_is_story():
+    script = (
+        "Title: Ascent\n\nEXT. TRAIL--DAY\n\n"
+        '**NOTE: We will call this character a "he" just for convenience.**\n\n'
+        "Note the scar on his hand.\n"
+    )
+    found = non_story_text(script)
+    said = 'NOTE: We will call this character a "he" just for convenience. He walks.'
+    assert ("production note", 'NOTE: We will call this character a "he" just for convenience.') in leaks(
+        found, said, narration=True
+    )
+    assert leaks(found, "Note the scar on his hand.", narration=True) == []
+    plain = "EXT. TRAIL - DAY\n\nNOTE TO CASTING: any gender, any age.\n\nHe walks.\n"
+    assert ("production note", "NOTE TO CASTING: any gender, any age.") in leaks(
+        non_story_text(plain), "NOTE TO CASTING: any gender, any age.", narration=True
+    )

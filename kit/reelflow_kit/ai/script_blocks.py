@@ -14,7 +14,8 @@ carries them.
 
 A Fountain text (`fountain.is_fountain`: a title page, notes, boneyard, forced elements, ...) is
 read by the Fountain reader instead: its title page, notes, boneyard, sections, synopses and page
-breaks give no block, emphasis marks are gone, and a cue's speaker has no extension.
+breaks give no block, nor does a production note written as action (`**NOTE: ...**`, see
+`is_production_note`; plain text's too), emphasis marks are gone, and a cue's speaker has no extension.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ MAX_CUE_WORDS = 4
 MAX_SCENE_NUMBER_HEADING_WORDS = 5
 """A "Scene 3 - The Storm" line is a heading; "Scene 1: ADA checks the map again..." is action."""
 MAX_TITLE_WORDS = 8
-_PRINTED_SCENE = re.compile(r"^(?:SCENE|ACT)[ \t]+[IVXLC]+\.[ \t]")
+PRINTED_SCENE = re.compile(r"^(?:SCENE|ACT)[ \t]+[IVXLC]+\.[ \t]")
 """A printed play's scene heading: capitals, a Roman numeral and a full stop, then the place."""
 _CHAPTER_NUMBER = re.compile(
     r"^(?:(?i:chapter|kapitel|chapitre|cap[ií]tulo|capitolo|part|teil|book|buch)[ \t]+)?(?:[IVXLC]+|\d+)\.?$"
@@ -89,6 +90,10 @@ NOT_SPEAKERS = frozenset(
 )
 
 
+_PRODUCTION_NOTE = re.compile(r"NOTE(?:\s+TO\s+[^\W\d_][^:\n]{0,40})?\s*:\s*\S")
+_WHOLLY_EMPHASISED = re.compile(r"(\*{1,3}|_)(\S(?:.*\S)?)\1", re.DOTALL)
+
+
 @dataclass(frozen=True)
 class Block:
     kind: BlockKind
@@ -121,7 +126,7 @@ def is_heading(line: str) -> bool:
     if not HEADING.match(line):
         return False
     return (
-        line.startswith("#") or len(line.split()) <= MAX_SCENE_NUMBER_HEADING_WORDS or bool(_PRINTED_SCENE.match(line))
+        line.startswith("#") or len(line.split()) <= MAX_SCENE_NUMBER_HEADING_WORDS or bool(PRINTED_SCENE.match(line))
     )
 
 
@@ -149,10 +154,21 @@ def cue_name(line: str) -> str | None:
     return name
 
 
+def is_production_note(written: str) -> bool:
+    """An action paragraph, as written, that is a note to the reader or the crew, neither shown nor
+    said: `NOTE:` or `NOTE TO <whom>:` at its start, in capitals (`NOTE TO CASTING: ...`), or in any
+    case with the whole paragraph in emphasis (`**NOTE: We will call this character a "he" just for
+    convenience.**`). A sentence starting with the word (`Note the scar on his hand.`) is story."""
+    written = written.strip()
+    if emphasised := _WHOLLY_EMPHASISED.fullmatch(written):
+        return re.match(_PRODUCTION_NOTE.pattern, emphasised.group(2).strip(), re.IGNORECASE) is not None
+    return _PRODUCTION_NOTE.match(written) is not None
+
+
 def read_blocks(text: str) -> list[Block]:
     text = clean_text(text)
     if is_fountain(text):
-        return _title_page_as_headings(_fountain_blocks(read_fountain(text).elements))
+        return _title_page_as_headings(_fountain_blocks(read_fountain(text).elements, text))
     return _title_page_as_headings(_plain_blocks(text))
 
 
@@ -162,9 +178,9 @@ def _plain_blocks(text: str) -> list[Block]:
     action: list[str] = []
 
     def end_action() -> None:
-        if action:
+        if action and not is_production_note(" ".join(action)):
             blocks.append(Block("action", _unmarked(" ".join(action))))
-            action.clear()
+        action.clear()
 
     i = 0
     while i < len(lines):
@@ -183,7 +199,7 @@ def _plain_blocks(text: str) -> list[Block]:
             speech, i = _dialogue(lines, i)
             if speech:
                 blocks.append(Block("dialogue", _unmarked(speech), speaker))
-        elif (colon := _COLON_DIALOGUE.match(line)) and cue_name(colon.group(1)):
+        elif (colon := _COLON_DIALOGUE.match(line)) and cue_name(colon.group(1)) and not is_production_note(line):
             end_action()
             blocks.append(Block("dialogue", _unmarked(colon.group(2)), cue_name(colon.group(1)) or ""))
         else:
@@ -192,14 +208,18 @@ def _plain_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def _fountain_blocks(elements: tuple[Element, ...]) -> list[Block]:
+def _fountain_blocks(elements: tuple[Element, ...], script: str) -> list[Block]:
     """Only what the film shows and says. Centered text (`> THE END <`) is read like a transition;
-    lyrics outside dialogue are action; so is a cue that is a screen term (`SUPER`), with its lines."""
+    lyrics outside dialogue are action; so is a cue that is a screen term (`SUPER`), with its lines;
+    a production note written as action (`**NOTE: ...**`) is neither."""
     blocks: list[Block] = []
     collecting = False  # the last block collects the lines under the cue last read
     for element in elements:
         kind, text = element.kind, " ".join(element.text.split())
         if kind in ("note", "boneyard") or (collecting and kind == "parenthetical"):
+            continue
+        if kind == "action" and is_production_note(script[element.start : element.end]):
+            collecting = False
             continue
         if collecting and kind == "dialogue":
             last = blocks[-1]
