@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
+    CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     GCCollector,
     PlatformCollector,
@@ -22,7 +22,8 @@ from reelflow_kit.metrics.bus import BusMetrics, TypedKafkaPrometheusMiddleware
 from reelflow_kit.metrics.jobs import JobMetrics
 from reelflow_kit.metrics.sampled import SampledGauges
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+"""What `generate_latest` writes: the classic text format, which every Prometheus reads."""
 
 
 class RelayCounts(Protocol):
