@@ -13,6 +13,16 @@ Then smoothness: a test card of thin lines rendered by our renderer as one shot 
 pan for each of `--smooth-seconds` (4, 12 and 30 s), decoded, each line followed frame by frame
 to a fraction of a pixel; prints the RMS and the maximum deviation from a smooth path
 (`tests/support/line_tracking.py`; targets RMS <= 0.1 px, max <= 0.3 px).
+
+Each of our renders also prints the CPU it took (this process and its FFmpeg processes), per
+second of video: the figure deployments are sized by (docs/scaling.md), steadier than wall
+time on a shared machine. `--height 720` renders our three at 1280x720 (with `--skip-moviepy`).
+Measured on the 2-core machine (load average 7-9 from other runs, so the wall times are long;
+`--skip-moviepy --shots 6 --smooth-seconds 4`, 21.5 s of video):
+
+    full render   wall s  CPU s  CPU s / video s  peak memory (process tree)
+    1280x720        8.38   7.68            0.357                      387 MB
+    1920x1080      22.01  17.19            0.800                      618 MB
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import argparse
 import asyncio
 import hashlib
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -63,6 +74,8 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.cpu_s = 0.0
+        """CPU the sampling itself took (left out of the render's)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -77,6 +90,7 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.wait(0.05):
             self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+        self.cpu_s = time.thread_time()
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -117,6 +131,12 @@ def shots_of(images: list[Path], seconds: float) -> list[Shot]:
         Shot(ShotSpec(f"shot-{i}", hashlib.sha256(p.read_bytes()).hexdigest(), seconds), p)
         for i, p in enumerate(images)
     ]
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and of its children that ended (the FFmpeg processes) so far."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 async def ours(images, seconds, look: Look, cache: Path, work: Path, out: Path):
@@ -173,32 +193,61 @@ def main() -> int:
     parser.add_argument("--crf", type=int, default=23)
     parser.add_argument("--skip-moviepy", action="store_true", help="only our renderer (quick runs)")
     parser.add_argument("--smooth-seconds", default="4,12,30", help="shot lengths of the smoothness test")
+    parser.add_argument("--height", type=int, default=H, choices=[720, H], help="our renders' frame height")
     args = parser.parse_args()
+    if args.height != H and not args.skip_moviepy:
+        parser.error("--height 720 needs --skip-moviepy (MoviePy renders at 1920x1080)")
+    width = args.height * 16 // 9
     tmp = Path(tempfile.mkdtemp(prefix="reelflow-bench-render-"))
     try:
         print(f"[1/6] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
         images = make_images(tmp, args.shots)
         video_s = args.shots * args.seconds - (args.shots - 1) * CROSS
         look = Look(
-            W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "fade",
+            CROSS,
+            motion=True,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
+        cpu: dict[str, float] = {}
 
         print("[2/6] our renderer, full render (empty cache)", flush=True)
+        began = cpu_s()
         with PeakMemory() as memory:
             full = asyncio.run(ours(images, args.seconds, look, tmp / "cache", tmp / "work1", tmp / "ours.mp4"))
+        cpu["ours, full render"] = cpu_s() - began - memory.cpu_s
 
         print("[3/6] our renderer, after one image changed (cache kept)", flush=True)
         changed = list(images)
         changed[args.shots // 2] = make_images(tmp, args.shots, attempt=2)[args.shots // 2]
+        began = cpu_s()
         again = asyncio.run(ours(changed, args.seconds, look, tmp / "cache", tmp / "work2", tmp / "ours2.mp4"))
+        cpu["ours, one image changed"] = cpu_s() - began
 
         print("[4/6] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
         floor_look = Look(
-            W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "none",
+            0.0,
+            motion=False,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
+        began = cpu_s()
         floor = asyncio.run(
             ours(images, args.seconds, floor_look, tmp / "cache-floor", tmp / "work3", tmp / "floor.mp4")
         )
+        cpu["plain slideshow (floor)"] = cpu_s() - began
 
         moviepy_s = None
         if not args.skip_moviepy:
@@ -210,9 +259,9 @@ def main() -> int:
         print()
         print(
             f"composition: {args.shots} shots x {args.seconds:g} s, {CROSS:g} s crossfades, zoom/pan, "
-            f"{W}x{H} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
+            f"{width}x{args.height} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
         )
-        print(f"{'':32}{'wall s':>9}{'video s/s':>11}")
+        print(f"{'':32}{'wall s':>9}{'video s/s':>11}{'CPU s':>9}{'CPU s / video s':>17}")
         rows = [
             ("ours, full render", full.seconds),
             ("ours, one image changed", again.seconds),
@@ -221,7 +270,8 @@ def main() -> int:
         if moviepy_s:
             rows.append(("MoviePy 2", moviepy_s))
         for name, seconds in rows:
-            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}")
+            used = f"{cpu[name]:9.2f}{cpu[name] / video_s:17.3f}" if name in cpu else ""
+            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}{used}")
         print()
         if moviepy_s:
             print(f"speed-up over MoviePy 2:            {moviepy_s / full.seconds:6.1f}x   (target >= 8x)")
