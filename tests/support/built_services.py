@@ -14,10 +14,10 @@ SERVICES = ("script", "scene", "image", "video", "gateway")
 
 @cache
 def built_runtimes() -> dict[str, ServiceRuntime]:
-    """Service name -> its runtime, built once per test process (default settings)."""
+    """Service name -> its runtime, built once per test process (default settings, no topic prefix)."""
     runtimes: dict[str, ServiceRuntime] = {}
     for name in SERVICES:
-        settings = importlib.import_module(f"reelflow_{name}.settings").Settings()
+        settings = importlib.import_module(f"reelflow_{name}.settings").Settings(kafka_namespace="")
         if name == "gateway":
             from reelflow_gateway.app import create_app
 
