@@ -390,3 +390,19 @@ def test_create_topics_names_every_topic_the_services_use() -> None:
     used = set().union(*(runtime.topics for runtime in built_runtimes().values()))
     assert topics == used
     assert f'PARTITIONS="${{PARTITIONS:-{config_map()["REELFLOW_KAFKA_PARTITIONS"]}}}"' in script
+
+
+def test_the_kubernetes_scrape_job_finds_the_pods_by_the_annotations_and_labels_they_carry() -> None:
+    (job,) = yaml.safe_load((PRODUCTION / "prometheus-kubernetes.yml").read_text())["scrape_configs"]
+    (discovery,) = job["kubernetes_sd_configs"]
+    assert discovery["role"] == "pod"
+    assert discovery["namespaces"]["names"] == sorted(resources("Namespace"))
+    read = {label for rule in job["relabel_configs"] for label in rule.get("source_labels", [])}
+    written = {r["target_label"]: r.get("source_labels") for r in job["relabel_configs"] if "target_label" in r}
+    for deployment in resources("Deployment").values():
+        template = deployment["spec"]["template"]["metadata"]
+        for annotation in template["annotations"]:
+            # Prometheus names a pod's annotation `__meta_kubernetes_pod_annotation_<name, sanitized>`
+            assert "__meta_kubernetes_pod_annotation_" + re.sub(r"\W", "_", annotation) in read
+    (service_from,) = written["service"]
+    assert service_from == "__meta_kubernetes_pod_label_" + re.sub(r"\W", "_", "app.kubernetes.io/name")
