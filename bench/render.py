@@ -13,6 +13,16 @@ Then smoothness: a test card of thin lines rendered by our renderer as one shot 
 pan for each of `--smooth-seconds` (4, 12 and 30 s), decoded, each line followed frame by frame
 to a fraction of a pixel; prints the RMS and the maximum deviation from a smooth path
 (`tests/support/line_tracking.py`; targets RMS <= 0.1 px, max <= 0.3 px).
+
+Each of our renders also prints the CPU it took (this process and its FFmpeg processes), per
+second of video: the figure deployments are sized by (docs/scaling.md), steadier than wall
+time on a shared machine. `--height 720` renders our three at 1280x720 (with `--skip-moviepy`).
+Measured on the 2-core machine (load average 7-9 from other runs, so the wall times are long;
+`--skip-moviepy --shots 6 --smooth-seconds 4`, 21.5 s of video):
+
+    full render   wall s  CPU s  CPU s / video s  peak memory (process tree)
+    1280x720        8.38   7.68            0.357                      387 MB
+    1920x1080      22.01  17.19            0.800                      618 MB
 """
 
 from __future__ import annotations
@@ -64,6 +74,8 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.cpu_s = 0.0
+        """CPU the sampling itself took (left out of the render's)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -78,6 +90,7 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.wait(0.05):
             self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+        self.cpu_s = time.thread_time()
 
 
 class CpuTime:
@@ -193,19 +206,33 @@ def main() -> int:
     parser.add_argument("--crf", type=int, default=23)
     parser.add_argument("--skip-moviepy", action="store_true", help="only our renderer (quick runs)")
     parser.add_argument("--smooth-seconds", default="4,12,30", help="shot lengths of the smoothness test")
+    parser.add_argument("--height", type=int, default=H, choices=[720, H], help="our renders' frame height")
     args = parser.parse_args()
+    if args.height != H and not args.skip_moviepy:
+        parser.error("--height 720 needs --skip-moviepy (MoviePy renders at 1920x1080)")
+    width = args.height * 16 // 9
     tmp = Path(tempfile.mkdtemp(prefix="reelflow-bench-render-"))
     try:
         print(f"[1/6] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
         images = make_images(tmp, args.shots)
         video_s = args.shots * args.seconds - (args.shots - 1) * CROSS
         look = Look(
-            W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "fade",
+            CROSS,
+            motion=True,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
 
         print("[2/6] our renderer, full render (empty cache)", flush=True)
         with PeakMemory() as memory, CpuTime() as full_cpu:
             full = asyncio.run(ours(images, args.seconds, look, tmp / "cache", tmp / "work1", tmp / "ours.mp4"))
+        full_cpu.seconds -= memory.cpu_s  # the sampling thread's own
 
         print("[3/6] our renderer, after one image changed (cache kept)", flush=True)
         changed = list(images)
@@ -215,7 +242,16 @@ def main() -> int:
 
         print("[4/6] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
         floor_look = Look(
-            W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "none",
+            0.0,
+            motion=False,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
         with CpuTime() as floor_cpu:
             floor = asyncio.run(
@@ -234,9 +270,9 @@ def main() -> int:
         print()
         print(
             f"composition: {args.shots} shots x {args.seconds:g} s, {CROSS:g} s crossfades, zoom/pan, "
-            f"{W}x{H} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
+            f"{width}x{args.height} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
         )
-        print(f"{'':32}{'wall s':>9}{'video s/s':>11}{'cpu s':>9}")
+        print(f"{'':32}{'wall s':>9}{'video s/s':>11}{'cpu s':>9}{'cpu s per video s':>19}")
         rows = [
             ("ours, full render", full.seconds, full_cpu.seconds),
             ("ours, one image changed", again.seconds, again_cpu.seconds),
@@ -245,7 +281,7 @@ def main() -> int:
         if moviepy_s:
             rows.append(("MoviePy 2", moviepy_s, moviepy_cpu.seconds))
         for name, seconds, cpu in rows:
-            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}{cpu:9.2f}")
+            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}{cpu:9.2f}{cpu / video_s:19.2f}")
         print()
         if moviepy_s:
             print(
