@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject.toml kit/pyproject.toml \
-           $(wildcard services/*/pyproject.toml)
+           $(wildcard services/*/pyproject.toml) tools/reelctl/pyproject.toml
 PYTEST_ARGS ?=
 
 .PHONY: help install demo test lint asyncapi fuzz infra-up infra-down up down status lock clean
@@ -36,8 +36,8 @@ demo: up
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-LINT_PATHS := contracts kit services tests bench deploy
-TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s))
+LINT_PATHS := contracts kit services tools tests bench deploy docs/examples
+TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s)) tools/reelctl/reelflow_ops
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
