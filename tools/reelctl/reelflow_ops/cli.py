@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from rich.markup import escape
 from rich.table import Table
 
-from reelflow_ops import dead_letters, rebuild_views, replay, tail, topics_report, trace
+from reelflow_ops import dead_letters, doctor, rebuild_views, replay, tail, topics_report, trace
 from reelflow_ops.cluster import Cluster, Unsupported, connect
 from reelflow_ops.output import console, fail, print_json, print_json_line
 from reelflow_ops.settings import OpsSettings
@@ -296,6 +296,31 @@ def dlq_redrive(
         )
 
     run(work)
+
+
+@app.command(name="doctor")
+def doctor_command(
+    skip_ai: Annotated[bool, typer.Option("--skip-ai", help="do not call the AI provider (it may cost money)")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the broker, MongoDB (replica set, transactions), S3 (credentials, buckets), every service's
+    /healthz, the AI provider (a real minimal call per capability) and FFmpeg; say what is wrong and how to fix it."""
+    settings = OpsSettings()
+    findings = asyncio.run(doctor.diagnose(settings, skip_ai=skip_ai))
+    if as_json:
+        print_json(doctor.as_json(findings))
+    else:
+        table = Table(title="reelctl doctor", show_lines=True)
+        for column in ("", "area", "what", "found", "to fix"):
+            table.add_column(column)
+        for f in findings:
+            mark = "[green]ok[/]" if f.ok and not f.warning else "[yellow]note[/]" if f.ok else "[bold red]FAIL[/]"
+            table.add_row(mark, f.area, escape(f.name), escape(f.detail), escape(f.fix))
+        console.print(table)
+        failed = [f for f in findings if not f.ok]
+        console.print(f"[bold red]{len(failed)} problem(s)[/]" if failed else "[green]everything answers[/]")
+    if any(not f.ok for f in findings):
+        raise typer.Exit(1)
 
 
 def main() -> Any:

@@ -17,6 +17,8 @@ class OpsSettings(KitSettings):
     scene_health_port: int = Field(default=8082, description="reelctl: the scene service's `/healthz` port")
     image_health_port: int = Field(default=8083, description="reelctl: the image service's `/healthz` port")
     video_health_port: int = Field(default=8084, description="reelctl: the video service's `/healthz` port")
+    image_bucket: str = Field(default="reelflow-image", description="the image service's bucket (doctor checks it)")
+    video_bucket: str = Field(default="reelflow-video", description="the video service's bucket (doctor checks it)")
     services_host: str = Field(default="127.0.0.1", description="reelctl: where the services' `/healthz` answer")
 
     def health_url(self, service: str) -> str:
