@@ -7,6 +7,9 @@ Tansu (ARCHITECTURE.md section 7, measured again for reelctl) answers some reque
 So on Tansu reelctl never sends those: the end of a partition is the high watermark of a fetch
 (exact), a time is found by reading the partition's timestamps, and a group's committed offsets
 are fetched per partition through its coordinator. Apache Kafka gets the direct requests.
+Tansu also keeps listing a stopped consumer as a group member (its LeaveGroup and session
+timeout are not always honoured) until the group rebalances; `stopped_group_state` makes the
+group rebalance by joining it, so only members that still answer are counted.
 When an answer cannot be had this way, reelctl refuses (`Unsupported`) instead of guessing.
 """
 
@@ -29,6 +32,8 @@ from reelflow_ops.settings import OpsSettings
 TANSU = "tansu"
 APACHE = "kafka"
 HIGHWATER_TIMEOUT_S = 10.0
+PROBE_SESSION_MS = 6000
+PROBE_JOIN_TIMEOUT_S = 90.0
 
 
 class Unsupported(RuntimeError):
@@ -184,6 +189,41 @@ class Cluster:
                 if group_id == group and error_code == 0:
                     return GroupState(group, state, len(members))
         raise Unsupported(f"the broker gave no description of group {group!r}")
+
+    async def stopped_group_state(self, group: str, topics: Iterable[str]) -> GroupState:
+        """The group's state with only live members counted. On Tansu the listed members may be
+        stopped consumers: reelctl then joins the group on `topics` (a rebalance, in which a member
+        that does not answer within its timeout is dropped), counts the others, and leaves."""
+        state = await self.group_state(group)
+        if not state.active or self.kind != TANSU:
+            return state
+        return await self._members_answering(group, sorted(set(topics)))
+
+    async def _members_answering(self, group: str, topics: list[str]) -> GroupState:
+        if not topics:
+            return await self.group_state(group)
+        probe = self._consumer(
+            group_id=group,
+            session_timeout_ms=PROBE_SESSION_MS,
+            heartbeat_interval_ms=PROBE_SESSION_MS // 3,
+            rebalance_timeout_ms=PROBE_SESSION_MS,
+        )
+        probe.subscribe(topics)
+        await probe.start()
+        try:
+            deadline = time.monotonic() + PROBE_JOIN_TIMEOUT_S
+            while not probe.assignment():
+                await probe.getmany(timeout_ms=200, max_records=1)
+                if time.monotonic() > deadline:
+                    raise Unsupported(
+                        f"could not join group {group!r} within {PROBE_JOIN_TIMEOUT_S:.0f}s to see which members answer"
+                    )
+            joined = await self.group_state(group)  # Tansu names no client ids: the probe is one of these
+            others = max(joined.members - 1, 0)
+            state = GroupState(group, "Stable" if others else "Empty", others)
+        finally:
+            await probe.stop()
+        return state
 
     async def committed(self, group: str, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         """The group's committed offset of each partition it has one for."""

@@ -43,7 +43,7 @@ async def rebuild(cluster: Cluster, settings: GatewaySettings) -> str:
     from reelflow_gateway.readmodel.rebuild import rebuild as rebuild_read_model
 
     group = read_model_group(settings)
-    state = await cluster.group_state(group)
+    state = await cluster.stopped_group_state(group, [settings.topic(t) for t in EVENT_TOPICS])
     if state.active:
         raise CannotReplay(
             f"the read-model group {group!r} has {state.members} active member(s): a gateway is running",

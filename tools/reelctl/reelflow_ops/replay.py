@@ -44,12 +44,6 @@ async def plan(
     cluster: Cluster, settings: OpsSettings, group: str, to: str | int | datetime, topic: str | None
 ) -> list[Move]:
     group_id = settings.local_group(group)
-    state = await cluster.group_state(group_id)
-    if state.active:
-        raise CannotReplay(
-            f"group {group_id!r} has {state.members} active member(s) (state {state.state})",
-            "stop every instance of the service that runs this group, then replay; start it again after",
-        )
     topics = await cluster.topics()
     if topic is not None:
         name = settings.local_topic(topic)
@@ -67,6 +61,7 @@ async def plan(
             f"group {group_id!r} has committed no offset on any topic",
             "name the topic with --topic to set its offsets anyway",
         )
+    await refuse_while_running(cluster, group_id, {tp.topic for tp in candidates})
     firsts = await cluster.beginning_offsets(candidates)
     ends = await cluster.end_offsets(candidates)
     if to == "earliest":
@@ -78,9 +73,17 @@ async def plan(
     return [Move(tp.topic, tp.partition, committed.get(tp), targets[tp]) for tp in candidates]
 
 
+async def refuse_while_running(cluster: Cluster, group_id: str, topics: set[str]) -> None:
+    state = await cluster.stopped_group_state(group_id, topics)
+    if state.active:
+        raise CannotReplay(
+            f"group {group_id!r} has {state.members} active member(s) (state {state.state})",
+            "stop every instance of the service that runs this group, then replay; start it again after",
+        )
+
+
 async def execute(cluster: Cluster, settings: OpsSettings, group: str, moves: list[Move]) -> None:
     group_id = settings.local_group(group)
-    state = await cluster.group_state(group_id)
-    if state.active:  # checked again: an instance may have started since the plan
-        raise CannotReplay(f"group {group_id!r} has active members now (state {state.state}); nothing moved")
+    # checked again: an instance may have started since the plan
+    await refuse_while_running(cluster, group_id, {m.topic for m in moves})
     await cluster.commit(group_id, {TopicPartition(m.topic, m.partition): m.target for m in moves})

@@ -8,7 +8,7 @@ from typing import Any
 from aiokafka.structs import TopicPartition
 from rich.table import Table
 
-from reelflow_ops.cluster import Cluster
+from reelflow_ops.cluster import TANSU, Cluster
 from reelflow_ops.output import console, progress
 
 
@@ -86,3 +86,8 @@ def render(reports: list[TopicReport], broker: str) -> None:
         name = f"[red]{item.topic}[/]" if item.topic.endswith(".dlq") and item.records else item.topic
         table.add_row(name, str(len(item.end)), str(item.records), groups or "[dim]none[/]")
     console.print(table)
+    if broker == TANSU:
+        console.print(
+            "[dim]members as the broker lists them: Tansu keeps a stopped consumer listed until its group "
+            "rebalances (replay and rebuild-views find out which still answer)[/]"
+        )
