@@ -5,15 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject.toml kit/pyproject.toml \
-           $(wildcard services/*/pyproject.toml)
+           $(wildcard services/*/pyproject.toml) tools/reelctl/pyproject.toml
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test lint fuzz infra-up infra-down up down status lock clean
+.PHONY: help install demo test lint asyncapi fuzz infra-up infra-down up down status lock clean
 
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it"
 	@echo "make lint        ruff (lint and format check) over the repo, mypy (strict but for the gateway) over the packages; make test runs it first"
+	@echo "make asyncapi    write docs/asyncapi.yaml from contracts/ (a unit test fails while it differs)"
 	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "make infra-down  stop them"
@@ -35,13 +36,16 @@ demo: up
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-LINT_PATHS := contracts kit services tests bench deploy
-TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s))
+LINT_PATHS := contracts kit services tools tests bench deploy docs/examples
+TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s)) tools/reelctl/reelflow_ops
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy $(TYPED)
+
+asyncapi: $(STAMP)
+	$(PY) -m reelflow_contracts.asyncapi --yaml > docs/asyncapi.yaml
 
 FUZZ_EXAMPLES ?= 40
 FUZZ_SEED ?= $(shell date +%s)

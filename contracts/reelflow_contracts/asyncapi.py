@@ -5,6 +5,7 @@ after handlers, merges a topic's types into one anonymous `anyOf` payload and sa
 the CloudEvents headers, which are the point of this contract.
 
     python -m reelflow_contracts.asyncapi > asyncapi.json
+    python -m reelflow_contracts.asyncapi --yaml > docs/asyncapi.yaml   # make asyncapi (needs PyYAML)
 """
 
 from __future__ import annotations
@@ -35,7 +36,17 @@ from reelflow_contracts.topics import (
     VIDEO_EVENTS,
 )
 
-__all__ = ["SERVICES", "PUBLISHES", "SUBSCRIBES", "writer_of", "emitted_by", "consumed_by", "build", "main"]
+__all__ = [
+    "SERVICES",
+    "PUBLISHES",
+    "SUBSCRIBES",
+    "writer_of",
+    "emitted_by",
+    "consumed_by",
+    "build",
+    "to_yaml",
+    "main",
+]
 
 SERVICES = ("gateway", "script", "scene", "image", "video")
 
@@ -285,7 +296,20 @@ def build() -> dict[str, Any]:
     }
 
 
-def main() -> None:
+def to_yaml(doc: dict[str, Any]) -> str:
+    """The document as YAML, in its own key order (the form committed as docs/asyncapi.yaml).
+
+    PyYAML is imported here only: `contracts/` itself depends on nothing but pydantic."""
+    import yaml
+
+    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if "--yaml" in args:
+        sys.stdout.write(to_yaml(build()))
+        return
     json.dump(build(), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

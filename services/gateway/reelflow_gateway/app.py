@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from reelflow_gateway.api import api_router, health, metrics
 from reelflow_gateway.apidoc import openapi_schema, operation_id
+from reelflow_gateway.apidoc.asyncapi_page import asyncapi_routes
 from reelflow_gateway.bootstrap import build
 from reelflow_gateway.errors import install_error_handlers
 from reelflow_gateway.metrics import HttpMetrics
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(api_router)
+    app.router.routes.extend(asyncapi_routes())  # the message contract: `/asyncapi.yaml` and a page at `/asyncapi`
     app.router.routes.extend(studio_routes())  # the web studio at `/`, outside the OpenAPI document
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
