@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy $(TYPED)
 
 asyncapi: $(STAMP)
-	$(PY) -m reelflow_contracts.asyncapi --yaml > docs/asyncapi.yaml
+	$(PY) -m reelflow_gateway.apidoc.asyncapi_page > docs/asyncapi.yaml
 
 FUZZ_EXAMPLES ?= 40
 FUZZ_SEED ?= $(shell date +%s)

@@ -5,7 +5,8 @@ after handlers, merges a topic's types into one anonymous `anyOf` payload and sa
 the CloudEvents headers, which are the point of this contract.
 
     python -m reelflow_contracts.asyncapi > asyncapi.json
-    python -m reelflow_contracts.asyncapi --yaml > docs/asyncapi.yaml   # make asyncapi (needs PyYAML)
+
+`make asyncapi` writes it as YAML to docs/asyncapi.yaml (reelflow_gateway.apidoc.asyncapi_page).
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ __all__ = [
     "emitted_by",
     "consumed_by",
     "build",
-    "to_yaml",
     "main",
 ]
 
@@ -296,20 +296,7 @@ def build() -> dict[str, Any]:
     }
 
 
-def to_yaml(doc: dict[str, Any]) -> str:
-    """The document as YAML, in its own key order (the form committed as docs/asyncapi.yaml).
-
-    PyYAML is imported here only: `contracts/` itself depends on nothing but pydantic."""
-    import yaml
-
-    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False))
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if "--yaml" in args:
-        sys.stdout.write(to_yaml(build()))
-        return
+def main() -> None:
     json.dump(build(), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 

@@ -11,8 +11,8 @@ import yaml
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from reelflow_contracts.asyncapi import build, to_yaml
-from reelflow_gateway.apidoc.asyncapi_page import CONTENT_SECURITY_POLICY, asyncapi_routes
+from reelflow_contracts.asyncapi import build
+from reelflow_gateway.apidoc.asyncapi_page import CONTENT_SECURITY_POLICY, asyncapi_routes, to_yaml
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 
@@ -20,7 +20,7 @@ COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
 def test_the_committed_document_is_the_generated_one() -> None:
     assert COMMITTED.read_text(encoding="utf-8") == to_yaml(build()), (
         "docs/asyncapi.yaml differs from what contracts/reelflow_contracts/asyncapi.py generates: "
-        "run `make asyncapi` (python -m reelflow_contracts.asyncapi --yaml > docs/asyncapi.yaml) and commit it"
+        "run `make asyncapi` (python -m reelflow_gateway.apidoc.asyncapi_page > docs/asyncapi.yaml) and commit it"
     )
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 from html import escape
 from typing import Any
 
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reelflow_contracts.asyncapi import build, to_yaml
+from reelflow_contracts.asyncapi import build
 
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#fafafa}
@@ -33,6 +35,11 @@ th,td{border:1px solid #e3e3e3;padding:.3rem .5rem;text-align:left;vertical-alig
 .tag{display:inline-block;border-radius:3px;padding:0 .35rem;margin-right:.3rem;background:#e8eefc;font-size:12px}
 details{margin:.3rem 0}summary{cursor:pointer}
 """.strip()
+
+
+def to_yaml(doc: dict[str, Any]) -> str:
+    """The document as YAML, in its own key order (the form committed as docs/asyncapi.yaml)."""
+    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120, default_flow_style=False))
 
 
 def _hash(text: str) -> str:
@@ -152,3 +159,7 @@ def asyncapi_routes() -> list[Route]:
         Route("/asyncapi.yaml", asyncapi_yaml, methods=["GET", "HEAD"], include_in_schema=False),
         Route("/asyncapi", asyncapi_page, methods=["GET", "HEAD"], include_in_schema=False),
     ]
+
+
+if __name__ == "__main__":  # make asyncapi
+    sys.stdout.write(to_yaml(build()))
