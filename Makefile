@@ -5,17 +5,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SOURCES := requirements/dev.txt requirements/constraints.txt contracts/pyproject.toml kit/pyproject.toml \
-           $(wildcard services/*/pyproject.toml)
+           $(wildcard services/*/pyproject.toml) tools/reelctl/pyproject.toml
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test test-apache-kafka lint fuzz infra-up infra-down up down status lock clean
+.PHONY: help install demo test test-apache-kafka lint asyncapi fuzz infra-up infra-down up down status lock clean
 
 help:
 	@echo "make demo        install, start everything, turn a sample script and a premise into MP4s in out/"
 	@echo "make test        install, start a throwaway embedded stack, run every test, stop it; then test-apache-kafka"
-	@echo "make test-apache-kafka  the bus, outbox, crash, dead-letter, replay and one whole operation on Apache Kafka"
+	@echo "make test-apache-kafka  the bus, outbox, crash, dead-letter, replay, reelctl, subscriber examples and one whole"
+	@echo "                 operation on Apache Kafka"
 	@echo "                 (KRaft, jars from Maven Central); skipped with a message without java and mvn"
 	@echo "make lint        ruff (lint and format check) over the repo, mypy (strict but for the gateway) over the packages; make test runs it first"
+	@echo "make asyncapi    write docs/asyncapi.yaml from contracts/ (a unit test fails while it differs)"
 	@echo "make fuzz        schemathesis against a throwaway stack, longer than the run in make test (FUZZ_EXAMPLES=...)"
 	@echo "make infra-up    start Kafka (Tansu), MongoDB (SecantusDB) and S3 (SeaweedFS) under var/"
 	@echo "                 (REELFLOW_STACK_KAFKA=apache before up, demo or a bench: Apache Kafka instead of Tansu)"
@@ -44,7 +46,8 @@ APACHE_KAFKA_TESTS := tests/integration/test_apache_kafka.py tests/integration/t
 	tests/integration/test_kit_outbox.py tests/integration/test_kit_crash.py tests/e2e/test_read_model_consumer.py \
 	tests/e2e/test_scenes.py::test_replaying_script_approved_creates_no_duplicate_scenes \
 	tests/e2e/test_restarts.py::test_read_model_rebuilds_exactly_from_the_events \
-	tests/e2e/test_operations.py::test_a_script_becomes_a_video_in_one_call
+	tests/e2e/test_operations.py::test_a_script_becomes_a_video_in_one_call \
+	tests/e2e/test_reelctl.py tests/integration/test_subscriber_examples.py tests/integration/test_service_metrics.py
 
 test-apache-kafka: $(STAMP)
 	@if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then \
@@ -55,13 +58,16 @@ test-apache-kafka: $(STAMP)
 			"(java: $$(command -v java || echo missing), mvn: $$(command -v mvn || echo missing))"; \
 	fi
 
-LINT_PATHS := contracts kit services tests bench deploy
-TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s))
+LINT_PATHS := contracts kit services tools tests bench deploy docs/examples
+TYPED := contracts/reelflow_contracts kit/reelflow_kit $(foreach s,script scene image video gateway,services/$(s)/reelflow_$(s)) tools/reelctl/reelflow_ops
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy $(TYPED)
+
+asyncapi: $(STAMP)
+	$(PY) -m reelflow_gateway.apidoc.asyncapi_page > docs/asyncapi.yaml
 
 FUZZ_EXAMPLES ?= 40
 FUZZ_SEED ?= $(shell date +%s)

@@ -13,6 +13,16 @@ Then smoothness: a test card of thin lines rendered by our renderer as one shot 
 pan for each of `--smooth-seconds` (4, 12 and 30 s), decoded, each line followed frame by frame
 to a fraction of a pixel; prints the RMS and the maximum deviation from a smooth path
 (`tests/support/line_tracking.py`; targets RMS <= 0.1 px, max <= 0.3 px).
+
+Each of our renders also prints the CPU it took (this process and its FFmpeg processes), per
+second of video: the figure deployments are sized by (docs/scaling.md), steadier than wall
+time on a shared machine. `--height 720` renders our three at 1280x720 (with `--skip-moviepy`).
+Measured on the 2-core machine (load average 7-9 from other runs, so the wall times are long;
+`--skip-moviepy --shots 6 --smooth-seconds 4`, 21.5 s of video):
+
+    full render   wall s  CPU s  CPU s / video s  peak memory (process tree)
+    1280x720        8.38   7.68            0.357                      387 MB
+    1920x1080      22.01  17.19            0.800                      618 MB
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import argparse
 import asyncio
 import hashlib
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -63,6 +74,8 @@ class PeakMemory:
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.cpu_s = 0.0
+        """CPU the sampling itself took (left out of the render's)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -77,6 +90,26 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.wait(0.05):
             self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+        self.cpu_s = time.thread_time()
+
+
+class CpuTime:
+    """User + system seconds of this process and the children it waited for, while inside."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> CpuTime:
+        self._start = _cpu_now()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = _cpu_now() - self._start
+
+
+def _cpu_now() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -173,58 +206,88 @@ def main() -> int:
     parser.add_argument("--crf", type=int, default=23)
     parser.add_argument("--skip-moviepy", action="store_true", help="only our renderer (quick runs)")
     parser.add_argument("--smooth-seconds", default="4,12,30", help="shot lengths of the smoothness test")
+    parser.add_argument("--height", type=int, default=H, choices=[720, H], help="our renders' frame height")
     args = parser.parse_args()
+    if args.height != H and not args.skip_moviepy:
+        parser.error("--height 720 needs --skip-moviepy (MoviePy renders at 1920x1080)")
+    width = args.height * 16 // 9
     tmp = Path(tempfile.mkdtemp(prefix="reelflow-bench-render-"))
     try:
         print(f"[1/6] drawing {args.shots} storyboard frames at {W}x{H}", flush=True)
         images = make_images(tmp, args.shots)
         video_s = args.shots * args.seconds - (args.shots - 1) * CROSS
         look = Look(
-            W, H, FPS, "fade", CROSS, motion=True, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "fade",
+            CROSS,
+            motion=True,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
 
         print("[2/6] our renderer, full render (empty cache)", flush=True)
-        with PeakMemory() as memory:
+        with PeakMemory() as memory, CpuTime() as full_cpu:
             full = asyncio.run(ours(images, args.seconds, look, tmp / "cache", tmp / "work1", tmp / "ours.mp4"))
+        full_cpu.seconds -= memory.cpu_s  # the sampling thread's own
 
         print("[3/6] our renderer, after one image changed (cache kept)", flush=True)
         changed = list(images)
         changed[args.shots // 2] = make_images(tmp, args.shots, attempt=2)[args.shots // 2]
-        again = asyncio.run(ours(changed, args.seconds, look, tmp / "cache", tmp / "work2", tmp / "ours2.mp4"))
+        with CpuTime() as again_cpu:
+            again = asyncio.run(ours(changed, args.seconds, look, tmp / "cache", tmp / "work2", tmp / "ours2.mp4"))
 
         print("[4/6] plain slideshow: no motion, no transitions (the encode floor)", flush=True)
         floor_look = Look(
-            W, H, FPS, "none", 0.0, motion=False, narration=False, subtitles=False, preset=args.preset, crf=args.crf
+            width,
+            args.height,
+            FPS,
+            "none",
+            0.0,
+            motion=False,
+            narration=False,
+            subtitles=False,
+            preset=args.preset,
+            crf=args.crf,
         )
-        floor = asyncio.run(
-            ours(images, args.seconds, floor_look, tmp / "cache-floor", tmp / "work3", tmp / "floor.mp4")
-        )
+        with CpuTime() as floor_cpu:
+            floor = asyncio.run(
+                ours(images, args.seconds, floor_look, tmp / "cache-floor", tmp / "work3", tmp / "floor.mp4")
+            )
 
         moviepy_s = None
+        moviepy_cpu = CpuTime()
         if not args.skip_moviepy:
             print("[5/6] MoviePy 2, same composition (this takes minutes)", flush=True)
             t = time.perf_counter()
-            moviepy_render(images, args.seconds, args.preset, args.crf, tmp / "moviepy.mp4")
+            with moviepy_cpu:
+                moviepy_render(images, args.seconds, args.preset, args.crf, tmp / "moviepy.mp4")
             moviepy_s = time.perf_counter() - t
 
         print()
         print(
             f"composition: {args.shots} shots x {args.seconds:g} s, {CROSS:g} s crossfades, zoom/pan, "
-            f"{W}x{H} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
+            f"{width}x{args.height} @ {FPS} fps, libx264 preset={args.preset} crf={args.crf}: {video_s:g} s of video"
         )
-        print(f"{'':32}{'wall s':>9}{'video s/s':>11}")
+        print(f"{'':32}{'wall s':>9}{'video s/s':>11}{'cpu s':>9}{'cpu s per video s':>19}")
         rows = [
-            ("ours, full render", full.seconds),
-            ("ours, one image changed", again.seconds),
-            ("plain slideshow (floor)", floor.seconds),
+            ("ours, full render", full.seconds, full_cpu.seconds),
+            ("ours, one image changed", again.seconds, again_cpu.seconds),
+            ("plain slideshow (floor)", floor.seconds, floor_cpu.seconds),
         ]
         if moviepy_s:
-            rows.append(("MoviePy 2", moviepy_s))
-        for name, seconds in rows:
-            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}")
+            rows.append(("MoviePy 2", moviepy_s, moviepy_cpu.seconds))
+        for name, seconds, cpu in rows:
+            print(f"{name:32}{seconds:9.2f}{video_s / seconds:11.2f}{cpu:9.2f}{cpu / video_s:19.2f}")
         print()
         if moviepy_s:
-            print(f"speed-up over MoviePy 2:            {moviepy_s / full.seconds:6.1f}x   (target >= 8x)")
+            print(
+                f"speed-up over MoviePy 2:            {moviepy_s / full.seconds:6.1f}x   (target >= 8x; "
+                f"in CPU time {moviepy_cpu.seconds / full_cpu.seconds:.1f}x, which a busy machine moves less)"
+            )
         print(
             f"incremental re-render / full render: {again.seconds / full.seconds:6.1%}  (target <= 15%; "
             f"{again.pieces_encoded} of {again.pieces} pieces encoded)"

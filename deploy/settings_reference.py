@@ -87,6 +87,9 @@ def render() -> str:
         own = {k: v for k, v in cls.model_fields.items() if k not in shared_names}
         if own:
             out += [f"## The {name} service (`python -m reelflow_{name}`)", "", *rows(own), ""]
+    ops = importlib.import_module("reelflow_ops.settings").OpsSettings
+    own = {k: v for k, v in ops.model_fields.items() if k not in shared_names}
+    out += ["## reelctl (docs/operations.md), besides the variables above", "", *rows(own), ""]
     return "\n".join(out)
 
 

@@ -5,6 +5,8 @@ after handlers, merges a topic's types into one anonymous `anyOf` payload and sa
 the CloudEvents headers, which are the point of this contract.
 
     python -m reelflow_contracts.asyncapi > asyncapi.json
+
+`make asyncapi` writes it as YAML to docs/asyncapi.yaml (reelflow_gateway.apidoc.asyncapi_page).
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ from reelflow_contracts.topics import (
     VIDEO_EVENTS,
 )
 
-__all__ = ["SERVICES", "PUBLISHES", "SUBSCRIBES", "writer_of", "emitted_by", "consumed_by", "build", "main"]
+__all__ = [
+    "SERVICES",
+    "PUBLISHES",
+    "SUBSCRIBES",
+    "writer_of",
+    "emitted_by",
+    "consumed_by",
+    "build",
+    "main",
+]
 
 SERVICES = ("gateway", "script", "scene", "image", "video")
 

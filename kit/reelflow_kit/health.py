@@ -1,4 +1,4 @@
-"""Health checks (broker, MongoDB, S3 reachable) and a tiny ASGI app serving /healthz."""
+"""Health checks (broker, MongoDB, S3 reachable) and a tiny ASGI app serving /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from reelflow_kit.metrics.service import CONTENT_TYPE, ServiceMetrics
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.outbox import OutboxRelay, set_aside_count
 
@@ -40,6 +41,7 @@ class Observed(Protocol):
     db: AsyncDatabase[dict[str, Any]]
     instance_id: str
     health_probes: dict[str, Callable[[], Awaitable[object]]]
+    metrics: ServiceMetrics
 
     @property
     def settings(self) -> KitSettings: ...
@@ -97,7 +99,8 @@ async def health_report(runtime: Observed) -> dict[str, Any]:
 
 
 def health_app(runtime: Observed) -> ASGIApp:
-    """ASGI app: GET /healthz (200 healthy, 503 not), and lifespan starting/stopping the runtime."""
+    """ASGI app: GET /healthz (200 healthy, 503 not), GET /metrics (Prometheus), and lifespan
+    starting/stopping the runtime."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -116,6 +119,9 @@ def health_app(runtime: Observed) -> ASGIApp:
                     return
         if scope["type"] != "http":
             return
+        if scope["path"] == "/metrics":
+            await _send(send, 200, await runtime.metrics.exposition(), CONTENT_TYPE)
+            return
         if scope["path"] != "/healthz":
             await _respond(send, 404, {"detail": f"no route {scope['path']}"})
             return
@@ -126,12 +132,15 @@ def health_app(runtime: Observed) -> ASGIApp:
 
 
 async def _respond(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
+    await _send(send, status, json.dumps(body).encode(), "application/json")
+
+
+async def _send(send: Send, status: int, payload: bytes, content_type: str) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(payload)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -43,6 +44,8 @@ from reelflow_kit.failures import DeadlineExceeded, Failure, Outage
 from reelflow_kit.job_fairness import FAIRNESS_INDEXES, SHARED_KEY, rank_for
 from reelflow_kit.job_lease import LeaseKeeper
 from reelflow_kit.logging import message_context
+from reelflow_kit.metrics import jobs as outcomes
+from reelflow_kit.metrics.jobs import JobMetrics
 from reelflow_kit.transaction import Transaction, Transactions
 
 log = logging.getLogger(__name__)
@@ -235,8 +238,10 @@ class JobPool:
         poll_interval_s: float = 0.25,
         outage_backoff_s: float = 0.5,
         outage_backoff_cap_s: float = 30.0,
+        metrics: JobMetrics | None = None,
     ) -> None:
         self.runtime = runtime
+        self.metrics = metrics or JobMetrics(CollectorRegistry())
         self.kind = kind
         self.handler = handler
         self.concurrency = concurrency
@@ -341,6 +346,7 @@ class JobPool:
         if doc is None:
             return None
         log.info("job claimed", extra={"job": doc["_id"], "kind": self.kind, "attempt": doc["attempts"]})
+        self.metrics.waited.labels(self.kind).observe(max(0.0, (now - _aware(doc["not_before"])).total_seconds()))
         return Job(
             id=doc["_id"],
             kind=doc["kind"],
@@ -357,22 +363,31 @@ class JobPool:
 
     async def _run(self, job: Job) -> None:
         self.running += 1
+        running = self.metrics.running.labels(self.kind)
+        running.inc()
+        began, outcome = time.perf_counter(), None
         try:
             if job.attempt > self.max_attempts:  # its attempts are used up: the last ones died with their worker
+                outcome = outcomes.GAVE_UP
                 await self._give_up(replace(job, attempt=job.attempt - 1), _died(job))
                 return
             await self._attempt(job)
+            outcome = outcomes.DONE
             self.completed += 1
             log.info("job finished", extra={"job": job.id, "kind": self.kind, "attempt": job.attempt})
         except asyncio.CancelledError:
             raise
         except LeaseLost:
+            outcome = outcomes.LEASE_LOST
             log.warning("job stopped: its lease is lost", extra={"job": job.id})
             await self._hand_back(job)
         except Exception as exc:
-            await self._failed(job, exc)
+            outcome = await self._failed(job, exc)
         finally:
             self.running -= 1
+            running.dec()
+            if outcome is not None:  # None: stopped (the process is stopping)
+                self.metrics.ended(self.kind, outcome, time.perf_counter() - began)
 
     async def _attempt(self, job: Job) -> None:
         """The handler, within the deadline and for as long as the lease is kept."""
@@ -413,28 +428,29 @@ class JobPool:
         )
         return renewed.matched_count == 1
 
-    async def _failed(self, job: Job, exc: Exception) -> None:
+    async def _failed(self, job: Job, exc: Exception) -> str:
+        """Puts the failed attempt on record; returns how it ended (`reelflow_kit.metrics.jobs`)."""
         failure = Failure.of(exc)
         if is_transient_transaction_error(exc):
             await self._requeue(job, failure, delay_s=0.05, count_attempt=False)
-            return
+            return outcomes.RETRY
         if isinstance(exc, Deferred):
             await self._requeue(job, Failure("deferred", str(exc)), delay_s=exc.delay_s, count_attempt=False)
-            return
+            return outcomes.DEFERRED
         if isinstance(exc, Outage) or is_server_away(exc):
             if job.outages + 1 >= self.max_outages:  # away for minutes, not seconds: the job still ends
                 await self._give_up(job, failure)
-                return
+                return outcomes.GAVE_UP
             delay = random.uniform(0.5, 1.0) * min(self.outage_backoff_cap_s, self.outage_backoff_s * 2**job.outages)
             log.warning(
                 "job met an outage, retrying (not counted as an attempt)",
                 extra={"job": job.id, "error": str(failure), "outages": job.outages + 1, "retry_in_s": round(delay, 2)},
             )
             await self._requeue(job, failure, delay_s=delay, count_attempt=False, outage=True)
-            return
+            return outcomes.OUTAGE
         if job.attempt >= self.max_attempts or not failure.retryable:
             await self._give_up(job, failure)
-            return
+            return outcomes.GAVE_UP
         delay = (
             failure.delay_s
             if failure.delay_s is not None
@@ -445,6 +461,7 @@ class JobPool:
             extra={"job": job.id, "attempt": job.attempt, "error": str(failure), "retry_in_s": round(delay, 2)},
         )
         await self._requeue(job, failure, delay_s=delay)
+        return outcomes.RETRY
 
     async def _give_up(self, job: Job, failure: Failure) -> None:
         log.error("job gave up", extra={"job": job.id, "kind": self.kind, "error": str(failure)})
@@ -506,6 +523,11 @@ class JobPool:
                 "$unset": {"lease_owner": "", "lease_until": ""},
             },
         )
+
+
+def _aware(moment: datetime) -> datetime:
+    """PyMongo hands dates back naive (in UTC) unless its client is told otherwise."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _died(job: Job) -> Failure:

@@ -20,6 +20,7 @@ from reelflow_kit.bus.consumer import Consumer, DeadLetterNotice
 from reelflow_kit.bus.refusals import refused_entry_rejection
 from reelflow_kit.handling import Handler, HandlerContext, Transaction
 from reelflow_kit.jobs import GiveUpHandler, JobHandler, JobPool, ensure_job_indexes, release_jobs_of
+from reelflow_kit.metrics.service import ServiceMetrics
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.mongo import database, make_client, ping
@@ -38,9 +39,16 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.instance_id = settings.instance_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.broker = make_broker(settings)
         self.mongo = make_client(settings)
         self.db = database(self.mongo, settings)
+        self.metrics = ServiceMetrics(
+            settings.service_name,
+            self.db,
+            relay=lambda: self.relay,
+            job_kinds=lambda: self.job_pools,
+            sample_budget_s=settings.metrics_sample_budget_s,
+        )
+        self.broker = make_broker(settings, middlewares=[self.metrics.bus_middleware])
         self.sessions = SessionRegistry(self.mongo, self.db, self.instance_id)
         self.store = ObjectStore(settings) if uses_object_store else None
         self.topics = {settings.topic(t) for t in topics}
@@ -91,6 +99,7 @@ class ServiceRuntime:
             skip=skip,
             look_up_inbox_first=look_up_inbox_first,
             on_dead_letter=on_dead_letter,
+            metrics=self.metrics.bus,
         )
         consumer.subscribe()
         self.consumers.append(consumer)
@@ -135,6 +144,7 @@ class ServiceRuntime:
             on_give_up=on_give_up,
             deadline_s=deadline_s,
             max_outages=max_outages,
+            metrics=self.metrics.jobs,
         )
         self.job_pools[kind] = pool
         return pool
@@ -230,7 +240,7 @@ class ServiceRuntime:
 
 
 def serve(runtime: ServiceRuntime, host: str | None = None, port: int | None = None) -> None:
-    """Run the service until SIGINT/SIGTERM: consumers, relay, and /healthz over HTTP, on uvloop
+    """Run the service until SIGINT/SIGTERM: consumers, relay, /healthz and /metrics over HTTP, on uvloop
     when installed (10-15% less client CPU per MongoDB operation than asyncio's own loop:
     bench/loops.py)."""
     import uvicorn

@@ -80,7 +80,13 @@ class KitSettings(BaseSettings):
     retry_backoff_max_s: float = Field(default=10.0, description="longest wait between tries of a message")
 
     health_host: str = Field(default="127.0.0.1", description="where `/healthz` listens")
-    health_port: int = Field(default=0, description="`/healthz` port; 0: none")
+    health_port: int = Field(default=0, description="`/healthz` and `/metrics` port; 0: none")
+    metrics_sample_budget_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="time each database read behind a `/metrics` gauge (outbox backlog, job queue) may take "
+        "before the scrape goes on with the gauge's last value",
+    )
 
     def topic(self, name: str) -> str:
         """The Kafka topic behind a contract topic name, in this deployment's namespace."""

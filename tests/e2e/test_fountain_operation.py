@@ -78,12 +78,16 @@ def test_a_fountain_screenplay_becomes_a_video_of_its_story_only(reelflow: Reelf
     response = alice.post("/api/operations", json={"content": SCREENPLAY, "options": OPTIONS})
     assert response.status_code == 202, response.text
     operation_id = response.json()["id"]
-    done = wait_for(
-        lambda: (op := alice.get(f"/api/operations/{operation_id}").json())["status"] in ("completed", "failed") and op,
-        timeout=300,
-        interval=0.5,
-        what="the Fountain operation",
-    )
+    seen: list[dict] = []
+
+    def finished() -> dict | None:
+        seen[:] = [alice.get(f"/api/operations/{operation_id}").json()]
+        return seen[0] if seen[0]["status"] in ("completed", "failed") else None
+
+    try:
+        done = wait_for(finished, timeout=240, interval=0.5, what="the Fountain operation")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; last seen: {seen}") from None
     assert done["status"] == "completed", done["errors"]
 
     script = alice.get(f"/api/scripts/{done['script_id']}").json()

@@ -34,7 +34,7 @@ STORYBOARD = {
             "order": 2,
             "description": "Eli confesses",
             "image_prompt": "Close-up of Eli, 70s, weathered face, lamplight, looking down at his bowl.",
-            "narration": "I missed the first boat on purpose.",
+            "narration": "Eli says, “I missed the first boat on purpose.”",
         },
     ]
 }

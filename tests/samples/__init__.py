@@ -1,9 +1,14 @@
-"""Sample scripts in different formats, including long and hostile ones.
+"""Sample scripts in different formats, including long and hostile ones, and real texts.
 
 Small samples are files in this folder; the large and hostile ones are built here, so the
-repository stays small and the bytes (control characters, 200 KB) are exact. Every file here
-was written for this repository (`german_prose.txt`: an original short story in German, so
-prose in a language that capitalises its nouns is read too).
+repository stays small and the bytes (control characters, 200 KB) are exact. The short ones were
+written for this repository (`german_prose.txt`: an original short story in German, so prose in
+a language that capitalises its nouns is read too). The real texts are public domain or openly
+licensed, each with its source and licence in SOURCES.md: two Fountain screenplays
+(`gift_of_the_magi.fountain`, adapted from O. Henry for this repository, CC0;
+`ascent_to_guru_peak.fountain`, CC BY 4.0), English prose (Poe), German prose (Kafka), a
+Markdown book (two chapters of Alice) and a play (two scenes of Romeo and Juliet), the last four
+from Project Gutenberg.
 """
 
 from __future__ import annotations
@@ -57,6 +62,12 @@ SAMPLES: dict[str, Sample] = {
     "german_prose.txt": Sample("paragraphs", 1, 4),
     "scene_numbers.txt": Sample("headings", 3, 3),
     "non_latin.txt": Sample("sluglines", 3, 3),
+    "gift_of_the_magi.fountain": Sample("sluglines", 5, 5),  # the boneyard's slugline starts no scene
+    "ascent_to_guru_peak.fountain": Sample("sluglines", 6, 6),
+    "cask_of_amontillado.txt": Sample("paragraphs", 10, 30),
+    "die_verwandlung.txt": Sample("paragraphs", 10, 30),
+    "alice_in_wonderland.md": Sample("headings", 6, 24),  # two chapters, each cut at its breaks
+    "romeo_and_juliet.txt": Sample("headings", 3, 10),  # two scenes, the longer one cut at its speeches
     "long_screenplay (60 scenes)": Sample("sluglines", 60, 60, _long_screenplay),
     "one_giant_paragraph": Sample("paragraphs", 20, 200, lambda: "Rain falls on the city. " * 6000),
     "empty_lines_around_one_line": Sample("paragraphs", 1, 1, lambda: "\n\n\n   \n" + "Just one line." + "\n\n\n"),

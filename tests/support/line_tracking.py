@@ -60,7 +60,8 @@ class Profiles:
 def read_profiles(video: Path, width: int, height: int) -> Profiles:
     """The profiles of every frame of `video`, decoded one frame at a time (a long 1080p shot
     does not fit in memory as a whole)."""
-    command = [ffmpeg_binary(), "-v", "error", "-i", str(video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    decode = ["-v", "error", "-i", str(video), "-map", "0:v", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    command = [ffmpeg_binary(), *decode]
     rows, columns = [], []
     with subprocess.Popen(command, stdout=subprocess.PIPE) as decoder:
         assert decoder.stdout is not None

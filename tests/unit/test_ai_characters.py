@@ -161,3 +161,54 @@ def test_a_characters_look_is_in_every_prompt_they_appear_in_with_either_planner
 @pytest.mark.parametrize("name", ["prose.txt", "markdown.md", "non_latin.txt", "scene_numbers.txt"])
 def test_samples_without_recurring_names_have_no_characters(name):
     assert find_characters(load(name)) == ()
+
+
+def test_a_word_mostly_after_an_article_is_a_thing_and_one_now_and_then_after_one_a_name():
+    prose = (
+        "I have received a pipe of what passes for Amontillado. Fortunato laughed. "
+        "I warned Fortunato, and we went down to find the Amontillado. I gave Fortunato the lamp "
+        "and followed Fortunato. At the end of the crypt stood the Amontillado, "
+        "and I said that Fortunato should taste the Amontillado first."
+    )
+    assert find_characters(prose) == ("Fortunato",)
+
+
+def test_a_full_name_after_a_sentences_first_word_is_found_and_german_nouns_after_numbers_or_inflected_are_not():
+    prose = (
+        "Als Gregor Samsa eines Morgens erwachte, war es schon sieben Uhr. Gregor sah auf die Uhr, "
+        "und es war halb sieben Uhr. Tag aus, Tag ein auf der Reise, dachte Gregor, und das seit acht Tagen. "
+        "Nach zwei Tagen sagte Gregor nichts mehr. Um sieben Uhr kam die Mutter, und Samsa schwieg. "
+        "Acht Tage war er in der Stadt gewesen, und jeden Abend dachte Gregor an die Reise."
+    )
+    assert find_characters(prose) == ("Gregor Samsa",)
+
+
+def test_stage_directions_in_brackets_and_a_plays_cues_give_no_one_and_no_full_stop():
+    play = (
+        "ROMEO.\nStay, fellow; I can read. [Exit.] Whither should they come?\n\n"
+        "SERVANT.\nTo our house. [Exeunt Capulet and Paris.] Whither to supper?\n\n"
+        "ROMEO.\nWhose house? [Exit.]\n"
+    )
+    assert find_characters(play) == ("Romeo", "Servant")
+
+
+def test_an_honorific_and_its_abbreviation_name_one_person():
+    script = (
+        "EXT. STREET - DAY\n\nDella stops under a sign: Mme. Sofronie. Hair Goods.\n\n"
+        "INT. SHOP - DAY\n\nMADAME SOFRONIE (50s) looks up.\n\nMADAME SOFRONIE\nI buy hair.\n\n"
+        "Madame Sofronie lifts the hair with a practised hand.\n\nDELLA\nGood.\n"
+    )
+    assert find_characters(script) == ("Madame Sofronie", "Della")
+
+
+def test_a_family_name_the_text_calls_he_is_not_the_lady_of_that_name():
+    prose = (
+        "Fortunato drank. Then Fortunato laughed, and he drank again. I gave Fortunato a torch, and he "
+        "took it. They will be waiting at the palazzo, said Fortunato, the Lady Fortunato and the rest."
+    )
+    assert find_characters(prose) == ("Fortunato", "Lady Fortunato")
+
+
+def test_a_word_of_non_ascii_letters_is_no_name_in_capitals():
+    prose = "So Alice began again: “Où est ma chatte?” Alice waited, and Alice sighed."
+    assert find_characters(prose) == ("Alice",)

@@ -14,7 +14,7 @@ from reelflow_kit.ai.fountain import read_title_page
 from reelflow_kit.ai.local.segmenter import segment_text
 from reelflow_kit.ai.local.shot_planner import plan_scene
 from reelflow_kit.ai.scene_reading import read_scene, spoken_text
-from reelflow_kit.ai.script_blocks import read_blocks
+from reelflow_kit.ai.script_blocks import is_production_note, read_blocks
 from reelflow_kit.ai.segmentation import covers, heading_of
 from tests.samples import load
 
@@ -146,6 +146,77 @@ def test_each_scene_is_narrated_and_drawn_from_its_story_only():
     assert " ".join(narrations) == " ".join(
         spoken_text(scene.text, context.characters) for scene in segmentation.scenes
     )
+
+
+# ascent_to_guru_peak.fountain: a note to the reader, written as bold action
+GURU_NOTE = """Title: ASCENT TO GURU PEAK
+Author: Richard Alexander Hall
+
+EXT. MOUNT GURU FOOTHILLS--DAY
+
+YORBLEF, any gender, any age, and any ethnicity,
+in turns petulant and cheery,
+comes to a fork in a trail.
+
+**NOTE: We will call this character a "he" just for convenience.**
+
+He stops and looks at a wooden sign,
+which has arrows on it
+which point in different directions for each trail.
+
+YORBLEF
+Huh. New trail?
+"""
+
+
+def test_a_production_note_written_as_action_is_neither_narrated_nor_drawn_but_stays_in_the_text():
+    segmentation = segment_text(GURU_NOTE)
+    assert covers(GURU_NOTE, segmentation.scenes)
+    [scene] = segmentation.scenes
+    assert "**NOTE: We will call this character" in scene.text  # stored as written
+    context = describe_script(title="Ascent to Guru Peak", owner_id="o", content=GURU_NOTE)
+    spoken = spoken_text(scene.text, context.characters)
+    assert "NOTE" not in spoken and "convenience" not in spoken
+    assert spoken.startswith("Yorblef, any gender") and spoken.endswith("“Huh. New trail?”")
+    for shot in plan_scene(scene, context).shots:
+        assert "convenience" not in shot.narration and "convenience" not in shot.image_prompt
+        assert "NOTE" not in shot.image_prompt
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        '**NOTE: We will call this character a "he" just for convenience.**',
+        "*Note: the sign changes between takes.*",
+        "_NOTE TO CASTING: any gender, any age._",
+        "NOTE TO THE READER: the signs are never explained.",
+        "NOTE: shot on location.",
+    ],
+)
+def test_what_is_a_production_note(note):
+    assert is_production_note(note)
+    for script in (
+        f"EXT. TRAIL - DAY\n\n{note}\n\nHe walks.\n",
+        f"Title: The Trail\n\nEXT. TRAIL - DAY\n\n{note}\n\nHe walks.\n",
+    ):
+        assert [b.text for b in read_blocks(script) if b.kind in ("action", "dialogue")] == ["He walks."]
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "Note the scar on his hand: it is fresh.",
+        "Note: the word is on every sign he passes.",  # plain case, no emphasis: story
+        "NOTES FROM THE UNDERGROUND lies open on the table.",
+        "**Note the silence.**",
+        "He finds a NOTE: it says GO HOME.",
+    ],
+)
+def test_action_that_only_starts_with_the_word_note_is_still_narrated(story):
+    assert not is_production_note(story)
+    scene = f"Title: The Trail\n\nEXT. TRAIL - DAY\n\n{story}\n\nHe walks on.\n"
+    assert " ".join(story.replace("**", "").split()) in spoken_text(scene)
+    assert " ".join(story.replace("**", "").split()) in spoken_text(scene.removeprefix("Title: The Trail\n\n"))
 
 
 def test_the_first_scene_reads_its_slugline_despite_the_title_page_and_scene_number():

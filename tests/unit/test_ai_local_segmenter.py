@@ -33,6 +33,30 @@ def test_markdown_headings_split_scenes():
     assert [s.heading for s in scenes] == ["# The call", "## The drive"]
 
 
+def test_a_heading_with_nothing_to_read_under_it_starts_the_next_scene():
+    play = (
+        "THE TRAGEDY OF ROMEO AND JULIET\n\nby William Shakespeare\n\nACT I\n\nSCENE II. A Street.\n\n"
+        "Enter Capulet and Paris.\n\nSCENE III. Room in Capulet’s House.\n\nEnter Nurse.\n\n# THE END\n"
+    )
+    scenes = segment_text(play).scenes
+    assert covers(play, scenes)
+    assert [s.heading for s in scenes] == ["ACT I", "SCENE III. Room in Capulet’s House."]
+    assert [spoken_text(s.text) for s in scenes] == ["Enter Capulet and Paris.", "Enter Nurse."]
+
+
+def test_headings_with_nothing_to_read_at_all_are_one_scene():
+    script = "".join(f"## Part {n}\n\n" for n in range(5000))
+    scenes = segment_text(script).scenes
+    assert len(scenes) == 1 and covers(script, scenes) and scenes[0].heading == "## Part 0"
+
+
+def test_a_long_chapter_is_never_cut_between_the_title_page_and_its_first_paragraph():
+    book = "# The Book\n\nby Ada Lane\n\n## Chapter One\n\n" + "\n\n".join([PARAGRAPH] * 12)
+    scenes = segment_text(book).scenes
+    assert len(scenes) > 1 and covers(book, scenes)
+    assert scenes[0].text.startswith("# The Book") and spoken_text(scenes[0].text).startswith("Gregor lay")
+
+
 def test_prose_paragraphs_are_merged_to_a_sensible_length():
     paragraph = "She walked along the shore and counted the boats coming home. " * 3
     script = "\n\n".join(paragraph for _ in range(30))

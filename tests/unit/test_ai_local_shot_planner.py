@@ -4,9 +4,11 @@ of day, characters, mood, frame shape and the script's style suffix."""
 
 from __future__ import annotations
 
+import re
+
 from reelflow_kit.ai import SceneText, ScriptContext, make_shot_planner
-from reelflow_kit.ai.local.shot_planner import plan_scene
-from reelflow_kit.ai.scene_reading import spoken_text
+from reelflow_kit.ai.local.shot_planner import plan_scene, shot_visual
+from reelflow_kit.ai.scene_reading import read_scene, spoken_text
 from reelflow_kit.ai.timing import (
     MAX_SHOT_S,
     MIN_SHOT_S,
@@ -91,6 +93,87 @@ def test_a_sentence_longer_than_the_longest_shot_is_cut_at_its_clauses():
     assert " ".join(shot.narration for shot in plan.shots) == sentence
     assert all(shot.narration.endswith((",", ".")) for shot in plan.shots)  # cut after clauses
     assert plan.shots[1].description != plan.shots[0].description  # each piece shows its own words
+
+
+# ascent_to_guru_peak.fountain, as written (line breaks inside sentences, a sign's words after `reads:`)
+GURU_STREAM = SceneText(
+    order=4,
+    text="""EXT. MOUNT GURU STREAM--DAY
+
+Yorblef hikes across a stream.
+
+He stops
+where the trail ends abruptly
+over the cliff of
+a deep chasm.
+
+YORBLEF
+Uh, seriously?
+
+He notices a sign, which reads:
+
+"YES, SERIOUSLY"
+
+He laughs.
+""",
+)
+GURU_SIGN = SceneText(
+    order=1,
+    text="""EXT. MOUNT GURU FOOTHILLS--DAY
+
+He stops and looks at a wooden sign,
+which has arrows on it
+which point in different directions for each trail.
+It reads:
+
+"GURU 12 MI. IGNORANCE AND DESPAIR 5 MI. FOOTHILLS 4 MI."
+
+His curiosity piqued, he takes the "GURU 12 MI." trail.
+
+He doesn't know
+whether to laugh for the absurd extremity of the situation
+or cry because he fears for his life.
+He settles for both.
+""",
+)
+GURU = ScriptContext(title="Ascent to Guru Peak", characters=("Yorblef", "Guru"))
+
+
+def _seen(prompt: str) -> str:
+    """What a prompt says is seen: between its framing and its setting."""
+    return prompt.split(". ", 1)[1].split(" Setting:", 1)[0]
+
+
+def test_a_line_of_dialogue_and_the_action_after_it_are_separate_sentences_in_a_prompt():
+    plan = plan_scene(GURU_STREAM, GURU)
+    seen = [_seen(shot.image_prompt) for shot in plan.shots]
+    assert 'Yorblef speaks. He notices a sign, which reads: "YES, SERIOUSLY". He laughs.' in seen
+    assert not any(re.search(r"speaks [^.]", text) for text in seen)
+    gift = SceneText(
+        order=5,
+        text="INT. FLAT - EVENING\n\nJIM\n(laboriously)\nYou've cut off your hair?\n\n"
+        "He draws a package from his overcoat pocket and throws it upon the table.\n",
+    )  # gift_of_the_magi.fountain
+    beats = list(read_scene(gift.text, ("Della", "Jim")).beats)
+    assert shot_visual(beats, ("Della", "Jim")) == (
+        "Jim speaks. He draws a package from his overcoat pocket and throws it upon the table."
+    )
+
+
+def test_pieces_of_a_sentence_cut_to_fit_a_shot_read_as_sentences_in_prompts():
+    plan = plan_scene(GURU_SIGN, GURU)
+    seen = [_seen(shot.image_prompt) for shot in plan.shots]
+    assert " ".join(shot.narration for shot in plan.shots) == spoken_text(GURU_SIGN.text, GURU.characters)
+    assert "He stops and looks at a wooden sign." in seen[0]  # not `sign,.`
+    assert seen[1].startswith("Which has arrows on it")  # not `which has`
+    assert 'It reads: "Guru 12 MI. IGNORANCE AND DESPAIR 5 MI. FOOTHILLS 4 MI."' in " ".join(seen)  # no `MI.".`
+    assert 'he takes the "Guru 12 MI." trail.' in " ".join(seen)  # not `MI." Trail`
+    for text in seen:
+        assert not re.search(r"[,;:]\.|\.\.|\s\.", text), text
+        assert all(s[0].isupper() or s[0] == '"' for s in re.split(r"(?<=[.!?])\s+", text)), text
+    # cut where a clause starts, never after a word leading on to the next (`extremity` / `of the situation`)
+    assert "He doesn't know whether to laugh for the absurd extremity of the situation." in seen
+    assert any(text.startswith("Or cry because he fears for his life.") for text in seen)
 
 
 def test_short_beats_are_joined_so_no_shot_is_shorter_than_the_minimum():

@@ -71,6 +71,38 @@ def test_the_slugline_gives_the_setting_and_time_of_day():
     )
 
 
+def test_a_slugline_separated_by_an_unspaced_double_hyphen_gives_its_place_and_time():
+    # ascent_to_guru_peak.fountain writes its sluglines `PLACE--TIME`
+    reading = read_scene("EXT. MOUNT GURU FOOTHILLS--DAY\n\nA mountain\nof great beauty\nis over the foothills.\n")
+    assert (reading.setting, reading.time_of_day) == ("mount guru foothills (exterior)", "day")
+    reading = read_scene("EXT. SADDLE OF MOUNT GURU PEAK--NIGHT\n\nIt is early evening.\n")
+    assert (reading.setting, reading.time_of_day) == ("saddle of mount guru peak (exterior)", "night")
+    for slugline in (
+        "INT. HARBOR CAFE - NIGHT",
+        "INT. HARBOR CAFE -- NIGHT",
+        "INT. HARBOR CAFE—NIGHT",
+        "INT. HARBOR CAFE — NIGHT",
+        "INT. HARBOR CAFE – NIGHT",
+    ):
+        reading = read_scene(f"{slugline}\n\nRain on the glass.")
+        assert (reading.setting, reading.time_of_day) == ("harbor cafe (interior)", "night"), slugline
+    assert read_scene("INT. X-RAY ROOM - DAY\n\nA lamp hums.").setting == "x-ray room (interior)"
+
+
+def test_a_forced_scene_heading_is_still_a_scene_heading():
+    script = (
+        "Title: The Barn\n\n.INT. OLD BARN--NIGHT\n\nNora waits.\n\n.FLASHBACK\n\nNora runs in the walled garden.\n"
+    )
+    blocks = read_blocks(script)
+    assert [(b.kind, b.text) for b in blocks if b.kind == "heading"] == [
+        ("heading", "INT. OLD BARN--NIGHT"),
+        ("heading", "FLASHBACK"),
+    ]
+    reading = read_scene(".INT. OLD BARN--NIGHT\n\nNora waits.\n")
+    assert (reading.setting, reading.time_of_day) == ("old barn (interior)", "night")
+    assert read_scene(".FLASHBACK\n\nNora runs in the walled garden.\n").setting == "walled garden"
+
+
 def test_a_continuity_slugline_takes_the_time_of_day_from_the_text():
     reading = read_scene("EXT. PIER - CONTINUOUS\n\nThe sun sets behind the cranes. Gulls.")
     assert (reading.setting, reading.time_of_day) == ("pier (exterior)", "dusk")
@@ -79,6 +111,43 @@ def test_a_continuity_slugline_takes_the_time_of_day_from_the_text():
 def test_without_a_slugline_the_setting_and_time_come_from_the_words():
     reading = read_scene("# The Journey\n\nShe stands on a train platform at dusk with a small suitcase.")
     assert (reading.setting, reading.time_of_day, reading.heading) == ("train platform", "dusk", "# The Journey")
+
+
+def test_the_setting_is_never_taken_from_dialogue():
+    # romeo_and_juliet.txt: Capulet's `At my poor house` is said, the scene heading names the place
+    street = """SCENE II. A Street.
+
+ Enter Capulet, Paris and Servant.
+
+CAPULET.
+This night I hold an old accustom’d feast,
+Whereto I have invited many a guest,
+At my poor house look to behold this night
+"""
+    assert read_scene(street, ("Capulet", "Paris")).setting == "street"
+    room = """SCENE III. Room in Capulet’s House.
+
+ Enter Lady Capulet and Nurse.
+
+NURSE.
+God forbid! Where’s this girl? What, Juliet!
+"""
+    assert read_scene(room, ("Lady Capulet", "Nurse")).setting == "room in capulet’s house"
+    # alice_in_wonderland.md: the garden is only in what Alice says; the box is under the table
+    alice = """Soon her eye fell on a little glass box that was lying under the table:
+she opened it, and found in it a very small cake, on which the words
+“EAT ME” were beautifully marked in currants. “Well, I’ll eat it,” said
+Alice, “and if it makes me grow larger, I can reach the key; and if it
+makes me grow smaller, I can creep under the door; so either way I’ll
+get into the garden, and I don’t care which happens!”
+"""
+    assert "garden" not in read_scene(alice, ("Alice",)).setting
+    # a scene without a slugline: the action's place, not the line's; with none in the action, none
+    scene = "# The call\n\nNora waits on the pier.\n\nNORA\nMeet me in the lighthouse kitchen.\n"
+    assert read_scene(scene, ("Nora",)).setting == "pier"
+    assert read_scene("# The call\n\nNORA\nMeet me in the lighthouse kitchen.\n", ("Nora",)).setting == ""
+    # the slugline comes first, then the action, then a printed heading
+    assert read_scene("SCENE II. A Street.\n\nThey walk along the harbor.\n").setting == "harbor"
 
 
 def test_a_time_of_day_in_another_language_is_kept_as_written():

@@ -131,6 +131,21 @@ def test_text_is_cut_in_even_pieces_at_clause_breaks_and_given_back_when_joined(
     assert split_text(unspaced, 3)[0].endswith("、")
 
 
+def test_text_is_not_cut_after_a_word_that_leads_on_nor_before_of():
+    # ascent_to_guru_peak.fountain
+    text = (
+        "Valleys and mountain ranges of every color and variety spread out in all directions over uncounted "
+        "miles, interspersed with the light of large cities."
+    )
+    first, second = split_text(text, 2)
+    assert f"{first} {second}" == text and first.split()[-1] not in ("in", "of", "the", "and")
+    text = "He doesn't know whether to laugh for the absurd extremity of the situation or cry because he fears for his life."
+    assert split_text(text, 2) == [
+        "He doesn't know whether to laugh for the absurd extremity of the situation",
+        "or cry because he fears for his life.",
+    ]
+
+
 def test_the_pacing_comes_from_reelflow_max_shot_s_and_min_shot_s(monkeypatch):
     from pydantic import ValidationError
 

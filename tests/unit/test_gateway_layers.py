@@ -1,6 +1,6 @@
 """The gateway in named parts with one direction of use, checked on its imports.
 
-    root (app, bootstrap)  ->  api  ->  http (deps, state, apidoc, middleware, studio)
+    root (app, bootstrap)  ->  api  ->  http (deps, state, apidoc, middleware, metrics, studio)
         ->  operations  ->  webhooks
         ->  readmodel, commands (-> readmodel.outcomes only), auth, media, idempotency
         ->  shared (settings, errors, schemas, collections, costs, limits)
@@ -33,7 +33,7 @@ PART_OF = {
     "webhooks": "webhooks",
     "operations": "operations",
     "api": "api",
-    **dict.fromkeys(("deps", "state", "apidoc", "middleware", "studio"), "http"),
+    **dict.fromkeys(("deps", "state", "apidoc", "middleware", "metrics", "studio"), "http"),
     **dict.fromkeys(("app", "bootstrap", "__main__"), "root"),
 }
 LOW_PARTS = {SHARED, "auth", "media", "idempotency", "readmodel", "webhooks"}

@@ -8,7 +8,7 @@ import wave
 import pytest
 
 from reelflow_video.render.motion import Motion
-from reelflow_video.render.soundtrack import SAMPLE_RATE, Cue, narration_track, srt, subtitle_text
+from reelflow_video.render.soundtrack import SAMPLE_RATE, Cue, held, narration_track, srt, subtitle_text
 from reelflow_video.render.timeline import Body, Cross, ShotSpec, plan_timeline
 
 
@@ -79,3 +79,14 @@ def test_narration_clips_are_placed_on_a_track_as_long_as_the_video():
         assert w.getnframes() == 5 * SAMPLE_RATE
     assert pcm[: 2 * SAMPLE_RATE] == bytes(2 * SAMPLE_RATE)  # silence before the first clip
     assert pcm[2 * SAMPLE_RATE : 2 * SAMPLE_RATE + 4] == b"\x10\x20\x10\x20"
+
+
+def test_a_short_cue_stays_up_into_the_silence_after_it_but_never_over_the_next():
+    cues = [Cue(2.0, 2.4, "Run."), Cue(0.0, 0.3, "Go."), Cue(0.5, 1.9, "A longer one."), Cue(5.0, 5.2, "End.")]
+    assert held(cues) == [
+        Cue(0.0, 0.5, "Go."),  # the next starts at 0.5
+        Cue(0.5, 1.9, "A longer one."),  # long enough, and the next starts at 2.0 anyway
+        Cue(2.0, 3.0, "Run."),  # a whole second of silence after it
+        Cue(5.0, 6.0, "End."),
+    ]
+    assert held([Cue(0.0, 0.2, "Hi."), Cue(0.1, 0.6, "Overlap.")])[0] == Cue(0.0, 0.2, "Hi.")

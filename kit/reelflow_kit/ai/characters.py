@@ -8,17 +8,23 @@ A character is a person of the story, given once, by the fullest name the text u
   or capitals also written as a name elsewhere). Group and placeholder cues (`ALL`, `BOTH`,
   `VOICE`, `NARRATOR`, ...) are no one;
 - in prose, a name that recurs: a capitalised word seen at least twice, at least once inside a
-  sentence (a sentence-initial `Inside` or `Later` is no name), never in lower case, never right
-  after an article or another determiner (`the Captain`, `das Fenster`); not a weekday, a month,
-  an honorific, a language or nationality (`English`, `Französisch`) or a placeholder word. In
+  sentence (a sentence-initial `Inside` or `Later` is no name, nor one after a stage direction
+  in brackets), never in lower case, seldom right after an article, a number or another
+  determiner (`the Amontillado`, `das Fenster`, `sieben Uhr`; a name is there now and then:
+  `this Fortunato`, `that Alice had`); not a weekday, a month, an honorific, a language or
+  nationality (`English`, `Französisch`), a stage direction (`Exit`) or a placeholder word. In
   a language that capitalises its nouns (German: found from how many words inside sentences are
   capitalised), a word after a determiner and an adjective (`ein englisches Buch`), with a
-  noun's ending (`-ung`, `-heit`, `-keit`, `-schaft`, ...), or seen inside sentences only right
-  after a preposition (`mit Mühe`) is no name either; nor, in any language, a word after `in`
-  or `nach` (`in London`) or a run of names ending in `Street`, `See`, `Platz`, ...;
+  noun's ending (`-ung`, `-heit`, `-keit`, `-schaft`, ...), also written with a plural or case
+  ending (`Tag` and `Tage`), or seen inside sentences only right after a preposition (`mit
+  Mühe`) is no name either; nor, in any language, a word after `in` or `nach` (`in London`) or
+  a run of names ending in `Street`, `See`, `Platz`, ...;
 - a full name is one person: capitalised name words written together (`Anna Berger`, `Mr.
   Hale`, `JOHN SMITH (40s)`) are one character, and the first name alone (`Anna`), or the last
-  name alone where no one else has it, means that character too (`named_in`);
+  name alone where no one else has it, means that character too (`named_in`), unless the full
+  name's honorific says another sex than the pronouns used of the single name (`Lady Fortunato`
+  is not the `Fortunato` the text calls `he`); an honorific and its abbreviation name one person
+  (`Mme. Sofronie` is `Madame Sofronie`);
 - names on a title page are no one's: Fountain's title page is never read, and in plain text the
   byline before the story (`by Clara Winter`, `von Franz Kafka`, `Translated by ...`, or a short
   line of names) is left out.
@@ -39,7 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reelflow_kit.ai.local.lexicon import STOPWORDS
-from reelflow_kit.ai.script_blocks import NOT_SPEAKERS, Block, is_slugline, read_blocks
+from reelflow_kit.ai.script_blocks import BYLINE, NOT_SPEAKERS, STORY_WORDS, Block, is_byline, is_slugline, read_blocks
 
 MAX_CHARACTERS = 50
 """StyleHints.characters holds at most this many."""
@@ -51,12 +57,12 @@ _WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*")
 _CAPS_RUN = re.compile(r"(?<![^\W\d_])([^\W\d_a-z]{2,}(?:[ '’-][^\W\d_a-z]{2,}){0,2})(?![^\W\d_])(\s*\()?")
 _WORD_PART = re.compile(r"[^\W\d_]+")
 _CUE_SPLIT = re.compile(r"\s*(?:&|\+|/|,|\bAND\b|\bUND\b|\bET\b|\bY\b)\s*")
-SENTENCE_ENDS = frozenset('.!?:;"“”„«»‹›‚‘’(—–…。！？「『')
+SENTENCE_ENDS = frozenset('.!?:;"“”„«»‹›‚‘’([]—–…。！？「『')
 HONORIFICS = frozenset(
     """
 mr mrs ms miss mx dr prof sir dame lady lord madam madame monsieur mademoiselle mme mlle herr frau
 fräulein señor señora señorita don doña signor signora signorina capt captain inspector sergeant
-father mother sister brother uncle aunt tante onkel doktor professor
+father mother sister brother uncle aunt tante onkel doktor professor mister doctor
 """.split()
 )
 """Words that may stand before a name (`Mr. Hale`, `Herr Samsa`): part of the name, never one alone."""
@@ -65,7 +71,7 @@ NOT_NAMES = frozenset(
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july
 august september october november december montag dienstag mittwoch donnerstag freitag samstag
 sonntag januar februar märz juni juli oktober dezember ok okay yes no hey oh god gott lord christmas
-easter weihnachten ostern
+easter weihnachten ostern exit exeunt enter enters re-enter aside within manet
 """.split()
 )
 NATIONALITIES = frozenset(
@@ -94,7 +100,7 @@ lorem ipsum dolor tbd tba todo fixme xxx placeholder insert
 """Group cues and placeholder words: no one in particular."""
 DETERMINERS = frozenset(
     """
-a an the this that these those my your his her its our their every each no some any another
+a an the this that these those my your his her its our their every each no some any another what which whose
 der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner keines
 mein meine meinen meinem meiner meines dein deine deinen deinem deiner deines sein seine seinen
 seinem seiner seines ihr ihre ihren ihrem ihrer ihres unser unsere unseren unserem unserer euer
@@ -105,7 +111,20 @@ le la les un une des du au aux el los las una il lo gli uno het een
 """.split()
 )
 """Articles, possessives and demonstratives (English, German, French, Spanish, Italian, Dutch):
-a capitalised word right after one is a noun (`the Captain`, `das Fenster`), not a name."""
+a capitalised word often right after one is a noun (`the Captain`, `das Fenster`), not a name."""
+NUMBERS = frozenset(
+    """
+two three four five six seven eight nine ten eleven twelve twenty hundred thousand half
+zwei drei vier fünf sechs sieben acht neun zehn elf zwölf zwanzig hundert tausend halb
+""".split()
+)
+"""A capitalised word right after a number is counted as after a determiner (`sieben Uhr`)."""
+NOUN_AFTER_DETERMINER_SHARE = 0.25
+"""A word written right after a determiner in at least this share of its uses is a noun (`the
+Amontillado`); a name is there only now and then (`this Fortunato`, `that` as a conjunction)."""
+NOUN_INFLECTIONS = ("e", "en", "n", "es", "er", "ern")
+"""In a language that capitalises nouns, a word also written with one of these endings (`Tag`,
+`Tage`) is a noun: a name takes no ending but the genitive `s`."""
 NOUN_ENDINGS = (
     "ung",
     "ungen",
@@ -150,16 +169,7 @@ straße strasse platz gasse weg berg see fluss insel bahnhof kirche schloss brü
 NOUN_CAPITALISING_SHARE = 0.15
 """A text whose words inside sentences are capitalised at least this often capitalises its nouns
 (German prose: a quarter to a third; English prose: a few in a hundred, the names)."""
-BYLINE = re.compile(
-    r"^(?:(?:written|translated|illustrated|edited|adapted|told|retold)\s+by|by|von|par|de|di|door|av|af|"
-    r"(?:aus\s+dem\s+\w+\s+)?übersetzt\s+von|authors?|autor(?:in)?|translator|übersetzer(?:in)?|übersetzung|"
-    r"credit|copyright|©)\b[\s:]",
-    re.IGNORECASE,
-)
-"""A title page's byline (`by Clara Winter`, `von Franz Kafka`, `Author: ...`)."""
 MAX_TITLE_PAGE_WORDS = 6
-STORY_WORDS = 12
-"""The title page ends at the first paragraph of at least this many words (or the first dialogue)."""
 SCREEN_TERMS = NOT_SPEAKERS | {
     "V.O",
     "O.S",
@@ -200,7 +210,7 @@ class _Words:
     free_mid_sentence: set[str] = field(default_factory=set)
     """Seen inside a sentence not right after a preposition (`sagte Anna`, not only `mit Mühe`)."""
     lower: set[str] = field(default_factory=set)
-    after_determiner: set[str] = field(default_factory=set)
+    after_determiner: Counter[str] = field(default_factory=Counter)
     after_adjective: set[str] = field(default_factory=set)
     after_place_word: set[str] = field(default_factory=set)
     first_seen: dict[str, Position] = field(default_factory=dict)
@@ -318,15 +328,16 @@ def _cast(script: str) -> list[_Person]:
     for index, text in actions:
         for match in _CAPS_RUN.finditer(text):
             caps = match.group(1)
-            if caps in SCREEN_TERMS or caps.rstrip(".") in SCREEN_TERMS:
-                continue
+            if caps != caps.upper() or caps in SCREEN_TERMS or caps.rstrip(".") in SCREEN_TERMS:
+                continue  # `Où`: the pattern takes any letter but a-z for a capital
             written_as_name = all(display_name(word) in title_cased for word in caps.split())
             if match.group(2) or caps in cues or written_as_name:
                 add(caps, (index, match.start()))
     words = _read_words(actions + [(index, b.text) for index, b in enumerate(blocks) if b.kind == "dialogue"])
     for name, position in _prose_names(words, banned):
         add(name, position)
-    return _merged(sorted(people.values(), key=lambda p: p.first_seen))
+    body = "\n".join(b.text for b in blocks if b.kind == "action")
+    return _merged(sorted(people.values(), key=lambda p: p.first_seen), body)
 
 
 def _speakers(cue: str) -> list[str]:
@@ -354,15 +365,13 @@ def _title_page_names(blocks: list[Block]) -> set[str]:
             break
         if block.kind == "heading" and is_slugline(block.text):
             break
-        if block.kind != "action":
-            continue
         text = block.text
         names_only = (
             len(text.split()) <= MAX_TITLE_PAGE_WORDS
             and not text.endswith((".", "!", "?"))
             and all(w[:1].isupper() for w in _WORD.findall(text))
         )
-        if BYLINE.match(text) or names_only:
+        if is_byline(text) or (block.kind == "action" and (BYLINE.match(text) or names_only)):
             banned.update(w for w in _WORD.findall(text) if w[:1].isupper())
     return banned
 
@@ -391,8 +400,8 @@ def _read_words(texts: list[tuple[int, str]]) -> _Words:
                         seen.free_mid_sentence.add(word)
                 if adjacent and previous[-1][0].lower() in PLACE_WORDS:
                     seen.after_place_word.add(word)
-                if adjacent and previous[-1][0].lower() in DETERMINERS:
-                    seen.after_determiner.add(word)
+                if adjacent and (previous[-1][0].lower() in DETERMINERS or previous[-1][0].lower() in NUMBERS):
+                    seen.after_determiner[word] += 1
                 elif (
                     adjacent
                     and len(previous) > 1
@@ -472,7 +481,7 @@ def _prose_names(seen: _Words, banned: set[str]) -> list[tuple[str, Position]]:
             and bare.lower() not in NOT_NAMES
             and bare.lower() not in NATIONALITIES
             and bare.lower() not in PLACEHOLDERS
-            and bare not in seen.after_determiner
+            and seen.after_determiner[bare] < NOUN_AFTER_DETERMINER_SHARE * seen.count[bare]
             and bare not in seen.after_place_word
             and not (
                 seen.capitalises_nouns
@@ -480,6 +489,7 @@ def _prose_names(seen: _Words, banned: set[str]) -> list[tuple[str, Position]]:
                     bare in seen.after_adjective
                     or bare.lower().endswith(NOUN_ENDINGS)
                     or (bare in seen.mid_sentence and bare not in seen.free_mid_sentence)
+                    or _inflected(bare, seen.count)
                 )
             )
         )
@@ -490,7 +500,15 @@ def _prose_names(seen: _Words, banned: set[str]) -> list[tuple[str, Position]]:
         if count >= 2 and word in seen.mid_sentence and name_like(word) and word.lower() not in HONORIFICS
     }
     found: list[tuple[str, Position]] = []
-    for run, index in seen.run_seen.items():
+    for written, index in seen.run_seen.items():
+        run = written
+        first = run[0].rstrip(".")
+        if first.lower() not in HONORIFICS and (
+            not name_like(first) or (written not in seen.runs_inside and first not in recurring)
+        ):
+            run = run[1:]  # `Als Gregor Samsa`: a sentence's first word is capitalised anyway
+        if len(run) < 2:
+            continue
         bare = [w.rstrip(".") for w in run]
         honorific = bare[0].lower() in HONORIFICS
         names = bare[1:] if honorific else bare
@@ -500,18 +518,29 @@ def _prose_names(seen: _Words, banned: set[str]) -> list[tuple[str, Position]]:
             continue
         # in a language that capitalises nouns, `Anna Tee` is a name and a noun: every word must recur
         named = all if seen.capitalises_nouns else any
-        if (names[0] in recurring or run in seen.runs_inside or honorific) and (
-            named(w in recurring for w in names) or seen.runs[run] >= 2
+        inside = written in seen.runs_inside or run != written
+        if (names[0] in recurring or inside or honorific) and (
+            named(w in recurring for w in names) or seen.runs[written] >= 2
         ):
             found.append((" ".join(run), index))
-    in_runs = {w.rstrip(".") for name, _ in found for w in name.split()}
-    found += [(word, seen.first_seen[word]) for word in recurring if word not in in_runs]
-    return found
+    # a word of a full name is found alone too: `_merged` makes it that person, or keeps it apart
+    return found + [(word, seen.first_seen[word]) for word in recurring]
 
 
-def _merged(people: list[_Person]) -> list[_Person]:
+def _inflected(word: str, count: Counter[str]) -> bool:
+    """Whether `word` is also written with a noun's ending (`Tag`, `Tage`), or is one (`Tage`, `Tag`)."""
+    return any(
+        word + ending in count or (word.endswith(ending) and word[: -len(ending)] in count)
+        for ending in NOUN_INFLECTIONS
+    )
+
+
+def _merged(people: list[_Person], body: str) -> list[_Person]:
     """One person per name: a single name that is the first name (or the only-shared last name) of
-    exactly one full name is that person."""
+    exactly one full name is that person, unless the full name's honorific says another sex than
+    the pronouns used of the single name; a full name with an abbreviated honorific (`Mme.
+    Sofronie`) is the one written out (`Madame Sofronie`)."""
+    people = _honorifics_merged(people)
     full = [p for p in people if len(p.name.split()) > 1]
     kept: list[_Person] = []
     for person in people:
@@ -519,7 +548,7 @@ def _merged(people: list[_Person]) -> list[_Person]:
             word = person.name
             owners = [f for f in full if f.name.split()[0] == word]
             if not owners:
-                owners = [f for f in full if f.name.split()[-1] == word]
+                owners = [f for f in full if f.name.split()[-1] == word and _same_sex(f.name, word, body)]
             if len(owners) == 1:
                 owners[0].first_seen = min(owners[0].first_seen, person.first_seen)
                 owners[0].mentions += person.mentions
@@ -528,6 +557,38 @@ def _merged(people: list[_Person]) -> list[_Person]:
                 continue  # a family name several characters share: no one alone
         kept.append(person)
     return sorted(kept, key=lambda p: p.first_seen)
+
+
+_ABBREVIATED = {"mme": "madame", "mlle": "mademoiselle", "mr": "mister", "dr": "doctor", "prof": "professor"}
+_ABBREVIATED |= {"capt": "captain", "sgt": "sergeant", "insp": "inspector", "hr": "herr", "fr": "frau"}
+
+
+def _honorifics_merged(people: list[_Person]) -> list[_Person]:
+    """`Mme. Sofronie` and `Madame Sofronie` as one person, under the name the text uses most."""
+    by_key: dict[str, _Person] = {}
+    for person in people:
+        words = person.name.split()
+        title = words[0].rstrip(".").lower()
+        key = " ".join([_ABBREVIATED.get(title, title), *words[1:]]).lower()
+        if key not in by_key:
+            by_key[key] = person
+            continue
+        other = by_key[key]
+        kept = other if other.mentions >= person.mentions else person
+        kept.first_seen = min(other.first_seen, person.first_seen)
+        kept.mentions = other.mentions + person.mentions
+        by_key[key] = kept
+    return sorted(by_key.values(), key=lambda p: p.first_seen)
+
+
+def _same_sex(full_name: str, single: str, body: str) -> bool:
+    """False when the full name's honorific says a woman (`Lady`) and the text calls the single name
+    `he`, or the other way round."""
+    title = full_name.split()[0].rstrip(".").lower()
+    said = "man" if title in _MEN else "woman" if title in _WOMEN else "person"
+    if said == "person":
+        return True
+    return _pronouns_near(body, single, ()) in (said, "person")
 
 
 # --- looks ------------------------------------------------------------------------------------------
@@ -575,7 +636,7 @@ def _look_in_text(body: str, name: str, characters: tuple[str, ...]) -> str:
     return ""
 
 
-_MEN = frozenset("mr sir herr monsieur señor signor lord uncle onkel father brother".split())
+_MEN = frozenset("mr mister sir herr monsieur señor signor lord uncle onkel father brother".split())
 _WOMEN = frozenset(
     "mrs ms miss lady frau fräulein madame madam mademoiselle señora signora aunt tante mother sister".split()
 )

@@ -1,6 +1,7 @@
 """Reading one scene for shot planning: where and when it happens, and its visual beats.
 
-A beat is an action sentence, or a line of dialogue; dialogue joins the beat of its speaker
+A beat is an action sentence (an action ending in a colon, `It reads:`, with the sentence it
+introduces), or a line of dialogue; dialogue joins the beat of its speaker
 (the action sentence naming them just before, or their previous line), so a shot shows who
 speaks. Sluglines, headings, transitions, cues and parentheticals are not read aloud: the
 beats' narration, joined, is the scene's spoken text, read as a reader would: a line of
@@ -21,7 +22,7 @@ from reelflow_kit.ai.dialogue import spoken_line
 from reelflow_kit.ai.local.lexicon import PLACES, STOPWORDS
 from reelflow_kit.ai.local.segmenter import SENTENCE_END
 from reelflow_kit.ai.narration import guess_language
-from reelflow_kit.ai.script_blocks import Block, is_slugline, read_blocks
+from reelflow_kit.ai.script_blocks import PRINTED_SCENE, Block, is_slugline, read_blocks
 from reelflow_kit.ai.timing import DEFAULT_PACING, WORDS_PER_SECOND, Pacing, pieces_needed, split_text, word_count
 
 MAX_SETTING_CHARS = 300
@@ -30,6 +31,9 @@ MAX_TIME_OF_DAY_CHARS = 50
 _SLUGLINE_PARTS = re.compile(
     r"^\s*(INT\./EXT\.|INT/EXT\.?|EXT\./INT\.|I/E\.?|INT\.|EXT\.|EST\.)\s+(.*)$", re.IGNORECASE
 )
+_SLUGLINE_SEPARATOR = re.compile(r"\s*(?:--+|—)\s*|\s+[-–]\s+")
+"""Between a slugline's parts: `--` or an em dash, spaced or not (`FOOTHILLS--DAY`, `CAFE—NIGHT`), or a
+spaced hyphen or en dash (`CAFE - NIGHT`); a hyphen inside a word (`X-RAY ROOM`) is no separator."""
 _INSIDE = {"INT.": "interior", "EXT.": "exterior", "EST.": "exterior"}
 TIMES_OF_DAY = {
     "day": "day",
@@ -71,6 +75,9 @@ _PLACE_PHRASE = re.compile(
 )
 _INTRODUCED = re.compile(r"(?<![^\W_])([^\W\d_a-z]{2,}(?:[ '’-][^\W\d_a-z]{2,}){0,2})\s*\([^()\n]{0,120}\)")
 """A name in capitals with its description in brackets: how a screenplay introduces a character."""
+_SPEECH = re.compile(r"“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^«»]*«|\"[^\"]*\"")
+"""Words in quotation marks: `“Oh my ears and whiskers!”`, `„Was ist mit mir geschehen?“`."""
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 PLACE_NOUNS = frozenset(PLACES) | frozenset(
     """
 platform room hall corridor balcony hill porch yard stairs staircase terrace pier gate kitchen
@@ -98,7 +105,9 @@ class Beat:
 @dataclass(frozen=True)
 class SceneReading:
     setting: str
-    """`harbor cafe (interior)` from the slugline, or a place phrase from the text (`walled garden`), or ""."""
+    """`harbor cafe (interior)` from the slugline, else a place phrase from the action (`walled garden`;
+    never from dialogue, nor from words in quotation marks), else the place a printed play's scene
+    heading names (`street` in `SCENE II. A Street.`), else ""."""
     time_of_day: str
     """`night`, `dawn`, ... from the slugline or the text; the slugline's own word when unknown; or ""."""
     beats: tuple[Beat, ...]
@@ -115,7 +124,11 @@ def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEF
     slugline = next((h for h in headings if is_slugline(h)), "")
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
     beats = _beats(blocks, characters, pacing, guess_language(body))
-    setting, slug_time = _slugline_setting(slugline) if slugline else (_place_in(body), "")
+    if slugline:
+        setting, slug_time = _slugline_setting(slugline)
+    else:
+        action = " ".join(b.text for b in blocks if b.kind == "action")
+        setting, slug_time = _place_in(_without_speech(action)) or _printed_place(headings), ""
     return SceneReading(
         setting=setting[:MAX_SETTING_CHARS],
         time_of_day=_time_of_day(slug_time, body),
@@ -136,6 +149,10 @@ def _beats(blocks: list[Block], characters: tuple[str, ...], pacing: Pacing, lan
     for block in blocks:
         if block.kind == "action":
             for sentence in _sentences(block.text):
+                last = beats[-1] if beats else None
+                if last and not last.speaker and last.visual.endswith(":"):  # `It reads:` + `"GURU 12 MI."`
+                    sentence = f"{last.visual} {sentence}"
+                    beats.pop()
                 beats.append(
                     Beat(
                         visual=sentence,
@@ -180,8 +197,12 @@ def _known_as(cue: str, characters: tuple[str, ...]) -> str:
 
 
 def _sentences(paragraph: str) -> list[str]:
+    """The paragraph's sentences; a full stop before a word in lower case ends none (`the "GURU 12
+    MI." trail`)."""
     out, start = [], 0
     for match in SENTENCE_END.finditer(paragraph):
+        if paragraph[match.end() : match.end() + 1].islower():
+            continue
         out.append(paragraph[start : match.end()].strip())
         start = match.end()
     out.append(paragraph[start:].strip())
@@ -200,21 +221,37 @@ def _cut_long(beat: Beat, pacing: Pacing) -> list[Beat]:
 
 
 def _slugline_setting(slugline: str) -> tuple[str, str]:
-    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT` (or `-- NIGHT`, Fountain's way)."""
+    """(`harbor cafe (interior)`, `NIGHT`) from `INT. HARBOR CAFE - NIGHT` (or `-- NIGHT`, `--NIGHT`, `—NIGHT`)."""
     match = _SLUGLINE_PARTS.match(slugline)
     if not match:
         return "", ""
     prefix, rest = match.group(1).upper(), match.group(2)
-    parts = [p.strip() for p in re.split(r"\s+(?:--|[-–—])\s+", rest) if p.strip()]
+    parts = [p.strip() for p in _SLUGLINE_SEPARATOR.split(rest) if p.strip()]
     time = parts.pop() if len(parts) > 1 else ""
     place = ", ".join(parts).lower()
     inside = _INSIDE.get(prefix, "interior and exterior")
     return f"{place} ({inside})", time
 
 
+def _without_speech(text: str) -> str:
+    """`text` without what is said in it in quotation marks (a story's dialogue, a sign's words)."""
+    return _SPEECH.sub(" ", text)
+
+
+def _printed_place(headings: list[str]) -> str:
+    """The place a printed play's scene heading names: `street` in `SCENE II. A Street.`, `room in
+    capulet’s house` in `SCENE III. Room in Capulet’s House.`, `verona, public place` in `SCENE I.
+    Verona. A public place.`; else ""."""
+    for heading in headings:
+        if match := PRINTED_SCENE.match(heading):
+            parts = [_ARTICLE.sub("", part.strip()) for part in re.split(r"\.\s+|\.$", heading[match.end() :])]
+            return ", ".join(part for part in parts if part).lower()
+    return ""
+
+
 def _place_in(text: str) -> str:
     """The first place phrase of the text (`walled garden` in "kneels in a walled garden"), else the
-    first place word (`lighthouse`), else ""."""
+    first place word (`lighthouse`; not one that is also a common word, `mine`), else ""."""
     for match in _PLACE_PHRASE.finditer(text):
         words = []
         for word in match.group(1).split():
@@ -224,7 +261,8 @@ def _place_in(text: str) -> str:
         last_place = max((i for i, w in enumerate(words) if w.lower() in PLACE_NOUNS), default=-1)
         if last_place >= 0:
             return " ".join(words[: last_place + 1]).lower()
-    return next((word.lower() for word in re.findall(r"[^\W\d_]+", text) if word.lower() in PLACES), "")
+    found = (word.lower() for word in re.findall(r"[^\W\d_]+", text))
+    return next((word for word in found if word in PLACES and word not in STOPWORDS), "")  # not `mine uncle`
 
 
 def _time_of_day(slugline_time: str, text: str) -> str:

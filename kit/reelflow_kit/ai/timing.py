@@ -204,9 +204,11 @@ def share_duration(total_s: float, weights: list[float], pacing: Pacing = DEFAUL
 def split_text(text: str, parts: int) -> list[str]:
     """`text` cut into `parts` pieces of about equal words. Cuts fall at a space (which joining
     the pieces with single spaces puts back, so they give `text` again), preferably after a
-    clause's punctuation (`,` `;` `:` `—`) near the even point, else at the space nearest to it;
-    text written without spaces is cut between its characters, preferably after its punctuation
-    (`、`). Fewer pieces when there are not enough places to cut."""
+    clause's punctuation (`,` `;` `:` `—`) near the even point, or before a word that starts a
+    clause (`and`, `which`, `because`), else at the space nearest to it, but not after a word that
+    leads on (`the`, `in`, `his`: no piece ends `spread out in`) nor before `of`; text written
+    without spaces is cut between its characters, preferably after its punctuation (`、`). Fewer
+    pieces when there are not enough places to cut."""
     if parts <= 1 or not text:
         return [text]
     cuts = _cut_positions(text)
@@ -229,7 +231,7 @@ def split_text(text: str, parts: int) -> list[str]:
                 break
             if not floor < prefix[i] < total:
                 continue
-            key = abs(prefix[i] - ideal) - (reach if cuts[i][2] else 0)
+            key = abs(prefix[i] - ideal) - reach * cuts[i][2]
             if key < best_key:
                 best, best_key = i, key
         if best < 0:
@@ -245,19 +247,51 @@ def split_text(text: str, parts: int) -> list[str]:
 
 
 _CLAUSE_END = re.compile(r"[,;:—–、，；：]")
+CLAUSE_OPENERS = frozenset(
+    """and but or nor yet because while whereas although though which who whom whose where when until unless
+    und aber oder denn sondern weil während obwohl wenn dass et mais ou donc car qui quand y pero porque""".split()
+)
+"""Words a clause starts with: a piece may well start with one."""
+LEADING_ON = frozenset(
+    """a an the and or but nor of in on at to from by with into onto upon over under about for as than that
+    which who whose where when while if because his her their its my your our this these those some any every
+    each no not very such is are was were be been has have had will would can could shall should may might
+    must do does did der die das den dem des ein eine einen einem einer eines und oder aber im an am auf aus
+    bei mit nach von vom zu zum zur für über unter vor durch um sein seine ihr ihre nicht le la les un une du
+    de et ou à au aux en dans sur el los las y con por para""".split()
+)
+"""Words that lead on to the next: a piece should not end with one."""
+BOUND_TO_WHAT_IS_BEFORE = frozenset("of".split())
+"""Words that hold on to the word before them (`the extremity of the situation`)."""
+_PUNCTUATION = "\"'“”‘’«»()[]"
 
 
-def _cut_positions(text: str) -> list[tuple[int, int, bool]]:
-    """(where a piece ends, characters dropped there, after a clause's punctuation) of every place
-    `text` may be cut: each space (dropped), else between characters of an unspaced script."""
+def _cut_positions(text: str) -> list[tuple[int, int, float]]:
+    """(where a piece ends, characters dropped there, how good a place to cut it is: 1 after a
+    clause's punctuation, ½ before a clause's first word, -1 after a word that leads on, -½ before
+    `of`, else 0) of every place `text` may be cut: each space (dropped), else between characters
+    of an unspaced script."""
     spaced = [i for i, ch in enumerate(text) if ch == " " and 0 < i < len(text) - 1]
     if spaced:
-        return [(i, 1, _CLAUSE_END.match(text[i - 1]) is not None) for i in spaced]
+        return [(i, 1, _cut_quality(text, i)) for i in spaced]
     return [
-        (i, 0, _CLAUSE_END.match(text[i - 1]) is not None)
+        (i, 0, 1.0 if _CLAUSE_END.match(text[i - 1]) else 0.0)
         for i in range(1, len(text))
         if _UNSPACED.match(text[i - 1]) or _UNSPACED.match(text[i])
     ]
+
+
+def _cut_quality(text: str, space: int) -> float:
+    if _CLAUSE_END.match(text[space - 1]):
+        return 1.0
+    before = text[text.rfind(" ", 0, space) + 1 : space].strip(_PUNCTUATION).lower()
+    after_end = text.find(" ", space + 1)
+    after = text[space + 1 : after_end if after_end >= 0 else len(text)].strip(_PUNCTUATION).lower()
+    if before in LEADING_ON:
+        return -1.0
+    if after in BOUND_TO_WHAT_IS_BEFORE:
+        return -0.5
+    return 0.5 if after in CLAUSE_OPENERS else 0.0
 
 
 def _topped_up(shares: list[int], total: int, high: int) -> list[int]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import RecordMetadata
+from faststream._internal.types import BrokerMiddleware
 from faststream.kafka import KafkaBroker
 
 from reelflow_contracts.envelope import Envelope, KafkaRecord, encode
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 TOPIC_EXISTS = TopicAlreadyExistsError.errno
 
 
-def make_broker(settings: KitSettings) -> KafkaBroker:
+def make_broker(settings: KitSettings, middlewares: Sequence[BrokerMiddleware[Any, Any]] = ()) -> KafkaBroker:
     # apply_types=False: no FastDepends around handlers. Ours take the message itself (see
     # bus/consumer.py) and decode it with the contracts, so FastDepends would only cost CPU per record
     # (bench/consumer.py).
@@ -42,6 +43,7 @@ def make_broker(settings: KitSettings) -> KafkaBroker:
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,
         apply_types=False,
+        middlewares=tuple(middlewares),
     )
 
 

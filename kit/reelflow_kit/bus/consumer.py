@@ -21,6 +21,7 @@ from aiokafka.structs import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from reelflow_contracts.envelope import Envelope, MessageDecodeError, UnknownMessageType, decode
@@ -31,6 +32,8 @@ from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.refusals import dead_letter_rejection
 from reelflow_kit.handling import Handler, HandlerContext, HandlingRuntime
 from reelflow_kit.logging import message_context
+from reelflow_kit.metrics.bus import UNDECODABLE, BusMetrics
+from reelflow_kit.metrics.labels import message_type
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import AlreadyApplied, record_applied, was_applied
 
@@ -72,8 +75,10 @@ class Consumer:
         skip: Callable[[Message], bool] | None = None,
         look_up_inbox_first: bool = True,
         on_dead_letter: Mapping[type[Message], DeadLetterNotice] | None = None,
+        metrics: BusMetrics | None = None,
     ) -> None:
         self.runtime = runtime
+        self.metrics = metrics or BusMetrics(CollectorRegistry())
         self.on_dead_letter = dict(on_dead_letter or {})
         self.skip = skip
         self.look_up_inbox_first = look_up_inbox_first
@@ -117,13 +122,17 @@ class Consumer:
             log.debug("ignoring unknown message type", extra={"ce_type": exc.ce_type, "topic": record.topic})
             return False
         except MessageDecodeError as exc:
-            await self.dead_letter(record, f"undecodable: {exc}")
+            await self.dead_letter(record, f"undecodable: {exc}", UNDECODABLE)
             return True
         handler = self.handlers.get(type(envelope.data))
         if handler is None or (self.skip is not None and self.skip(envelope.data)):
+            self.metrics.consumed.labels(self.group, envelope.type, "passed_over").inc()
             return False
+        began = time.perf_counter()
         with message_context(envelope.correlation_id, envelope.id):
             await self._handle(record, envelope, handler)
+        self.metrics.handler_seconds.labels(self.group, envelope.type).observe(time.perf_counter() - began)
+        self.metrics.consumed.labels(self.group, envelope.type, "handled").inc()
         self.processed += 1
         return True
 
@@ -148,11 +157,13 @@ class Consumer:
         # (e.g. with a transaction a killed instance left open) or an unreachable server is
         # retried for as long as it takes (`with_message_retries`).
         async def give_up(error: str) -> None:
-            await self.dead_letter(record, error)
+            await self.dead_letter(record, error, envelope.type)
             if (notice := self._notice_of(envelope, error)) is not None:
                 await self._tell(envelope, notice)
 
-        await with_message_retries(self.runtime.settings, attempt, give_up)
+        await with_message_retries(
+            self.runtime.settings, attempt, give_up, on_retry=self.metrics.retried(self.group, envelope.type)
+        )
 
     def _notice_of(self, envelope: Envelope[Message], error: str) -> Message | None:
         if (rejection := dead_letter_rejection(envelope, error)) is not None:
@@ -179,6 +190,7 @@ class Consumer:
         except AlreadyApplied:
             pass
 
-    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
+    async def dead_letter(self, record: ConsumerRecord, error: str, ce_type: str) -> None:
         await dead_letter(self.runtime.broker, record, self.group, self.dlq_topic, error)
         self.dead_lettered += 1
+        self.metrics.dead_letters.labels(self.group, ce_type if ce_type == UNDECODABLE else message_type(ce_type)).inc()

@@ -33,9 +33,11 @@ async def with_message_retries(
     give_up: Callable[[str], Awaitable[T]],
     *,
     what: str = "handler",
+    on_retry: Callable[[str], None] | None = None,
 ) -> T:
     """`attempt()` until it returns; `give_up(error)` once the message itself has failed
-    `settings.handler_max_attempts` times (`error` says how, for the dead-letter headers)."""
+    `settings.handler_max_attempts` times (`error` says how, for the dead-letter headers).
+    `on_retry(reason)` hears of each retry: `transient` (not counted) or `failed`."""
     attempts = transient = 0
     while True:
         attempts += 1
@@ -47,6 +49,8 @@ async def with_message_retries(
             if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
                 transient += 1
                 attempts -= 1  # not the message's fault: does not count towards dead-lettering
+                if on_retry is not None:
+                    on_retry("transient")
                 if transient in (1, 10) or transient % 50 == 0:
                     log.warning("transient failure, retrying", extra={"error": repr(exc), "retries": transient})
                 await asyncio.sleep(
@@ -59,6 +63,8 @@ async def with_message_retries(
                     f"{what} failed after {attempts} attempts: " + "".join(traceback.format_exception_only(exc)).strip()
                 )
             log.warning(f"{what} failed, retrying", extra={"error": repr(exc), "attempt": attempts})
+            if on_retry is not None:
+                on_retry("failed")
             await asyncio.sleep(backoff_delay(attempts, settings.retry_backoff_s, settings.retry_backoff_max_s))
 
 

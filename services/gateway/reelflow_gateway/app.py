@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from reelflow_gateway.api import api_router, health
+from reelflow_gateway.api import api_router, health, metrics
 from reelflow_gateway.apidoc import openapi_schema, operation_id
+from reelflow_gateway.apidoc.asyncapi_page import asyncapi_routes
 from reelflow_gateway.bootstrap import build
 from reelflow_gateway.errors import install_error_handlers
-from reelflow_gateway.middleware import BodySizeLimit, JsonCORSMiddleware
+from reelflow_gateway.metrics import HttpMetrics
+from reelflow_gateway.middleware import BodySizeLimit, HttpMetricsMiddleware, JsonCORSMiddleware
 from reelflow_gateway.settings import Settings
 from reelflow_gateway.studio import studio_routes
 
@@ -70,7 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = state.runtime
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(api_router)
+    app.router.routes.extend(asyncapi_routes())  # the message contract: `/asyncapi.yaml` and a page at `/asyncapi`
     app.router.routes.extend(studio_routes())  # the web studio at `/`, outside the OpenAPI document
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
@@ -90,5 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             allow_credentials="*" not in settings.cors_origins,
         )
+    # outermost: counts what the middlewares inside answer too (413, CORS refusals)
+    app.add_middleware(HttpMetricsMiddleware, metrics=HttpMetrics(state.runtime.metrics.registry))
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import HTTPException
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
@@ -9,6 +11,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelflow_gateway.errors import error_response
+from reelflow_gateway.metrics import UNMATCHED, HttpMetrics
 
 
 class BodySizeLimit:
@@ -69,3 +72,42 @@ class JsonCORSMiddleware(CORSMiddleware):
 
 def _cors_vary(response: Response) -> dict[str, str]:
     return {"Vary": response.headers["vary"]} if "vary" in response.headers else {}
+
+
+class HttpMetricsMiddleware:
+    """Counts every request by method, route template (never the raw path: bounded labels) and
+    status, times it to its status line, and counts the Server-Sent Event streams open."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        status = 500  # what the client gets if the app raises before answering
+        streaming = False
+
+        async def measured_send(message: Message) -> None:
+            nonlocal status, streaming
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                self.metrics.seconds.labels(*self._labels(scope)).observe(time.perf_counter() - began)
+                if Headers(raw=message.get("headers", [])).get("content-type", "").startswith("text/event-stream"):
+                    streaming = True
+                    self.metrics.event_streams.inc()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, measured_send)
+        finally:
+            if streaming:
+                self.metrics.event_streams.dec()
+            self.metrics.requests.labels(*self._labels(scope), str(status)).inc()
+
+    def _labels(self, scope: Scope) -> tuple[str, str]:
+        route = scope.get("route")
+        template = getattr(route, "path", None)
+        return self.metrics.method(scope["method"]), template if isinstance(template, str) else UNMATCHED

@@ -19,6 +19,7 @@ from reelflow_image.handlers import (
 from reelflow_image.settings import Settings
 from reelflow_image.unit_of_work import ImageUnitOfWork
 from reelflow_kit.ai import ImageGenerator, make_image_generator
+from reelflow_kit.metrics.ai import observed
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.unit_of_work import give_up_handler, job_handler, message_handlers
 
@@ -33,7 +34,9 @@ def build(settings: Settings | None = None, *, image_generator: ImageGenerator |
     runtime = ServiceRuntime(settings, topics=[SCENE_EVENTS, IMAGE_COMMANDS, IMAGE_EVENTS])
     assert runtime.store is not None, "the image service keeps its PNGs in the object store"
     media = ImageMedia(runtime.store)
-    generator = image_generator or make_image_generator(settings)
+    generator = observed(
+        image_generator or make_image_generator(settings), "image_generation", runtime.metrics.ai, settings.ai_provider
+    )
 
     async def create_indexes(rt: ServiceRuntime) -> None:
         await ensure_indexes(rt.db)

@@ -5,6 +5,7 @@ from reelflow_contracts.messages.scene import ApproveScene, UpdateScene
 from reelflow_contracts.messages.script import ScriptApproved
 from reelflow_contracts.topics import SCENE_COMMANDS, SCENE_EVENTS, SCRIPT_EVENTS
 from reelflow_kit.ai import Segmenter, ShotPlanner, make_segmenter, make_shot_planner
+from reelflow_kit.metrics.ai import observed
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.unit_of_work import give_up_handler, job_handler, message_handlers
 from reelflow_scene.adapters import ensure_indexes
@@ -30,9 +31,10 @@ def build(
     shot planning as `plan-shots` jobs, events through the outbox to `scene.events`.
     `segmenter` and `shot_planner` override the providers chosen by the settings."""
     settings = settings or Settings()
-    segmenter = segmenter or make_segmenter(settings)
-    shot_planner = shot_planner or make_shot_planner(settings)
     runtime = ServiceRuntime(settings, uses_object_store=False, topics=[SCRIPT_EVENTS, SCENE_COMMANDS, SCENE_EVENTS])
+    ai = runtime.metrics.ai
+    segmenter = observed(segmenter or make_segmenter(settings), "segmentation", ai, settings.ai_provider)
+    shot_planner = observed(shot_planner or make_shot_planner(settings), "shot_planning", ai, settings.ai_provider)
 
     async def create_indexes(rt: ServiceRuntime) -> None:
         await ensure_indexes(rt.db)

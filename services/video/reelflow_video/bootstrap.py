@@ -9,9 +9,11 @@ from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.video import CreateVideo
 from reelflow_contracts.topics import IMAGE_EVENTS, SCENE_EVENTS, VIDEO_COMMANDS, VIDEO_EVENTS
 from reelflow_kit.ai import Narrator, make_narrator
+from reelflow_kit.metrics.ai import observed
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.s3 import ObjectStore
 from reelflow_kit.unit_of_work import give_up_handler, job_handler, message_handlers
+from reelflow_video.adapters.render_metrics import MeasuredRendering, RenderMetrics
 from reelflow_video.adapters.rendering import FFmpegRendering
 from reelflow_video.adapters.storyboards import ensure_indexes
 from reelflow_video.handlers import (
@@ -38,15 +40,18 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
     `video-service` on `video.commands`, render and decision jobs; events through the outbox to
     `video.events`. `narrator` overrides the provider chosen by the settings."""
     settings = settings or Settings()
-    narrator = narrator or make_narrator(settings)
     runtime = ServiceRuntime(settings, topics=[SCENE_EVENTS, IMAGE_EVENTS, VIDEO_COMMANDS, VIDEO_EVENTS])
     assert runtime.store is not None
-    rendering = FFmpegRendering(
-        images=ObjectStore(settings, bucket=settings.image_bucket),
-        store=runtime.store,
-        narrator=narrator,
-        workdir=settings.workdir,
-        parallel=settings.render_parallel_pieces or max(1, os.cpu_count() or 1),
+    narrator = observed(narrator or make_narrator(settings), "narration", runtime.metrics.ai, settings.ai_provider)
+    rendering = MeasuredRendering(
+        FFmpegRendering(
+            images=ObjectStore(settings, bucket=settings.image_bucket),
+            store=runtime.store,
+            narrator=narrator,
+            workdir=settings.workdir,
+            parallel=settings.render_parallel_pieces or max(1, os.cpu_count() or 1),
+        ),
+        RenderMetrics(runtime.metrics.registry),
     )
 
     async def prepare(rt: ServiceRuntime) -> None:

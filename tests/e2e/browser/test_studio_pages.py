@@ -157,13 +157,15 @@ def test_a_fountain_file_opens_as_a_new_script_and_an_operation_is_cancelled(stu
     page = studio
     sign_up(page)
     screenplay = tmp_path / "night-shift.fountain"
-    screenplay.write_text(KITCHEN + "\n" + HARBOR)
+    text = "Title: **The Night Shift**\nAuthor: Clara Winter and Jonas Berg\nDraft date: 7 December 2026\n\n"
+    screenplay.write_text(text + KITCHEN + "\n" + HARBOR)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="New script").click()
     page.get_by_label("Open a file (.fountain, .txt or .md)").set_input_files(str(screenplay))
     expect(page.get_by_role("status").filter(has_text="night-shift.fountain opened")).to_be_visible()
-    expect(page.get_by_label("Script", exact=True)).to_have_value(KITCHEN + "\n" + HARBOR)
-    expect(page.get_by_label("Title")).not_to_have_value("")  # named after the file
+    expect(page.get_by_label("Script", exact=True)).to_have_value(text + KITCHEN + "\n" + HARBOR)
+    expect(page.get_by_label("Title")).to_have_value("The Night Shift")  # from the title page
     page.get_by_role("button", name="Create the script").click()
+    expect(page.get_by_text("by Clara Winter, Jonas Berg")).to_be_visible()
     page.get_by_role("button", name="Approve & segment").click()
     expect(page.get_by_role("heading", name=re.compile("^Scene [12]:"))).to_have_count(2, timeout=60_000)
 

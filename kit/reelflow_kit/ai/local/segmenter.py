@@ -2,7 +2,9 @@
 
 Scenes are cut at character offsets of the original text, so joining them gives the script
 back exactly; text before the first slugline or heading (a title page, FADE IN:) belongs to
-the first scene; a slugline or heading inside a Fountain note or boneyard starts no scene.
+the first scene; a slugline or heading inside a Fountain note or boneyard starts no scene. A
+heading with nothing to read aloud under it (a title page, `ACT I` right over `SCENE II. A
+Street.`) starts the next scene instead of one of its own.
 Paragraphs are merged to about TARGET_CHARS, and a scene-break mark or a group of blank lines
 starts a new scene once the current one has MIN_PIECE_CHARS. A headed scene (a book's chapter)
 longer than MAX_CHARS is cut further at its breaks: scene-break
@@ -25,6 +27,7 @@ from reelflow_contracts.messages.base import Usage
 from reelflow_contracts.messages.scene import SegmentationMethod
 from reelflow_kit.ai.fountain_markup import Hidden, hidden_spans
 from reelflow_kit.ai.scene_headings import HEADING, SCENE_BREAK, SLUGLINE
+from reelflow_kit.ai.script_blocks import read_blocks
 from reelflow_kit.ai.segmentation import EmptyScript, SceneText, Segmentation, heading_of, scenes_from_cuts
 
 BLANK_LINES = re.compile(r"\n[ \t\r\f\v]*\n\s*")
@@ -63,7 +66,10 @@ def segment_text(script: str) -> Segmentation:
     for method, pattern in cut_by:
         starts = _outside(hidden, (m.start() for m in pattern.finditer(script)))
         if starts:
-            scenes = scenes_from_cuts(script, _cut_points(starts))
+            cuts = _cut_points(starts)
+            if method == "headings":
+                cuts = _without_empty_scenes(script, cuts)
+            scenes = scenes_from_cuts(script, cuts)
             if method == "headings":
                 scenes = split_long_scenes(scenes)
             return Segmentation(scenes=scenes, method=method, usage=LOCAL_USAGE)
@@ -86,6 +92,22 @@ def _outside(hidden: tuple[Hidden, ...], offsets: Iterable[int]) -> list[int]:
 def _cut_points(starts: list[int]) -> list[int]:
     """Cut before each heading; text before the first one stays with the first scene."""
     return [0] + starts[1:]
+
+
+def _without_empty_scenes(script: str, cuts: list[int]) -> list[int]:
+    """`cuts` without those that would leave a scene with nothing to read aloud: such a piece
+    starts the next scene (the last one joins the scene before it)."""
+    kept = [cuts[0]]
+    for previous, cut in pairwise(cuts):
+        if _has_something_to_read(script[previous:cut]):  # the piece since the last cut kept has nothing else
+            kept.append(cut)
+    if len(kept) > 1 and not _has_something_to_read(script[kept[-1] :]):
+        kept.pop()
+    return kept
+
+
+def _has_something_to_read(text: str) -> bool:
+    return any(block.kind in ("action", "dialogue") for block in read_blocks(text))
 
 
 def _paragraph_cuts(script: str) -> list[int]:
@@ -183,13 +205,13 @@ def _break_places(text: str, start: int, end: int, level: int) -> list[int]:
 
 
 def _end_of_first_paragraph(text: str, start: int, end: int) -> int:
-    """Where text[start:end] may first be cut: after its heading (and break marks) and its first
-    paragraph, or MIN_PIECE_CHARS into that paragraph if it is longer."""
+    """Where text[start:end] may first be cut: after its heading (and break marks, and a title
+    page) and its first paragraph to read, or MIN_PIECE_CHARS into that paragraph if it is longer."""
     at = start
     for match in [*BLANK_LINES.finditer(text, start, end), None]:
         stop = match.start() if match else end
         paragraph = text[at:stop].strip()
-        if paragraph and not HEADING.fullmatch(paragraph) and not SCENE_BREAK.fullmatch(paragraph):
+        if paragraph and not SCENE_BREAK.fullmatch(paragraph) and _has_something_to_read(paragraph):
             return min(stop, at + MIN_PIECE_CHARS)
         if match is None:
             break

@@ -5,7 +5,7 @@ pieces); consecutive beats are grouped into shots (`timing.group_sizes`): none l
 longest shot (8 s by default), none shorter than the shortest (3 s) where a neighbour can take
 it, short beats joined and beats of a good length kept whole; a long passage gets more shots,
 never longer ones, up to `max_shots` (100). The scene's reading time is shared among the shots
-by the words each covers. Each prompt says what is seen (the beats' action, names in title case, no dialogue
+by the words each covers. Each prompt says what is seen (the beats' action as sentences, names in title case, no dialogue
 text), where (from the slugline), when (time of day and its light), who (the script's
 characters named in the beats, and speakers, with the look of each main one), the mood of the scene, the frame shape, and ends
 with the script's style suffix. Deterministic; runs in a worker thread.
@@ -14,6 +14,7 @@ with the script's style suffix. Deterministic; runs in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from reelflow_contracts.messages.base import Usage
 from reelflow_kit.ai.characters import in_display_case
@@ -85,11 +86,7 @@ def _shot(
     speaking = any(beat.speaker for beat in beats)
     framing = framing_for(order, count, characters, speaking)
     names = tuple(dict.fromkeys((*context.characters, *characters)))
-    visual = (
-        in_display_case(" ".join(beat.visual for beat in beats), names)
-        if beats
-        else _establishing(reading, scene, context)
-    )
+    visual = shot_visual(beats, names) if beats else _establishing(reading, scene, context)
     return PlannedShot(
         order=order,
         description=one_line(f"{framing}: {_summary(beats, visual, names)}", MAX_DESCRIPTION_CHARS),
@@ -125,11 +122,28 @@ def compose_prompt(
     return one_line(" ".join(parts), MAX_PROMPT_CHARS)
 
 
+def shot_visual(beats: list[Beat], names: tuple[str, ...]) -> str:
+    """What a shot shows: its beats' visuals as sentences, names in title case. A piece of a
+    sentence cut to fit a shot (`which has arrows on it,`) reads as one (`Which has arrows on
+    it.`); a visual that introduces the next (`It reads:` before `"YES, SERIOUSLY"`) runs on
+    into it."""
+    out = ""
+    for beat in beats:
+        visual = in_display_case(" ".join(beat.visual.split()), names)
+        if not visual:
+            continue
+        if out.endswith(":"):
+            out = f"{out} {visual}"
+        else:
+            out = f"{_sentence(out)} {_capitalised(visual)}" if out else _capitalised(visual)
+    return _sentence(out) if out else ""
+
+
 def _summary(beats: list[Beat], visual: str, names: tuple[str, ...]) -> str:
     """The shot in a few words: its first action sentence, or who says what."""
     if beats and beats[0].speaker and beats[0].visual.endswith(" speaks"):
         return f"{beats[0].speaker} says “{one_line(beats[0].line, 100)}”"
-    first = in_display_case(beats[0].visual, names) if beats else visual
+    first = shot_visual(beats[:1], names) if beats else visual
     return one_line(first, MAX_SUMMARY_CHARS)
 
 
@@ -140,4 +154,23 @@ def _establishing(reading: SceneReading, scene: SceneText, context: ScriptContex
 
 
 def _sentence(text: str) -> str:
-    return text if text.endswith((".", "!", "?", "…", "。", "！", "？")) else f"{text}."
+    """`text` ending as a sentence: a clause's punctuation left at its end (`sign,` `reads:`)
+    becomes a full stop, which is added where no sentence's end is (one before closing
+    quotation marks or brackets counts: `"GURU 12 MI."`)."""
+    text = _DANGLING.sub("", text.rstrip())
+    if not text or _ENDED.search(text):
+        return text
+    return f"{text}."
+
+
+def _capitalised(text: str) -> str:
+    """`text` starting with a capital (after any opening quotation marks or brackets)."""
+    match = _FIRST_LETTER.match(text)
+    if not match or not match.group(2).islower():
+        return text
+    return f"{match.group(1)}{match.group(2).upper()}{text[match.end() :]}"
+
+
+_DANGLING = re.compile(r"(?:\s*[,;:—–-])+$")
+_ENDED = re.compile(r"[.!?…。！？][\"'”’»)\]]*$")
+_FIRST_LETTER = re.compile(r"([\"'“‘«(\[¿¡\s]*)(\w)")

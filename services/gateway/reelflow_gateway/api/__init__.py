@@ -2,12 +2,25 @@
 
 from fastapi import APIRouter, Depends
 
-from reelflow_gateway.api import auth, commands, health, images, limits, operations, scenes, scripts, videos, webhooks
+from reelflow_gateway.api import (
+    auth,
+    commands,
+    health,
+    images,
+    limits,
+    operations,
+    providers,
+    scenes,
+    scripts,
+    videos,
+    webhooks,
+)
 from reelflow_gateway.api.guards import limit_writes
 
 api_router = APIRouter(prefix="/api", dependencies=[Depends(limit_writes)])
 api_router.include_router(auth.router)
 api_router.include_router(limits.router)
+api_router.include_router(providers.router)
 api_router.include_router(scripts.router)
 api_router.include_router(scenes.router)
 api_router.include_router(images.router)

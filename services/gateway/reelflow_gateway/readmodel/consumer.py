@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
@@ -48,6 +49,8 @@ from reelflow_gateway.readmodel.usage import add_usage
 from reelflow_kit.bus.delivery import dead_letter, with_message_retries
 from reelflow_kit.bus.retry import backoff_delay, is_infrastructure_error, is_transient_transaction_error
 from reelflow_kit.logging import message_context
+from reelflow_kit.metrics.bus import UNDECODABLE
+from reelflow_kit.metrics.labels import record_type
 from reelflow_kit.runtime import ServiceRuntime
 from reelflow_kit.store.inbox import INBOX, AlreadyApplied, inbox_key, record_applied
 
@@ -57,6 +60,9 @@ Projection = tuple["Apply | None", "OutcomeOf"]
 Item = tuple[ConsumerRecord, Envelope, Projection]
 
 _partitioner = DefaultPartitioner()
+
+BATCH = "batch"
+"""The `type` label of the read model's handler time and batch retries: a batch mixes types."""
 
 
 class ReadModelConsumer:
@@ -88,6 +94,7 @@ class ReadModelConsumer:
         self.processed = 0
         self.dead_lettered = 0
         self.batches = 0
+        self.metrics = runtime.metrics.bus
         # The runtime creates the topics on start and lists this consumer's counters in /healthz.
         runtime.topics.update(self.topics)
         runtime.topics.add(self.dlq_topic)
@@ -214,13 +221,14 @@ class ReadModelConsumer:
                 log.debug("ignoring unknown message type", extra={"ce_type": exc.ce_type, "topic": record.topic})
                 continue
             except MessageDecodeError as exc:
-                await self.dead_letter(record, f"undecodable: {exc}")
+                await self.dead_letter(record, f"undecodable: {exc}", undecodable=True)
                 continue
             projection = self._projections.get(type(envelope.data))
             if projection is not None:
                 items.append((record, envelope, projection))
         if not items:
             return
+        began = time.perf_counter()
         transient = 0
         while True:
             try:
@@ -231,6 +239,7 @@ class ReadModelConsumer:
             except Exception as exc:
                 if is_transient_transaction_error(exc) or is_infrastructure_error(exc):
                     transient += 1
+                    self.metrics.retries.labels(self.group, BATCH, "transient").inc()
                     if transient in (1, 10) or transient % 50 == 0:
                         log.warning(
                             "read model batch: transient failure, retrying",
@@ -255,6 +264,9 @@ class ReadModelConsumer:
         self.changes.touched(subjects_of(envelope for _, envelope, _ in items))
         self.batches += 1
         self.processed += len(items)
+        self.metrics.handler_seconds.labels(self.group, BATCH).observe(time.perf_counter() - began)
+        for _, envelope, _ in items:
+            self.metrics.consumed.labels(self.group, envelope.type, "handled").inc()
 
     async def _apply_batch(self, items: list[Item]) -> list[tuple]:
         """Every new event of the batch in one transaction; returns (outcome, view) per applied event.
@@ -326,12 +338,20 @@ class ReadModelConsumer:
             return []
 
         with message_context(envelope.correlation_id, envelope.id):
-            return await with_message_retries(self.runtime.settings, attempt, give_up, what="projection")
+            return await with_message_retries(
+                self.runtime.settings,
+                attempt,
+                give_up,
+                what="projection",
+                on_retry=self.metrics.retried(self.group, envelope.type),
+            )
 
-    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
+    async def dead_letter(self, record: ConsumerRecord, error: str, *, undecodable: bool = False) -> None:
         """The record to `<group>.dlq`, with the kit's `x-dlq-*` headers."""
         await dead_letter(self.runtime.broker, record, self.group, self.dlq_topic, error)
         self.dead_lettered += 1
+        ce_type = UNDECODABLE if undecodable else record_type(record.headers)
+        self.metrics.dead_letters.labels(self.group, ce_type).inc()
 
 
 def runs(items: list[Item], batched: Mapping[type[Message], ApplyMany]) -> list[list[Item]]:

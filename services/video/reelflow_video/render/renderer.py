@@ -1,6 +1,7 @@
 """Render a video: plan the timeline, encode the pieces not already cached (in parallel), join
 them without re-encoding, and mux narration and subtitles into a faststart MP4 (subtitles of at
-most two lines that fit the frame's title-safe width: `soundtrack.fit_cues`)."""
+most two lines that fit the frame's title-safe width: `soundtrack.fit_cues`, each up for a
+second where the silence after it allows: `soundtrack.held`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from reelflow_video.render.frames import Pictures, piece_frames
 from reelflow_video.render.graph import moving_piece_command, still_piece_command
 from reelflow_video.render.motion import Motion
 from reelflow_video.render.progress import RenderProgress
-from reelflow_video.render.soundtrack import Cue, fit_cues, line_limit, narration_track, srt
+from reelflow_video.render.soundtrack import Cue, fit_cues, held, line_limit, narration_track, srt
 from reelflow_video.render.timeline import Body, Piece, ShotSpec, Timeline, plan_timeline
 
 RENDERER_VERSION = "3"
@@ -188,7 +189,7 @@ class Renderer:
         ]
         if look.subtitles and cues:
             subs = self._workdir / f"{out.stem}.srt"
-            subs.write_text(srt(fit_cues(cues, line_limit(look.width, look.height))), encoding="utf-8")
+            subs.write_text(srt(held(fit_cues(cues, line_limit(look.width, look.height)))), encoding="utf-8")
             streams.append(ffmpeg.input(str(subs))["s"])
             args.update({"c:s": "mov_text", "metadata:s:s:0": "language=und"})
         command = (

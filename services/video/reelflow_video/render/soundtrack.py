@@ -194,3 +194,21 @@ def fit_cues(cues: list[Cue], limit: int, max_lines: int = MAX_LINES) -> list[Cu
             done += weight
             fitted.append(Cue(start, cue.start_s + span * done / total, "\n".join(lines)))
     return fitted
+
+
+MIN_CUE_S = 1.0
+"""A cue shorter than this (a short sentence, or a page of a long one in a narrow frame) stays up
+into the silence after it, up to this long, so it can be read."""
+
+
+def held(cues: list[Cue], min_s: float = MIN_CUE_S) -> list[Cue]:
+    """`cues` in time order, each kept up at least `min_s` where the next one starts later than
+    that; never over the next one."""
+    ordered = sorted(cues, key=lambda cue: cue.start_s)
+    out = []
+    for cue, after in zip(ordered, [*ordered[1:], None], strict=True):
+        end = max(cue.end_s, cue.start_s + min_s)
+        if after is not None:
+            end = min(end, max(cue.end_s, after.start_s))
+        out.append(Cue(cue.start_s, end, cue.text))
+    return out

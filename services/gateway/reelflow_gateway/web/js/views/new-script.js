@@ -15,6 +15,12 @@ export function readTextFile(file) {
 }
 
 const titleOf = (fileName) => fileName.replace(/\.(fountain|txt|md)$/i, "");
+// A Fountain title page's `Title:` names the script (the server reads the page the same way);
+// only the first line of the value is shown here, emphasis marks dropped.
+const titlePageTitle = (text) => {
+  const match = /^\s*title:[ \t]*(.*)(?:\n[ \t]+(.*))?/i.exec(text);
+  return match ? (match[1] || match[2] || "").replace(/[*_]/g, "").trim() : "";
+};
 
 export function NewScriptPage() {
   const [source, setSource] = useState("text");
@@ -36,7 +42,7 @@ export function NewScriptPage() {
   const [openFile, , fileError] = useAction(async (file) => {
     const text = await readTextFile(file);
     setContent(text);
-    if (!title) setTitle(titleOf(file.name));
+    if (!title) setTitle(titlePageTitle(text) || titleOf(file.name));
     setFileNote(`${file.name} opened (${text.length} characters). Edit it below if you like.`);
   });
   const change = (setter) => (event) => { setter(event.target.value); setKey(newIdempotencyKey()); };

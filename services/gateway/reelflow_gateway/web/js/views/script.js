@@ -18,6 +18,8 @@ export function ScriptPage({ params: [scriptId] }) {
   const s = script.data;
   return html`<section>
     <${PageTitle}>${s.title || "Untitled script"}<//>
+    ${s.title_page && s.title_page.authors.length
+      ? html`<p class="byline">by ${s.title_page.authors.join(", ")}</p>` : null}
     <${ScriptNav} script=${s} current="board" />
     <p class="meta"><${Status} value=${s.status} /> ${s.status === "approved"
       ? html`${s.approved_scene_count} of ${s.scene_count} scenes approved` : "Edit the draft, then approve it to cut it into scenes."}</p>

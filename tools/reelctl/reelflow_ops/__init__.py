@@ -1,0 +1,1 @@
+"""reelctl: one command for Reelflow operators. See docs/operations.md."""

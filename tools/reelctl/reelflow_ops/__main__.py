@@ -1,0 +1,3 @@
+from reelflow_ops.cli import main
+
+main()
