@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from aiokafka.structs import ConsumerRecord
+from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
 from reelflow_contracts import (
@@ -27,6 +28,7 @@ from reelflow_gateway.readmodel.consumer import ReadModelConsumer
 from reelflow_gateway.readmodel.outcomes import OutcomeWaiters
 from reelflow_gateway.readmodel.projector import batch_projections, projections
 from reelflow_gateway.readmodel.usage import usage_of
+from reelflow_kit.metrics.bus import BusMetrics
 from reelflow_kit.settings import KitSettings
 from reelflow_kit.store.inbox import INBOX
 from reelflow_kit.store.sessions import SessionRegistry
@@ -59,6 +61,7 @@ async def runtime(infra: Infra):
             topics=set(),
             consumers=[],
             sessions=SessionRegistry(client, client[name], "read-model-test"),
+            metrics=SimpleNamespace(bus=BusMetrics(CollectorRegistry())),
         )
     finally:
         await client.drop_database(name)

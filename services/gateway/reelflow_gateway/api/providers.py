@@ -13,7 +13,7 @@ import time
 from fastapi import APIRouter
 
 from reelflow_gateway.deps import CurrentUser
-from reelflow_gateway.errors import json_response
+from reelflow_gateway.errors import json_response, responses
 from reelflow_kit.ai import AISettings, NarrationSettings
 from reelflow_kit.provider_check import ProviderReport, check_provider
 
@@ -72,6 +72,7 @@ REPORT = {
     "/health/providers",
     summary="Whether the AI provider answers: a model writes, an image is drawn, speech is made",
     responses={
+        **responses(401),
         200: {"description": "every capability answered", "content": REPORT},
         503: {"description": "a capability failed; `fix` says what to change", "content": REPORT},
     },
