@@ -239,10 +239,12 @@ async def test_a_namespace_keeps_a_deployment_on_topics_and_groups_of_its_own(in
 
 async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra, unique):
     """A group that passes a message over (`skip`) does not commit it on its own (a broker round
-    trip per record saved); the next handled message's commit covers it."""
+    trip per record saved); the next handled message's commit covers it, or, when none follows,
+    a commit of the passed-over records once the partition has been quiet a while."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
     from aiokafka.partitioner import DefaultPartitioner
 
+    from reelflow_kit.bus.consumer import PASSED_OVER_COMMIT_AFTER_S
     from reelflow_kit.runtime import ServiceRuntime
     from tests.support.toy_service import handle_add
 
@@ -276,6 +278,13 @@ async def test_passed_over_messages_are_committed_by_the_next_handled_one(infra,
         await wait_for(lambda: handled(2))
         assert await checker.committed(tp) == committed + 4
         assert (await runtime.db.counters.find_one({"_id": script_id}))["total"] == 3
+        for _ in range(2):
+            await add(0)  # and nothing after them
+
+        async def quiet_committed() -> bool:
+            return await checker.committed(tp) == committed + 6
+
+        await wait_for(quiet_committed, timeout=PASSED_OVER_COMMIT_AFTER_S + 10, interval=0.5)
     finally:
         await checker.stop()
         await runtime.stop()

@@ -7,17 +7,21 @@ that, and if anything escapes the partition is sought back to the record, so it 
 A record this group passes over (a type without a handler, or one `skip` says is none of its
 business) is not committed on its own: the next commit covers it, which spares a broker round
 trip per record; at the latest every `PASSED_OVER_COMMIT_EVERY` records or
-`PASSED_OVER_COMMIT_AFTER_S` seconds, so a restart reads little again.
+`PASSED_OVER_COMMIT_AFTER_S` seconds, so a restart reads little again. When nothing follows them,
+the passed-over records themselves are committed once the partition has been quiet that long, so
+a caught-up group shows no lag (operators read lag as work not done).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from aiokafka.structs import ConsumerRecord
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import ConsumerRecord, OffsetAndMetadata, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -90,6 +94,10 @@ class Consumer:
         self.dead_lettered = 0
         self._passed_over = 0
         self._committed_at = time.monotonic()
+        self._uncommitted: dict[TopicPartition, int] = {}
+        """Next offset of each partition whose last records were passed over and not yet committed."""
+        self._quiet_commit: asyncio.TimerHandle | None = None
+        self._commit_lock = asyncio.Lock()
 
     def subscribe(self) -> None:
         settings = self.runtime.settings
@@ -108,10 +116,39 @@ class Consumer:
                 await msg.nack()  # seek back: it is read again, and nothing after it is committed
                 raise
             if acted or self._commit_due():
-                await msg.ack()  # commits every record read so far, those passed over too
+                self._uncommitted.clear()
+                if self._quiet_commit is not None:
+                    self._quiet_commit.cancel()
+                async with self._commit_lock:
+                    await msg.ack()  # commits every record read so far, those passed over too
                 self._passed_over, self._committed_at = 0, time.monotonic()
+            else:
+                record = cast(ConsumerRecord, msg.raw_message)  # one record: a batch subscriber is never used
+                self._uncommitted[TopicPartition(record.topic, record.partition)] = record.offset + 1
+                self._commit_when_quiet(msg)
 
         subscriber(on_message)
+
+    def _commit_when_quiet(self, msg: KafkaMessage) -> None:
+        if self._quiet_commit is not None:
+            self._quiet_commit.cancel()
+        loop = asyncio.get_running_loop()
+        self._quiet_commit = loop.call_later(
+            PASSED_OVER_COMMIT_AFTER_S, lambda: loop.create_task(self._commit_passed_over(msg))
+        )
+
+    async def _commit_passed_over(self, msg: KafkaMessage) -> None:
+        """Commit exactly the passed-over records (never a position still being handled)."""
+        offsets, self._uncommitted = self._uncommitted, {}
+        if not offsets:
+            return
+        try:
+            async with self._commit_lock:
+                consumer = cast(AIOKafkaConsumer, msg.consumer)
+                await consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+            self._passed_over, self._committed_at = 0, time.monotonic()
+        except Exception as exc:  # noqa: BLE001 - e.g. the partition moved to another member: it commits
+            log.info("passed-over offsets not committed", extra={"group": self.group, "error": repr(exc)})
 
     async def process(self, record: ConsumerRecord) -> bool:
         """Handle or dead-letter `record`; False when it was passed over."""

@@ -68,18 +68,19 @@ class Cluster:
     # -- topics and offsets ---------------------------------------------------------------------
 
     async def topics(self) -> dict[str, list[int]]:
-        """Every topic but the broker's own, with its partitions."""
-        names = await self.reader.topics()
+        """Every topic but the broker's own, with its partitions (one Metadata request for all)."""
         found = {}
-        for name in sorted(names):
-            if name.startswith("__"):
+        for topic in await self.admin.describe_topics():
+            name = topic["topic"]
+            if name.startswith("__") or topic["error_code"]:
                 continue
-            found[name] = sorted(self.reader.partitions_for_topic(name) or ())
-        return found
+            found[name] = sorted(p["partition"] for p in topic["partitions"])
+        return dict(sorted(found.items()))
 
     async def partitions(self, topic: str) -> list[TopicPartition]:
-        await self.reader.topics()  # refreshes metadata
-        return [TopicPartition(topic, p) for p in sorted(self.reader.partitions_for_topic(topic) or ())]
+        """The topic's partitions; none if it does not exist (asked among all topics: a Metadata
+        request naming one topic makes Tansu create it)."""
+        return [TopicPartition(topic, p) for p in (await self.topics()).get(topic, [])]
 
     async def beginning_offsets(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         tps = list(tps)
