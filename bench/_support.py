@@ -122,15 +122,17 @@ class Service:
 
 
 @contextlib.contextmanager
-def embedded_stack(keep: bool = False) -> Iterator[object]:
-    """Kafka (Tansu, in memory), MongoDB and S3 on free loopback ports under var/bench-<pid>/,
-    stopped and removed afterwards (the logs kept with `keep`). Yields the stack's config."""
+def embedded_stack(keep: bool = False, kafka_broker: str | None = None) -> Iterator[object]:
+    """Kafka, MongoDB and S3 on free loopback ports under var/bench-<pid>/, stopped and removed
+    afterwards (the logs kept with `keep`). Yields the stack's config. The broker is Tansu in
+    memory, or Apache Kafka (KRaft) with `kafka_broker="apache"` or REELFLOW_STACK_KAFKA=apache."""
     from embedded import stack
 
+    broker = kafka_broker or os.environ.get("REELFLOW_STACK_KAFKA", "tansu")
     var_dir = ROOT / "var" / f"bench-{os.getpid()}"
     shutil.rmtree(var_dir, ignore_errors=True)
-    cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory")
-    print(f"[bench] starting the embedded stack under {var_dir}")
+    cfg = stack.StackConfig.with_free_ports(var_dir, kafka_storage="memory", kafka_broker=broker)
+    print(f"[bench] starting the embedded stack ({broker}) under {var_dir}")
     stack.start(cfg)
     try:
         yield cfg

@@ -2,6 +2,7 @@
 """Pipeline benchmark: how long the hops of the pipeline take end to end, against the bus itself.
 
     .venv/bin/python bench/pipeline.py [--scripts 20] [--scenes 5] [--poll-ms 0] [--bare 200] [--images 36]
+                                       [--brokers tansu,apache]
 
 What it does, all by itself:
 1. starts a throwaway embedded stack (Kafka/Tansu, MongoDB/SecantusDB, S3/SeaweedFS) on free
@@ -30,10 +31,13 @@ What it does, all by itself:
 8. prints p50/p99 of each hop, the ratio of each of our p50s to both bare p50s (target: within
    3x of the waiting one) and to the design floor, the floor's own ratio to the bare hop, and
    where the time went, from the events' own times (see `breakdown`);
-9. then (unless `--images 0`) runs bench/images.py: images per second through the image service
+9. does steps 1-8 once per broker, on Tansu and then on Apache Kafka in KRaft mode (`--brokers`;
+   Apache Kafka needs java and mvn, and is left out with a message without them), and prints
+   each hop's p50 on both with the ratio, the same code measured in the same run;
+10. then (unless `--images 0`) runs bench/images.py: images per second through the image service
    with the local provider at 1920x1080, with 1 and 2 instances, and the share of time spent
    outside drawing, printed as ratios;
-10. then (unless `--operation-scenes 0`) runs bench/operations.py: whole operations from
+11. then (unless `--operation-scenes 0`) runs bench/operations.py: whole operations from
    `POST /api/operations` to the MP4, their time split between AI/drawing/rendering and the
    system's own overhead (target: under 10%), and operations per minute 1 and 4 at once.
 
@@ -93,6 +97,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import sys
 import time
 import uuid
@@ -489,7 +494,7 @@ def report(
     rows: list[tuple[str, list[float]]],
     poll_ms: float,
     shots: int,
-) -> bool:
+) -> tuple[bool, dict[str, float]]:
     bare_p50, floor_p50, design_p50 = bare.stats()["p50"], lockstep.stats()["p50"], design.stats()["p50"]
     print()
     print(
@@ -520,7 +525,7 @@ def report(
         )
     print(f"  the design floor itself is {design_p50 / bare_p50:.1f}x the bare hop")
     print("all targets met" if met else "some targets MISSED")
-    return met
+    return met, {hop.name: hop.stats()["p50"] for hop in hops + [design, bare, lockstep]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -547,8 +552,21 @@ def main(argv: list[str] | None = None) -> int:
         default=10,
         help="then whole operations of this many scenes, 1 and 4 at once (bench/operations.py); 0 skips",
     )
+    parser.add_argument(
+        "--brokers",
+        default=None,
+        help="comma-separated: tansu, apache (default: both when java and mvn are on PATH, else tansu)",
+    )
     args = parser.parse_args(argv)
-    status = 0 if measure_hops(args) else 1
+    brokers = args.brokers.split(",") if args.brokers else default_brokers()
+    p50s = {}
+    status = 0
+    for broker in brokers:
+        print(f"\n[bench] the hops on {broker}")
+        met, p50s[broker] = measure_hops(args, broker)
+        status = max(status, 0 if met else 1)
+    if len(p50s) > 1:
+        compare_brokers(p50s)
     if args.images:
         import images
 
@@ -562,7 +580,25 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
-def measure_hops(args) -> bool:
+def default_brokers() -> list[str]:
+    if shutil.which("java") and shutil.which("mvn"):
+        return ["tansu", "apache"]
+    print("[bench] java or mvn missing: the hops are measured on Tansu only")
+    return ["tansu"]
+
+
+def compare_brokers(p50s: dict[str, dict[str, float]]) -> None:
+    """Each hop's p50 on every broker, and its ratio to the first (the same code, the same run)."""
+    first, *others = p50s
+    print(f"\nthe same hops on each broker (p50 ms; ratio to {first}):")
+    print(f"{'hop':<42}" + "".join(f"{b:>10}" for b in p50s) + "".join(f"{b + ' / ' + first:>18}" for b in others))
+    for name, value in p50s[first].items():
+        row = f"{name:<42}" + "".join(f"{p50s[b][name]:>10.1f}" for b in p50s)
+        row += "".join(f"{p50s[b][name] / value:>17.2f}x" for b in others)
+        print(row)
+
+
+def measure_hops(args, broker: str) -> tuple[bool, dict[str, float]]:
     try:
         import uvloop
 
@@ -570,7 +606,7 @@ def measure_hops(args) -> bool:
     except ImportError:
         run = asyncio.run
 
-    with embedded_stack(keep=args.keep) as cfg:
+    with embedded_stack(keep=args.keep, kafka_broker=broker) as cfg:
         services, base = local_services(cfg, ("script", "scene", "gateway"))
         http_port = int(base.rsplit(":", 1)[1])
         with running(services):
