@@ -170,3 +170,55 @@ def test_a_shot_out_of_attempts_says_so_and_offers_no_reject(studio, alice: User
     expect(failure).to_contain_text("no new image can be drawn")
     expect(page.get_by_role("button", name="Reject and redraw")).to_be_disabled()
     expect(page.get_by_role("button", name="Approve", exact=True)).to_be_disabled()
+
+
+@pytest.fixture(scope="module")
+def unreachable_ai_url(reelflow: Reelflow) -> Iterator[str]:
+    """A gateway of its own whose AI provider is an OpenAI-compatible server that is not there
+    (a loopback port nothing listens on)."""
+    port, nothing_there = free_port(), free_port()
+    env = {
+        **reelflow.gateway_env(),
+        "REELFLOW_HTTP_PORT": str(port),
+        "REELFLOW_AI_PROVIDER": "openai",
+        "REELFLOW_OPENAI_BASE_URL": f"http://127.0.0.1:{nothing_there}/v1",
+        "REELFLOW_OPENAI_MAX_RETRIES": "0",
+    }
+    gateway = ServiceProcess(
+        ["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-no-ai.log", f"http://127.0.0.1:{port}/healthz"
+    ).start()
+    try:
+        gateway.wait_healthy(60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        gateway.stop()
+
+
+def test_the_studio_says_when_the_ai_provider_does_not_answer(browser, unreachable_ai_url: str, artifacts) -> None:
+    context = browser.new_context(base_url=unreachable_ai_url, viewport=DESKTOP)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        sign_up(page)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="New script").click()
+        warning = page.get_by_role("alert").filter(has_text="The AI provider (openai")
+        expect(warning).to_contain_text("is not answering")
+        expect(warning).to_contain_text("Fix:")
+        for capability in ("chat", "image", "speech"):
+            expect(warning.get_by_role("listitem").filter(has_text=f"({capability})")).to_contain_text("Fix: cannot reach")
+        check_page(page, "provider-not-answering", artifacts)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Operations").click()
+        expect(page.get_by_role("alert").filter(has_text="The AI provider (openai")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_no_provider_warning_while_the_provider_answers(studio) -> None:
+    page = studio
+    sign_up(page)
+    with page.expect_response(lambda r: r.url.endswith("/api/health/providers")) as answered:
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="New script").click()
+    assert answered.value.status == 200
+    expect(page.get_by_role("heading", name="New script")).to_be_visible()
+    expect(page.locator(".provider-warning")).to_have_count(0)

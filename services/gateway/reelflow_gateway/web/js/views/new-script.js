@@ -4,6 +4,7 @@ import { html, useState } from "../html.js";
 import { write, newIdempotencyKey } from "../api.js";
 import { ASPECTS, SCRIPT_FILE_TYPES } from "../options.js";
 import { ErrorNote, Field, PageTitle, described, useAction } from "../ui.js";
+import { ProviderWarning } from "./provider-status.js";
 
 export function readTextFile(file) {
   return new Promise((resolve, reject) => {
@@ -48,6 +49,7 @@ export function NewScriptPage() {
   const change = (setter) => (event) => { setter(event.target.value); setKey(newIdempotencyKey()); };
   return html`<section>
     <${PageTitle}>New script<//>
+    <${ProviderWarning} />
     <form onSubmit=${(event) => { event.preventDefault(); create(); }} novalidate>
       <fieldset class="choices">
         <legend>Start from</legend>

@@ -7,6 +7,7 @@ import { SCRIPT_FILE_TYPES, VIDEO_DEFAULTS } from "../options.js";
 import { ErrorNote, Field, PageTitle, Status, described, useAction, when } from "../ui.js";
 import { VideoOptionsFields } from "./video-options.js";
 import { readTextFile } from "./new-script.js";
+import { ProviderWarning } from "./provider-status.js";
 
 const LISTED = 50;
 const unfinished = (page) => page.items.some((op) => op.status === "running" || op.status === "paused");
@@ -16,6 +17,7 @@ export function OperationsPage() {
   const operations = listed.data ? listed.data.items : [];
   return html`<section>
     <${PageTitle}>Operations<//>
+    <${ProviderWarning} />
     <p>An operation runs the whole chain, from a premise or your script to a finished video. With
       automatic approval off it pauses at every gate (script, scenes, images) until you approve in the studio.</p>
     <${StartOperation} />
