@@ -2,8 +2,6 @@
 stores (the image service's bucket, read; its own, for the render cache and the MP4s) and the
 narrator. Handlers reach the stores only through what is built here."""
 
-import os
-
 from reelflow_contracts.messages.image import ImageApproved
 from reelflow_contracts.messages.scene import ScriptSegmented, ShotPlanned
 from reelflow_contracts.messages.video import CreateVideo
@@ -28,6 +26,7 @@ from reelflow_video.handlers import (
     script_segmented,
     shot_planned,
 )
+from reelflow_video.render.cpus import usable_cpus
 from reelflow_video.settings import Settings
 from reelflow_video.unit_of_work import VideoUnitOfWork
 
@@ -49,7 +48,7 @@ def build(settings: Settings | None = None, *, narrator: Narrator | None = None)
             store=runtime.store,
             narrator=narrator,
             workdir=settings.workdir,
-            parallel=settings.render_parallel_pieces or max(1, os.cpu_count() or 1),
+            parallel=settings.render_parallel_pieces or usable_cpus(),
         ),
         RenderMetrics(runtime.metrics.registry),
     )

@@ -18,7 +18,9 @@ class Settings(KitSettings, AISettings, NarrationSettings):
         "what the storyboard holds",
     )
     render_concurrency: int = Field(default=1, ge=1, description="videos rendered at once by one instance")
-    render_parallel_pieces: int = Field(default=0, ge=0, description="FFmpeg processes per render; 0: one per core")
+    render_parallel_pieces: int = Field(
+        default=0, ge=0, description="FFmpeg processes per render; 0: one per usable CPU (a container's CPU limit)"
+    )
     render_max_attempts: int = Field(default=3, ge=1, description="tries of a render before VideoFailed")
     render_lease_s: float = Field(
         default=30.0,

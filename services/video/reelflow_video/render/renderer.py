@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import ffmpeg
 
 from reelflow_video.render.cache import PieceCache
+from reelflow_video.render.cpus import usable_cpus
 from reelflow_video.render.encoding import Encoding, ffmpeg_binary, run_ffmpeg
 from reelflow_video.render.frames import Pictures, piece_frames
 from reelflow_video.render.graph import moving_piece_command, still_piece_command
@@ -74,7 +74,7 @@ class Renderer:
     def __init__(self, cache: PieceCache, workdir: Path, parallel: int | None = None) -> None:
         self._cache = cache
         self._workdir = workdir
-        self._parallel = parallel or max(1, os.cpu_count() or 1)
+        self._parallel = parallel or usable_cpus()
 
     async def render(
         self, shots: list[Shot], look: Look, out: Path, progress: RenderProgress | None = None
@@ -85,14 +85,14 @@ class Renderer:
         self._workdir.mkdir(parents=True, exist_ok=True)
         transition_s = look.transition_s if look.transition != "none" else 0.0
         timeline = plan_timeline([s.spec for s in shots], fps=look.fps, transition_s=transition_s)
-        cores = os.cpu_count() or 1
+        cores = usable_cpus()
         enc = Encoding(
             look.width,
             look.height,
             look.fps,
             look.preset,
             look.crf,
-            threads=max(1, cores // self._parallel) if self._parallel > 1 else 0,
+            threads=max(1, cores // self._parallel),  # never x264's own guess: the node's cores
         )
         motions = [Motion.for_shot(s.spec.shot_id) if look.motion else None for s in shots]
         keys = [piece_key(p, timeline, shots, motions, enc, look.transition) for p in timeline.pieces]
