@@ -206,7 +206,9 @@ def test_the_studio_says_when_the_ai_provider_does_not_answer(browser, unreachab
         expect(warning).to_contain_text("is not answering")
         expect(warning).to_contain_text("Fix:")
         for capability in ("chat", "image", "speech"):
-            expect(warning.get_by_role("listitem").filter(has_text=f"({capability})")).to_contain_text("Fix: cannot reach")
+            expect(warning.get_by_role("listitem").filter(has_text=f"({capability})")).to_contain_text(
+                "Fix: cannot reach"
+            )
         check_page(page, "provider-not-answering", artifacts)
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Operations").click()
         expect(page.get_by_role("alert").filter(has_text="The AI provider (openai")).to_be_visible()
