@@ -31,7 +31,9 @@ def _pid_gone(pid: int) -> bool:
 def test_free_ports_are_distinct_and_leave_room_for_grpc(tmp_path):
     cfg = stack.StackConfig.with_free_ports(tmp_path / "var")
     ports = cfg.all_ports()
-    assert len(ports) == len(set(ports)) == 12
+    assert (
+        len(ports) == len(set(ports)) == 13
+    )  # Kafka and its KRaft controller (used by Apache Kafka), MongoDB, and weed
     assert all(0 < p < 65536 for p in ports)
     assert cfg.kafka_storage == "memory"
     env = cfg.service_env()
