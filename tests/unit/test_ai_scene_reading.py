@@ -150,6 +150,22 @@ get into the garden, and I don’t care which happens!”
     assert read_scene("SCENE II. A Street.\n\nThey walk along the harbor.\n").setting == "harbor"
 
 
+def test_the_time_of_day_is_never_taken_from_dialogue():
+    # romeo_and_juliet.txt: Capulet speaks of "this night"; the scene itself names no time
+    street = """SCENE II. A Street.
+
+ Enter Capulet, Paris and Servant.
+
+CAPULET.
+This night I hold an old accustom’d feast,
+"""
+    assert read_scene(street, ("Capulet", "Paris")).time_of_day == ""
+    screenplay = "EXT. PIER - CONTINUOUS\n\nNora waits in the dusk.\n\nNORA\nSee you tomorrow morning.\n"
+    assert read_scene(screenplay, ("Nora",)).time_of_day == "dusk"
+    prose = "It was night when Nora said, “We leave in the morning.”"
+    assert read_scene(prose, ("Nora",)).time_of_day == "night"
+
+
 def test_a_time_of_day_in_another_language_is_kept_as_written():
     reading = read_scene("EXT. ПЛОЩАДЬ - ДЕНЬ\n\nТолпа собирается у фонтана.")
     assert (reading.setting, reading.time_of_day) == ("площадь (exterior)", "день")

@@ -124,14 +124,14 @@ def read_scene(text: str, characters: tuple[str, ...] = (), pacing: Pacing = DEF
     slugline = next((h for h in headings if is_slugline(h)), "")
     body = " ".join(b.text for b in blocks if b.kind in ("action", "dialogue"))
     beats = _beats(blocks, characters, pacing, guess_language(body))
+    narrated = _without_speech(" ".join(b.text for b in blocks if b.kind == "action"))
     if slugline:
         setting, slug_time = _slugline_setting(slugline)
     else:
-        action = " ".join(b.text for b in blocks if b.kind == "action")
-        setting, slug_time = _place_in(_without_speech(action)) or _printed_place(headings), ""
+        setting, slug_time = _place_in(narrated) or _printed_place(headings), ""
     return SceneReading(
         setting=setting[:MAX_SETTING_CHARS],
-        time_of_day=_time_of_day(slug_time, body),
+        time_of_day=_time_of_day(slug_time, narrated),  # never from what is said: "this night I hold a feast"
         beats=beats,
         heading=slugline or (headings[0] if headings else ""),
     )
