@@ -42,7 +42,14 @@ from tests.e2e.helpers import (
 from tests.support.processes import free_port
 
 FAST = {"resolution": "720p", "fps": 24, "motion": False, "narration": False, "subtitles": False}
-SERVICE_GROUPS = ("script-service", "scene-service", "image-service", "video-service")
+SERVICE_GROUPS = (
+    "script-service",
+    "scene-service",
+    "image-service",
+    "video-service",
+    "video-storyboard",
+    "gateway-operations",
+)
 
 
 def reelctl(reelflow: Reelflow, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -220,6 +227,8 @@ STOP_START = {
     "scene-service": ("scene", "start_scene"),
     "image-service": ("image", "start_image"),
     "video-service": ("video", "start_video"),
+    "video-storyboard": ("video", "start_video"),
+    "gateway-operations": ("gateway", "start_gateway"),
 }
 
 
