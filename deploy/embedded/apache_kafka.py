@@ -175,12 +175,21 @@ def _java(jars: list[Path], run_dir: Path, main_class: str, *args: str) -> list[
     ]
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (URL-safe base64 of a UUID) that does not start with "-", which
+    the storage tool would read as an option (Kafka's own `Uuid.randomUuid` avoids it the same way)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def format_storage(jars: list[Path], config: Path, log_dir: Path, log_file: Path) -> None:
     """Format the log directory for KRaft, once: a formatted one (meta.properties) is kept."""
     if (log_dir / "meta.properties").is_file():
         return
     log_dir.mkdir(parents=True, exist_ok=True)
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = new_cluster_id()
     cmd = _java(jars, config.parent, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config))
     with open(log_file, "ab") as log:
         log.write(f"===== reelflow stack: formatting {log_dir}: {' '.join(cmd[-6:])}\n".encode())

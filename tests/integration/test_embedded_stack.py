@@ -86,3 +86,11 @@ def test_stack_starts_answers_and_stops_cleanly(tmp_path):
     assert not any(info["running"] or info["answering"] for info in st.values()), st
 
     stack.stop(cfg)  # safe when nothing runs
+
+
+def test_a_kraft_cluster_id_never_reads_as_an_option():
+    from embedded.apache_kafka import new_cluster_id
+
+    ids = [new_cluster_id() for _ in range(2000)]  # about 30 would start with "-" if drawn plainly
+    assert all(len(i) == 22 and not i.startswith("-") for i in ids)
+    assert len(set(ids)) == len(ids)
