@@ -40,18 +40,24 @@ EDGE_LIMITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def edge_url(reelflow: Reelflow) -> Iterator[str]:
+def own_gateway(reelflow: Reelflow, name: str, settings: dict[str, str]) -> Iterator[str]:
+    """A gateway of its own on the e2e stack (same databases and signing key) with `settings` on
+    top; its address while it runs."""
     port = free_port()
-    env = {**reelflow.gateway_env(), "REELFLOW_HTTP_PORT": str(port), **EDGE_LIMITS}
+    env = {**reelflow.gateway_env(), "REELFLOW_HTTP_PORT": str(port), **settings}
     gateway = ServiceProcess(
-        ["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-edge.log", f"http://127.0.0.1:{port}/healthz"
+        ["-m", "reelflow_gateway"], env, reelflow.log_dir / f"gateway-{name}.log", f"http://127.0.0.1:{port}/healthz"
     ).start()
     try:
         gateway.wait_healthy(60)
         yield f"http://127.0.0.1:{port}"
     finally:
         gateway.stop()
+
+
+@pytest.fixture(scope="module")
+def edge_url(reelflow: Reelflow) -> Iterator[str]:
+    yield from own_gateway(reelflow, "edge", EDGE_LIMITS)
 
 
 @pytest.fixture
@@ -176,22 +182,13 @@ def test_a_shot_out_of_attempts_says_so_and_offers_no_reject(studio, alice: User
 def unreachable_ai_url(reelflow: Reelflow) -> Iterator[str]:
     """A gateway of its own whose AI provider is an OpenAI-compatible server that is not there
     (a loopback port nothing listens on)."""
-    port, nothing_there = free_port(), free_port()
-    env = {
-        **reelflow.gateway_env(),
-        "REELFLOW_HTTP_PORT": str(port),
+    nothing_there = free_port()
+    no_ai = {
         "REELFLOW_AI_PROVIDER": "openai",
         "REELFLOW_OPENAI_BASE_URL": f"http://127.0.0.1:{nothing_there}/v1",
         "REELFLOW_OPENAI_MAX_RETRIES": "0",
     }
-    gateway = ServiceProcess(
-        ["-m", "reelflow_gateway"], env, reelflow.log_dir / "gateway-no-ai.log", f"http://127.0.0.1:{port}/healthz"
-    ).start()
-    try:
-        gateway.wait_healthy(60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        gateway.stop()
+    yield from own_gateway(reelflow, "no-ai", no_ai)
 
 
 def test_the_studio_says_when_the_ai_provider_does_not_answer(browser, unreachable_ai_url: str, artifacts) -> None:
